@@ -1,0 +1,32 @@
+"""The HRD threat-intelligence hub: STIX 2.1 over TAXII 2.1, with TLP 2.0 enforced per object."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping
+from typing import Any
+
+from flask import Flask
+
+
+def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints. Runs no migration and no I/O beyond config."""
+    from hub.config import load_config
+    from hub.errors import register_error_handlers
+    from hub.extensions import init_extensions
+
+    instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("HUB_INSTANCE_PATH") or None
+    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    load_config(app, test_config)
+    init_extensions(app)
+    register_error_handlers(app)
+    _register_blueprints(app)
+    return app
+
+
+def _register_blueprints(app: Flask) -> None:
+    """Mount every feature's blueprint; each feature owns its own routes and templates."""
+    from hub.features import blueprints
+
+    for blueprint, url_prefix in blueprints():
+        app.register_blueprint(blueprint, url_prefix=url_prefix)

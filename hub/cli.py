@@ -1,0 +1,24 @@
+"""The `hub` command: the operators' interface (also usable as `flask --app hub`).
+
+Each feature contributes its command group; `db` (Alembic migrations) comes from Flask-Migrate.
+"""
+
+from __future__ import annotations
+
+import click
+from flask.cli import FlaskGroup
+
+from hub import create_app
+from hub.demo.cli import demo_command
+from hub.orgs.cli import group_group, org_group, token_group, user_group
+from hub.serve import serve_command
+from hub.sharing.cli import collection_group
+
+
+@click.group(cls=FlaskGroup, create_app=create_app, add_version_option=False, add_default_commands=False)
+def main() -> None:
+    """Operate the HRD threat-intelligence hub."""
+
+
+for command in (org_group, user_group, group_group, token_group, collection_group, serve_command, demo_command):
+    main.add_command(command)

@@ -1,0 +1,80 @@
+"""Configuration: safe defaults, then `HUB_*` environment variables, then the test overrides.
+
+Secrets are never hard-coded: the secret key is generated once and kept in the instance folder, so a newcomer's
+`hub demo` works without setup and a production deployment sets `HUB_SECRET_KEY` itself.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+MiB = 1024 * 1024
+
+
+class Defaults:
+    """Defaults that hold for every deployment; nothing here is secret."""
+
+    HUB_NAME = "HRD Threat-Intelligence Hub"
+    HUB_CONTACT = ""
+    HUB_DESCRIPTION = "Threat intelligence shared among human-rights defenders, civil society, CERTs and platforms."
+    HUB_DOMAINS: tuple[str, ...] = ()
+    TAXII_API_ROOT = "api"
+    TAXII_MAX_CONTENT_LENGTH = 100 * MiB
+    TAXII_DEFAULT_PAGE_SIZE = 1000
+    TAXII_MAX_PAGE_SIZE = 1000
+    TAXII_STATUS_RETENTION_HOURS = 72
+    NEXT_TOKEN_MAX_AGE_SECONDS = 24 * 3600
+    SQLALCHEMY_ENGINE_OPTIONS: dict[str, Any] = {}
+    SESSION_COOKIE_HTTPONLY = True
+    SESSION_COOKIE_SAMESITE = "Lax"
+    REMEMBER_COOKIE_HTTPONLY = True
+    LANGUAGES = ("en", "ar")
+
+
+def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
+    """Layer the configuration: defaults, then HUB_* environment variables, then test overrides."""
+    app.config.from_object(Defaults)
+    app.config.from_prefixed_env("HUB")
+    if test_config is not None:
+        app.config.update(test_config)
+    instance = Path(app.instance_path)
+    if not app.config.get("SQLALCHEMY_DATABASE_URI"):
+        url = app.config.get("DATABASE_URL")
+        if not url:
+            instance.mkdir(parents=True, exist_ok=True)
+            url = f"sqlite:///{instance / 'hub.sqlite3'}"
+        app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(str(url))
+    if not app.config.get("SECRET_KEY"):
+        app.config["SECRET_KEY"] = _instance_secret(instance)
+    if isinstance(app.config.get("HUB_DOMAINS"), str):
+        app.config["HUB_DOMAINS"] = tuple(d for d in app.config["HUB_DOMAINS"].split(",") if d)
+
+
+def normalise_database_url(url: str) -> str:
+    """Let operators write `postgresql://…`; SQLAlchemy needs the psycopg 3 driver named."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def _instance_secret(instance: Path) -> str:
+    """Read, or create once with owner-only permissions, the secret key kept in the instance folder."""
+    instance.mkdir(parents=True, exist_ok=True)
+    path = instance / "secret_key"
+    if path.exists():
+        return path.read_text().strip()
+    key = secrets.token_urlsafe(48)
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    except FileExistsError:  # another worker created it first: use theirs
+        return path.read_text().strip()
+    with os.fdopen(fd, "w") as handle:
+        handle.write(key)
+    return key

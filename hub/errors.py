@@ -1,0 +1,97 @@
+"""Domain errors raised by services, and the app-wide handlers that render them for each surface.
+
+Services raise `HubError`s and never build HTTP responses. Each surface (TAXII, web, CLI) chooses how to show them;
+surfaces register their own renderer for their URL prefix with `register_renderer`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
+
+
+class HubError(Exception):
+    """A refusal that users should read: `str(exc)` is a clear, complete sentence."""
+
+    status = 400
+
+    def __init__(self, message: str, *, details: Any = None) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidInput(HubError):
+    """The request or its data is malformed or breaks a rule of the hub."""
+
+    status = 400
+
+
+class NotFound(HubError):
+    """Nothing the principal may see has that name. Also raised for things that exist but are invisible."""
+
+    status = 404
+
+
+class PermissionDenied(HubError):
+    """The principal can see the thing but may not do this to it."""
+
+    status = 403
+
+
+class Conflict(HubError):
+    """The request clashes with what already exists (a duplicate name, a conflicting version)."""
+
+    status = 409
+
+
+Renderer = Callable[[int, str, str, Any], Response]
+_renderers: list[tuple[str, Renderer]] = []
+
+
+def register_renderer(path_prefix: str, renderer: Renderer) -> None:
+    """Render errors for requests under `path_prefix` with `renderer(status, title, description, details)`."""
+    if all(prefix != path_prefix for prefix, _ in _renderers):
+        _renderers.append((path_prefix, renderer))
+
+
+def _render(status: int, title: str, description: str, details: Any = None) -> Response:
+    for prefix, renderer in _renderers:
+        if request.path.startswith(prefix):
+            return renderer(status, title, description, details)
+    from flask import jsonify
+
+    response = jsonify({"title": title, "description": description, "http_status": status})
+    response.status_code = status
+    return response
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Turn every error (domain, HTTP, unexpected) into a response in the format of the surface asked."""
+
+    @app.errorhandler(HubError)
+    def _hub_error(exc: HubError) -> Response:
+        from hub.extensions import db
+
+        db.session.rollback()
+        return _render(exc.status, type(exc).__name__, exc.message, exc.details)
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException) -> Response:
+        response = _render(exc.code or 500, exc.name, exc.description or exc.name)
+        for header in ("WWW-Authenticate", "Allow", "Retry-After"):
+            original = exc.get_response().headers.get(header)
+            if original and header not in response.headers:
+                response.headers[header] = original
+        return response
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception) -> Response:
+        from hub.extensions import db
+
+        db.session.rollback()
+        app.logger.exception("unhandled error")
+        return _render(500, "Internal Server Error", "The hub failed to answer; nothing was changed.")

@@ -1,0 +1,11 @@
+"""The list of feature blueprints the app factory mounts, in one place so features can be added without merge pain."""
+
+from __future__ import annotations
+
+from flask import Blueprint
+
+
+def blueprints() -> list[tuple[Blueprint, str | None]]:
+    """Return (blueprint, url_prefix) pairs for every feature of the hub."""
+    mounted: list[tuple[Blueprint, str | None]] = []
+    return mounted

@@ -1,0 +1,18 @@
+"""Import every model so that SQLAlchemy's metadata (and Alembic) knows all tables."""
+
+from hub.audit.models import AuditEvent
+from hub.orgs.models import ApiToken, Organisation, SharingGroup, User
+from hub.sharing.models import AccessRule, Collection
+from hub.stix.models import ObjectVersion, Submission
+
+__all__ = [
+    "AccessRule",
+    "ApiToken",
+    "AuditEvent",
+    "Collection",
+    "ObjectVersion",
+    "Organisation",
+    "SharingGroup",
+    "Submission",
+    "User",
+]

@@ -1,0 +1,1 @@
+"""Member organisations, their users, API tokens and sharing groups."""

@@ -1,0 +1,122 @@
+"""`hub org`, `hub user`, `hub group` and `hub token`."""
+
+from __future__ import annotations
+
+import click
+from flask.cli import AppGroup
+
+from hub.cli_support import cli_errors, read_secret_from_stdin
+from hub.extensions import db
+from hub.orgs import service, tokens
+from hub.orgs.models import OrgStatus, OrgType, Role, Tier
+
+
+@click.group("org", cls=AppGroup)
+def org_group() -> None:
+    """Member organisations."""
+
+
+@org_group.command("add")
+@click.argument("name")
+@click.option("--type", "org_type", required=True, type=click.Choice([t.value for t in OrgType]))
+@click.option("--tier", default="registered", show_default=True, type=click.Choice([t.label for t in Tier]))
+@cli_errors
+def org_add(name: str, org_type: str, tier: str) -> None:
+    """Add an organisation."""
+    org = service.add_org(db.session, None, name, org_type, tier)
+    click.echo(f"added organisation {org.name!r} ({org.type}, tier {tier}, identity {org.identity_id})")
+
+
+@org_group.command("set-tier")
+@click.argument("name")
+@click.argument("tier", type=click.Choice([t.label for t in Tier]))
+@click.option("--reason", default="set by an operator at the command line", show_default=True)
+@cli_errors
+def org_set_tier(name: str, tier: str, reason: str) -> None:
+    """Change an organisation's trust tier."""
+    org = service.get_org(db.session, name)
+    service.set_tier(db.session, None, org, tier, reason)
+    click.echo(f"organisation {org.name!r} is now at tier {tier}")
+
+
+@org_group.command("suspend")
+@click.argument("name")
+@click.option("--reason", default="suspended by an operator at the command line", show_default=True)
+@cli_errors
+def org_suspend(name: str, reason: str) -> None:
+    """Suspend an organisation: its users then see only what anonymous visitors see, and post nothing."""
+    org = service.get_org(db.session, name)
+    service.set_status(db.session, None, org, OrgStatus.SUSPENDED, reason)
+    click.echo(f"organisation {org.name!r} is suspended")
+
+
+@org_group.command("list")
+@cli_errors
+def org_list() -> None:
+    """List organisations: name, type, tier, status, users."""
+    for org in service.list_orgs(db.session):
+        click.echo(f"{org.name}\t{org.type}\t{Tier(org.tier).label}\t{org.status}\t{len(org.users)} users")
+
+
+@click.group("user", cls=AppGroup)
+def user_group() -> None:
+    """Users of member organisations."""
+
+
+@user_group.command("add")
+@click.argument("email")
+@click.option("--org", "org_name", required=True, help="The user's organisation.")
+@click.option("--role", default="member", show_default=True, type=click.Choice([r.value for r in Role]))
+@click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
+@cli_errors
+def user_add(email: str, org_name: str, role: str, password_stdin: bool) -> None:
+    """Add a user; asks for the password unless --password-stdin is given."""
+    org = service.get_org(db.session, org_name)
+    if password_stdin:
+        password = read_secret_from_stdin()
+    else:
+        password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
+    user = service.add_user(db.session, None, email, org, role, password)
+    click.echo(f"added {role} {user.email} to {org.name!r}")
+
+
+@click.group("group", cls=AppGroup)
+def group_group() -> None:
+    """Sharing groups: named sets of organisations for `group:NAME` rules."""
+
+
+@group_group.command("add")
+@click.argument("name")
+@click.option("--org", "orgs", multiple=True, help="A member organisation (repeat for several).")
+@cli_errors
+def group_add(name: str, orgs: tuple[str, ...]) -> None:
+    """Add a sharing group."""
+    group = service.add_group(db.session, None, name, list(orgs))
+    click.echo(f"added sharing group {group.name!r} with {len(group.orgs)} organisations")
+
+
+@click.group("token", cls=AppGroup)
+def token_group() -> None:
+    """API tokens for TAXII and the API."""
+
+
+@token_group.command("add")
+@click.argument("email")
+@click.option("--label", default="", help="What the token is for, e.g. 'OpenCTI connector'.")
+@click.option("--expires-days", type=click.IntRange(min=1), default=None, help="Expire after this many days.")
+@cli_errors
+def token_add(email: str, label: str, expires_days: int | None) -> None:
+    """Issue a token; its secret is printed once, as the last line."""
+    user = service.get_user(db.session, email)
+    issued = tokens.issue_token(db.session, None, user, label, expires_days)
+    click.echo(f"token {issued.token.id} for {user.email}; the secret is shown only now:")
+    click.echo(issued.secret)
+
+
+@token_group.command("revoke")
+@click.argument("token_id", type=int)
+@cli_errors
+def token_revoke(token_id: int) -> None:
+    """Revoke a token by id."""
+    tokens.revoke_token(db.session, None, token_id)
+    click.echo(f"token {token_id} revoked")

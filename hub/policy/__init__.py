@@ -1,0 +1,1 @@
+"""Access policy: TLP levels, principals, collection rules and the one visibility rule."""

@@ -1,0 +1,240 @@
+"""Adding objects to a collection: validation, the hub's TLP rules, versioning, and one bulk transaction.
+
+Used by TAXII POST, web upload, `hub import` and federation alike, so every way in applies the same rules.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from sqlalchemy import insert, select, update
+from sqlalchemy.orm import Session
+
+from hub.db import begin_write, now_us
+from hub.errors import NotFound, PermissionDenied
+from hub.orgs.models import Tier
+from hub.policy.principal import Principal
+from hub.policy.tlp import Tlp, is_tlp_marking_definition, tlp_of_markings
+from hub.sharing.models import Collection
+from hub.sharing.service import has_named_readers
+from hub.stix.models import ObjectVersion, State, Submission
+from hub.stix.validation import InvalidStix, format_timestamp, parse_timestamp, validate_object, version_of
+
+CHUNK = 500
+REGISTERED_MAX_TLP = Tlp.GREEN
+
+
+@dataclass(frozen=True, slots=True)
+class IngestOptions:
+    """How objects arrive: `anonymous` hides the producer from readers (coordinators still know);
+    `tlp` marks objects that carry no TLP marking (instead of the collection's default)."""
+
+    anonymous: bool = False
+    tlp: Tlp | None = None
+    hub_identity_id: str | None = None
+
+
+@dataclass(slots=True)
+class _Candidate:
+    index: int
+    obj: dict[str, Any]
+    stix_id: str
+    version: int | None
+    tlp: Tlp
+    state: State
+    body: str = ""
+
+
+@dataclass(slots=True)
+class _Results:
+    successes: list[dict[str, str]] = field(default_factory=list)
+    failures: list[dict[str, str]] = field(default_factory=list)
+
+    def ok(self, stix_id: str, version: str, message: str | None = None) -> None:
+        entry = {"id": stix_id, "version": version}
+        if message:
+            entry["message"] = message
+        self.successes.append(entry)
+
+    def fail(self, stix_id: str, version: str | None, message: str) -> None:
+        entry = {"id": stix_id, "message": message}
+        if version:
+            entry["version"] = version
+        self.failures.append(entry)
+
+
+def add_objects(
+    session: Session,
+    p: Principal,
+    collection_id: str,
+    objects: Sequence[Any],
+    options: IngestOptions = IngestOptions(),
+) -> Submission:
+    """Validate and store objects; one bad object never sinks the rest. Returns the status (a `Submission`).
+
+    Runs in its own write transaction (see `begin_write`); the caller commits.
+    :raises NotFound: the collection is not visible to `p`. :raises PermissionDenied: `p` may not write it.
+    """
+    collection = session.get(Collection, collection_id)
+    if collection is None or collection.id not in (p.readable | p.writable):
+        raise NotFound(f"no collection {collection_id!r}")
+    if collection.id not in p.writable or not p.org_active:
+        raise PermissionDenied("you may read this collection but not add objects to it")
+    request_timestamp = now_us()
+    results = _Results()
+    candidates = list(_check_all(p, collection, objects, options, results))
+    begin_write(session)
+    last = session.execute(
+        select(Collection.last_date_added).where(Collection.id == collection.id).with_for_update()
+    ).scalar_one()
+    stored = _store(session, p, collection.id, candidates, last, results, anonymous=options.anonymous)
+    if stored:
+        session.execute(update(Collection).where(Collection.id == collection.id).values(last_date_added=stored))
+    submission = Submission(
+        id=str(uuid.uuid4()),
+        collection_id=collection.id,
+        user_id=p.user_id,
+        status="complete",
+        total_count=len(objects),
+        success_count=len(results.successes),
+        failure_count=len(results.failures),
+        pending_count=0,
+        results=orjson.dumps({"successes": results.successes, "failures": results.failures,
+                              "pendings": []}).decode(),
+        request_timestamp=request_timestamp,
+    )
+    session.add(submission)
+    session.flush()
+    return submission
+
+
+def _check_all(
+    p: Principal, collection: Collection, objects: Iterable[Any], options: IngestOptions, results: _Results
+) -> Iterable[_Candidate]:
+    named_readers = has_named_readers(collection)
+    for index, raw in enumerate(objects):
+        label = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else f"objects[{index}]"
+        try:
+            obj = validate_object(raw)
+        except InvalidStix as exc:
+            results.fail(label, None, str(exc))
+            continue
+        version_text = version_of(obj)
+        version = parse_timestamp(version_text) if version_text else None
+        level, obj = _effective_tlp(obj, Tlp(collection.default_tlp) if options.tlp is None else options.tlp)
+        problem = _tlp_problem(p, level, named_readers)
+        if problem:
+            results.fail(obj["id"], version_text, problem)
+            continue
+        if options.anonymous and options.hub_identity_id:
+            obj = {**obj, "created_by_ref": options.hub_identity_id}
+        state = State.QUARANTINED if p.tier == Tier.REGISTERED and not p.is_coordinator else State.PUBLISHED
+        yield _Candidate(index, obj, obj["id"], version, level, state, orjson.dumps(obj).decode())
+
+
+def _effective_tlp(obj: dict[str, Any], default: Tlp) -> tuple[Tlp, dict[str, Any]]:
+    """The object's TLP (the most restrictive of its markings) and the object as served, carrying that marking."""
+    if is_tlp_marking_definition(obj):
+        return Tlp.CLEAR, obj
+    level = tlp_of_markings(obj.get("object_marking_refs", ()))
+    if level is not None:
+        return level, obj
+    return default, {**obj, "object_marking_refs": [*obj.get("object_marking_refs", ()), default.marking_id]}
+
+
+def _tlp_problem(p: Principal, level: Tlp, named_readers: bool) -> str | None:
+    if p.tier == Tier.REGISTERED and level > REGISTERED_MAX_TLP:
+        return (f"organisations at tier 'registered' may post only TLP:CLEAR and TLP:GREEN; this object is "
+                f"{level.label}")
+    if level is Tlp.RED and not named_readers:
+        return ("TLP:RED objects need named readers: this collection has no 'user:' read rule, so nobody could be "
+                "allowed to read it")
+    return None
+
+
+def _store(
+    session: Session,
+    p: Principal,
+    collection_id: str,
+    candidates: list[_Candidate],
+    last: int,
+    results: _Results,
+    *,
+    anonymous: bool,
+) -> int:
+    """Insert what is new under the collection's write lock; returns the new last `date_added` (0 if none)."""
+    existing = _existing(session, collection_id, {c.stix_id for c in candidates})
+    rows: list[dict[str, Any]] = []
+    clock = max(now_us(), last + 1)
+    for candidate in candidates:
+        versions = existing.setdefault(candidate.stix_id, {})
+        owner = _first_producer(versions)
+        if owner is not None and owner != p.org_id:
+            results.fail(candidate.stix_id, _text(candidate.version),
+                         "only the organisation that first posted this object may add versions of it")
+            continue
+        date_added = clock
+        version = candidate.version if candidate.version is not None else date_added
+        known = versions.get(version)
+        if known is not None:
+            if known[1] == candidate.body:
+                results.ok(candidate.stix_id, format_timestamp(version), "already stored")
+            else:
+                results.fail(candidate.stix_id, format_timestamp(version),
+                             "a different object with this id and version is already stored; "
+                             "change `modified` to add a new version")
+            continue
+        versions[version] = (date_added, candidate.body, p.org_id)
+        rows.append({
+            "collection_id": collection_id,
+            "stix_id": candidate.stix_id,
+            "type": candidate.obj["type"],
+            "spec_version": candidate.obj.get("spec_version", "2.1"),
+            "version": version,
+            "date_added": date_added,
+            "tlp": int(candidate.tlp),
+            "state": int(candidate.state),
+            "producer_org_id": p.org_id,
+            "author_id": p.user_id,
+            "is_anonymous": anonymous,
+            "body": candidate.body,
+        })
+        message = "stored; quarantined until a coordinator approves it" if candidate.state is State.QUARANTINED \
+            else None
+        results.ok(candidate.stix_id, format_timestamp(version), message)
+        clock += 1
+    for start in range(0, len(rows), CHUNK):
+        session.execute(insert(ObjectVersion), rows[start:start + CHUNK])
+    return clock - 1 if rows else 0
+
+
+def _first_producer(versions: dict[int, tuple[int, str, int | None]]) -> int | None:
+    if not versions:
+        return None
+    return min(versions.values())[2]
+
+
+Stored = dict[str, dict[int, tuple[int, str, int | None]]]
+
+
+def _existing(session: Session, collection_id: str, stix_ids: set[str]) -> Stored:
+    """Stored versions of these ids in the collection: stix_id -> version -> (date_added, body, producer)."""
+    found: Stored = {}
+    ids = sorted(stix_ids)
+    for start in range(0, len(ids), CHUNK):
+        rows = session.execute(
+            select(ObjectVersion.stix_id, ObjectVersion.version, ObjectVersion.date_added, ObjectVersion.body,
+                   ObjectVersion.producer_org_id)
+            .where(ObjectVersion.collection_id == collection_id, ObjectVersion.stix_id.in_(ids[start:start + CHUNK]))
+        )
+        for row in rows:
+            found.setdefault(row.stix_id, {})[row.version] = (row.date_added, row.body, row.producer_org_id)
+    return found
+
+
+def _text(version: int | None) -> str | None:
+    return format_timestamp(version) if version is not None else None

@@ -1,0 +1,109 @@
+"""Reading objects: every query here starts from the visibility rule and filters and pages in the database.
+
+Paging is keyset paging on `date_added`, which is unique within a collection, so a page costs the same at the
+millionth object as at the first.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Generic, TypeVar
+
+from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
+from sqlalchemy.orm import Session, aliased
+
+from hub.policy.principal import Principal
+from hub.policy.visibility import visible
+from hub.stix.models import ObjectVersion
+
+T = TypeVar("T")
+
+FIRST, LAST, ALL = "first", "last", "all"
+
+
+@dataclass(frozen=True, slots=True)
+class ObjectFilter:
+    """TAXII's filters (AND across fields, OR within one), plus the web's TLP filter.
+
+    `versions` holds the keywords `first`, `last`, `all` and/or exact versions in µs; TAXII's default is `last`.
+    """
+
+    ids: tuple[str, ...] = ()
+    types: tuple[str, ...] = ()
+    versions: tuple[str | int, ...] = (LAST,)
+    spec_versions: tuple[str, ...] = ()
+    added_after: int | None = None
+    tlps: tuple[int, ...] = ()
+
+
+@dataclass(slots=True)
+class Page(Generic[T]):
+    """One page of results in `date_added` order; `next_after` is the keyset position to continue from."""
+
+    items: list[T] = field(default_factory=list)
+    more: bool = False
+    next_after: int | None = None
+
+
+def visible_in_collection(p: Principal, collection_id: str, f: ObjectFilter) -> Select[tuple[ObjectVersion]]:
+    """The versions of one collection that `p` may see and that match `f`, oldest `date_added` first."""
+    return (
+        select(ObjectVersion)
+        .where(ObjectVersion.collection_id == collection_id, visible(p), *_conditions(p, f))
+        .order_by(ObjectVersion.date_added)
+    )
+
+
+def list_versions(
+    session: Session, p: Principal, collection_id: str, f: ObjectFilter, limit: int, after: int | None = None
+) -> Page[ObjectVersion]:
+    """A page of at most `limit` visible versions, after the keyset position `after` (exclusive)."""
+    query = visible_in_collection(p, collection_id, f)
+    if after is not None:
+        query = query.where(ObjectVersion.date_added > after)
+    rows = list(session.scalars(query.limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, more, rows[-1].date_added if more else None)
+
+
+def count_versions(session: Session, p: Principal, collection_id: str, f: ObjectFilter) -> int:
+    """How many versions match, counted under the same rule (for the web UI)."""
+    inner = visible_in_collection(p, collection_id, f).order_by(None).with_only_columns(ObjectVersion.id)
+    return session.scalar(select(func.count()).select_from(inner.subquery())) or 0
+
+
+def _conditions(p: Principal, f: ObjectFilter) -> list[ColumnElement[bool]]:
+    conditions: list[ColumnElement[bool]] = []
+    if f.added_after is not None:
+        conditions.append(ObjectVersion.date_added > f.added_after)
+    if f.ids:
+        conditions.append(ObjectVersion.stix_id.in_(f.ids))
+    if f.types:
+        conditions.append(ObjectVersion.type.in_(f.types))
+    if f.spec_versions:
+        conditions.append(ObjectVersion.spec_version.in_(f.spec_versions))
+    if f.tlps:
+        conditions.append(ObjectVersion.tlp.in_(f.tlps))
+    version_condition = _version_condition(p, f.versions)
+    if version_condition is not None:
+        conditions.append(version_condition)
+    return conditions
+
+
+def _version_condition(p: Principal, versions: tuple[str | int, ...]) -> ColumnElement[bool] | None:
+    """`first`/`last` mean the first/last version *the principal may see*, so hidden versions never show through."""
+    if not versions or ALL in versions:
+        return None
+    choices: list[ColumnElement[bool]] = []
+    other = aliased(ObjectVersion)
+    same_object = and_(other.collection_id == ObjectVersion.collection_id, other.stix_id == ObjectVersion.stix_id,
+                       visible(p, other))
+    if LAST in versions:
+        choices.append(~exists().where(same_object, other.version > ObjectVersion.version))
+    if FIRST in versions:
+        choices.append(~exists().where(same_object, other.version < ObjectVersion.version))
+    exact = [v for v in versions if isinstance(v, int)]
+    if exact:
+        choices.append(ObjectVersion.version.in_(exact))
+    return or_(*choices) if choices else false()

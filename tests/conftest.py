@@ -1,0 +1,112 @@
+"""Shared fixtures: one database per test run (SQLite by default, PostgreSQL when HUB_TEST_DATABASE_URL says so),
+migrated once with the real migrations, and emptied after every test."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient, FlaskCliRunner
+from sqlalchemy import text
+from sqlalchemy.orm import Session
+
+from hub import create_app
+from hub.config import normalise_database_url
+from hub.db import Base
+from hub.extensions import db as hub_db
+
+SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"hub test database: {_database_url_label()}"
+
+
+def _database_url_label() -> str:
+    return os.environ.get("HUB_TEST_DATABASE_URL", "sqlite (temporary file)")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The test database: HUB_TEST_DATABASE_URL, or a fresh SQLite file."""
+    url = os.environ.get("HUB_TEST_DATABASE_URL")
+    if url:
+        return normalise_database_url(url)
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'hub.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def _migrated(database_url: str, tmp_path_factory: pytest.TempPathFactory) -> str:
+    """Bring the test database to the newest migration once per run, starting from empty."""
+    from flask_migrate import upgrade
+
+    app = create_app(_test_config(database_url, tmp_path_factory.mktemp("instance")))
+    with app.app_context():
+        with hub_db.engine.begin() as connection:
+            if connection.dialect.name == "postgresql":
+                connection.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            else:
+                Base.metadata.drop_all(connection)
+                connection.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        upgrade()
+        hub_db.engine.dispose()
+    return database_url
+
+
+def _test_config(database_url: str, instance: Path) -> dict[str, object]:
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "SECRET_KEY": "test-secret-key-not-for-production",
+        "INSTANCE_PATH": str(instance),
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+    }
+
+
+@pytest.fixture
+def app(_migrated: str, tmp_path: Path) -> Iterator[Flask]:
+    """A fresh app on the migrated test database; every table is emptied afterwards."""
+    application = create_app(_test_config(_migrated, tmp_path))
+    with application.app_context():
+        yield application
+        hub_db.session.remove()
+        _empty_tables()
+        hub_db.engine.dispose()
+
+
+def _empty_tables() -> None:
+    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    with hub_db.engine.begin() as connection:
+        if connection.dialect.name == "postgresql":
+            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                connection.execute(text(f"DELETE FROM {table}"))
+
+
+@pytest.fixture
+def session(app: Flask) -> Session:
+    """The app's database session (commit as the surfaces do)."""
+    return hub_db.session  # type: ignore[return-value]
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app: Flask) -> FlaskCliRunner:
+    return app.test_cli_runner()
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    """The shared folder of real public STIX files; tests that need it skip with a clear message without it."""
+    if not SHARED_DATA.is_dir():
+        pytest.skip(f"the shared data folder {SHARED_DATA} is absent (it sits beside the checkout in CI)")
+    return SHARED_DATA
