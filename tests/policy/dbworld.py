@@ -1,7 +1,8 @@
 """Turning a plain reference `World` into real rows, and comparing what the SQL answers with the reference.
 
-Organisations, users, groups and collections are created through the services operators use. Object versions are
-inserted by the callers (through ingest where ingest accepts them, directly where the combination cannot be posted).
+Organisations, users, groups and collections are created through the services operators use. Object versions
+are inserted by the callers (through ingest where it accepts them, directly where a combination cannot be
+posted).
 """
 
 from __future__ import annotations
@@ -82,7 +83,9 @@ def principal_of(session: Session, email: str | None) -> Principal:
     return principal_for(session, user)
 
 
-def mismatches(session: Session, world: ref.World, email: str | None, which: tuple[str, ...] = ("all",)) -> list[str]:
+def mismatches(
+    session: Session, world: ref.World, email: str | None, which: tuple[str, ...] = ("all",)
+) -> list[str]:
     """Every difference between the SQL read paths and the reference for one principal, as readable lines."""
     p = principal_of(session, email)
     r = ref.reader(world, email)
@@ -95,14 +98,15 @@ def mismatches(session: Session, world: ref.World, email: str | None, which: tup
             got = [(row.stix_id, row.version) for row in page.items]
             if got != expected:
                 by_key = {(x.stix_id, x.version): x for x in world.versions if x.collection == collection}
-                extra = [ref.describe(by_key[k], r, {"versions": keyword}) for k in got if k not in expected]
-                missing = [ref.describe(by_key[k], r, {"versions": keyword}) for k in expected if k not in got]
+                note = {"versions": keyword}
+                extra = [ref.describe(by_key[k], r, note) for k in got if k not in expected]
+                missing = [ref.describe(by_key[k], r, note) for k in expected if k not in got]
                 problems += [f"LEAKED  {line}" for line in extra] + [f"MISSING {line}" for line in missing]
                 if not extra and not missing:
                     problems.append(f"ORDER   {email} {collection} versions={keyword}: {got} != {expected}")
             counted = count_versions(session, p, collection, f)
             if counted != len(expected):
-                problems.append(f"COUNT   {email} {collection} versions={keyword}: {counted} != {len(expected)}")
+                problems.append(f"COUNT   {email} {collection} {keyword}: {counted} != {len(expected)}")
     return problems
 
 

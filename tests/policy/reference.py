@@ -1,13 +1,15 @@
 """A plain-Python reference of the hub's access policy, written from issue #2 and docs/access-control.md.
 
-It deliberately imports nothing from `hub`: it works on plain data (names, emails, strings), so the tests can compare
-what the SQL of `hub.policy` returns with an independent reading of the written rule. Keep it boring and literal.
+It deliberately imports nothing from `hub`: it works on plain data (names, emails, strings), so the tests can
+compare what the SQL of `hub.policy` returns with an independent reading of the written rule. Keep it literal.
 
-The rule (issue #2, "The one visibility rule"): an object version `x` in collection `c` is visible to principal `p` iff
+The rule (issue #2, "The one visibility rule"): an object version `x` in collection `c` is visible to `p` iff
 1. `p` may read `c` (a read rule matches; suspended organisations match nothing but `public`);
-2. TLP gate: CLEAR; GREEN/AMBER/AMBER+STRICT for an active organisation at tier vetted or above (and the producer
-   organisation for its own objects); RED only for readers named by a `user:` read rule of `c`, or the author;
-3. moderation gate: `published`, or `p` belongs to the producer organisation, or `p` is a coordinator who may read `c`.
+2. TLP gate: CLEAR; GREEN/AMBER/AMBER+STRICT for an active organisation at tier vetted or above
+   (and the producer organisation for its own objects); RED only for readers named by a `user:` read
+   rule of `c`, or the author;
+3. moderation gate: `published`, or `p` belongs to the producer organisation, or `p` is a
+   coordinator (who, by 1, may read `c`).
 Users of a suspended organisation, and inactive users, see exactly what anonymous visitors see.
 """
 
@@ -41,7 +43,7 @@ class User:
 
 @dataclass(frozen=True)
 class Rule:
-    """`kind` is one of RULE_KINDS; `target` is a tier name, organisation name, group name or email (None: public)."""
+    """`kind` is one of RULE_KINDS; `target` a tier, organisation name, group name or email (None: public)."""
 
     kind: str
     target: str | None = None
@@ -153,8 +155,8 @@ def visible(world: World, x: Version, r: Reader) -> bool:
 
 
 def visible_versions(world: World, r: Reader, collection: str, which: str = "all") -> list[Version]:
-    """Visible versions of one collection in `date_added` order; `first`/`last` pick among the *visible* versions
-    of each STIX id, so a hidden newer version never hides (or reveals) an older visible one."""
+    """Visible versions of one collection in `date_added` order; `first`/`last` pick among the *visible*
+    versions of each STIX id, so a hidden newer version never hides (or reveals) an older visible one."""
     rows = [x for x in world.versions if x.collection == collection and visible(world, x, r)]
     if which != "all":
         by_id: dict[str, list[Version]] = {}

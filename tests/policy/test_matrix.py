@@ -1,8 +1,9 @@
 """The visibility matrix: tier × role × org status × TLP × rule kind × state × relation to the object.
 
-One world per rule kind (a collection read by that kind of rule), built through the services; every principal of the
-world is then checked against the plain-Python reference (`tests/policy/reference.py`) through `list_versions` and
-`count_versions`. Every cell of the matrix is asserted to have been checked, so a shrinking world cannot pass silently.
+One world per rule kind (a collection read by that kind of rule), built through the services; every
+principal of the world is then checked against the plain-Python reference (`tests/policy/reference.py`)
+through `list_versions` and `count_versions`. Every cell of the matrix is asserted to have been checked,
+so a shrinking world cannot pass silently.
 
 The world, for each rule kind:
 - for each tier × status, two organisations, `a-…` (matched by org/group/user rules) and `b-…` (never named);
@@ -55,14 +56,16 @@ def read_rules(kind: str) -> tuple[ref.Rule, ...]:
         return (ref.Rule("group", "circle"),)
     # Members and coordinators of the `a` organisations are named; their org-admins are not, so the same
     # organisation holds named and unnamed users. RED may be posted here (a `user:` read rule exists).
-    return tuple(ref.Rule("user", email(role, org)) for org in named_orgs for role in ("member", "coordinator"))
+    named = [email(role, org) for org in named_orgs for role in ("member", "coordinator")]
+    return tuple(ref.Rule("user", address) for address in named)
 
 
 def make_world(kind: str) -> ref.World:
     world = ref.World()
     for side, tier, status in itertools.product(SIDES, ref.TIERS, STATUSES):
         name = org_name(side, tier, status)
-        world.orgs[name] = ref.Org(name, tier, status == "active", frozenset({"circle"} if side == "a" else ()))
+        groups = frozenset({"circle"} if side == "a" else ())
+        world.orgs[name] = ref.Org(name, tier, status == "active", groups)
         for role in ref.ROLES:
             world.users[email(role, name)] = ref.User(email(role, name), name, role)
     world.users[INACTIVE] = ref.User(INACTIVE, "a-trusted-active", "coordinator", active=False)
@@ -74,10 +77,11 @@ def make_world(kind: str) -> ref.World:
 def fill(session: Session, world: ref.World, user_ids: dict[str, int]) -> None:
     """Post every author's objects through ingest; insert directly only what ingest refuses, then set states.
 
-    Ingest refuses (by design, see test_write_rules.py) posts from suspended organisations, AMBER and above from
-    registered organisations, and RED into collections without a `user:` read rule; those rows are inserted directly
-    so that the matrix still covers such objects (an organisation may be suspended or downgraded after posting, and
-    a collection's rules may change). Moderation has no service in this issue, so states are set with an UPDATE.
+    Ingest refuses (by design, see test_write_rules.py) posts from suspended organisations, AMBER and
+    above from registered organisations, and RED into collections without a `user:` read rule; those rows
+    are inserted directly so that the matrix still covers such objects (an organisation may be suspended or
+    downgraded after posting, and a collection's rules may change). Moderation has no service in this
+    issue, so states are set with an UPDATE.
     """
     (cid,) = world.collections
     clock = itertools.count(1)
@@ -104,8 +108,11 @@ def fill(session: Session, world: ref.World, user_ids: dict[str, int]) -> None:
         session.execute(update(ObjectVersion).where(ObjectVersion.stix_id.in_(ids)).values(state=value))
     session.commit()
     stored = {row.stix_id: row for row in session.scalars(select(ObjectVersion))}
-    world.versions[:] = [ref.Version(cid, x.stix_id, stored[x.stix_id].version, stored[x.stix_id].date_added, x.tlp,
-                                     x.state, x.producer, x.author) for x in world.versions]
+    world.versions[:] = [
+        ref.Version(cid, x.stix_id, stored[x.stix_id].version, stored[x.stix_id].date_added, x.tlp, x.state,
+                    x.producer, x.author)
+        for x in world.versions
+    ]
 
 
 def _stamped(x: ref.Version, n: int) -> ref.Version:
