@@ -8,4 +8,7 @@ from flask import Blueprint
 def blueprints() -> list[tuple[Blueprint, str | None]]:
     """Return (blueprint, url_prefix) pairs for every feature of the hub."""
     mounted: list[tuple[Blueprint, str | None]] = []
+    from hub.taxii import bp as taxii_bp
+
+    mounted.append((taxii_bp, "/taxii2"))
     return mounted

@@ -7,23 +7,30 @@ millionth object as at the first.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Generic, TypeVar
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy import ColumnElement, Row, Select, and_, exists, false, func, or_, select
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
+from hub.errors import NotFound
 from hub.policy.principal import Principal
 from hub.policy.visibility import visible
-from hub.stix.models import ObjectVersion
+from hub.stix.jsonsql import json_text
+from hub.stix.models import ObjectVersion, Submission
 
 T = TypeVar("T")
 
 FIRST, LAST, ALL = "first", "last", "all"
+TEXT_PROPERTIES = ("name", "description", "pattern")
 
 
 @dataclass(frozen=True, slots=True)
 class ObjectFilter:
-    """TAXII's filters (AND across fields, OR within one), plus the web's TLP filter.
+    """TAXII's filters (AND across fields, OR within one), plus the web's filters.
+
+    Web filters: `tlps`, `added_before` (exclusive, µs), `text` (case-insensitive substring of the name,
+    description or pattern) and `properties` (top-level string properties equal to values, e.g.
+    `(("sighting_of_ref", id),)`).
 
     `versions` holds the keywords `first`, `last`, `all` and/or exact versions in µs; TAXII's default is `last`.
     """
@@ -34,6 +41,9 @@ class ObjectFilter:
     spec_versions: tuple[str, ...] = ()
     added_after: int | None = None
     tlps: tuple[int, ...] = ()
+    added_before: int | None = None
+    text: str | None = None
+    properties: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(slots=True)
@@ -67,6 +77,41 @@ def list_versions(
     return Page(rows, more, rows[-1].date_added if more else None)
 
 
+def list_columns(
+    session: Session,
+    p: Principal,
+    collection_id: str,
+    f: ObjectFilter,
+    limit: int,
+    after: int | None,
+    columns: tuple[InstrumentedAttribute[Any], ...],
+) -> Page[Row[Any]]:
+    """Like `list_versions`, but loads only `columns` (plus `date_added`, last): envelopes splice stored text and
+    manifests need no body, so neither pays for building ORM objects."""
+    query = visible_in_collection(p, collection_id, f).with_only_columns(*columns, ObjectVersion.date_added)
+    if after is not None:
+        query = query.where(ObjectVersion.date_added > after)
+    rows = list(session.execute(query.limit(limit + 1)))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return Page(rows, more, rows[-1][-1] if more else None)
+
+
+def object_exists(session: Session, p: Principal, collection_id: str, stix_id: str) -> bool:
+    """True when `p` may see at least one version of the object in the collection."""
+    query = visible_in_collection(p, collection_id, ObjectFilter(ids=(stix_id,), versions=(ALL,)))
+    return session.scalar(query.order_by(None).with_only_columns(ObjectVersion.id).limit(1)) is not None
+
+
+def get_submission_for(session: Session, p: Principal, submission_id: str) -> Submission:
+    """A submission (TAXII status) as seen by the user who made it; to everyone else it does not exist.
+    :raises NotFound:"""
+    submission = session.get(Submission, submission_id) if p.user_id is not None else None
+    if submission is None or submission.user_id != p.user_id:
+        raise NotFound(f"no status {submission_id!r}")
+    return submission
+
+
 def count_versions(session: Session, p: Principal, collection_id: str, f: ObjectFilter) -> int:
     """How many versions match, counted under the same rule (for the web UI)."""
     inner = visible_in_collection(p, collection_id, f).order_by(None).with_only_columns(ObjectVersion.id)
@@ -85,6 +130,13 @@ def _conditions(p: Principal, f: ObjectFilter) -> list[ColumnElement[bool]]:
         conditions.append(ObjectVersion.spec_version.in_(f.spec_versions))
     if f.tlps:
         conditions.append(ObjectVersion.tlp.in_(f.tlps))
+    if f.added_before is not None:
+        conditions.append(ObjectVersion.date_added < f.added_before)
+    if f.text:
+        conditions.append(or_(*(json_text(ObjectVersion.body, key).icontains(f.text, autoescape=True)
+                                for key in TEXT_PROPERTIES)))
+    for key, value in f.properties:
+        conditions.append(json_text(ObjectVersion.body, key) == value)
     version_condition = _version_condition(p, f.versions)
     if version_condition is not None:
         conditions.append(version_condition)

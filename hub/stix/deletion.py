@@ -1,0 +1,51 @@
+"""Deleting objects (TAXII §5.7): only the producer organisation may, and every deletion is audited."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from sqlalchemy import delete, false, or_, select
+from sqlalchemy.orm import Session
+
+from hub.audit.service import record
+from hub.errors import NotFound, PermissionDenied
+from hub.policy.principal import Principal
+from hub.policy.visibility import visible
+from hub.sharing.models import Collection
+from hub.stix.models import ObjectVersion
+from hub.stix.validation import format_timestamp
+
+
+def delete_object(
+    session: Session, p: Principal, collection_id: str, stix_id: str, versions: Sequence[int] = ()
+) -> int:
+    """Delete an object's versions (all, or those in `versions`) for its producer organisation; audited.
+    Returns how many versions went. The producer may delete what it cannot read (a write-only drop box).
+
+    :raises NotFound: the collection, object or version is neither visible to `p` nor its organisation's own.
+    :raises PermissionDenied: `p` sees the object but its organisation did not produce it.
+    """
+    collection = session.get(Collection, collection_id)
+    if collection is None or collection.id not in (p.readable | p.writable):
+        raise NotFound(f"no collection {collection_id!r}")
+    own = ObjectVersion.producer_org_id == p.org_id if p.org_active and p.org_id is not None else false()
+    rows = session.execute(
+        select(ObjectVersion.id, ObjectVersion.version, ObjectVersion.producer_org_id).where(
+            ObjectVersion.collection_id == collection.id,
+            ObjectVersion.stix_id == stix_id,
+            or_(visible(p), own),
+        )
+    ).all()
+    if not rows:
+        raise NotFound(f"no object {stix_id!r} in this collection")
+    if not p.org_active or any(row.producer_org_id != p.org_id for row in rows):
+        raise PermissionDenied("only the organisation that produced this object may delete it")
+    if versions:
+        wanted = set(versions)
+        rows = [row for row in rows if row.version in wanted]
+        if not rows:
+            raise NotFound(f"no such version of {stix_id!r}")
+    session.execute(delete(ObjectVersion).where(ObjectVersion.id.in_([row.id for row in rows])))
+    record(session, p, "object.delete", "stix-object", stix_id, org_id=p.org_id, collection=collection.id,
+           versions=sorted(format_timestamp(row.version) for row in rows))
+    return len(rows)

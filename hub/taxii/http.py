@@ -1,0 +1,131 @@
+"""HTTP plumbing of the TAXII surface: media types, authentication, request checks, TAXII error resources."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Mapping
+from typing import Any
+
+import orjson
+from flask import Response, current_app, g, request
+from sqlalchemy.orm import Session
+from werkzeug.exceptions import NotAcceptable, RequestEntityTooLarge, Unauthorized, UnsupportedMediaType
+
+from hub.errors import register_renderer
+from hub.extensions import db
+from hub.orgs.models import User
+from hub.orgs.tokens import user_for_secret
+from hub.policy.principal import Principal
+from hub.policy.resolve import principal_for
+
+TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
+STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
+WWW_AUTHENTICATE = 'Basic realm="hub", Bearer'
+_ACCEPTABLE = {"*/*", "application/*", "application/taxii+json"}
+
+
+def session() -> Session:
+    """The request's database session (Flask-SQLAlchemy's scoped session, typed as what services take)."""
+    return db.session  # type: ignore[return-value]
+
+
+def taxii_response(
+    body: bytes | Mapping[str, Any], status: int = 200, headers: Mapping[str, str] | None = None
+) -> Response:
+    """A response with the TAXII media type; `body` is encoded JSON or a mapping to encode."""
+    data = body if isinstance(body, bytes) else orjson.dumps(body)
+    response = Response(data, status=status, headers=dict(headers or {}))
+    response.headers["Content-Type"] = TAXII_MEDIA_TYPE
+    return response
+
+
+def render_error(status: int, title: str, description: str, details: Any = None) -> Response:
+    """A TAXII 2.1 error resource (§3.6.1) for any failure under /taxii2, HTTP errors and crashes included."""
+    body: dict[str, Any] = {"title": title, "description": description, "http_status": str(status)}
+    if details is not None:
+        body["details"] = details if isinstance(details, dict) else {"detail": details}
+    response = taxii_response(body, status)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = WWW_AUTHENTICATE
+    return response
+
+
+def register(path_prefix: str) -> None:
+    """Render every error under `path_prefix` as a TAXII error resource."""
+    register_renderer(path_prefix, render_error)
+
+
+def check_request() -> None:
+    """Refuse what the server cannot answer before doing any work: body size, Accept, Content-Type (POST)."""
+    limit = int(current_app.config["TAXII_MAX_CONTENT_LENGTH"])
+    if request.content_length is not None and request.content_length > limit:
+        raise RequestEntityTooLarge(f"the body exceeds the API root's max_content_length ({limit} bytes)")
+    request.max_content_length = limit  # also caps a body sent without Content-Length (chunked)
+    if not accepts_taxii(request.headers.get("Accept", "*/*")):
+        raise NotAcceptable(f"this server answers only with {TAXII_MEDIA_TYPE}; send it in the Accept header")
+    if request.method == "POST" and not _is_taxii_content_type():
+        raise UnsupportedMediaType(f"send the envelope with Content-Type: {TAXII_MEDIA_TYPE}")
+
+
+def accepts_taxii(accept: str) -> bool:
+    """True when an Accept header admits TAXII 2.1 JSON (the TAXII type, unversioned too, or a wildcard)."""
+    for media_range in accept.split(","):
+        kind, *params = (part.strip() for part in media_range.split(";"))
+        options = dict(_param(p) for p in params if p)
+        if options.get("q", "1").strip() in ("0", "0.0", "0.00", "0.000"):
+            continue
+        if kind.lower() in _ACCEPTABLE and options.get("version", "2.1") == "2.1":
+            return True
+    return False
+
+
+def _param(text: str) -> tuple[str, str]:
+    name, _, value = text.partition("=")
+    return name.strip().lower(), value.strip().strip('"')
+
+
+def _is_taxii_content_type() -> bool:
+    params = request.mimetype_params
+    return request.mimetype == "application/taxii+json" and params.get("version", "2.1") == "2.1"
+
+
+def current_principal() -> Principal:
+    """The request's principal, from its API token (Bearer, or Basic with email and token); else anonymous.
+
+    Web session cookies are ignored on purpose: a browser tab must never lend its login to a TAXII request.
+    """
+    if "taxii_principal" not in g:
+        user = _authenticated_user(request.headers.get("Authorization"))
+        g.taxii_principal = principal_for(session(), user)
+        session().commit()  # `user_for_secret` notes the token's last use
+    principal: Principal = g.taxii_principal
+    return principal
+
+
+def _authenticated_user(header: str | None) -> User | None:
+    if header is None:
+        return None
+    scheme, _, credentials = header.strip().partition(" ")
+    scheme, credentials = scheme.lower(), credentials.strip()
+    user: User | None = None
+    if scheme == "bearer" and credentials:
+        user = user_for_secret(session(), credentials)
+    elif scheme == "basic":
+        email, secret = _basic_credentials(credentials)
+        user = user_for_secret(session(), secret) if secret else None
+        if user is not None and user.email != email.strip().lower():
+            user = None
+    if user is None:
+        raise Unauthorized("the credentials are not valid: send an API token as a Bearer token, or HTTP "
+                           "Basic with your email address and an API token")
+    return user
+
+
+def _basic_credentials(encoded: str) -> tuple[str, str]:
+    try:
+        text = base64.b64decode(encoded, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return "", ""
+    email, _, secret = text.partition(":")
+    return email, secret

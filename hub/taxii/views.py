@@ -1,0 +1,190 @@
+"""TAXII 2.1 endpoints (§4, §5): parse the request, call the services, render the resource."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from flask import Response, current_app, request, url_for
+from werkzeug.exceptions import Unauthorized
+
+from hub.errors import InvalidInput, NotFound, PermissionDenied
+from hub.policy.principal import Principal
+from hub.sharing.models import Collection
+from hub.sharing.service import get_collection_for, list_collections_for
+from hub.stix.deletion import delete_object
+from hub.stix.ingest import add_objects
+from hub.stix.models import ObjectVersion
+from hub.stix.query import ALL, ObjectFilter, Page, get_submission_for, list_columns, object_exists
+from hub.taxii import bp, serializers
+from hub.taxii.http import check_request, current_principal, register, session, taxii_response
+from hub.taxii.params import PageRequest, next_token, object_filter, page_request
+
+COLLECTION = "/<api_root>/collections/<collection_id>"
+OBJECT = COLLECTION + "/objects/<object_id>"
+BODY_COLUMNS = (ObjectVersion.body,)
+MANIFEST_COLUMNS = (ObjectVersion.stix_id, ObjectVersion.version)
+VERSION_COLUMNS = (ObjectVersion.version,)
+NO_OPTIONS = {"provide_automatic_options": False}
+
+bp.record_once(lambda state: register(state.url_prefix or "/taxii2"))
+
+
+@bp.before_request
+def _before() -> None:
+    """Refuse unanswerable requests, then authenticate; `api_root` must be the one this hub serves."""
+    check_request()
+    current_principal()
+    root = (request.view_args or {}).get("api_root")
+    if root is not None and root != current_app.config["TAXII_API_ROOT"]:
+        raise NotFound(f"no API root {root!r}")
+
+
+@bp.get("/", **NO_OPTIONS)
+def discovery() -> Response:
+    """§4.1 Server Discovery."""
+    root = url_for("taxii.api_root", api_root=current_app.config["TAXII_API_ROOT"], _external=True)
+    resource: dict[str, Any] = {"title": current_app.config["HUB_NAME"],
+                                "description": current_app.config["HUB_DESCRIPTION"],
+                                "default": root, "api_roots": [root]}
+    if current_app.config["HUB_CONTACT"]:
+        resource["contact"] = current_app.config["HUB_CONTACT"]
+    return taxii_response(resource)
+
+
+@bp.get("/<api_root>/", **NO_OPTIONS)
+def api_root(api_root: str) -> Response:
+    """§4.2 Get API Root Information."""
+    config = current_app.config
+    return taxii_response(serializers.api_root(config["HUB_NAME"], config["HUB_DESCRIPTION"],
+                                               int(config["TAXII_MAX_CONTENT_LENGTH"])))
+
+
+@bp.get("/<api_root>/status/<status_id>/", **NO_OPTIONS)
+def status_get(api_root: str, status_id: str) -> Response:
+    """§4.3 Get Status: only the user who posted sees it; to everyone else it does not exist."""
+    return taxii_response(serializers.status(get_submission_for(session(), current_principal(), status_id)))
+
+
+@bp.get("/<api_root>/collections/", **NO_OPTIONS)
+def collection_list(api_root: str) -> Response:
+    """§5.1 Get Collections: those the principal may read or write."""
+    p = current_principal()
+    return taxii_response(serializers.collections(list_collections_for(session(), p), p))
+
+
+@bp.get(COLLECTION + "/", **NO_OPTIONS)
+def collection_get(api_root: str, collection_id: str) -> Response:
+    """§5.2 Get a Collection."""
+    p = current_principal()
+    return taxii_response(serializers.collection(get_collection_for(session(), p, collection_id), p))
+
+
+@bp.get(COLLECTION + "/manifest/", **NO_OPTIONS)
+def manifest_get(api_root: str, collection_id: str) -> Response:
+    """§5.3 Get Object Manifests: the rows of Get Objects, without their bodies."""
+    p, collection = _readable(collection_id)
+    scope = f"{collection.id}/manifest"
+    page, token = _page(p, collection, scope, page_request(request.args, p, scope), MANIFEST_COLUMNS)
+    return taxii_response(serializers.manifest(page, token), headers=serializers.date_added_headers(page))
+
+
+@bp.get(COLLECTION + "/objects/", **NO_OPTIONS)
+def objects_get(api_root: str, collection_id: str) -> Response:
+    """§5.4 Get Objects in `date_added` order, filtered and paged in SQL under the visibility rule."""
+    p, collection = _readable(collection_id)
+    scope = f"{collection.id}/objects"
+    page, token = _page(p, collection, scope, page_request(request.args, p, scope), BODY_COLUMNS)
+    return taxii_response(serializers.envelope(page, token), headers=serializers.date_added_headers(page))
+
+
+@bp.post(COLLECTION + "/objects/", **NO_OPTIONS)
+def objects_add(api_root: str, collection_id: str) -> Response:
+    """§5.5 Add Objects: every object is checked on its own; answers 202 with the (complete) status."""
+    p = _writer(collection_id)
+    submission = add_objects(session(), p, collection_id, _envelope_objects())
+    session().commit()
+    return taxii_response(serializers.status(submission), 202)
+
+
+@bp.get(OBJECT + "/", **NO_OPTIONS)
+def object_get(api_root: str, collection_id: str, object_id: str) -> Response:
+    """§5.6 Get an Object: its versions (by default the last one) that the principal may see."""
+    p, collection = _readable(collection_id)
+    scope = f"{collection.id}/objects/{object_id}"
+    allowed = ("added_after", "match[version]", "match[spec_version]")
+    pr = page_request(request.args, p, scope, allowed, ObjectFilter(ids=(object_id,)))
+    page, token = _page(p, collection, scope, pr, BODY_COLUMNS)
+    if not page.items and not object_exists(session(), p, collection.id, object_id):
+        raise NotFound(f"no object {object_id!r} in this collection")
+    return taxii_response(serializers.envelope(page, token), headers=serializers.date_added_headers(page))
+
+
+@bp.delete(OBJECT + "/", **NO_OPTIONS)
+def object_delete(api_root: str, collection_id: str, object_id: str) -> Response:
+    """§5.7 Delete an Object: all versions, or those in `match[version]`; the producer organisation only."""
+    p = current_principal()
+    collection = get_collection_for(session(), p, collection_id)
+    if p.is_anonymous:
+        raise Unauthorized("log in with an API token to delete objects")
+    f = object_filter(request.args, ("match[version]",), ObjectFilter(versions=(ALL,)))
+    if any(isinstance(v, str) and v != ALL for v in f.versions):
+        raise InvalidInput("to delete, match[version] takes timestamps (or all), not first or last")
+    delete_object(session(), p, collection.id, object_id, [v for v in f.versions if isinstance(v, int)])
+    session().commit()
+    return taxii_response(b"")
+
+
+@bp.get(OBJECT + "/versions/", **NO_OPTIONS)
+def versions_get(api_root: str, collection_id: str, object_id: str) -> Response:
+    """§5.8 Get Object Versions: only versions the principal may see, oldest `date_added` first."""
+    p, collection = _readable(collection_id)
+    scope = f"{collection.id}/versions/{object_id}"
+    allowed = ("added_after", "match[spec_version]")
+    pr = page_request(request.args, p, scope, allowed, ObjectFilter(ids=(object_id,), versions=(ALL,)))
+    page, token = _page(p, collection, scope, pr, VERSION_COLUMNS)
+    if not page.items and not object_exists(session(), p, collection.id, object_id):
+        raise NotFound(f"no object {object_id!r} in this collection")
+    return taxii_response(serializers.versions(page, token), headers=serializers.date_added_headers(page))
+
+
+def _readable(collection_id: str) -> tuple[Principal, Collection]:
+    """The principal and the collection, which it must be allowed to read. :raises NotFound: :raises
+    PermissionDenied:"""
+    p = current_principal()
+    collection = get_collection_for(session(), p, collection_id)
+    if collection.id not in p.readable:
+        raise PermissionDenied("you may add objects to this collection but not read it")
+    return p, collection
+
+
+def _writer(collection_id: str) -> Principal:
+    p = current_principal()
+    collection = get_collection_for(session(), p, collection_id)
+    if p.is_anonymous:
+        raise Unauthorized("log in with an API token to add objects")
+    if collection.id not in p.writable:
+        raise PermissionDenied("you may read this collection but not add objects to it")
+    return p
+
+
+def _page(
+    p: Principal, collection: Collection, scope: str, pr: PageRequest, columns: Any
+) -> tuple[Page[Any], str | None]:
+    page = list_columns(session(), p, collection.id, pr.filter, pr.limit, pr.after, columns)
+    token = next_token(p, scope, pr.filter, page.next_after) if page.next_after is not None else None
+    return page, token
+
+
+def _envelope_objects() -> list[Any]:
+    """The posted envelope's `objects`. :raises InvalidInput: not JSON, not an object, no `objects` list."""
+    try:
+        envelope = orjson.loads(request.get_data())
+    except orjson.JSONDecodeError as exc:
+        raise InvalidInput(f"the body is not valid JSON: {exc}") from None
+    if not isinstance(envelope, dict):
+        raise InvalidInput("the body must be a TAXII envelope: a JSON object with an `objects` list")
+    objects = envelope.get("objects")
+    if not isinstance(objects, list):
+        raise InvalidInput("the envelope has no `objects` list")
+    return objects
