@@ -9,6 +9,7 @@ import click
 from flask.cli import FlaskGroup
 
 from hub import create_app
+from hub.api.cli import observables_group
 from hub.demo.cli import demo_command
 from hub.orgs.cli import group_group, org_group, token_group, user_group
 from hub.serve import serve_command
@@ -20,5 +21,6 @@ def main() -> None:
     """Operate the HRD threat-intelligence hub."""
 
 
+main.add_command(observables_group)
 for command in (org_group, user_group, group_group, token_group, collection_group, serve_command, demo_command):
     main.add_command(command)

@@ -11,4 +11,7 @@ def blueprints() -> list[tuple[Blueprint, str | None]]:
     from hub.taxii import bp as taxii_bp
 
     mounted.append((taxii_bp, "/taxii2"))
+    from hub.api import bp as api_bp
+
+    mounted.append((api_bp, "/api/v1"))
     return mounted

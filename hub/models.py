@@ -4,12 +4,14 @@ from hub.audit.models import AuditEvent
 from hub.orgs.models import ApiToken, Organisation, SharingGroup, User
 from hub.sharing.models import AccessRule, Collection
 from hub.stix.models import ObjectVersion, Submission
+from hub.stix.observable_index import IndexedObservable
 
 __all__ = [
     "AccessRule",
     "ApiToken",
     "AuditEvent",
     "Collection",
+    "IndexedObservable",
     "ObjectVersion",
     "Organisation",
     "SharingGroup",

@@ -22,6 +22,7 @@ from hub.policy.tlp import Tlp, is_tlp_marking_definition, tlp_of_markings
 from hub.sharing.models import Collection
 from hub.sharing.service import has_named_readers
 from hub.stix.models import ObjectVersion, State, Submission
+from hub.stix.observable_index import index_stored
 from hub.stix.validation import InvalidStix, format_timestamp, parse_timestamp, validate_object, version_of
 
 CHUNK = 500
@@ -53,6 +54,7 @@ class _Candidate:
 class _Results:
     successes: list[dict[str, str]] = field(default_factory=list)
     failures: list[dict[str, str]] = field(default_factory=list)
+    warnings: list[dict[str, str]] = field(default_factory=list)
 
     def ok(self, stix_id: str, version: str, message: str | None = None) -> None:
         entry = {"id": stix_id, "version": version}
@@ -65,6 +67,17 @@ class _Results:
         if version:
             entry["version"] = version
         self.failures.append(entry)
+
+    def warn(self, flags: list[dict[str, str]]) -> None:
+        """Warning-list flags of stored objects (stored all the same): listed, and told in their entry."""
+        self.warnings.extend(flags)
+        told: dict[tuple[str, str], list[str]] = {}
+        for flag in flags:
+            told.setdefault((flag["id"], flag["version"]), []).append("warning: " + flag["message"])
+        for entry in self.successes if told else ():
+            messages = told.get((entry["id"], entry["version"]))
+            if messages:
+                entry["message"] = "; ".join([entry.get("message", "stored"), *messages])
 
 
 def add_objects(
@@ -104,7 +117,7 @@ def add_objects(
         failure_count=len(results.failures),
         pending_count=0,
         results=orjson.dumps({"successes": results.successes, "failures": results.failures,
-                              "pendings": []}).decode(),
+                              "pendings": [], "warnings": results.warnings}).decode(),
         request_timestamp=request_timestamp,
     )
     session.add(submission)
@@ -209,6 +222,8 @@ def _store(
         clock += 1
     for start in range(0, len(rows), CHUNK):
         session.execute(insert(ObjectVersion), rows[start:start + CHUNK])
+    # Observable lookup index and warning lists (hub.stix.observable_index), in the same transaction.
+    results.warn(index_stored(session, collection_id, rows))
     return clock - 1 if rows else 0
 
 

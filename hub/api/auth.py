@@ -1,0 +1,61 @@
+"""API authentication: an API token as `Bearer`, or HTTP Basic with the user's email address and a token.
+
+Session cookies are ignored on purpose (a browser tab never lends its login to a platform's API client),
+and an API request without valid credentials is refused with 401 rather than served as anonymous.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+
+from flask import g, request
+from werkzeug.exceptions import Unauthorized
+
+from hub.extensions import db
+from hub.orgs.models import User
+from hub.orgs.tokens import user_for_secret
+from hub.policy.principal import Principal
+from hub.policy.resolve import principal_for
+
+WWW_AUTHENTICATE = 'Basic realm="hub", Bearer'
+
+
+def api_principal() -> Principal:
+    """The principal of this request's API token. :raises Unauthorized: no valid token."""
+    if "api_principal" not in g:
+        user = _user(request.headers.get("Authorization"))
+        g.api_principal = principal_for(db.session, user)
+        db.session.commit()  # `user_for_secret` notes the token's last use
+    principal: Principal = g.api_principal
+    return principal
+
+
+def _user(header: str | None) -> User:
+    scheme, _, credentials = (header or "").strip().partition(" ")
+    scheme, credentials = scheme.lower(), credentials.strip()
+    user: User | None = None
+    if scheme == "bearer" and credentials:
+        user = user_for_secret(db.session, credentials)
+    elif scheme == "basic":
+        email, secret = _basic(credentials)
+        user = user_for_secret(db.session, secret) if secret else None
+        if user is not None and user.email != email.strip().lower():
+            user = None
+    if user is None:
+        raise Unauthorized(
+            "send an API token as a Bearer token, or HTTP Basic with your email address and an API token"
+            if header is None else
+            "the credentials are not valid: send an API token as a Bearer token, or HTTP Basic with your "
+            "email address and an API token"
+        )
+    return user
+
+
+def _basic(encoded: str) -> tuple[str, str]:
+    try:
+        text = base64.b64decode(encoded, validate=True).decode()
+    except (binascii.Error, UnicodeDecodeError):
+        return "", ""
+    email, _, secret = text.partition(":")
+    return email, secret

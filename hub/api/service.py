@@ -1,0 +1,140 @@
+"""Observable lookup: which visible indicators name a value, read through `candidates()` and the index.
+
+Every query starts from the visibility rule, on the indicators and on the sightings counted for them, and
+keeps only the latest version of each indicator the principal may see (TAXII's `match[version]=last`): a value
+that a newer visible version dropped is not found, and nothing about invisible objects shows through, not even
+a count.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import orjson
+from sqlalchemy import Select, and_, distinct, exists, func, select
+from sqlalchemy.orm import Session, aliased
+
+from hub.policy.principal import Principal
+from hub.policy.tlp import Tlp
+from hub.policy.visibility import visible
+from hub.stix.models import ObjectVersion
+from hub.stix.observable_index import SIGHTING_OF, IndexedObservable, observable_key
+from hub.stix.observables import Observable, candidates
+from hub.stix.validation import format_timestamp
+
+MAX_VALUES = 1000
+MAX_VALUE_LENGTH = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class Matched:
+    """The observable of an indicator that a lookup value was read as, with its warning-list codes."""
+
+    kind: str
+    value: str
+    warnings: tuple[str, ...]
+
+
+@dataclass(slots=True)
+class Match:
+    """One visible indicator (its latest visible version) that names a looked-up value."""
+
+    id: str
+    collection_id: str
+    version: str
+    tlp: str
+    name: str | None
+    valid_from: str | None
+    valid_until: str | None
+    revoked: bool
+    sightings: int = 0
+    matched: list[Matched] = field(default_factory=list)
+
+
+@dataclass(slots=True)
+class Result:
+    """The answer for one value: what it was read as, and the matching indicators."""
+
+    value: str
+    candidates: list[Observable]
+    matches: list[Match] = field(default_factory=list)
+
+
+def lookup(session: Session, p: Principal, values: Sequence[str]) -> list[Result]:
+    """Look every value up, in order; a value that reads as nothing gets no candidates and no matches."""
+    results = [Result(value, candidates(value)) for value in values]
+    wanted: dict[bytes, list[tuple[Result, Observable]]] = {}
+    for result in results:
+        for candidate in result.candidates:
+            wanted.setdefault(observable_key(candidate.kind, candidate.value), []).append((result, candidate))
+    if not wanted:
+        return results
+    matches: dict[tuple[int, str, str], Match] = {}
+    for row in session.execute(_matching(p, list(wanted))):
+        for result, candidate in wanted[row.key]:
+            if (candidate.kind, candidate.value) != (row.kind, row.value):
+                continue  # a digest collision: never report a value that was not asked for
+            place = (id(result), row.collection_id, row.stix_id)
+            match = matches.get(place)
+            if match is None:
+                match = matches[place] = _match(row)
+                result.matches.append(match)
+            codes = tuple(row.warning.split(",")) if row.warning else ()
+            match.matched.append(Matched(row.kind, row.value, codes))
+    counts = _sightings(session, p, {m.id for m in matches.values()})
+    for match in matches.values():
+        match.sightings = counts.get(match.id, 0)
+    return results
+
+
+def _latest_visible(p: Principal, version: Any) -> Any:
+    """SQL condition: no newer version of the same object in the same collection is visible to `p`."""
+    newer = aliased(ObjectVersion)
+    return ~exists().where(
+        newer.collection_id == version.collection_id, newer.stix_id == version.stix_id,
+        newer.version > version.version, visible(p, newer),
+    )
+
+
+def _matching(p: Principal, keys: list[bytes]) -> Select[Any]:
+    v = ObjectVersion
+    return (
+        select(IndexedObservable.key, IndexedObservable.kind, IndexedObservable.value,
+               IndexedObservable.warning, v.stix_id, v.collection_id, v.version, v.tlp, v.body)
+        .join(v, v.id == IndexedObservable.version_id)
+        .where(IndexedObservable.key.in_(keys), v.type == "indicator", visible(p, v), _latest_visible(p, v))
+        .order_by(v.collection_id, v.stix_id, IndexedObservable.id)
+    )
+
+
+def _match(row: Any) -> Match:
+    body = orjson.loads(row.body)
+    return Match(
+        id=row.stix_id,
+        collection_id=row.collection_id,
+        version=format_timestamp(row.version),
+        tlp=Tlp(row.tlp).label,
+        name=body.get("name"),
+        valid_from=body.get("valid_from"),
+        valid_until=body.get("valid_until"),
+        revoked=bool(body.get("revoked", False)),
+    )
+
+
+def _sightings(session: Session, p: Principal, indicator_ids: set[str]) -> dict[str, int]:
+    """How many distinct sightings `p` may see (latest visible versions) of each indicator id."""
+    if not indicator_ids:
+        return {}
+    s = aliased(ObjectVersion)
+    keys = [observable_key(SIGHTING_OF, stix_id) for stix_id in sorted(indicator_ids)]
+    rows = session.execute(
+        select(IndexedObservable.value, func.count(distinct(s.stix_id)))
+        .join(s, s.id == IndexedObservable.version_id)
+        .where(IndexedObservable.key.in_(keys),
+               and_(IndexedObservable.kind == SIGHTING_OF, s.type == "sighting", visible(p, s),
+                    _latest_visible(p, s)))
+        .group_by(IndexedObservable.value)
+    )
+    return {value: count for value, count in rows if value in indicator_ids}

@@ -1,0 +1,109 @@
+"""`/api/v1/lookup`: is this URL / domain / account / number known to target defenders? JSON in, JSON out."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import orjson
+from flask import Response, current_app, request
+from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
+
+from hub.api import bp
+from hub.api.auth import WWW_AUTHENTICATE, api_principal
+from hub.api.service import MAX_VALUE_LENGTH, MAX_VALUES, Match, Result, lookup
+from hub.errors import InvalidInput, register_renderer
+from hub.extensions import db
+
+DEFAULT_MAX_CONTENT_LENGTH = 1024 * 1024
+
+
+def render_error(status: int, title: str, description: str, details: Any = None) -> Response:
+    """Every failure under /api as `{"title", "description", "http_status"[, "details"]}`."""
+    body: dict[str, Any] = {"title": title, "description": description, "http_status": status}
+    if details is not None:
+        body["details"] = details
+    response = _json(body, status)
+    if status == 401:
+        response.headers["WWW-Authenticate"] = WWW_AUTHENTICATE
+    return response
+
+
+register_renderer("/api", render_error)
+
+
+@bp.before_request
+def _authenticate_and_check() -> None:
+    api_principal()
+    limit = int(current_app.config.get("API_MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH))
+    if request.content_length is not None and request.content_length > limit:
+        raise RequestEntityTooLarge(f"the body is larger than {limit} bytes")
+    request.max_content_length = limit  # also caps a body sent without Content-Length
+
+
+@bp.get("/lookup")
+def lookup_get() -> Response:
+    """Look one value up: `?value=...`."""
+    values = request.args.getlist("value")
+    if len(values) != 1:
+        raise InvalidInput("give exactly one `value` parameter; POST {\"values\": [...]} to look up several")
+    result = _lookup([values[0]])[0]
+    return _json(_result(result))
+
+
+@bp.post("/lookup")
+def lookup_post() -> Response:
+    """Look up to 1,000 values at once: `{"values": ["...", ...]}`; results come in the same order."""
+    if request.mimetype != "application/json":
+        raise UnsupportedMediaType("send the values as JSON with Content-Type: application/json")
+    try:
+        document = orjson.loads(request.get_data())
+    except orjson.JSONDecodeError as exc:
+        raise InvalidInput(f"the body is not valid JSON: {exc}") from None
+    values = document.get("values") if isinstance(document, dict) else None
+    if not isinstance(values, list) or not values:
+        raise InvalidInput("send a JSON object with a non-empty list of strings under \"values\"")
+    if len(values) > MAX_VALUES:
+        raise InvalidInput(f"at most {MAX_VALUES:,} values per request; this one has {len(values):,}: "
+                           "split it into several requests")
+    for index, value in enumerate(values):
+        if not isinstance(value, str):
+            raise InvalidInput(f"values[{index}] is not a string")
+    return _json({"results": [_result(result) for result in _lookup(values)]})
+
+
+def _lookup(values: list[str]) -> list[Result]:
+    for index, value in enumerate(values):
+        if len(value) > MAX_VALUE_LENGTH:
+            raise InvalidInput(f"values[{index}] is longer than {MAX_VALUE_LENGTH} characters")
+    results = lookup(db.session, api_principal(), values)
+    db.session.rollback()  # a read: end the transaction
+    return results
+
+
+def _result(result: Result) -> dict[str, Any]:
+    return {
+        "value": result.value,
+        "candidates": [{"kind": c.kind, "value": c.value} for c in result.candidates],
+        "matches": [_match(match) for match in result.matches],
+    }
+
+
+def _match(match: Match) -> dict[str, Any]:
+    return {
+        "id": match.id,
+        "collection_id": match.collection_id,
+        "version": match.version,
+        "name": match.name,
+        "tlp": match.tlp,
+        "valid_from": match.valid_from,
+        "valid_until": match.valid_until,
+        "revoked": match.revoked,
+        "sightings": match.sightings,
+        "matched": [{"kind": m.kind, "value": m.value, "warnings": list(m.warnings)} for m in match.matched],
+    }
+
+
+def _json(body: Any, status: int = 200) -> Response:
+    response = Response(orjson.dumps(body), status=status, mimetype="application/json")
+    response.headers["Cache-Control"] = "no-store"
+    return response
