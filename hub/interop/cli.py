@@ -1,0 +1,106 @@
+"""`hub import` and `hub export`: files in and out, as a given user so the usual rules apply."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import IO
+
+import click
+
+from hub.cli_support import cli_errors
+from hub.errors import InvalidInput
+from hub.extensions import db
+from hub.interop.csvlist import export_csv
+from hub.interop.exporter import ExportScope, export_stix
+from hub.interop.importer import ImportReport, import_file, sniff_shape
+from hub.interop.misp import export_misp, import_misp
+from hub.interop.mvt import export_mvt
+from hub.orgs.service import get_user
+from hub.policy.principal import Principal
+from hub.policy.resolve import principal_for
+from hub.policy.tlp import Tlp
+from hub.sharing.service import get_collection_for
+from hub.stix.ingest import IngestOptions
+
+EXPORTERS = {"stix": export_stix, "mvt": export_mvt, "csv": export_csv, "misp": export_misp}
+
+
+def principal_of(email: str) -> Principal:
+    """The principal of a user given by email. :raises NotFound: no such user."""
+    return principal_for(db.session, get_user(db.session, email))
+
+
+def parse_tlp(text: str | None) -> Tlp | None:
+    """A TLP option value. :raises InvalidInput: unknown level."""
+    if text is None:
+        return None
+    try:
+        return Tlp.parse(text)
+    except ValueError as exc:
+        raise InvalidInput(str(exc)) from None
+
+
+@click.command("import")
+@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--as", "email", required=True, help="The user the objects are posted as (their rules apply).")
+@click.option("--collection", "collection_id", required=True, help="The collection id to post into.")
+@click.option("--tlp", default=None, help="TLP for objects without a TLP marking (default: the collection's).")
+@click.option("--format", "fmt", type=click.Choice(["auto", "stix", "misp"]), default="auto", show_default=True)
+@cli_errors
+def import_command(files: tuple[Path, ...], email: str, collection_id: str, tlp: str | None, fmt: str) -> None:
+    """Import STIX bundles (2.1, or 2.0 upgraded), TAXII envelopes or MISP event exports into a collection."""
+    p = principal_of(email)
+    collection = get_collection_for(db.session, p, collection_id)
+    options = IngestOptions(tlp=parse_tlp(tlp))
+    total = ImportReport()
+    for path in files:
+        kind = fmt if fmt != "auto" else _sniff(path)
+        importer = import_misp if kind == "misp" else import_file
+        if sys.stdout.isatty():
+            with click.progressbar(length=path.stat().st_size, label=f"importing {path.name}") as bar:
+                report = importer(db.session, p, collection.id, path, options,
+                                  lambda at: bar.update(max(at - bar.pos, 0)))
+        else:
+            report = importer(db.session, p, collection.id, path, options)
+        for failure in report.failures:
+            click.echo(f"failed {failure['id']}: {failure['message']}", err=True)
+        click.echo(f"{path.name}: {report.summary()}")
+        total.add(report)
+    if len(files) > 1:
+        click.echo(f"all files: {total.summary()}")
+    if total.total and not total.succeeded:
+        raise click.ClickException("no object could be imported")
+
+
+def _sniff(path: Path) -> str:
+    with path.open("rb") as handle:
+        return "misp" if sniff_shape(handle) == "misp" else "stix"
+
+
+@click.command("export")
+@click.option("--as", "email", required=True, help="The user whose view is exported (their rules apply).")
+@click.option("--collection", "collection_id", default=None, help="One collection (default: every readable one).")
+@click.option("--tlp-max", default="red", show_default=True, help="Leave out objects above this TLP level.")
+@click.option("--format", "fmt", type=click.Choice(sorted(EXPORTERS)), default="stix", show_default=True)
+@click.option("--all-versions", is_flag=True, help="Every version, not only the latest (STIX and CSV).")
+@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
+              help="Write to this file (default: standard output).")
+@cli_errors
+def export_command(email: str, collection_id: str | None, tlp_max: str, fmt: str, all_versions: bool,
+                   output: Path | None) -> None:
+    """Export what a user may see: a STIX 2.1 bundle, MVT indicators, a CSV blocklist or a MISP event."""
+    p = principal_of(email)
+    scope = ExportScope(collection_id, parse_tlp(tlp_max) or Tlp.RED, all_versions and fmt in ("stix", "csv"))
+    if output is None:
+        count = EXPORTERS[fmt](db.session, p, scope, click.get_text_stream("stdout"))
+    else:
+        partial = output.with_name(output.name + ".partial")
+        with partial.open("w", encoding="utf-8") as handle:
+            count = _run(fmt, p, scope, handle)
+        partial.replace(output)
+    click.echo(f"exported {count} {'rows' if fmt == 'csv' else 'objects'} ({fmt})", err=True)
+
+
+def _run(fmt: str, p: Principal, scope: ExportScope, handle: IO[str]) -> int:
+    return EXPORTERS[fmt](db.session, p, scope, handle)

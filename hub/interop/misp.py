@@ -1,0 +1,113 @@
+"""MISP exchange through `misp-stix`, the library MISP itself uses for STIX conversion.
+
+Import: a MISP event export (`{"Event": ...}`, a list of them, or the API's `{"response": [...]}`) becomes STIX 2.1
+(attributes and objects with `to_ids` become indicators, the others observed-data, the event a grouping); the
+event's `tlp:*` tag marks every object that carries no TLP marking of its own. Export: what a principal may see in
+the scope becomes one MISP event (JSON) that MISP ingests with "Add event > Import from MISP JSON".
+Both sides hold one event in memory: MISP events are units of analysis, not bulk feeds.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+import warnings
+from pathlib import Path
+from types import ModuleType
+from typing import IO, Any
+
+import orjson
+from sqlalchemy.orm import Session
+from stix2 import parse as stix2_parse
+
+from hub.errors import InvalidInput
+from hub.interop.exporter import ExportScope, iter_visible
+from hub.interop.importer import ImportReport, Progress, import_objects
+from hub.policy.principal import Principal
+from hub.policy.tlp import Tlp, tlp_of_markings
+from hub.stix.ingest import IngestOptions
+
+
+def _misp_stix() -> ModuleType:
+    """misp-stix, imported on first use: it is heavy, and its STIX 1 dependencies warn at import time."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        import misp_stix_converter
+
+    return misp_stix_converter
+
+
+def misp_events(document: Any) -> list[dict[str, Any]]:
+    """The events of a MISP JSON export. :raises InvalidInput: it holds none."""
+    if isinstance(document, dict) and "response" in document:
+        document = document["response"]
+    items = document if isinstance(document, list) else [document]
+    events = [item for item in items if isinstance(item, dict) and isinstance(item.get("Event"), dict)]
+    if not events:
+        raise InvalidInput("not a MISP event export: no {\"Event\": ...} object found")
+    return events
+
+
+def event_tlp(event: dict[str, Any]) -> Tlp | None:
+    """The most restrictive `tlp:` tag of an event, or None."""
+    levels = []
+    for tag in event["Event"].get("Tag", ()):
+        name = str(tag.get("name", "")).lower()
+        if name.startswith("tlp:"):
+            try:
+                levels.append(Tlp.parse(name))
+            except ValueError:
+                continue
+    return max(levels) if levels else None
+
+
+def event_to_stix(event: dict[str, Any]) -> list[dict[str, Any]]:
+    """The STIX 2.1 objects of one MISP event, TLP-marked as the event is."""
+    parser = _misp_stix().MISPtoSTIX21Parser()
+    parser.parse_json_content(event)
+    objects: list[dict[str, Any]] = json.loads(parser.bundle.serialize())["objects"]
+    level = event_tlp(event)
+    if level is None:
+        return objects
+    marked = []
+    for obj in objects:
+        if obj["type"] != "marking-definition" and tlp_of_markings(obj.get("object_marking_refs", ())) is None \
+                and "created" in obj:
+            obj = {**obj, "object_marking_refs": [*obj.get("object_marking_refs", ()), level.marking_id]}
+        marked.append(obj)
+    return marked
+
+
+def import_misp(
+    session: Session,
+    p: Principal,
+    collection_id: str,
+    path: Path,
+    options: IngestOptions = IngestOptions(),
+    progress: Progress | None = None,
+) -> ImportReport:
+    """Convert a MISP event export and ingest it. :raises InvalidInput: not a MISP export."""
+    try:
+        document = orjson.loads(path.read_bytes())
+    except orjson.JSONDecodeError as exc:
+        raise InvalidInput(f"{path.name}: not valid JSON: {exc}") from None
+    report = ImportReport()
+    for event in misp_events(document):
+        report.add(import_objects(session, p, collection_id, event_to_stix(event), options, progress))
+    return report
+
+
+def export_misp(session: Session, p: Principal, scope: ExportScope, out: IO[str]) -> int:
+    """Write what `p` may see in the scope as one MISP event (JSON); returns how many STIX objects went in."""
+    objects = [orjson.loads(row.body) for row in iter_visible(session, p, scope)]
+    if not objects:
+        raise InvalidInput("nothing to export: no visible object in this scope")
+    bundle = stix2_parse({"type": "bundle", "id": f"bundle--{uuid.uuid4()}",
+                          "objects": objects}, allow_custom=True)
+    parser = _misp_stix().ExternalSTIX2toMISPParser()
+    parser.load_stix_bundle(bundle)
+    parser.parse_stix_bundle()
+    event = parser.misp_event
+    out.write(json.dumps({"Event": json.loads(event.to_json())}, indent=1))
+    out.write("\n")
+    return len(objects)
