@@ -2,6 +2,7 @@
 
 from hub.audit.models import AuditEvent
 from hub.orgs.models import ApiToken, Organisation, SharingGroup, User
+from hub.reports.models import Escalation, Helpline, Report, ReportMessage
 from hub.sharing.models import AccessRule, Collection
 from hub.stix.models import ObjectVersion, Submission
 from hub.stix.observable_index import IndexedObservable
@@ -11,9 +12,13 @@ __all__ = [
     "ApiToken",
     "AuditEvent",
     "Collection",
+    "Escalation",
+    "Helpline",
     "IndexedObservable",
     "ObjectVersion",
     "Organisation",
+    "Report",
+    "ReportMessage",
     "SharingGroup",
     "Submission",
     "User",

@@ -1,0 +1,1 @@
+"""Incident reports from human-rights defenders: a safe channel, the response workflow, and its metrics."""

@@ -1,0 +1,152 @@
+"""Reports, their message threads, escalations to platforms, and the organisations designated as helplines.
+
+Nothing here identifies a reporter: no network metadata is stored, the receipt code is kept only as a hash, and the
+free text, contact details, traces and messages are sealed (encrypted) with a key that never enters the database.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from enum import StrEnum
+
+from sqlalchemy import Boolean, Column, DateTime, ForeignKey, Integer, SmallInteger, String, Table, Text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from hub.db import Base, utcnow
+from hub.orgs.models import Organisation, User
+
+
+class Category(StrEnum):
+    """What happened to the reporter."""
+
+    PHISHING = "phishing"
+    ACCOUNT_COMPROMISE = "account-compromise"
+    SPYWARE = "spyware"
+    HARASSMENT = "harassment"
+    IMPERSONATION = "impersonation"
+    SMEAR = "smear"
+    OTHER = "other"
+
+
+class Status(StrEnum):
+    """Where a report stands in the responders' queue."""
+
+    NEW = "new"
+    IN_PROGRESS = "in-progress"
+    ESCALATED = "escalated"
+    RESOLVED = "resolved"
+    CLOSED = "closed"
+
+
+class Author(StrEnum):
+    """Who wrote a message of a report's thread."""
+
+    REPORTER = "reporter"
+    RESPONDER = "responder"
+
+
+class MessageKind(StrEnum):
+    """Replies reach the reporter; notes stay among responders."""
+
+    REPLY = "reply"
+    NOTE = "note"
+
+
+class Outcome(StrEnum):
+    """A platform's answer to an escalation."""
+
+    PENDING = "pending"
+    ACKNOWLEDGED = "acknowledged"
+    ACTIONED = "actioned"
+    DECLINED = "declined"
+
+
+report_platforms = Table(
+    "report_platforms",
+    Base.metadata,
+    Column("report_id", ForeignKey("reports.id", ondelete="CASCADE"), primary_key=True),
+    Column("org_id", ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True),
+)
+
+
+class Report(Base):
+    """One report. `sealed` holds the encrypted text, contact, traces and free-text platform names."""
+
+    __tablename__ = "reports"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    receipt_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    category: Mapped[str] = mapped_column(String(32), index=True)
+    language: Mapped[str] = mapped_column(String(16))
+    status: Mapped[str] = mapped_column(String(16), default=Status.NEW, index=True)
+    may_share: Mapped[bool] = mapped_column(Boolean, default=False)
+    share_max_tlp: Mapped[int | None] = mapped_column(SmallInteger)  # the widest TLP the reporter allows
+    may_escalate: Mapped[bool] = mapped_column(Boolean, default=False)
+    has_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    sealed: Mapped[str | None] = mapped_column(Text)  # None once retention purged it
+    assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
+    published_count: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, index=True)
+    triaged_at: Mapped[datetime | None] = mapped_column(DateTime)
+    first_response_at: Mapped[datetime | None] = mapped_column(DateTime)
+    resolved_at: Mapped[datetime | None] = mapped_column(DateTime)
+    closed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    purged_at: Mapped[datetime | None] = mapped_column(DateTime)
+
+    platforms: Mapped[list[Organisation]] = relationship(secondary=report_platforms, order_by=Organisation.name)
+    assignee: Mapped[User | None] = relationship()
+    messages: Mapped[list[ReportMessage]] = relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="ReportMessage.id"
+    )
+    escalations: Mapped[list[Escalation]] = relationship(
+        back_populates="report", cascade="all, delete-orphan", order_by="Escalation.id"
+    )
+
+
+class ReportMessage(Base):
+    """A reply, a note or an addition by the reporter; the body is sealed like the report."""
+
+    __tablename__ = "report_messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    author: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[str] = mapped_column(String(16))
+    user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    sealed: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+
+    report: Mapped[Report] = relationship(back_populates="messages")
+    user: Mapped[User | None] = relationship()
+
+
+class Escalation(Base):
+    """A report escalated to one platform organisation, and that platform's answer."""
+
+    __tablename__ = "report_escalations"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    report_id: Mapped[int] = mapped_column(ForeignKey("reports.id", ondelete="CASCADE"), index=True)
+    platform_org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
+    escalated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    escalated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    sealed_request: Mapped[str | None] = mapped_column(Text)  # the responder's message to the platform
+    outcome: Mapped[str] = mapped_column(String(16), default=Outcome.PENDING)
+    sealed_answer: Mapped[str | None] = mapped_column(Text)  # the platform's note
+    answered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    report: Mapped[Report] = relationship(back_populates="escalations")
+    platform: Mapped[Organisation] = relationship()
+
+
+class Helpline(Base):
+    """An organisation a coordinator designated as a helpline: its members respond to reports."""
+
+    __tablename__ = "helplines"
+
+    org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), primary_key=True)
+    designated_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
+    designated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+
+    org: Mapped[Organisation] = relationship()

@@ -1,0 +1,192 @@
+"""The reporter's side: filing a report without an account, and coming back with the receipt code.
+
+These functions take no `Principal`: reporters are anonymous by design, and nothing about their connection reaches
+this layer. The receipt code is the only credential; only its hash is stored.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.db import utcnow
+from hub.errors import InvalidInput, NotFound
+from hub.orgs.models import Organisation, OrgStatus, OrgType
+from hub.policy.tlp import Tlp
+from hub.reports.crypto import Sealer, code_hash, new_receipt_code
+from hub.reports.models import Author, Category, MessageKind, Report, ReportMessage, Status
+
+MAX_TEXT = 20_000
+MAX_CONTACT = 500
+MAX_TRACES = 200
+MAX_TRACE_LENGTH = 2048
+
+
+@dataclass(frozen=True, slots=True)
+class ReportInput:
+    """What the reporter filled in on the form."""
+
+    category: str
+    language: str
+    text: str = ""
+    traces: str = ""  # one per line
+    contact: str = ""
+    platform_ids: tuple[int, ...] = ()
+    platform_other: str = ""
+    may_share: bool = False
+    share_max_tlp: Tlp | None = None
+    may_escalate: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class Contents:
+    """The sealed part of a report, opened; empty once retention purged it."""
+
+    text: str = ""
+    contact: str = ""
+    traces: tuple[str, ...] = ()
+    platform_other: str = ""
+    purged: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class ThreadMessage:
+    """One opened message of a report's thread."""
+
+    id: int
+    author: str
+    kind: str
+    text: str
+    created_at: datetime
+    by: str | None = None
+
+
+@dataclass(frozen=True, slots=True)
+class ReceiptView:
+    """What the reporter sees with the code: their report, its status and the replies (never internal notes)."""
+
+    report: Report
+    contents: Contents
+    messages: list[ThreadMessage] = field(default_factory=list)
+
+
+def parse_traces(text: str) -> tuple[str, ...]:
+    """One trace per non-empty line, trimmed, without duplicates. :raises InvalidInput: too many or too long."""
+    traces: list[str] = []
+    for line in text.splitlines():
+        trace = line.strip()
+        if trace and trace not in traces:
+            traces.append(trace)
+    if len(traces) > MAX_TRACES:
+        raise InvalidInput(f"at most {MAX_TRACES} traces per report; add more later with your receipt code")
+    if any(len(trace) > MAX_TRACE_LENGTH for trace in traces):
+        raise InvalidInput(f"a trace may have at most {MAX_TRACE_LENGTH} characters")
+    return tuple(traces)
+
+
+def platform_choices(session: Session) -> list[Organisation]:
+    """The active platform organisations a reporter can name."""
+    return list(session.scalars(
+        select(Organisation)
+        .where(Organisation.type == OrgType.PLATFORM.value, Organisation.status == OrgStatus.ACTIVE.value)
+        .order_by(Organisation.name)
+    ))
+
+
+def submit_report(session: Session, sealer: Sealer, data: ReportInput) -> tuple[Report, str]:
+    """File a report; returns it and the receipt code, which is shown once and never stored.
+
+    :raises InvalidInput: unknown category or platform, nothing reported, texts too long.
+    """
+    try:
+        category = Category(data.category)
+    except ValueError:
+        raise InvalidInput("choose what happened from the list") from None
+    traces = parse_traces(data.traces)
+    text, contact = data.text.strip(), data.contact.strip()
+    if not text and not traces:
+        raise InvalidInput("describe what happened or give at least one technical trace")
+    if len(text) > MAX_TEXT or len(contact) > MAX_CONTACT or len(data.platform_other) > MAX_CONTACT:
+        raise InvalidInput("the report is too long; add the rest later with your receipt code")
+    platforms = [org for org in platform_choices(session) if org.id in set(data.platform_ids)]
+    if len(platforms) != len(set(data.platform_ids)):
+        raise InvalidInput("choose platforms from the list, or name others in the text field")
+    code = new_receipt_code()
+    report = Report(
+        receipt_hash=code_hash(code),
+        category=category.value,
+        language=data.language[:16],
+        status=Status.NEW.value,
+        may_share=data.may_share,
+        share_max_tlp=int(data.share_max_tlp if data.share_max_tlp is not None else Tlp.AMBER)
+        if data.may_share else None,
+        may_escalate=data.may_escalate and bool(platforms),
+        has_contact=bool(contact),
+        sealed=sealer.seal({"text": text, "contact": contact, "traces": list(traces),
+                            "platform_other": data.platform_other.strip()}),
+        platforms=platforms,
+        published_count=0,
+    )
+    session.add(report)
+    session.flush()
+    return report, code
+
+
+def open_contents(sealer: Sealer, report: Report) -> Contents:
+    """The report's sealed part, opened (empty after retention)."""
+    if report.sealed is None:
+        return Contents(purged=True)
+    value: dict[str, Any] = sealer.open(report.sealed)
+    return Contents(text=value.get("text", ""), contact=value.get("contact", ""),
+                    traces=tuple(value.get("traces", ())), platform_other=value.get("platform_other", ""))
+
+
+def thread(sealer: Sealer, report: Report, *, with_notes: bool) -> list[ThreadMessage]:
+    """The report's messages, opened; internal notes only when `with_notes`."""
+    messages = []
+    for message in report.messages:
+        if message.kind == MessageKind.NOTE and not with_notes:
+            continue
+        text = sealer.open(message.sealed) if message.sealed is not None else ""
+        by = None
+        if message.user is not None:  # the reporter sees the helpline's name, responders see who wrote it
+            by = f"{message.user.email} ({message.user.org.name})" if with_notes else message.user.org.name
+        messages.append(ThreadMessage(message.id, message.author, message.kind, text, message.created_at, by))
+    return messages
+
+
+def report_for_code(session: Session, code: str) -> Report:
+    """The report a receipt code opens. :raises NotFound: no report has this code (or it was mistyped)."""
+    report = session.scalar(select(Report).where(Report.receipt_hash == code_hash(code)))
+    if report is None or not code.strip():
+        raise NotFound("no report matches this code; check it and try again (a lost code cannot be recovered)")
+    return report
+
+
+def view_receipt(session: Session, sealer: Sealer, code: str) -> ReceiptView:
+    """What the reporter sees when coming back with their code. :raises NotFound:"""
+    report = report_for_code(session, code)
+    return ReceiptView(report, open_contents(sealer, report), thread(sealer, report, with_notes=False))
+
+
+def add_from_reporter(session: Session, sealer: Sealer, code: str, text: str) -> ReportMessage:
+    """The reporter answers or adds information. :raises NotFound: bad code. :raises InvalidInput: empty, closed."""
+    report = report_for_code(session, code)
+    text = text.strip()
+    if not text:
+        raise InvalidInput("write something to add")
+    if len(text) > MAX_TEXT:
+        raise InvalidInput("the message is too long; send it in parts")
+    if report.status == Status.CLOSED or report.sealed is None:
+        raise InvalidInput("this report is closed; file a new report if something else happened")
+    message = ReportMessage(report=report, author=Author.REPORTER.value, kind=MessageKind.REPLY.value,
+                            sealed=sealer.seal(text), created_at=utcnow())
+    session.add(message)
+    if report.status == Status.RESOLVED:
+        report.status = Status.IN_PROGRESS.value
+    session.flush()
+    return message

@@ -1,0 +1,78 @@
+"""Builders for the reporting tests: a platform, a helpline with a responder, a coordinator, and reports."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pytest
+from flask import Flask
+from sqlalchemy.orm import Session
+
+from hub.orgs.models import Organisation, User
+from hub.policy.principal import Principal
+from hub.policy.tlp import Tlp
+from hub.reports.crypto import Sealer, sealer_for
+from hub.reports.models import Report
+from hub.reports.service import ReportInput, submit_report
+from hub.reports.triage import designate_helpline
+from hub.orgs.service import add_user
+from tests.factories import make_org, principal
+
+SECRET_TEXT = "They sent me a link pretending to be my bank, my name is Layla Haddad"
+SECRET_CONTACT = "signal: +96170123456"
+SECRET_TRACE = "https://login-secure-bank.example/verify"
+
+
+@dataclass
+class World:
+    """The cast of a reporting test."""
+
+    platform: Organisation
+    helpline: Organisation
+    responder: User
+    coordinator: User
+    platform_user: User
+    outsider: User
+
+    def p(self, session: Session, user: User) -> Principal:
+        return principal(session, user)
+
+
+@pytest.fixture
+def sealer(app: Flask) -> Sealer:
+    return sealer_for(app)
+
+
+def make_user(session: Session, org: Organisation, role: str = "member", email: str | None = None) -> User:
+    """A user without a password: hashing one costs a third of a second, which most of these tests do not need."""
+    return add_user(session, None, email or f"user{org.id}-{len(org.users)}@{org.id}.example", org, role)
+
+
+@pytest.fixture
+def world(session: Session) -> World:
+    platform = make_org(session, "Example Social", org_type="platform")
+    helpline = make_org(session, "Digital Helpline", tier="trusted", org_type="cert")
+    hub_org = make_org(session, "Hub Coordination", tier="trusted", org_type="coordinator")
+    designate_helpline(session, None, helpline)
+    built = World(
+        platform=platform,
+        helpline=helpline,
+        responder=make_user(session, helpline, email="responder@helpline.example"),
+        coordinator=make_user(session, hub_org, "coordinator", email="coordinator@hub.example"),
+        platform_user=make_user(session, platform, email="tns@social.example"),
+        outsider=make_user(session, make_org(session, "Other NGO"), email="member@ngo.example"),
+    )
+    session.commit()
+    return built
+
+
+def file_report(session: Session, sealer: Sealer, world: World, *, share: Tlp | None = Tlp.GREEN,
+                escalate: bool = True, category: str = "phishing", language: str = "en",
+                traces: str = f"{SECRET_TRACE}\nevil-login.example\n", text: str = SECRET_TEXT,
+                contact: str = SECRET_CONTACT) -> tuple[Report, str]:
+    report, code = submit_report(session, sealer, ReportInput(
+        category=category, language=language, text=text, traces=traces, contact=contact,
+        platform_ids=(world.platform.id,), may_share=share is not None, share_max_tlp=share, may_escalate=escalate,
+    ))
+    session.commit()
+    return report, code
