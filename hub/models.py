@@ -2,6 +2,7 @@
 
 from hub.audit.models import AuditEvent
 from hub.orgs.models import ApiToken, Organisation, SharingGroup, User
+from hub.orgs.onboarding_models import Application, Invite
 from hub.reports.models import Escalation, Helpline, Report, ReportMessage
 from hub.sharing.models import AccessRule, Collection
 from hub.stix.models import ObjectVersion, Submission
@@ -10,11 +11,13 @@ from hub.stix.observable_index import IndexedObservable
 __all__ = [
     "AccessRule",
     "ApiToken",
+    "Application",
     "AuditEvent",
     "Collection",
     "Escalation",
     "Helpline",
     "IndexedObservable",
+    "Invite",
     "ObjectVersion",
     "Organisation",
     "Report",

@@ -1,0 +1,171 @@
+"""Organisation admins' operations: invitations, deactivation, second-factor resets and API tokens.
+
+Organisation admins act on their own organisation only; coordinators on any. Users and tokens of an
+organisation the principal may not manage are answered as if they did not exist.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import timedelta
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from hub.audit.service import record
+from hub.db import utcnow
+from hub.errors import InvalidInput, NotFound, PermissionDenied
+from hub.orgs.models import ApiToken, Organisation, Role, User
+from hub.orgs.onboarding_models import Invite
+from hub.orgs.service import add_user, set_password
+from hub.orgs.tokens import IssuedToken, issue_token, revoke_token
+from hub.policy.principal import Principal
+from hub.policy.roles import may_manage_org, require_org_admin
+
+INVITE_LIFETIME = timedelta(days=7)
+MAX_TOKEN_DAYS = 366
+
+
+@dataclass(frozen=True, slots=True)
+class IssuedInvite:
+    """A new invitation and its secret, which exists only here: only its hash is stored."""
+
+    invite: Invite
+    secret: str
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def get_org_for(session: Session, p: Principal, org_id: int) -> Organisation:
+    """An organisation `p` may manage. :raises NotFound: no such organisation. :raises PermissionDenied:"""
+    org = session.get(Organisation, org_id)
+    if org is None:
+        raise NotFound(f"no organisation with id {org_id}")
+    require_org_admin(p, org.id)
+    return org
+
+
+def list_users(session: Session, p: Principal, org_id: int) -> list[User]:
+    """The organisation's users, by email. :raises PermissionDenied:"""
+    org = get_org_for(session, p, org_id)
+    return list(session.scalars(select(User).where(User.org_id == org.id).order_by(User.email)))
+
+
+def get_user_for(session: Session, p: Principal, user_id: int) -> User:
+    """A user `p` may manage; organisation admins never manage coordinators. :raises NotFound:"""
+    user = session.get(User, user_id)
+    if user is None or not may_manage_org(p, user.org_id):
+        raise NotFound(f"no user with id {user_id}")
+    if user.role == Role.COORDINATOR and not p.is_coordinator:
+        raise PermissionDenied("only coordinators may manage a coordinator's account")
+    return user
+
+
+def invite_user(session: Session, p: Principal, org_id: int, email: str, role: str | Role = Role.MEMBER
+                ) -> IssuedInvite:
+    """Create a user without a password and a one-time link (valid 7 days) to set it.
+
+    :raises PermissionDenied: not an admin of the organisation, or an org admin inviting a coordinator.
+    :raises InvalidInput: bad email or role. :raises Conflict: the email is taken.
+    """
+    org = get_org_for(session, p, org_id)
+    if str(role) == Role.COORDINATOR and not p.is_coordinator:
+        raise PermissionDenied("only coordinators may invite coordinators")
+    user = add_user(session, p, email, org, role)
+    return issue_invite(session, p, user)
+
+
+def reinvite_user(session: Session, p: Principal, user_id: int) -> IssuedInvite:
+    """A fresh one-time link for an active user (a lost invitation or password); older links die."""
+    user = get_user_for(session, p, user_id)
+    if not user.is_active:
+        raise InvalidInput("this account is deactivated; reactivate it first")
+    return issue_invite(session, p, user)
+
+
+def issue_invite(session: Session, p: Principal | None, user: User) -> IssuedInvite:
+    """A new one-time link (valid 7 days) for `user`; older unused links die. No permission check here."""
+    session.execute(delete(Invite).where(Invite.user_id == user.id, Invite.used_at.is_(None)))
+    secret = secrets.token_urlsafe(32)
+    invite = Invite(user=user, token_hash=_hash(secret), created_by_id=p.user_id if p else None,
+                    expires_at=utcnow() + INVITE_LIFETIME)
+    session.add(invite)
+    session.flush()
+    record(session, p, "user.invite", "user", user.id, org_id=user.org_id, role=user.role,
+           expires=invite.expires_at.isoformat(timespec="seconds"))
+    return IssuedInvite(invite, secret)
+
+
+def get_invite(session: Session, secret: str) -> Invite:
+    """The unused, unexpired invitation with this secret, for an active user. :raises NotFound:"""
+    invite = session.scalar(select(Invite).where(Invite.token_hash == _hash(secret)))
+    if (invite is None or invite.used_at is not None or invite.expires_at <= utcnow()
+            or not invite.user.is_active):
+        raise NotFound("this invitation link is unknown, used or expired; "
+                       "ask your organisation's admin for a new one")
+    return invite
+
+
+def accept_invite(session: Session, secret: str, password: str) -> User:
+    """Set the invited user's password and use up the link. :raises NotFound: :raises InvalidInput:"""
+    invite = get_invite(session, secret)
+    set_password(invite.user, password)
+    invite.used_at = utcnow()
+    invite.user.failed_logins = 0
+    invite.user.locked_until = None
+    record(session, None, "user.accept-invite", "user", invite.user_id, org_id=invite.user.org_id)
+    return invite.user
+
+
+def set_active(session: Session, p: Principal, user_id: int, active: bool) -> User:
+    """Deactivate (or reactivate) an account; a deactivated user can neither log in nor use API tokens."""
+    user = get_user_for(session, p, user_id)
+    if user.id == p.user_id and not active:
+        raise InvalidInput("you cannot deactivate your own account")
+    if user.is_active != active:
+        user.is_active = active
+        action = "user.activate" if active else "user.deactivate"
+        record(session, p, action, "user", user.id, org_id=user.org_id)
+    return user
+
+
+def reset_second_factor(session: Session, p: Principal, user_id: int) -> User:
+    """Remove a user's TOTP secret (a lost phone): they set up a new one at their next login."""
+    user = get_user_for(session, p, user_id)
+    user.totp_secret = None
+    record(session, p, "user.totp-reset", "user", user.id, org_id=user.org_id)
+    return user
+
+
+def list_tokens(session: Session, p: Principal, org_id: int) -> list[ApiToken]:
+    """Every API token of the organisation's users (revoked ones too), newest first."""
+    org = get_org_for(session, p, org_id)
+    return list(session.scalars(
+        select(ApiToken).join(User).where(User.org_id == org.id).order_by(ApiToken.created_at.desc(),
+                                                                            ApiToken.id.desc())
+    ))
+
+
+def create_token(session: Session, p: Principal, user_id: int, label: str, expires_days: int) -> IssuedToken:
+    """Issue an API token for a user `p` manages. :raises InvalidInput: no label, or expiry out of range."""
+    user = get_user_for(session, p, user_id)
+    if not label.strip():
+        raise InvalidInput("give the token a label, so you know later what uses it")
+    if not 1 <= expires_days <= MAX_TOKEN_DAYS:
+        raise InvalidInput(f"a token's expiry must be between 1 and {MAX_TOKEN_DAYS} days")
+    if not user.is_active:
+        raise InvalidInput("this account is deactivated; it cannot have new tokens")
+    return issue_token(session, p, user, label, expires_days)
+
+
+def revoke_org_token(session: Session, p: Principal, token_id: int) -> ApiToken:
+    """Revoke a token of a user `p` manages. :raises NotFound: unknown, or another organisation's."""
+    token = session.get(ApiToken, token_id)
+    if token is None or not may_manage_org(p, token.user.org_id):
+        raise NotFound(f"no API token with id {token_id}")
+    get_user_for(session, p, token.user_id)
+    return revoke_token(session, p, token.id)

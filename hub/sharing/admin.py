@@ -1,0 +1,111 @@
+"""Coordinators' channel management: edit collections and their rules, and the members of sharing groups.
+
+Rule texts that cannot be read, or that name nobody known, raise `InvalidInput` whose message names the rule.
+"""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.audit.service import record
+from hub.errors import InvalidInput, NotFound
+from hub.orgs.models import SharingGroup
+from hub.orgs.service import add_group, get_org
+from hub.policy.principal import Principal
+from hub.policy.roles import require_coordinator
+from hub.policy.tlp import Tlp
+from hub.sharing.models import Collection
+from hub.sharing.service import add_collection, get_collection, list_collections, set_rules
+
+
+def rule_lines(text: str) -> list[str]:
+    """One entry per line (names may contain commas); blank lines are ignored."""
+    return [line.strip() for line in text.splitlines() if line.strip()]
+
+
+def collections(session: Session, p: Principal) -> list[Collection]:
+    """Every collection. :raises PermissionDenied:"""
+    require_coordinator(p)
+    return list_collections(session)
+
+
+def collection(session: Session, p: Principal, collection_id: str) -> Collection:
+    """Any collection, by id or alias. :raises PermissionDenied: :raises NotFound:"""
+    require_coordinator(p)
+    return get_collection(session, collection_id)
+
+
+def create_collection(session: Session, p: Principal, title: str, description: str, alias: str | None,
+                      default_tlp: Tlp, read: str, write: str) -> Collection:
+    """A new collection with rules written one per line. :raises InvalidInput: :raises Conflict:"""
+    require_coordinator(p)
+    try:
+        return add_collection(session, p, title, description=description.strip(), alias=alias or None,
+                              read=rule_lines(read), write=rule_lines(write), default_tlp=default_tlp)
+    except NotFound as exc:
+        raise InvalidInput(f"a rule names something unknown: {exc.message}") from None
+
+
+def update_collection(session: Session, p: Principal, collection_id: str, title: str, description: str,
+                      default_tlp: Tlp, read: str, write: str) -> Collection:
+    """Change a collection's title, description, default TLP and rules; audited. :raises InvalidInput:"""
+    target = collection(session, p, collection_id)
+    if not title.strip():
+        raise InvalidInput("a collection needs a title")
+    before = _described(target)
+    target.title, target.description = title.strip(), description.strip()
+    target.default_tlp = int(default_tlp)
+    after = _described(target)
+    if before != after:
+        record(session, p, "collection.edit", "collection", target.id, before=before, after=after)
+    try:
+        set_rules(session, p, target, rule_lines(read), rule_lines(write))
+    except NotFound as exc:
+        raise InvalidInput(f"a rule names something unknown: {exc.message}") from None
+    return target
+
+
+def _described(target: Collection) -> dict[str, str]:
+    return {"title": target.title, "description": target.description,
+            "default_tlp": Tlp(target.default_tlp).label}
+
+
+def groups(session: Session, p: Principal) -> list[SharingGroup]:
+    """Every sharing group, by name. :raises PermissionDenied:"""
+    require_coordinator(p)
+    return list(session.scalars(select(SharingGroup).order_by(SharingGroup.name)))
+
+
+def group(session: Session, p: Principal, group_id: int) -> SharingGroup:
+    """One sharing group. :raises PermissionDenied: :raises NotFound:"""
+    require_coordinator(p)
+    found = session.get(SharingGroup, group_id)
+    if found is None:
+        raise NotFound(f"no sharing group with id {group_id}")
+    return found
+
+
+def create_group(session: Session, p: Principal, name: str, members: str) -> SharingGroup:
+    """A new sharing group of organisations named one per line. :raises InvalidInput: :raises Conflict:"""
+    require_coordinator(p)
+    try:
+        return add_group(session, p, name, rule_lines(members))
+    except NotFound as exc:
+        raise InvalidInput(exc.message) from None
+
+
+def set_group_members(session: Session, p: Principal, group_id: int, members: str) -> SharingGroup:
+    """Replace a group's members (organisation names, one per line); audited. :raises InvalidInput:"""
+    target = group(session, p, group_id)
+    try:
+        orgs = [get_org(session, name) for name in rule_lines(members)]
+    except NotFound as exc:
+        raise InvalidInput(exc.message) from None
+    before = sorted(o.name for o in target.orgs)
+    target.orgs = list({o.id: o for o in orgs}.values())
+    session.flush()
+    record(session, p, "group.set-members", "sharing-group", target.id, before=before,
+           after=sorted(o.name for o in target.orgs))
+    return target
+

@@ -1,0 +1,141 @@
+"""Organisation admins: invitations, deactivation, second-factor resets, API tokens; their own org only."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import select
+
+from hub.audit.models import AuditEvent
+from hub.db import utcnow
+from hub.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from hub.orgs import admin
+from hub.orgs.onboarding_models import Invite
+from hub.orgs.tokens import user_for_secret
+from tests.admin.builders import user
+from tests.factories import make_org, principal
+
+
+@pytest.fixture
+def orgs(session):
+    org_a, org_b = make_org(session, "Org A"), make_org(session, "Org B")
+    coordination = make_org(session, "Coordination", "trusted", "coordinator")
+    return {"a": org_a, "b": org_b, "admin_a": user(session, org_a, "org-admin"),
+            "member_a": user(session, org_a), "member_b": user(session, org_b),
+            "coordinator": user(session, coordination, "coordinator")}
+
+
+def test_invite_stores_only_a_hash_expires_in_seven_days_and_sets_the_password_once(session, orgs):
+    p = principal(session, orgs["admin_a"])
+    issued = admin.invite_user(session, p, orgs["a"].id, "New@Org-A.example")
+    stored = session.scalar(select(Invite))
+    assert issued.secret not in stored.token_hash and len(stored.token_hash) == 64
+    assert timedelta(days=6, hours=23) < stored.expires_at - utcnow() <= timedelta(days=7)
+    assert admin.get_invite(session, issued.secret).user.email == "new@org-a.example"
+    with pytest.raises(InvalidInput):
+        admin.accept_invite(session, issued.secret, "short")
+    accepted = admin.accept_invite(session, issued.secret, "a long enough password")
+    assert accepted.password_hash is not None
+    with pytest.raises(NotFound):
+        admin.accept_invite(session, issued.secret, "another long password")
+
+
+def test_an_expired_invite_is_refused(session, orgs):
+    p = principal(session, orgs["admin_a"])
+    issued = admin.invite_user(session, p, orgs["a"].id, "late@org-a.example")
+    issued.invite.expires_at = utcnow() - timedelta(seconds=1)
+    with pytest.raises(NotFound):
+        admin.accept_invite(session, issued.secret, "a long enough password")
+
+
+def test_a_new_invite_replaces_the_old_link(session, orgs):
+    p = principal(session, orgs["admin_a"])
+    first = admin.invite_user(session, p, orgs["a"].id, "twice@org-a.example")
+    second = admin.reinvite_user(session, p, first.invite.user_id)
+    with pytest.raises(NotFound):
+        admin.get_invite(session, first.secret)
+    assert admin.get_invite(session, second.secret).user_id == first.invite.user_id
+
+
+def test_org_admins_cannot_invite_coordinators_and_members_cannot_invite(session, orgs):
+    with pytest.raises(PermissionDenied):
+        admin.invite_user(session, principal(session, orgs["admin_a"]), orgs["a"].id, "x@org-a.example",
+                          "coordinator")
+    with pytest.raises(PermissionDenied):
+        admin.invite_user(session, principal(session, orgs["member_a"]), orgs["a"].id, "y@org-a.example")
+
+
+def test_deactivation_stops_login_tokens_and_invites_and_is_audited(session, orgs):
+    p = principal(session, orgs["admin_a"])
+    issued = admin.create_token(session, p, orgs["member_a"].id, "poller", 30)
+    admin.set_active(session, p, orgs["member_a"].id, False)
+    assert user_for_secret(session, issued.secret) is None
+    assert principal(session, orgs["member_a"]).is_anonymous
+    with pytest.raises(InvalidInput):
+        admin.reinvite_user(session, p, orgs["member_a"].id)
+    with pytest.raises(InvalidInput):
+        admin.set_active(session, p, orgs["admin_a"].id, False)
+    admin.set_active(session, p, orgs["member_a"].id, True)
+    about_member = AuditEvent.target_id == str(orgs["member_a"].id)
+    actions = list(session.scalars(select(AuditEvent.action).where(about_member).order_by(AuditEvent.id)))
+    assert actions[-2:] == ["user.deactivate", "user.activate"]
+
+
+def test_reset_second_factor_clears_the_secret(session, orgs):
+    orgs["member_a"].totp_secret = "JBSWY3DPEHPK3PXP"
+    admin.reset_second_factor(session, principal(session, orgs["admin_a"]), orgs["member_a"].id)
+    assert orgs["member_a"].totp_secret is None
+
+
+def test_org_admin_of_a_cannot_touch_org_b_users_or_tokens(session, orgs):
+    p = principal(session, orgs["admin_a"])
+    coordinator = principal(session, orgs["coordinator"])
+    b_token = admin.create_token(session, coordinator, orgs["member_b"].id, "b", 5)
+    with pytest.raises(PermissionDenied):
+        admin.list_users(session, p, orgs["b"].id)
+    with pytest.raises(PermissionDenied):
+        admin.list_tokens(session, p, orgs["b"].id)
+    with pytest.raises(PermissionDenied):
+        admin.invite_user(session, p, orgs["b"].id, "intruder@org-b.example")
+    for action in (lambda: admin.set_active(session, p, orgs["member_b"].id, False),
+                   lambda: admin.reset_second_factor(session, p, orgs["member_b"].id),
+                   lambda: admin.reinvite_user(session, p, orgs["member_b"].id),
+                   lambda: admin.create_token(session, p, orgs["member_b"].id, "mine now", 5),
+                   lambda: admin.revoke_org_token(session, p, b_token.token.id)):
+        with pytest.raises(NotFound):
+            action()
+    assert orgs["member_b"].is_active and b_token.token.revoked_at is None
+
+
+def test_org_admins_cannot_manage_a_coordinator_in_their_org(session, orgs):
+    coordinator_in_a = user(session, orgs["a"], "coordinator")
+    with pytest.raises(PermissionDenied):
+        admin.set_active(session, principal(session, orgs["admin_a"]), coordinator_in_a.id, False)
+
+
+def test_coordinators_manage_any_organisation(session, orgs):
+    p = principal(session, orgs["coordinator"])
+    assert [u.email for u in admin.list_users(session, p, orgs["b"].id)] == [orgs["member_b"].email]
+    admin.set_active(session, p, orgs["member_b"].id, False)
+    assert not orgs["member_b"].is_active
+
+
+def test_tokens_need_a_label_and_a_bounded_expiry_and_list_last_use(session, orgs):
+    p = principal(session, orgs["admin_a"])
+    with pytest.raises(InvalidInput):
+        admin.create_token(session, p, orgs["member_a"].id, " ", 30)
+    with pytest.raises(InvalidInput):
+        admin.create_token(session, p, orgs["member_a"].id, "forever", 0)
+    issued = admin.create_token(session, p, orgs["member_a"].id, "feed poller", 30)
+    assert issued.secret not in issued.token.token_hash
+    assert user_for_secret(session, issued.secret).id == orgs["member_a"].id
+    listed = admin.list_tokens(session, p, orgs["a"].id)
+    assert [(t.label, t.last_used_at is not None) for t in listed] == [("feed poller", True)]
+    admin.revoke_org_token(session, p, issued.token.id)
+    assert user_for_secret(session, issued.secret) is None
+
+
+def test_inviting_an_existing_email_conflicts(session, orgs):
+    with pytest.raises(Conflict):
+        admin.invite_user(session, principal(session, orgs["admin_a"]), orgs["a"].id, orgs["member_a"].email)
