@@ -21,12 +21,18 @@ from hub.policy.resolve import principal_for
 WWW_AUTHENTICATE = 'Basic realm="hub", Bearer'
 
 
-def api_principal() -> Principal:
-    """The principal of this request's API token. :raises Unauthorized: no valid token."""
-    if "api_principal" not in g:
-        user = _user(request.headers.get("Authorization"))
-        g.api_principal = principal_for(db.session, user)
-        db.session.commit()  # `user_for_secret` notes the token's last use
+def authenticate() -> Principal:
+    """Resolve this request's API token into its principal (kept for the request in `g`).
+
+    :raises Unauthorized: no valid token."""
+    user = _user(request.headers.get("Authorization"))
+    g.api_principal = principal_for(db.session, user)
+    db.session.commit()  # `user_for_secret` notes the token's last use
+    return current_principal()
+
+
+def current_principal() -> Principal:
+    """The principal `authenticate` resolved for this request."""
     principal: Principal = g.api_principal
     return principal
 

@@ -9,7 +9,7 @@ from flask import Response, current_app, request
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from hub.api import bp
-from hub.api.auth import WWW_AUTHENTICATE, api_principal
+from hub.api.auth import WWW_AUTHENTICATE, authenticate, current_principal
 from hub.api.service import MAX_VALUE_LENGTH, MAX_VALUES, Match, Result, lookup
 from hub.errors import InvalidInput, register_renderer
 from hub.extensions import db
@@ -33,7 +33,7 @@ register_renderer("/api", render_error)
 
 @bp.before_request
 def _authenticate_and_check() -> None:
-    api_principal()
+    authenticate()
     limit = int(current_app.config.get("API_MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH))
     if request.content_length is not None and request.content_length > limit:
         raise RequestEntityTooLarge(f"the body is larger than {limit} bytes")
@@ -75,7 +75,7 @@ def _lookup(values: list[str]) -> list[Result]:
     for index, value in enumerate(values):
         if len(value) > MAX_VALUE_LENGTH:
             raise InvalidInput(f"values[{index}] is longer than {MAX_VALUE_LENGTH} characters")
-    results = lookup(db.session, api_principal(), values)
+    results = lookup(db.session, current_principal(), values)
     db.session.rollback()  # a read: end the transaction
     return results
 
