@@ -1,0 +1,53 @@
+"""Retention purges the sealed contents of old closed reports and keeps what the aggregates need."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from hub.cli import main
+from hub.db import utcnow
+from hub.reports.metrics import transparency
+from hub.reports.models import MessageKind, Status
+from hub.reports.retention import purge_closed
+from hub.reports.service import view_receipt
+from hub.reports.triage import add_message, escalate, get_case, set_status
+from tests.reports.conftest import file_report
+
+
+def test_purges_closed_reports_older_than_the_period_only_once(session, sealer, world):
+    p = world.p(session, world.responder)
+    old, code = file_report(session, sealer, world)
+    add_message(session, sealer, p, old, MessageKind.REPLY, "advice")
+    escalate(session, sealer, p, old, world.platform, "please")
+    set_status(session, p, old, Status.CLOSED)
+    recent, _ = file_report(session, sealer, world)
+    set_status(session, p, recent, Status.CLOSED)
+    still_open, _ = file_report(session, sealer, world)
+    old.closed_at = utcnow() - timedelta(days=91)
+    still_open.created_at = utcnow() - timedelta(days=400)
+    session.commit()
+    before = transparency(session)
+
+    assert purge_closed(session, 90) == 1
+    session.commit()
+    assert purge_closed(session, 90) == 0
+    assert old.sealed is None and old.purged_at is not None and not old.has_contact
+    assert all(m.sealed is None for m in old.messages)
+    assert all(e.sealed_request is None and e.sealed_answer is None for e in old.escalations)
+    assert recent.sealed is not None and still_open.sealed is not None
+    assert transparency(session) == before
+    case = get_case(session, sealer, p, old.id)
+    assert case.contents.purged and case.contents.text == ""
+    assert view_receipt(session, sealer, code).contents.purged
+
+
+def test_retention_command_uses_the_configured_default(app, session, sealer, world, runner):
+    report, _ = file_report(session, sealer, world)
+    set_status(session, world.p(session, world.responder), report, Status.CLOSED)
+    report.closed_at = utcnow() - timedelta(days=10)
+    session.commit()
+    assert runner.invoke(main, args=["retention", "run"]).output.strip() == "purged 0 closed reports older than 90 days"
+    app.config["REPORTS_RETENTION_DAYS"] = 7
+    result = runner.invoke(main, args=["retention", "run"])
+    assert result.exit_code == 0 and "purged 1 " in result.output
+    assert runner.invoke(main, args=["retention", "run", "--days", "0"]).output.startswith("purged 0 ")
