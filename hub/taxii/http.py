@@ -8,7 +8,7 @@ from collections.abc import Mapping
 from typing import Any
 
 import orjson
-from flask import Response, current_app, g, request
+from flask import Response, current_app, request
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotAcceptable, RequestEntityTooLarge, Unauthorized, UnsupportedMediaType
 
@@ -22,6 +22,7 @@ from hub.policy.resolve import principal_for
 TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
 STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
 WWW_AUTHENTICATE = 'Basic realm="hub", Bearer'
+_PRINCIPAL_KEY = "hub.taxii.principal"
 _ACCEPTABLE = {"*/*", "application/*", "application/taxii+json"}
 
 
@@ -90,16 +91,20 @@ def _is_taxii_content_type() -> bool:
     return request.mimetype == "application/taxii+json" and params.get("version", "2.1") == "2.1"
 
 
-def current_principal() -> Principal:
-    """The request's principal, from its API token (Bearer, or Basic with email and token); else anonymous.
+def authenticate() -> None:
+    """Resolve the principal from the API token (Bearer, or Basic with email and token); none: anonymous.
 
     Web session cookies are ignored on purpose: a browser tab must never lend its login to a TAXII request.
+    Resolved afresh for every request (an app context, and so `g`, may outlive one request).
     """
-    if "taxii_principal" not in g:
-        user = _authenticated_user(request.headers.get("Authorization"))
-        g.taxii_principal = principal_for(session(), user)
-        session().commit()  # `user_for_secret` notes the token's last use
-    principal: Principal = g.taxii_principal
+    user = _authenticated_user(request.headers.get("Authorization"))
+    request.environ[_PRINCIPAL_KEY] = principal_for(session(), user)
+    session().commit()  # `user_for_secret` notes the token's last use
+
+
+def current_principal() -> Principal:
+    """The principal `authenticate` resolved for this request."""
+    principal: Principal = request.environ[_PRINCIPAL_KEY]
     return principal
 
 

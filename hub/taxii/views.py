@@ -17,7 +17,7 @@ from hub.stix.ingest import add_objects
 from hub.stix.models import ObjectVersion
 from hub.stix.query import ALL, ObjectFilter, Page, get_submission_for, list_columns, object_exists
 from hub.taxii import bp, serializers
-from hub.taxii.http import check_request, current_principal, register, session, taxii_response
+from hub.taxii.http import authenticate, check_request, current_principal, register, session, taxii_response
 from hub.taxii.params import PageRequest, next_token, object_filter, page_request
 
 COLLECTION = "/<api_root>/collections/<collection_id>"
@@ -25,7 +25,7 @@ OBJECT = COLLECTION + "/objects/<object_id>"
 BODY_COLUMNS = (ObjectVersion.body,)
 MANIFEST_COLUMNS = (ObjectVersion.stix_id, ObjectVersion.version)
 VERSION_COLUMNS = (ObjectVersion.version,)
-NO_OPTIONS = {"provide_automatic_options": False}
+NO_OPTIONS = {"provide_automatic_options": False, "strict_slashes": False}
 
 bp.record_once(lambda state: register(state.url_prefix or "/taxii2"))
 
@@ -34,7 +34,7 @@ bp.record_once(lambda state: register(state.url_prefix or "/taxii2"))
 def _before() -> None:
     """Refuse unanswerable requests, then authenticate; `api_root` must be the one this hub serves."""
     check_request()
-    current_principal()
+    authenticate()
     root = (request.view_args or {}).get("api_root")
     if root is not None and root != current_app.config["TAXII_API_ROOT"]:
         raise NotFound(f"no API root {root!r}")

@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 import pytest
+from argon2 import PasswordHasher
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 from werkzeug.test import TestResponse
@@ -20,6 +21,14 @@ from tests.factories import make_collection, make_org, make_user
 
 TAXII = "application/taxii+json;version=2.1"
 ROOT = "/taxii2/api"
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """TAXII tests authenticate with API tokens; argon2 at full cost would only slow building their users."""
+    monkeypatch.setattr(
+        "hub.orgs.passwords._hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    )
 
 
 @dataclass
@@ -65,10 +74,16 @@ def hub(session: Session) -> Hub:
     reader = member(session)
     registered = member(session, tier="registered")
     shared = make_collection(session, read=["tier:registered"], write=["tier:vetted"], title="Shared")
-    public = make_collection(session, read=["public"], write=[f"org:{producer.user.org.name}"],
-                             default_tlp=Tlp.CLEAR, title="Public")
-    drop_box = make_collection(session, read=[f"org:{producer.user.org.name}"], write=["tier:registered"],
-                               title="Drop box")
+    public = make_collection(
+        session,
+        read=["public"],
+        write=[f"org:{producer.user.org.name}"],
+        default_tlp=Tlp.CLEAR,
+        title="Public",
+    )
+    drop_box = make_collection(
+        session, read=[f"org:{producer.user.org.name}"], write=["tier:registered"], title="Drop box"
+    )
     session.commit()
     return Hub(producer, reader, registered, shared, public, drop_box)
 
