@@ -34,7 +34,7 @@ from hub.policy.principal import Principal
 from hub.stix.validation import InvalidStix, parse_timestamp
 
 _OBJ = r"[a-z0-9][a-z0-9-]*"
-_STEP = r"(?:[a-z_][a-z0-9_]*|'[^'\\]*')"
+_STEP = r"(?:[A-Za-z_][A-Za-z0-9_]*|'[^'\\]*')"
 _PATH = rf"{_STEP}(?:\.{_STEP}|\[(?:[0-9]+|\*)\])*"
 _LIT = r"'(?:[^'\\]|\\.)*'"
 _COMPARISON = re.compile(
