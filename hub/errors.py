@@ -59,9 +59,11 @@ def register_renderer(path_prefix: str, renderer: Renderer) -> None:
 
 
 def _render(status: int, title: str, description: str, details: Any = None) -> Response:
-    for prefix, renderer in _renderers:
-        if request.path.startswith(prefix):
-            return renderer(status, title, description, details)
+    """Render with the renderer of the longest prefix matching the path (so `/taxii2` wins over `/`)."""
+    matching = [(prefix, renderer) for prefix, renderer in _renderers if request.path.startswith(prefix)]
+    if matching:
+        _prefix, renderer = max(matching, key=lambda item: len(item[0]))
+        return renderer(status, title, description, details)
     from flask import jsonify
 
     response = jsonify({"title": title, "description": description, "http_status": status})

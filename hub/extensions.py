@@ -3,9 +3,13 @@
 from __future__ import annotations
 
 from flask import Flask
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
+from flask_wtf import CSRFProtect
 
 from hub.db import Base
 from hub.paths import MIGRATIONS_DIR
@@ -13,6 +17,10 @@ from hub.paths import MIGRATIONS_DIR
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+# No default limits: only the endpoints that guess secrets (login, second factor) are limited, explicitly.
+limiter = Limiter(key_func=get_remote_address)
 
 
 def init_extensions(app: Flask) -> None:
@@ -22,3 +30,10 @@ def init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db)
     login_manager.init_app(app)
+    # CSRF is checked by the web's own before_request (hub.web.security), which exempts the token-authenticated
+    # surfaces (TAXII, JSON API) whatever order the blueprints are registered in.
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    csrf.init_app(app)
+    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
+    limiter.init_app(app)

@@ -11,6 +11,9 @@ def blueprints() -> list[tuple[Blueprint, str | None]]:
     from hub.taxii import bp as taxii_bp
 
     mounted.append((taxii_bp, "/taxii2"))
+    from hub.web import bp as web_bp
+
+    mounted.append((web_bp, "/"))
     from hub.api import bp as api_bp
 
     mounted.append((api_bp, "/api/v1"))

@@ -25,6 +25,7 @@ def demo_command(port: int, no_serve: bool) -> None:
     click.echo(f"\nOpen http://127.0.0.1:{port}/ and log in with one of these (password: {DEMO_PASSWORD}):")
     for user in USERS:
         click.echo(f"  {user.email:34} {user.role:12} {user.shows}")
+    click.echo("Coordinators and organisation admins set up their second factor (any TOTP app) at first login.")
     click.echo(f"\nTAXII 2.1 discovery: http://127.0.0.1:{port}/taxii2/  (tokens: hub token add EMAIL)")
     if not no_serve:
         db.session.remove()

@@ -1,0 +1,256 @@
+"""Signing in and out (password, then a TOTP code when the account has one), and the user's own settings."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_login import login_user, logout_user
+from werkzeug.wrappers import Response
+from wtforms import SelectChoice
+
+from hub.accounts import service as accounts
+from hub.db import utcnow
+from hub.errors import InvalidInput
+from hub.extensions import db, limiter
+from hub.orgs.models import User
+from hub.web import bp
+from hub.web.auth import SessionUser, current_db_user, current_principal, public
+from hub.web.forms import CodeForm, DisableTotpForm, LanguageForm, LoginForm, PasswordForm
+from hub.web.i18n import available_languages, is_language, language_name
+from hub.web.safety import safe_next
+
+PENDING = "pending_login"
+PENDING_SECONDS = 300
+LOGIN_LIMIT = "20 per minute"
+
+
+def _code_mismatch() -> str:
+    return _("That code does not match. Check the clock of your phone and type the current code.")
+
+
+def _refused() -> str:
+    return _("The email address, password or code is wrong, or the account is locked for a while. "
+             "Try again later.")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@public
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+def login() -> str | Response:
+    """Step one: email and password."""
+    form = LoginForm(next=request.args.get("next", ""))
+    if form.validate_on_submit():
+        try:
+            user = accounts.authenticate(db.session, form.email.data, form.password.data)
+        except accounts.LoginRefused:
+            db.session.commit()  # keep the failure count
+            flash(_refused(), "error")
+            return render_template("web/login.html", form=form), 401
+        return _second_step(user, form.next.data)
+    return render_template("web/login.html", form=form)
+
+
+def _second_step(user: User, next_url: str | None) -> Response:
+    """Send the user on to the code, to enrolment, or straight in."""
+    pending: dict[str, Any] = {"uid": user.id, "next": safe_next(next_url),
+                               "exp": time.time() + PENDING_SECONDS}
+    if user.totp_secret:
+        session[PENDING] = pending
+        return redirect(url_for("web.login_code"))
+    if accounts.needs_totp(user):
+        session[PENDING] = {**pending, "secret": accounts.new_totp_secret()}
+        return redirect(url_for("web.login_enrol"))
+    return _complete_login(user, pending["next"])
+
+
+def _pending_user() -> tuple[User, dict[str, Any]] | None:
+    pending = session.get(PENDING)
+    if not isinstance(pending, dict) or pending.get("exp", 0) < time.time():
+        session.pop(PENDING, None)
+        return None
+    user = db.session.get(User, pending.get("uid"))
+    if user is None or not user.is_active:
+        return None
+    return user, pending
+
+
+@bp.route("/login/code", methods=["GET", "POST"])
+@public
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+def login_code() -> str | Response:
+    """Step two: the code from the authenticator app."""
+    found = _pending_user()
+    if found is None:
+        return redirect(url_for("web.login"))
+    user, pending = found
+    form = CodeForm()
+    if form.validate_on_submit():
+        if accounts.check_totp(db.session, user, form.code.data):
+            return _complete_login(user, pending["next"])
+        db.session.commit()
+        flash(_refused(), "error")
+        return render_template("web/login_code.html", form=form), 401
+    return render_template("web/login_code.html", form=form)
+
+
+@bp.route("/login/enrol", methods=["GET", "POST"])
+@public
+@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+def login_enrol() -> str | Response:
+    """First login of a coordinator or organisation admin: set up the second factor before going in."""
+    found = _pending_user()
+    if found is None or "secret" not in found[1]:
+        return redirect(url_for("web.login"))
+    user, pending = found
+    form = CodeForm()
+    if form.validate_on_submit():
+        try:
+            accounts.enable_totp(db.session, None, user, pending["secret"], form.code.data)
+        except InvalidInput:
+            flash(_code_mismatch(), "error")
+        else:
+            return _complete_login(user, pending["next"])
+    return _enrol_page("web/login_enrol.html", form, user, pending["secret"])
+
+
+def _enrol_page(template: str, form: CodeForm, user: User, secret: str) -> str:
+    uri = accounts.provisioning_uri(secret, user.email, current_app.config["HUB_NAME"])
+    return render_template(template, form=form, secret=secret, uri=uri)
+
+
+def _complete_login(user: User, next_url: str) -> Response:
+    """Log in: a fresh session, remember when the user was last here (for "new since your last visit")."""
+    accounts.register_success(user)
+    language = session.get("lang")
+    session.clear()
+    if is_language(user.locale) or is_language(language):
+        session["lang"] = user.locale if is_language(user.locale) else language
+    session["since"] = user.last_seen_at.isoformat() if user.last_seen_at else None
+    user.last_seen_at = utcnow()
+    login_user(SessionUser(user))
+    db.session.commit()
+    return redirect(safe_next(next_url, url_for("web.home")))
+
+
+@bp.post("/logout")
+def logout() -> Response:
+    """Log out (a POST with a CSRF token, so no other site can log anyone out)."""
+    language = session.get("lang")
+    logout_user()
+    session.clear()
+    if language:
+        session["lang"] = language
+    flash(_("You are logged out."), "info")
+    return redirect(url_for("web.login"))
+
+
+@bp.route("/language", methods=["GET", "POST"])
+@public
+def set_language() -> Response:
+    """Switch language for this session, and for the account when logged in."""
+    form = _language_form()
+    code = form.lang.data if form.validate_on_submit() else request.args.get("lang")
+    if is_language(code):
+        session["lang"] = code
+        user = current_db_user()
+        if user is not None:
+            user.locale = code
+            db.session.commit()
+    return redirect(safe_next(form.next.data or request.args.get("next"), url_for("web.home")))
+
+
+def _language_form() -> LanguageForm:
+    form = LanguageForm()
+    form.lang.choices = [SelectChoice(code, language_name(code)) for code in available_languages()]
+    return form
+
+
+@bp.get("/profile")
+def profile() -> str:
+    """The user's own settings: password, second factor, language."""
+    user = current_db_user()
+    assert user is not None
+    secret = session.get("enrol_secret")
+    uri = accounts.provisioning_uri(secret, user.email, current_app.config["HUB_NAME"]) if secret else None
+    language = _language_form()
+    language.lang.data = user.locale or ""
+    return render_template("web/profile.html", user=user, password_form=PasswordForm(), code_form=CodeForm(),
+                           disable_form=DisableTotpForm(), language_form=language, secret=secret, uri=uri,
+                           totp_required=accounts.needs_totp(user))
+
+
+@bp.post("/profile/password")
+def profile_password() -> str | Response:
+    """Change the password (this ends every other session of the account)."""
+    user = current_db_user()
+    assert user is not None
+    form = PasswordForm()
+    if not form.validate_on_submit():
+        return _form_errors(form)
+    try:
+        accounts.change_password(db.session, current_principal(), user, form.current.data, form.new.data)
+    except InvalidInput:
+        db.session.rollback()
+        flash(_("The current password is wrong."), "error")
+        return redirect(url_for("web.profile"))
+    db.session.commit()
+    login_user(SessionUser(user))  # the session id follows the new password
+    flash(_("Your password is changed."), "info")
+    return redirect(url_for("web.profile"))
+
+
+@bp.post("/profile/totp/start")
+def profile_totp_start() -> Response:
+    """Show a new secret to set up the second factor."""
+    session["enrol_secret"] = accounts.new_totp_secret()
+    return redirect(url_for("web.profile") + "#second-factor")
+
+
+@bp.post("/profile/totp/confirm")
+def profile_totp_confirm() -> Response:
+    """Turn the second factor on once a code proves the app has the secret."""
+    user = current_db_user()
+    secret = session.get("enrol_secret")
+    form = CodeForm()
+    assert user is not None
+    if secret and form.validate_on_submit():
+        try:
+            accounts.enable_totp(db.session, current_principal(), user, secret, form.code.data)
+        except InvalidInput:
+            flash(_code_mismatch(), "error")
+        else:
+            db.session.commit()
+            session.pop("enrol_secret", None)
+            login_user(SessionUser(user))
+            flash(_("The second factor is on."), "info")
+    return redirect(url_for("web.profile") + "#second-factor")
+
+
+@bp.post("/profile/totp/disable")
+def profile_totp_disable() -> Response:
+    """Turn the second factor off (not allowed for coordinators and organisation admins)."""
+    user = current_db_user()
+    form = DisableTotpForm()
+    assert user is not None
+    if form.validate_on_submit():
+        try:
+            accounts.disable_totp(db.session, current_principal(), user, form.password.data)
+        except InvalidInput:
+            db.session.rollback()
+            flash(_("Coordinators and organisation admins must keep a second factor.")
+                  if accounts.needs_totp(user) else _("The current password is wrong."), "error")
+        else:
+            db.session.commit()
+            login_user(SessionUser(user))
+            flash(_("The second factor is off."), "info")
+    return redirect(url_for("web.profile") + "#second-factor")
+
+
+def _form_errors(form: Any) -> Response:
+    for errors in form.errors.values():
+        for error in errors:
+            flash(str(error), "error")
+    return redirect(url_for("web.profile"))

@@ -1,0 +1,42 @@
+"""What every template can use: the principal, the navigation, TLP helpers and ISO date filters."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from flask import Flask
+
+from hub.policy.tlp import TLP_COLOURS, Tlp
+from hub.stix.validation import format_timestamp
+from hub.web.auth import current_principal
+from hub.web.nav import nav_items
+
+
+def tlp_info(level: int | Tlp) -> dict[str, str]:
+    """Label (never translated), CSS class and official colour of a TLP level."""
+    tlp = Tlp(int(level))
+    css = "tlp-" + tlp.name.lower().replace("_", "-")
+    return {"label": tlp.label, "css": css, "colour": TLP_COLOURS[tlp]}
+
+
+def iso_us(value: int | None) -> str:
+    """Microseconds since the epoch as an ISO 8601 UTC timestamp."""
+    return format_timestamp(value) if value is not None else ""
+
+
+def iso_datetime(value: datetime | None) -> str:
+    """A naive UTC datetime as 'YYYY-MM-DD HH:MM UTC'."""
+    return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else ""
+
+
+def _context() -> dict[str, Any]:
+    p = current_principal()
+    return {"principal": p, "nav": nav_items(p)}
+
+
+def init_templating(app: Flask) -> None:
+    """Register the context processor and filters."""
+    app.context_processor(_context)
+    app.jinja_env.globals.update(tlp_info=tlp_info, tlp_levels=list(Tlp))
+    app.jinja_env.filters.update(iso_us=iso_us, iso_datetime=iso_datetime)

@@ -1,0 +1,107 @@
+"""Members' pages: what is new, browsing collections, one object with its versions and feedback."""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime, timedelta
+
+import orjson
+from flask import render_template, request, session, url_for
+from flask_babel import gettext as _
+from wtforms import SelectChoice
+
+from hub.errors import NotFound
+from hub.extensions import db
+from hub.policy.tlp import Tlp
+from hub.sharing.models import Collection
+from hub.sharing.service import get_collection_for, list_collections_for
+from hub.stix.query import ObjectFilter, count_versions, list_versions
+from hub.stix.reading import get_object_for, parse_body
+from hub.web import bp
+from hub.web.auth import current_principal
+from hub.web.forms import BrowseForm
+
+PAGE_SIZE = 50
+
+
+def _since_us() -> int | None:
+    """The start of "new since your last visit", in µs (None on a first visit)."""
+    since = session.get("since")
+    if not since:
+        return None
+    return int(datetime.fromisoformat(since).replace(tzinfo=UTC).timestamp() * 1_000_000)
+
+
+@bp.get("/")
+def home() -> str:
+    """What is new in each readable collection since the last visit, counted under the visibility rule."""
+    p = current_principal()
+    since = _since_us()
+    rows = []
+    for collection in list_collections_for(db.session, p):
+        if collection.id not in p.readable:
+            continue
+        new = count_versions(db.session, p, collection.id, ObjectFilter(added_after=since))
+        rows.append((collection, new))
+    return render_template("web/home.html", rows=rows, since=session.get("since"), since_us=since)
+
+
+def _readable_collection(collection_id: str) -> Collection:
+    """A collection the user may read; any other answers 404, as if it did not exist."""
+    p = current_principal()
+    collection = get_collection_for(db.session, p, collection_id)
+    if collection.id not in p.readable:
+        raise NotFound(f"no collection {collection_id!r}")
+    return collection
+
+
+@bp.get("/collections")
+def collections() -> str:
+    """The channels the user may read."""
+    p = current_principal()
+    readable = [c for c in list_collections_for(db.session, p) if c.id in p.readable]
+    return render_template("web/collections.html", collections=readable)
+
+
+@bp.get("/collections/<collection_id>")
+def browse(collection_id: str) -> str:
+    """A filtered, paged listing of the newest visible version of each object."""
+    collection = _readable_collection(collection_id)
+    form = BrowseForm(request.args)
+    form.tlp.choices = [SelectChoice("", _("Any TLP")),
+                        *(SelectChoice(level.name.lower(), level.label) for level in Tlp)]
+    f = _object_filter(form) if form.validate() else ObjectFilter()
+    after = request.args.get("after", type=int)
+    page = list_versions(db.session, current_principal(), collection.id, f, PAGE_SIZE, after)
+    rows = [(version, parse_body(version)) for version in page.items]
+    args = {key: value for key, value in request.args.items() if key != "after" and value}
+    first = url_for("web.browse", collection_id=collection.id, **args) if after is not None else None
+    return render_template("web/browse.html", collection=collection, form=form, rows=rows, page=page,
+                           args={**args, "collection_id": collection.id}, first_url=first)
+
+
+def _object_filter(form: BrowseForm) -> ObjectFilter:
+    added_after = request.args.get("added_after", type=int)
+    if form.added_from.data:
+        added_after = _day_us(form.added_from.data) - 1
+    added_before = _day_us(form.added_to.data + timedelta(days=1)) if form.added_to.data else None
+    return ObjectFilter(
+        types=(form.type.data,) if form.type.data else (),
+        tlps=(int(Tlp.parse(form.tlp.data)),) if form.tlp.data else (),
+        text=(form.q.data or "").strip() or None,
+        added_after=added_after,
+        added_before=added_before,
+    )
+
+
+def _day_us(day: date) -> int:
+    return int(datetime(day.year, day.month, day.day, tzinfo=UTC).timestamp() * 1_000_000)
+
+
+@bp.get("/collections/<collection_id>/objects/<stix_id>")
+def object_detail(collection_id: str, stix_id: str) -> str:
+    """One object: readable fields, all visible versions, relationships, sightings and the raw JSON."""
+    collection = _readable_collection(collection_id)
+    view = get_object_for(db.session, current_principal(), collection.id, stix_id,
+                          request.args.get("version", type=int))
+    raw = orjson.dumps(view.body, option=orjson.OPT_INDENT_2).decode()
+    return render_template("web/object.html", collection=collection, view=view, obj=view.body, raw=raw)

@@ -1,0 +1,30 @@
+"""Helpers for the web tests: log a user in through the real login form."""
+
+from __future__ import annotations
+
+import pyotp
+import pytest
+from flask.testing import FlaskClient
+
+from hub.orgs.models import User
+from tests.factories import PASSWORD
+
+
+class WebActions:
+    """Log in and out through the pages, as a person would."""
+
+    def __init__(self, client: FlaskClient) -> None:
+        self.client = client
+
+    def login(self, user: User, password: str = PASSWORD, follow: bool = False):  # type: ignore[no-untyped-def]
+        response = self.client.post("/login", data={"email": user.email, "password": password},
+                                    follow_redirects=follow)
+        if user.totp_secret and response.status_code == 302 and "/login/code" in response.location:
+            response = self.client.post("/login/code", data={"code": pyotp.TOTP(user.totp_secret).now()},
+                                        follow_redirects=follow)
+        return response
+
+
+@pytest.fixture
+def web(client: FlaskClient) -> WebActions:
+    return WebActions(client)

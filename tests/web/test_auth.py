@@ -1,0 +1,150 @@
+"""Logging in and out: passwords, second factor, lockout, sessions that end when they must."""
+
+from __future__ import annotations
+
+import pyotp
+import pytest
+
+from hub import create_app
+from hub.accounts.service import MAX_FAILURES
+from hub.extensions import db
+from tests.factories import PASSWORD, make_org, make_user
+
+LOGIN_ATTEMPTS_PER_MINUTE = 20
+
+
+@pytest.fixture
+def member(session):
+    user = make_user(session, make_org(session))
+    session.commit()
+    return user
+
+
+def test_member_logs_in_with_password_and_reaches_next(client, web, member):
+    response = client.post("/login", data={"email": member.email.upper(), "password": PASSWORD,
+                                           "next": "/collections"})
+    assert response.status_code == 302
+    assert response.location == "/collections"
+    assert client.get("/").status_code == 200
+
+
+def test_wrong_password_is_refused_with_one_message(client, member):
+    response = client.post("/login", data={"email": member.email, "password": "wrong password"})
+    unknown = client.post("/login", data={"email": "nobody@nowhere.example", "password": "wrong password"})
+    assert response.status_code == unknown.status_code == 401
+    assert b"is wrong, or the account is locked" in response.data
+    assert client.get("/").status_code == 302
+
+
+def test_five_failures_lock_the_account_even_for_the_right_password(client, session, member):
+    for _ in range(MAX_FAILURES):
+        client.post("/login", data={"email": member.email, "password": "wrong password"})
+    session.refresh(member)
+    assert member.locked_until is not None
+    response = client.post("/login", data={"email": member.email, "password": PASSWORD})
+    assert response.status_code == 401
+
+
+def test_login_is_rate_limited(app, member):
+    limited = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                          "SECRET_KEY": "k", "INSTANCE_PATH": app.instance_path, "WTF_CSRF_ENABLED": False,
+                          "RATELIMIT_ENABLED": True})
+    client = limited.test_client()
+    codes = [client.post("/login", data={"email": "x@y.example", "password": "nope"}).status_code
+             for _ in range(LOGIN_ATTEMPTS_PER_MINUTE + 1)]
+    assert codes[-1] == 429 and 429 not in codes[:-1]
+
+
+def test_user_with_second_factor_needs_the_code(client, session, member):
+    member.totp_secret = pyotp.random_base32()
+    session.commit()
+    first = client.post("/login", data={"email": member.email, "password": PASSWORD})
+    assert first.location.endswith("/login/code")
+    assert client.get("/").status_code == 302  # not logged in yet
+    current = pyotp.TOTP(member.totp_secret).now()
+    wrong = client.post("/login/code", data={"code": "000000" if current != "000000" else "111111"})
+    assert wrong.status_code == 401
+    ok = client.post("/login/code", data={"code": pyotp.TOTP(member.totp_secret).now()})
+    assert ok.status_code == 302
+    assert client.get("/").status_code == 200
+
+
+@pytest.mark.parametrize("role", ["coordinator", "org-admin"])
+def test_coordinators_and_org_admins_must_enrol_on_first_login(client, session, role):
+    user = make_user(session, make_org(session, tier="trusted"), role=role)
+    session.commit()
+    first = client.post("/login", data={"email": user.email, "password": PASSWORD})
+    assert first.location.endswith("/login/enrol")
+    page = client.get("/login/enrol")
+    with client.session_transaction() as cookie:
+        secret = cookie["pending_login"]["secret"]
+    assert secret.encode() in page.data and b"otpauth://totp/" in page.data
+    assert client.get("/").status_code == 302
+    done = client.post("/login/enrol", data={"code": pyotp.TOTP(secret).now()})
+    assert done.status_code == 302
+    session.refresh(user)
+    assert user.totp_secret == secret
+    assert client.get("/").status_code == 200
+
+
+def test_coordinator_cannot_turn_the_second_factor_off(client, session, web):
+    user = make_user(session, make_org(session, tier="trusted"), role="coordinator")
+    user.totp_secret = pyotp.random_base32()
+    session.commit()
+    web.login(user)
+    client.post("/profile/totp/disable", data={"password": PASSWORD})
+    session.refresh(user)
+    assert user.totp_secret is not None
+
+
+def test_member_turns_the_second_factor_on_and_off(client, session, web, member):
+    web.login(member)
+    client.post("/profile/totp/start")
+    with client.session_transaction() as cookie:
+        secret = cookie["enrol_secret"]
+    assert secret.encode() in client.get("/profile").data
+    client.post("/profile/totp/confirm", data={"code": pyotp.TOTP(secret).now()})
+    session.refresh(member)
+    assert member.totp_secret == secret
+    assert client.get("/profile").status_code == 200  # the session survived its own change
+    client.post("/profile/totp/disable", data={"password": PASSWORD})
+    session.refresh(member)
+    assert member.totp_secret is None
+
+
+def test_deactivation_ends_existing_sessions(client, session, web, member):
+    web.login(member)
+    assert client.get("/").status_code == 200
+    member.is_active = False
+    session.commit()
+    db.session.expire_all()
+    assert client.get("/").status_code == 302
+
+
+def test_password_change_ends_other_sessions(app, session, web, member):
+    other = app.test_client()
+    web.login(member)
+    type(web)(other).login(member)
+    response = web.client.post("/profile/password", data={
+        "current": PASSWORD, "new": "a brand new passphrase", "confirm": "a brand new passphrase"})
+    assert response.status_code == 302
+    db.session.expire_all()
+    assert web.client.get("/").status_code == 200
+    assert other.get("/").status_code == 302
+
+
+def test_logout_needs_post_and_ends_the_session(client, web, member):
+    web.login(member)
+    assert client.get("/logout").status_code == 405
+    assert client.post("/logout").status_code == 302
+    assert client.get("/").status_code == 302
+
+
+def test_login_records_the_previous_visit(client, session, web, member):
+    web.login(member)
+    session.refresh(member)
+    first_seen = member.last_seen_at
+    client.post("/logout")
+    web.login(member)
+    with client.session_transaction() as cookie:
+        assert cookie["since"] == first_seen.isoformat()

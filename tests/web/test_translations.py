@@ -1,0 +1,58 @@
+"""The Arabic catalogue is complete, matches its compiled form, and covers every string of the web pages."""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+
+from babel.messages.extract import extract_from_dir
+from babel.messages.mofile import read_mo
+from babel.messages.pofile import read_po
+
+ROOT = Path(__file__).resolve().parents[2]
+CATALOGUE = ROOT / "hub" / "translations" / "ar" / "LC_MESSAGES"
+PLACEHOLDER = re.compile(r"%\((\w+)\)s|\{(\w+)\}")
+# The pages this catalogue must cover: the web foundation and the members' pages.
+WEB_TEMPLATES = ("base.html", "macros.html", "errors/", "web/")
+
+
+def _po():  # type: ignore[no-untyped-def]
+    with open(CATALOGUE / "messages.po", "rb") as handle:
+        return read_po(handle, locale="ar")
+
+
+def test_every_message_has_an_arabic_translation_with_the_same_placeholders():
+    catalogue = _po()
+    messages = [m for m in catalogue if m.id]
+    assert len(messages) > 80
+    for message in messages:
+        assert message.string and message.string.strip(), message.id
+        assert not message.fuzzy, message.id
+        expected = sorted(PLACEHOLDER.findall(message.id))
+        assert sorted(PLACEHOLDER.findall(message.string)) == expected, message.id
+
+
+def test_compiled_catalogue_matches_the_source():
+    with open(CATALOGUE / "messages.mo", "rb") as handle:
+        compiled = {m.id: m.string for m in read_mo(handle) if m.id}
+    assert compiled == {m.id: m.string for m in _po() if m.id}
+
+
+def _web_strings() -> set[str]:
+    keywords = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None}
+    found: set[str] = set()
+    mapping = [("**.py", "python")]
+    for message in extract_from_dir(str(ROOT / "hub" / "web"), mapping, keywords=keywords):
+        found.add(message[2] if isinstance(message[2], str) else message[2][0])
+    templates = ROOT / "hub" / "templates"
+    for filename, _lineno, text, *_rest in extract_from_dir(
+            str(templates), [("**.html", "jinja2")], keywords=keywords, options_map={"**.html": {}}):
+        if any(filename.startswith(prefix) for prefix in WEB_TEMPLATES):
+            found.add(text if isinstance(text, str) else text[0])
+    return found
+
+
+def test_every_string_of_the_web_pages_is_in_the_catalogue():
+    translated = {m.id for m in _po() if m.id}
+    missing = sorted(_web_strings() - translated)
+    assert not missing, f"run the commands of docs/translations.md; untranslated: {missing}"
