@@ -12,6 +12,7 @@ from hub import create_app
 from hub.api.cli import observables_group
 from hub.demo.cli import demo_command
 from hub.interop.cli import export_command, import_command
+from hub.interop.feeds.cli import feed_group
 from hub.orgs.cli import group_group, org_group, token_group, user_group
 from hub.reports.cli import helpline_group, retention_group
 from hub.serve import serve_command
@@ -26,7 +27,7 @@ def main() -> None:
 main.add_command(observables_group)
 for command in (org_group, user_group, group_group, token_group, collection_group, serve_command, demo_command):
     main.add_command(command)
-for command in (import_command, export_command):
+for command in (import_command, export_command, feed_group):
     main.add_command(command)
 for command in (retention_group, helpline_group):
     main.add_command(command)

@@ -1,6 +1,7 @@
 """Import every model so that SQLAlchemy's metadata (and Alembic) knows all tables."""
 
 from hub.audit.models import AuditEvent
+from hub.interop.feeds.models import Feed
 from hub.orgs.models import ApiToken, Organisation, SharingGroup, User
 from hub.orgs.onboarding_models import Application, Invite
 from hub.reports.models import Escalation, Helpline, Report, ReportMessage
@@ -15,6 +16,7 @@ __all__ = [
     "AuditEvent",
     "Collection",
     "Escalation",
+    "Feed",
     "Helpline",
     "IndexedObservable",
     "Invite",

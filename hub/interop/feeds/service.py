@@ -1,0 +1,121 @@
+"""Feeds: adding, listing and removing them, and keeping their credentials encrypted at rest.
+
+Credentials (a password or an API token of the remote server) are encrypted with Fernet under a key derived from the
+hub's SECRET_KEY (HKDF-SHA256); the database alone does not reveal them, and no command ever prints them. Changing
+SECRET_KEY makes stored credentials unreadable: set them again with `hub feed add --replace`.
+"""
+
+from __future__ import annotations
+
+import base64
+
+from cryptography.fernet import Fernet, InvalidToken
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from hub.audit.service import record
+from hub.errors import Conflict, InvalidInput, NotFound
+from hub.interop.feeds.models import Feed
+from hub.orgs.service import get_user
+from hub.policy.resolve import principal_for
+from hub.policy.tlp import Tlp
+from hub.sharing.service import get_collection_for
+
+AUTH_KINDS = ("none", "basic", "token")
+
+
+def _fernet(secret_key: str) -> Fernet:
+    key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"hub feed credentials").derive(
+        secret_key.encode())
+    return Fernet(base64.urlsafe_b64encode(key))
+
+
+def seal(secret_key: str, secret: str) -> str:
+    """Encrypt a credential for storage."""
+    return _fernet(secret_key).encrypt(secret.encode()).decode()
+
+
+def unseal(secret_key: str, feed: Feed) -> str | None:
+    """The feed's credential in clear, or None. :raises InvalidInput: it was sealed under another SECRET_KEY."""
+    if feed.secret_ciphertext is None:
+        return None
+    try:
+        return _fernet(secret_key).decrypt(feed.secret_ciphertext.encode()).decode()
+    except InvalidToken:
+        raise InvalidInput(f"feed {feed.name!r}: its stored credential cannot be decrypted (was SECRET_KEY "
+                           "changed?); add the feed again with --replace") from None
+
+
+def add_feed(
+    session: Session,
+    secret_key: str,
+    name: str,
+    *,
+    api_root_url: str,
+    remote_collection_id: str,
+    local_collection_id: str,
+    email: str,
+    auth_kind: str = "none",
+    username: str | None = None,
+    secret: str | None = None,
+    tlp_max: Tlp = Tlp.AMBER,
+    community: bool = False,
+    replace: bool = False,
+) -> Feed:
+    """Add (or with `replace`, redefine) a feed; the acting user must be able to write the local collection.
+
+    :raises NotFound: unknown user or collection. :raises InvalidInput: bad URL or auth. :raises Conflict: name taken.
+    """
+    name = name.strip()
+    if not name:
+        raise InvalidInput("a feed needs a name")
+    if not api_root_url.startswith(("https://", "http://")):
+        raise InvalidInput("--url must be the remote API root's URL, e.g. https://hub.example/taxii2/api/")
+    if auth_kind not in AUTH_KINDS or (auth_kind == "none") != (secret is None):
+        raise InvalidInput("give either no credential, --user with --password-stdin, or --token-stdin")
+    user = get_user(session, email)
+    p = principal_for(session, user)
+    collection = get_collection_for(session, p, local_collection_id)
+    if collection.id not in p.writable:
+        raise InvalidInput(f"{user.email} may not add objects to collection {collection.id}")
+    feed = session.scalar(select(Feed).where(Feed.name == name))
+    if feed is not None and not replace:
+        raise Conflict(f"a feed named {name!r} already exists (use --replace to redefine it)")
+    if feed is None:
+        feed = Feed(name=name, push_cursor=0)
+        session.add(feed)
+    feed.api_root_url = api_root_url.rstrip("/") + "/"
+    feed.remote_collection_id = remote_collection_id
+    feed.local_collection_id = collection.id
+    feed.user_id = user.id
+    feed.auth_kind = auth_kind
+    feed.username = username
+    feed.secret_ciphertext = seal(secret_key, secret) if secret is not None else None
+    feed.tlp_max = int(tlp_max)
+    feed.is_community = community
+    session.flush()
+    record(session, None, "feed.add", "feed", str(feed.id), name=name, url=feed.api_root_url,
+           remote=remote_collection_id, local=collection.id, tlp_max=tlp_max.label, community=community)
+    return feed
+
+
+def get_feed(session: Session, name: str) -> Feed:
+    """A feed by name. :raises NotFound:"""
+    feed = session.scalar(select(Feed).where(Feed.name == name))
+    if feed is None:
+        raise NotFound(f"no feed named {name!r}")
+    return feed
+
+
+def list_feeds(session: Session) -> list[Feed]:
+    """Every feed, by name."""
+    return list(session.scalars(select(Feed).order_by(Feed.name)))
+
+
+def remove_feed(session: Session, name: str) -> None:
+    """Forget a feed (objects it brought in stay). :raises NotFound:"""
+    feed = get_feed(session, name)
+    session.delete(feed)
+    record(session, None, "feed.remove", "feed", str(feed.id), name=name)
