@@ -17,4 +17,7 @@ def blueprints() -> list[tuple[Blueprint, str | None]]:
     from hub.api import bp as api_bp
 
     mounted.append((api_bp, "/api/v1"))
+    from hub.reports.views import bp as reports_bp
+
+    mounted.append((reports_bp, "/"))
     return mounted
