@@ -20,4 +20,8 @@ def blueprints() -> list[tuple[Blueprint, str | None]]:
     from hub.reports.views import bp as reports_bp
 
     mounted.append((reports_bp, "/"))
+    from hub.admin import bp as admin_bp, join_bp
+
+    mounted.append((admin_bp, "/admin"))
+    mounted.append((join_bp, "/join"))
     return mounted

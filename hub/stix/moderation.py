@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from hub.audit.service import record
 from hub.db import begin_write, now_us
 from hub.errors import Conflict, NotFound
+from hub.orgs.models import Organisation
 from hub.orgs.trust import require_reason
 from hub.policy.principal import Principal
 from hub.policy.roles import require_coordinator
@@ -43,6 +44,15 @@ def count_queue(session: Session, p: Principal) -> int:
     require_coordinator(p)
     return session.scalar(select(func.count(ObjectVersion.id))
                           .where(visible(p), ObjectVersion.state == int(State.QUARANTINED))) or 0
+
+
+def producer_names(session: Session, versions: list[ObjectVersion]) -> dict[int, str]:
+    """Names of the organisations that produced these versions (coordinators know, even anonymous ones)."""
+    ids = sorted({v.producer_org_id for v in versions if v.producer_org_id is not None})
+    if not ids:
+        return {}
+    rows = session.execute(select(Organisation.id, Organisation.name).where(Organisation.id.in_(ids)))
+    return {row.id: row.name for row in rows}
 
 
 def get_version(session: Session, p: Principal, version_id: int) -> ObjectVersion:

@@ -7,6 +7,7 @@ import pytest
 from hub.errors import InvalidInput, PermissionDenied
 from hub.policy.tlp import Tlp
 from hub.sharing import admin as channels
+from hub.sharing.audience import audience
 from hub.sharing.service import rule_text
 from tests.admin.builders import user
 from tests.factories import make_org, principal
@@ -55,3 +56,29 @@ def test_only_coordinators_manage_channels(session):
         channels.create_collection(session, p, "Mine", "", None, Tlp.GREEN, "public", "")
     with pytest.raises(PermissionDenied):
         channels.groups(session, p)
+
+
+def test_audience_follows_the_tlp_gate(session, coordinator):
+    registered, vetted = make_org(session, "Registered Org", "registered"), make_org(session, "Vetted Org")
+    suspended = make_org(session, "Suspended Org")
+    suspended.status = "suspended"
+    named = user(session, vetted)
+    collection = channels.create_collection(session, coordinator, "Mixed", "", None, Tlp.GREEN,
+                                            f"public\nuser:{named.email}", "tier:vetted")
+    clear = audience(session, collection, Tlp.CLEAR)
+    assert clear.public and clear.org_names == ["Coordination", registered.name, vetted.name]
+    amber = audience(session, collection, Tlp.AMBER)
+    assert (amber.public, amber.by_tier) == (False, {"registered": 0, "vetted": 1, "trusted": 1})
+    red = audience(session, collection, Tlp.RED)
+    assert (red.org_names, red.named_users) == ([vetted.name], 1)
+    named.is_active = False
+    assert audience(session, collection, Tlp.RED).org_count == 0
+
+
+def test_audience_of_a_group_rule(session, coordinator):
+    member, outsider = make_org(session, "In Group"), make_org(session, "Not In Group")
+    channels.create_group(session, coordinator, "Circle", member.name)
+    collection = channels.create_collection(session, coordinator, "Circle only", "", None, Tlp.AMBER,
+                                            "group:Circle", "")
+    assert audience(session, collection, Tlp.AMBER).org_names == [member.name]
+    assert outsider.name not in audience(session, collection, Tlp.CLEAR).org_names

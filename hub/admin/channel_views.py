@@ -1,0 +1,131 @@
+"""Coordinators' channel pages: collections, their read/write rules and who can read them; sharing groups."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from hub.admin import bp
+from hub.admin.forms import CollectionForm, GroupForm, GroupMembersForm
+from hub.admin.nav import number, require_coordinator_page
+from hub.errors import Conflict, InvalidInput
+from hub.extensions import db
+from hub.policy.rules import RULE_FORMS
+from hub.policy.tlp import Tlp
+from hub.sharing import admin as channels
+from hub.sharing.audience import audience
+from hub.sharing.models import Collection, Mode
+from hub.sharing.service import rule_text
+
+
+def _rules(collection: Collection, mode: Mode) -> str:
+    return "\n".join(rule_text(r) for r in collection.rules if r.mode == mode)
+
+
+def _preview(collection: Collection) -> list[tuple[Tlp, Any]]:
+    """Who can read the collection at each TLP level: counts by tier, and names for the coordinator."""
+    return [(level, audience(db.session, collection, level)) for level in Tlp]
+
+
+@bp.get("/collections")
+def collection_list() -> str:
+    """Every collection with its rules."""
+    p = require_coordinator_page()
+    rows = [(c, _rules(c, Mode.READ), _rules(c, Mode.WRITE)) for c in channels.collections(db.session, p)]
+    return render_template("admin/collections.html", rows=rows)
+
+
+def _form_page(form: CollectionForm, collection: Collection | None, status: int = 200) -> tuple[str, int]:
+    preview = _preview(collection) if collection is not None else []
+    return render_template("admin/collection.html", form=form, collection=collection, preview=preview,
+                           rule_forms=RULE_FORMS), status
+
+
+def _tlp(form: CollectionForm) -> Tlp:
+    return Tlp.parse(form.default_tlp.data)
+
+
+@bp.route("/collections/new", methods=["GET", "POST"])
+def collection_new() -> Response | tuple[str, int]:
+    """Create a collection."""
+    p = require_coordinator_page()
+    form = CollectionForm()
+    if not form.validate_on_submit():
+        return _form_page(form, None, 400 if form.is_submitted() else 200)
+    try:
+        created = channels.create_collection(db.session, p, form.title.data, form.description.data or "",
+                                             form.alias.data, _tlp(form), form.read.data or "",
+                                             form.write.data or "")
+    except (InvalidInput, Conflict) as exc:
+        db.session.rollback()
+        form.read.errors = [*form.read.errors, exc.message]
+        return _form_page(form, None, exc.status)
+    collection_id = created.id
+    db.session.commit()
+    flash(_("The channel is created."), "success")
+    return redirect(url_for("admin.collection_edit", collection_id=collection_id))
+
+
+@bp.route("/collections/<collection_id>", methods=["GET", "POST"])
+def collection_edit(collection_id: str) -> Response | tuple[str, int]:
+    """Edit a collection's settings and rules, with who can read it at each TLP level."""
+    p = require_coordinator_page()
+    collection = channels.collection(db.session, p, collection_id)
+    form = CollectionForm(title=collection.title, alias=collection.alias, description=collection.description,
+                          default_tlp=Tlp(collection.default_tlp).name.lower(),
+                          read=_rules(collection, Mode.READ), write=_rules(collection, Mode.WRITE))
+    if not form.validate_on_submit():
+        return _form_page(form, collection, 400 if form.is_submitted() else 200)
+    try:
+        channels.update_collection(db.session, p, collection.id, form.title.data, form.description.data or "",
+                                   _tlp(form), form.read.data or "", form.write.data or "")
+    except InvalidInput as exc:
+        db.session.rollback()
+        form.read.errors = [*form.read.errors, exc.message]
+        return _form_page(form, channels.collection(db.session, p, collection_id), 400)
+    db.session.commit()
+    flash(_("The channel is saved."), "success")
+    return redirect(url_for("admin.collection_edit", collection_id=collection_id))
+
+
+@bp.route("/groups", methods=["GET", "POST"])
+def group_list() -> Response | tuple[str, int]:
+    """Sharing groups, and a form to create one."""
+    p = require_coordinator_page()
+    form = GroupForm()
+    if form.validate_on_submit():
+        try:
+            group = channels.create_group(db.session, p, form.name.data, form.members.data or "")
+        except (InvalidInput, Conflict) as exc:
+            db.session.rollback()
+            form.members.errors = [*form.members.errors, exc.message]
+        else:
+            group_id = group.id
+            db.session.commit()
+            flash(_("The group is created."), "success")
+            return redirect(url_for("admin.group_edit", group_id=group_id))
+    return render_template("admin/groups.html", groups=channels.groups(db.session, p), form=form), \
+        400 if form.is_submitted() else 200
+
+
+@bp.route("/groups/<group_id>", methods=["GET", "POST"])
+def group_edit(group_id: str) -> Response | tuple[str, int]:
+    """Replace a group's members."""
+    p = require_coordinator_page()
+    group = channels.group(db.session, p, number(group_id))
+    form = GroupMembersForm(members="\n".join(sorted(o.name for o in group.orgs)))
+    if form.validate_on_submit():
+        try:
+            channels.set_group_members(db.session, p, group.id, form.members.data or "")
+        except InvalidInput as exc:
+            db.session.rollback()
+            form.members.errors = [*form.members.errors, exc.message]
+            group = channels.group(db.session, p, number(group_id))
+        else:
+            db.session.commit()
+            flash(_("The group is saved."), "success")
+            return redirect(url_for("admin.group_edit", group_id=group_id))
+    return render_template("admin/group.html", group=group, form=form), 400 if form.is_submitted() else 200

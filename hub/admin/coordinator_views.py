@@ -1,0 +1,277 @@
+"""Coordinators' pages: applications, organisations' tiers and history, moderation, the audit log."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+
+from hub.admin import bp
+from hub.admin.forms import (
+    ActionForm,
+    ApproveForm,
+    AuditFilterForm,
+    FindObjectForm,
+    NoteForm,
+    ReasonForm,
+    TierForm,
+)
+from hub.admin.nav import number, require_admin_page, require_coordinator_page
+from hub.audit.queries import AuditFilter, list_events
+from hub.errors import Conflict, InvalidInput
+from hub.extensions import db
+from hub.orgs import applications, trust
+from hub.orgs.models import Organisation, Tier
+from hub.orgs.onboarding_models import ApplicationStatus
+from hub.orgs.service import list_orgs
+from hub.sharing import admin as channels
+from hub.stix import moderation
+from hub.stix.reading import parse_body
+
+PAGE_SIZE = 50
+
+
+@bp.get("/")
+def home() -> Response | str:
+    """Coordinators: what waits for them. Organisation admins go to their own organisation."""
+    p = require_admin_page()
+    if not p.is_coordinator:
+        return redirect(url_for("admin.users", org_id=p.org_id))
+    waiting = [a for a in applications.list_applications(db.session, p)
+               if a.status == ApplicationStatus.PENDING]
+    return render_template("admin/home.html", waiting=len(waiting),
+                           queued=moderation.count_queue(db.session, p))
+
+
+# Applications --------------------------------------------------------------------------------
+
+
+@bp.get("/applications")
+def application_list() -> str:
+    """Every application, newest activity first, grouped by status."""
+    p = require_coordinator_page()
+    found = applications.list_applications(db.session, p)
+    return render_template("admin/applications.html", applications=found)
+
+
+def _application_page(application_id: int, status: int = 200, **forms: object) -> tuple[str, int]:
+    p = require_coordinator_page()
+    application = applications.get_application(db.session, p, application_id)
+    context = {"approve_form": ApproveForm(), "note_form": NoteForm(), "reject_form": ReasonForm(), **forms}
+    references = applications.reference_matches(db.session, application)
+    return render_template("admin/application.html", application=application, references=references,
+                           messages=applications.messages(application), **context), status
+
+
+@bp.get("/applications/<application_id>")
+def application_detail(application_id: str) -> tuple[str, int]:
+    """One application, its references checked against vetted members, and the three decisions."""
+    return _application_page(number(application_id))
+
+
+@bp.post("/applications/<application_id>/approve")
+def application_approve(application_id: str) -> tuple[str, int]:
+    """Approve: creates the organisation and shows the first admin's invitation link once."""
+    p = require_coordinator_page()
+    form = ApproveForm()
+    if not form.validate_on_submit():
+        return _application_page(number(application_id), 400, approve_form=form)
+    try:
+        approval = applications.approve(db.session, p, number(application_id), form.tier.data)
+    except Conflict as exc:
+        db.session.rollback()
+        form.tier.errors = [exc.message]
+        return _application_page(number(application_id), 409, approve_form=form)
+    link = url_for("join.accept_invite", secret=approval.invite.secret, _external=True)
+    user, expires = approval.invite.invite.user, approval.invite.invite.expires_at
+    db.session.commit()
+    flash(_("%(org)s is now a member.", org=approval.org.name), "success")
+    return render_template("admin/invite_link.html", user=user, link=link, expires=expires), 200
+
+
+@bp.post("/applications/<application_id>/ask")
+def application_ask(application_id: str) -> Response | tuple[str, int]:
+    """Ask the applicant a question; they see it on their status page."""
+    p = require_coordinator_page()
+    form = NoteForm()
+    if not form.validate_on_submit():
+        return _application_page(number(application_id), 400, note_form=form)
+    applications.request_information(db.session, p, number(application_id), form.note.data)
+    db.session.commit()
+    flash(_("The question is on the applicant's status page."), "success")
+    return redirect(url_for("admin.application_detail", application_id=application_id))
+
+
+@bp.post("/applications/<application_id>/reject")
+def application_reject(application_id: str) -> Response | tuple[str, int]:
+    """Reject with a reason (shown to the applicant)."""
+    p = require_coordinator_page()
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        return _application_page(number(application_id), 400, reject_form=form)
+    applications.reject(db.session, p, number(application_id), form.reason.data)
+    db.session.commit()
+    flash(_("The application is rejected."), "success")
+    return redirect(url_for("admin.application_list"))
+
+
+# Organisations: tiers, suspension, history --------------------------------------------------
+
+
+@bp.get("/orgs")
+def org_list() -> str:
+    """Every organisation with its tier and status."""
+    require_coordinator_page()
+    return render_template("admin/orgs.html", orgs=list_orgs(db.session))
+
+
+def _org_page(org_id: int, status: int = 200, **forms: object) -> tuple[str, int]:
+    p = require_coordinator_page()
+    org = trust.get_org_for_coordinator(db.session, p, org_id)
+    history = list_events(db.session, p, AuditFilter(org_id=org.id), limit=PAGE_SIZE,
+                          before=request.args.get("before", type=int))
+    tier_form = forms.pop("tier_form", None) or TierForm(tier=Tier(org.tier).label)
+    return render_template("admin/org.html", org=org, history=history, tier_form=tier_form,
+                           status_form=forms.pop("status_form", None) or ReasonForm()), status
+
+
+@bp.get("/orgs/<org_id>")
+def org_detail(org_id: str) -> tuple[str, int]:
+    """An organisation's tier and status, the forms to change them, and its history."""
+    return _org_page(number(org_id))
+
+
+@bp.post("/orgs/<org_id>/tier")
+def org_tier(org_id: str) -> Response | tuple[str, int]:
+    """Raise or lower the tier, with a reason."""
+    p = require_coordinator_page()
+    form = TierForm()
+    if not form.validate_on_submit():
+        return _org_page(number(org_id), 400, tier_form=form)
+    try:
+        org = trust.change_tier(db.session, p, number(org_id), form.tier.data, form.reason.data)
+    except (Conflict, InvalidInput) as exc:
+        db.session.rollback()
+        form.tier.errors = [exc.message]
+        return _org_page(number(org_id), exc.status, tier_form=form)
+    db.session.commit()
+    flash(_("%(org)s is now at tier %(tier)s.", org=org.name, tier=form.tier.data), "success")
+    return redirect(url_for("admin.org_detail", org_id=org.id))
+
+
+def _set_status(org_id: str, suspend: bool) -> Response | tuple[str, int]:
+    p = require_coordinator_page()
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        return _org_page(number(org_id), 400, status_form=form)
+    change = trust.suspend if suspend else trust.reinstate
+    try:
+        org: Organisation = change(db.session, p, number(org_id), form.reason.data)
+    except Conflict as exc:
+        db.session.rollback()
+        form.reason.errors = [exc.message]
+        return _org_page(number(org_id), 409, status_form=form)
+    db.session.commit()
+    flash(_("%(org)s is suspended.", org=org.name) if suspend else _("%(org)s is reinstated.", org=org.name),
+          "success")
+    return redirect(url_for("admin.org_detail", org_id=org.id))
+
+
+@bp.post("/orgs/<org_id>/suspend")
+def org_suspend(org_id: str) -> Response | tuple[str, int]:
+    """Suspend, with a reason."""
+    return _set_status(org_id, True)
+
+
+@bp.post("/orgs/<org_id>/reinstate")
+def org_reinstate(org_id: str) -> Response | tuple[str, int]:
+    """Reinstate, with a reason."""
+    return _set_status(org_id, False)
+
+
+# Moderation --------------------------------------------------------------------------------
+
+
+@bp.get("/moderation")
+def moderation_queue() -> str:
+    """Quarantined versions the coordinator may see, oldest first, with approve and reject."""
+    p = require_coordinator_page()
+    page = moderation.list_queue(db.session, p, PAGE_SIZE, request.args.get("after", type=int))
+    rows = [(version, parse_body(version)) for version in page.items]
+    return render_template("admin/moderation.html", page=page, rows=rows, action=ActionForm(),
+                           producers=moderation.producer_names(db.session, page.items),
+                           reject_form=ReasonForm())
+
+
+@bp.post("/moderation/<version_id>/approve")
+def moderation_approve(version_id: str) -> Response:
+    """Publish a quarantined version (readers and TAXII pollers receive it as new)."""
+    p = require_coordinator_page()
+    if not ActionForm().validate_on_submit():
+        raise InvalidInput("the form has expired; reload the page and try again")
+    version = moderation.approve(db.session, p, number(version_id))
+    stix_id = version.stix_id
+    db.session.commit()
+    flash(_("%(id)s is published.", id=stix_id), "success")
+    return redirect(url_for("admin.moderation_queue"))
+
+
+@bp.post("/moderation/<version_id>/reject")
+def moderation_reject(version_id: str) -> Response:
+    """Refuse a quarantined version, with a reason."""
+    p = require_coordinator_page()
+    form = ReasonForm()
+    if not form.validate_on_submit():
+        flash(_("Give a reason for the rejection."), "error")
+        return redirect(url_for("admin.moderation_queue"))
+    version = moderation.reject(db.session, p, number(version_id), form.reason.data)
+    stix_id = version.stix_id
+    db.session.commit()
+    flash(_("%(id)s is rejected.", id=stix_id), "success")
+    return redirect(url_for("admin.moderation_queue"))
+
+
+@bp.get("/objects")
+def object_find() -> str:
+    """Find a published object by STIX id, to withdraw it."""
+    p = require_coordinator_page()
+    form = FindObjectForm(request.args, meta={"csrf": False})
+    versions = moderation.find_object(db.session, p, form.stix_id.data) if form.validate() else []
+    titles = {c.id: c.title for c in channels.collections(db.session, p)} if versions else {}
+    return render_template("admin/objects.html", form=form, versions=versions, searched=bool(request.args),
+                           titles=titles, withdraw_form=ReasonForm())
+
+
+@bp.post("/objects/<version_id>/withdraw")
+def object_withdraw(version_id: str) -> Response | tuple[str, int]:
+    """Withdraw a published object (abuse, error, danger to someone), with a reason."""
+    p = require_coordinator_page()
+    form = ReasonForm()
+    version = moderation.get_version(db.session, p, number(version_id))
+    if not form.validate_on_submit():
+        flash(_("Give a reason for the withdrawal."), "error")
+        return redirect(url_for("admin.object_find", stix_id=version.stix_id))
+    stix_id = version.stix_id
+    count = moderation.withdraw(db.session, p, version.id, form.reason.data)
+    db.session.commit()
+    flash(_("%(id)s is withdrawn (%(count)d versions).", id=stix_id, count=count), "success")
+    return redirect(url_for("admin.object_find", stix_id=stix_id))
+
+
+# Audit log --------------------------------------------------------------------------------
+
+
+@bp.get("/audit")
+def audit() -> str:
+    """The audit log, filtered by actor, organisation, object, action and date."""
+    p = require_coordinator_page()
+    form = AuditFilterForm(request.args, meta={"csrf": False})
+    valid = form.validate()
+    f = AuditFilter(actor=form.actor.data or "", org=form.org.data or "", target=form.target.data or "",
+                    action=form.action.data or "", since=form.since.data, until=form.until.data) if valid \
+        else AuditFilter()
+    before = request.args.get("before", type=int)
+    page = list_events(db.session, p, f, PAGE_SIZE, before)
+    args = {key: value for key, value in request.args.items() if key != "before" and value}
+    return render_template("admin/audit.html", form=form, page=page, args=args,
+                           first_url=url_for("admin.audit", **args) if before else None)

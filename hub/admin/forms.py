@@ -1,0 +1,164 @@
+"""Forms of the admin and joining pages (Flask-WTF: every POST form carries a CSRF token)."""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from flask_wtf import FlaskForm
+from wtforms import (
+    DateField,
+    EmailField,
+    IntegerField,
+    PasswordField,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.fields.choices import SelectChoice
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+
+from hub.orgs.admin import MAX_TOKEN_DAYS
+from hub.orgs.applications import APPLICANT_TYPES
+from hub.orgs.models import Tier
+from hub.orgs.passwords import MIN_PASSWORD_LENGTH
+from hub.policy.tlp import Tlp
+
+TIER_CHOICES = [SelectChoice(t.label, t.label) for t in Tier]
+TLP_CHOICES = [SelectChoice(level.name.lower(), level.label) for level in Tlp]
+
+
+def _reason(label: object = None) -> TextAreaField:
+    return TextAreaField(label or _l("Reason"), validators=[DataRequired(), Length(max=2000)],
+                         render_kw={"rows": 2})
+
+
+class ActionForm(FlaskForm):  # type: ignore[misc]
+    """A button that changes something: only the CSRF token."""
+
+
+class InviteForm(FlaskForm):  # type: ignore[misc]
+    """Invite a person to the organisation."""
+
+    email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=320)])
+    role = SelectField(_l("Role"), choices=[SelectChoice("member", _l("Member")),
+                                                SelectChoice("org-admin", _l("Organisation admin"))])
+
+
+class TokenForm(FlaskForm):  # type: ignore[misc]
+    """A new API token for one of the organisation's users."""
+
+    user = SelectField(_l("For the account"), coerce=int, choices=[])
+    label = StringField(_l("Label"), validators=[DataRequired(), Length(max=200)])
+    expires_days = IntegerField(_l("Valid for (days)"), default=90,
+                                validators=[DataRequired(), NumberRange(min=1, max=MAX_TOKEN_DAYS)])
+
+
+class AcceptInviteForm(FlaskForm):  # type: ignore[misc]
+    """Choose a password through an invitation link."""
+
+    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH,
+                                                                                    max=1000)],
+                             render_kw={"autocomplete": "new-password"})
+    confirm = PasswordField(_l("New password again"),
+                            validators=[DataRequired(),
+                                        EqualTo("password", message=_l("The two passwords differ."))],
+                            render_kw={"autocomplete": "new-password"})
+
+
+class ApplicationForm(FlaskForm):  # type: ignore[misc]
+    """The public application to join the hub."""
+
+    name = StringField(_l("Name of the organisation"), validators=[DataRequired(), Length(max=200)])
+    org_type = SelectField(_l("Kind of organisation"), choices=[SelectChoice(t.value, t.value)
+                                                                         for t in APPLICANT_TYPES])
+    country = StringField(_l("Country"), validators=[DataRequired(), Length(max=80)])
+    description = TextAreaField(_l("What you do"), validators=[DataRequired(), Length(max=5000)],
+                                render_kw={"rows": 5})
+    contact_email = EmailField(_l("Contact email"), validators=[DataRequired(), Length(max=320)])
+    references = TextAreaField(_l("References (optional)"), validators=[Optional(), Length(max=2000)],
+                               render_kw={"rows": 3})
+
+
+class AnswerForm(FlaskForm):  # type: ignore[misc]
+    """The applicant's answer to a coordinator's question."""
+
+    answer = TextAreaField(_l("Your answer"), validators=[DataRequired(), Length(max=5000)],
+                           render_kw={"rows": 4})
+
+
+class ApproveForm(FlaskForm):  # type: ignore[misc]
+    """Approve an application at a tier."""
+
+    tier = SelectField(_l("Tier"), choices=TIER_CHOICES, default="registered")
+
+
+class NoteForm(FlaskForm):  # type: ignore[misc]
+    """Ask the applicant for more information."""
+
+    note = _reason(_l("Question for the applicant"))
+
+
+class ReasonForm(FlaskForm):  # type: ignore[misc]
+    """Any decision that needs a reason (reject, withdraw, suspend, reinstate)."""
+
+    reason = _reason()
+
+
+class TierForm(FlaskForm):  # type: ignore[misc]
+    """Raise or lower a tier."""
+
+    tier = SelectField(_l("New tier"), choices=TIER_CHOICES)
+    reason = _reason()
+
+
+class FindObjectForm(FlaskForm):  # type: ignore[misc]
+    """Find an object by its STIX id (a GET form)."""
+
+    class Meta:
+        csrf = False
+
+    stix_id = StringField(_l("STIX id"), validators=[DataRequired(), Length(max=300)])
+
+
+class CollectionForm(FlaskForm):  # type: ignore[misc]
+    """A collection's settings and rules."""
+
+    title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
+    alias = StringField(_l("Alias (optional, for URLs)"), validators=[Optional(), Length(max=100)])
+    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)],
+                                render_kw={"rows": 3})
+    default_tlp = SelectField(_l("TLP for objects that carry none"), choices=TLP_CHOICES, default="amber")
+    read = TextAreaField(_l("Who may read (one rule per line)"), validators=[Optional(), Length(max=5000)],
+                         render_kw={"rows": 4, "dir": "ltr"})
+    write = TextAreaField(_l("Who may write (one rule per line)"), validators=[Optional(), Length(max=5000)],
+                          render_kw={"rows": 4, "dir": "ltr"})
+
+
+class GroupForm(FlaskForm):  # type: ignore[misc]
+    """A sharing group and its member organisations."""
+
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
+    members = TextAreaField(_l("Member organisations (one name per line)"), validators=[Optional(),
+                                                                                       Length(max=20000)],
+                            render_kw={"rows": 6})
+
+
+class GroupMembersForm(FlaskForm):  # type: ignore[misc]
+    """The member organisations of an existing group."""
+
+    members = TextAreaField(_l("Member organisations (one name per line)"), validators=[Optional(),
+                                                                                       Length(max=20000)],
+                            render_kw={"rows": 6})
+
+
+class AuditFilterForm(FlaskForm):  # type: ignore[misc]
+    """Filters of the audit log (a GET form)."""
+
+    class Meta:
+        csrf = False
+
+    actor = StringField(_l("Actor (email contains)"), validators=[Optional(), Length(max=320)])
+    org = StringField(_l("Organisation (name contains)"), validators=[Optional(), Length(max=200)])
+    target = StringField(_l("Object (exact id)"), validators=[Optional(), Length(max=300)])
+    action = StringField(_l("Action (or its start, e.g. org.)"), validators=[Optional(), Length(max=64)])
+    since = DateField(_l("From"), validators=[Optional()])
+    until = DateField(_l("Until"), validators=[Optional()])

@@ -1,0 +1,42 @@
+"""Navigation links and small helpers shared by the admin views."""
+
+from __future__ import annotations
+
+from flask import abort
+from flask_babel import lazy_gettext
+
+from hub.errors import NotFound
+from hub.policy.principal import Principal
+from hub.web.auth import current_principal
+from hub.web.nav import add_nav_item
+
+
+def _org_admin_only(p: Principal) -> bool:
+    return p.is_org_admin and not p.is_coordinator
+
+
+add_nav_item("admin.my_org", lazy_gettext("My organisation"), _org_admin_only, 60)
+add_nav_item("admin.home", lazy_gettext("Coordination"), lambda p: p.is_coordinator, 60)
+
+
+def number(text: str) -> int:
+    """A path segment that must be a database id. :raises NotFound: otherwise."""
+    if not text.isdigit() or len(text) > 18:
+        raise NotFound("no such page")
+    return int(text)
+
+
+def require_admin_page() -> Principal:
+    """The principal, if it is an organisation admin or coordinator; everyone else gets 403."""
+    p = current_principal()
+    if not p.is_org_admin:
+        abort(403)
+    return p
+
+
+def require_coordinator_page() -> Principal:
+    """The principal, if it is a coordinator; everyone else gets 403."""
+    p = current_principal()
+    if not p.is_coordinator:
+        abort(403)
+    return p

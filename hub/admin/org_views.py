@@ -1,0 +1,185 @@
+"""Organisation admins' pages: the organisation's users (invite, deactivate, reset 2FA) and API tokens."""
+
+from __future__ import annotations
+
+from flask import flash, redirect, render_template, url_for
+from flask_babel import gettext as _
+from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
+
+from hub.admin import bp
+from hub.admin.forms import ActionForm, InviteForm, TokenForm
+from hub.admin.nav import number, require_admin_page
+from hub.errors import Conflict, InvalidInput
+from hub.extensions import db
+from hub.orgs import admin
+from hub.orgs.admin import IssuedInvite
+from hub.orgs.models import Organisation, Role
+
+
+@bp.before_request
+def _only_admins() -> None:
+    """Every /admin page is for organisation admins and coordinators; members get 403 (anonymous: login)."""
+    require_admin_page()
+
+
+@bp.get("/my-organisation")
+def my_org() -> Response:
+    """An organisation admin's own users page."""
+    p = require_admin_page()
+    return redirect(url_for("admin.users", org_id=p.org_id))
+
+
+def _invite_form(p_is_coordinator: bool) -> InviteForm:
+    form = InviteForm()
+    if p_is_coordinator:
+        form.role.choices = [*form.role.choices, SelectChoice("coordinator", _("Coordinator"))]
+    return form
+
+
+def _users_page(org: Organisation, form: InviteForm, status: int = 200) -> tuple[str, int]:
+    p = require_admin_page()
+    users = admin.list_users(db.session, p, org.id)
+    return render_template("admin/users.html", org=org, users=users, form=form, action=ActionForm(),
+                           me=p.user_id, may_manage_coordinators=p.is_coordinator), status
+
+
+@bp.get("/orgs/<org_id>/users")
+def users(org_id: str) -> tuple[str, int]:
+    """The organisation's accounts, with what an admin can do to each."""
+    p = require_admin_page()
+    org = admin.get_org_for(db.session, p, number(org_id))
+    return _users_page(org, _invite_form(p.is_coordinator))
+
+
+@bp.post("/orgs/<org_id>/users")
+def invite(org_id: str) -> tuple[str, int]:
+    """Invite someone: shows the one-time link once, for the admin to pass on."""
+    p = require_admin_page()
+    org = admin.get_org_for(db.session, p, number(org_id))
+    form = _invite_form(p.is_coordinator)
+    if not form.validate_on_submit():
+        return _users_page(org, form, 400)
+    try:
+        issued = admin.invite_user(db.session, p, org.id, form.email.data, form.role.data)
+    except (InvalidInput, Conflict) as exc:
+        db.session.rollback()
+        form.email.errors = [*form.email.errors, exc.message]
+        return _users_page(org, form, exc.status)
+    return _show_invite(issued)
+
+
+def _show_invite(issued: IssuedInvite) -> tuple[str, int]:
+    user = issued.invite.user
+    link = url_for("join.accept_invite", secret=issued.secret, _external=True)
+    db.session.commit()
+    expires = issued.invite.expires_at
+    return render_template("admin/invite_link.html", user=user, link=link, expires=expires), 200
+
+
+def _user_action(user_id: str, action: str) -> Response | tuple[str, int]:
+    p = require_admin_page()
+    form = ActionForm()
+    if not form.validate_on_submit():
+        raise InvalidInput("the form has expired; reload the page and try again")
+    target = admin.get_user_for(db.session, p, number(user_id))
+    org_id = target.org_id
+    if action == "reinvite":
+        return _show_invite(admin.reinvite_user(db.session, p, target.id))
+    try:
+        if action == "deactivate":
+            admin.set_active(db.session, p, target.id, False)
+            message = _("The account %(email)s is deactivated.", email=target.email)
+        elif action == "activate":
+            admin.set_active(db.session, p, target.id, True)
+            message = _("The account %(email)s is active again.", email=target.email)
+        else:
+            admin.reset_second_factor(db.session, p, target.id)
+            message = _("The second factor of %(email)s is removed; they set up a new one at their next "
+                        "login.", email=target.email)
+        db.session.commit()
+        flash(message, "success")
+    except InvalidInput as exc:
+        db.session.rollback()
+        flash(exc.message, "error")
+    return redirect(url_for("admin.users", org_id=org_id))
+
+
+@bp.post("/users/<user_id>/deactivate")
+def deactivate(user_id: str) -> Response | tuple[str, int]:
+    """Deactivate an account: no login, no API tokens."""
+    return _user_action(user_id, "deactivate")
+
+
+@bp.post("/users/<user_id>/activate")
+def activate(user_id: str) -> Response | tuple[str, int]:
+    """Reactivate an account."""
+    return _user_action(user_id, "activate")
+
+
+@bp.post("/users/<user_id>/reset-second-factor")
+def reset_second_factor(user_id: str) -> Response | tuple[str, int]:
+    """Remove the second factor (a lost phone)."""
+    return _user_action(user_id, "reset")
+
+
+@bp.post("/users/<user_id>/reinvite")
+def reinvite(user_id: str) -> Response | tuple[str, int]:
+    """A new one-time link to set a password (a lost invitation or a forgotten password)."""
+    return _user_action(user_id, "reinvite")
+
+
+def _token_form(org: Organisation) -> TokenForm:
+    p = require_admin_page()
+    form = TokenForm()
+    form.user.choices = [SelectChoice(u.id, u.email) for u in admin.list_users(db.session, p, org.id)
+                         if u.is_active and (p.is_coordinator or u.role != Role.COORDINATOR)]
+    if form.user.data is None:
+        form.user.data = p.user_id
+    return form
+
+
+def _tokens_page(org: Organisation, form: TokenForm, status: int = 200) -> tuple[str, int]:
+    p = require_admin_page()
+    tokens = admin.list_tokens(db.session, p, org.id)
+    page = render_template("admin/tokens.html", org=org, tokens=tokens, form=form, action=ActionForm())
+    return page, status
+
+
+@bp.get("/orgs/<org_id>/tokens")
+def tokens(org_id: str) -> tuple[str, int]:
+    """The organisation's API tokens with their last use."""
+    org = admin.get_org_for(db.session, require_admin_page(), number(org_id))
+    return _tokens_page(org, _token_form(org))
+
+
+@bp.post("/orgs/<org_id>/tokens")
+def token_create(org_id: str) -> tuple[str, int]:
+    """Create a token and show its secret once."""
+    p = require_admin_page()
+    org = admin.get_org_for(db.session, p, number(org_id))
+    form = _token_form(org)
+    if not form.validate_on_submit():
+        return _tokens_page(org, form, 400)
+    try:
+        issued = admin.create_token(db.session, p, form.user.data, form.label.data, form.expires_days.data)
+    except InvalidInput as exc:
+        db.session.rollback()
+        form.label.errors = [*form.label.errors, exc.message]
+        return _tokens_page(org, form, 400)
+    token = issued.token
+    db.session.commit()
+    return render_template("admin/token_secret.html", org=org, token=token, secret=issued.secret), 200
+
+
+@bp.post("/tokens/<token_id>/revoke")
+def token_revoke(token_id: str) -> Response:
+    """Revoke a token at once."""
+    p = require_admin_page()
+    if not ActionForm().validate_on_submit():
+        raise InvalidInput("the form has expired; reload the page and try again")
+    token = admin.revoke_org_token(db.session, p, number(token_id))
+    org_id = token.user.org_id
+    db.session.commit()
+    flash(_("The token %(label)s is revoked.", label=token.label), "success")
+    return redirect(url_for("admin.tokens", org_id=org_id))
