@@ -34,4 +34,4 @@ def _setup(state: BlueprintSetupState) -> None:
     init_web(state.app)
 
 
-from hub.web import account, views  # noqa: E402,F401  (attach the routes to `bp`)
+from hub.web import account, share, views  # noqa: E402,F401  (attach the routes to `bp`)

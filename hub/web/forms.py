@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import DateField, EmailField, HiddenField, PasswordField, SelectChoice, SelectField, StringField
+from flask_wtf.file import FileField, FileRequired
+from wtforms import (
+    BooleanField,
+    DateField,
+    EmailField,
+    HiddenField,
+    PasswordField,
+    RadioField,
+    SelectChoice,
+    SelectField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from hub.orgs.passwords import MIN_PASSWORD_LENGTH
@@ -72,3 +84,52 @@ class BrowseForm(FlaskForm):  # type: ignore[misc]
     tlp = SelectField(_l("TLP"), choices=[])
     added_from = DateField(_l("Added from"), validators=[Optional()])
     added_to = DateField(_l("Added until"), validators=[Optional()])
+
+
+def _choices(pairs: list[tuple[str, object]]) -> list[SelectChoice]:
+    return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[arg-type]
+
+
+class IndicatorForm(FlaskForm):  # type: ignore[misc]
+    """Share one observable as a STIX indicator (collection and TLP choices are filled per user)."""
+
+    collection = SelectField(_l("Channel"), choices=[])
+    kind = SelectField(_l("What you observed"), choices=_choices([
+        ("domain", _l("Domain name")), ("url", _l("Web address (URL)")), ("ipv4", _l("IPv4 address")),
+        ("ipv6", _l("IPv6 address")), ("email", _l("Email address")),
+        ("hash", _l("File hash (MD5, SHA-1, SHA-256, SHA-512)")), ("account", _l("Social-media account")),
+        ("phone", _l("Phone number"))]))
+    value = StringField(_l("Value"), validators=[DataRequired(), Length(max=2000)],
+                        render_kw={"dir": "ltr", "spellcheck": "false", "autocomplete": "off"})
+    platform = StringField(_l("Platform of the account (for example twitter, facebook, telegram)"),
+                           validators=[Length(max=100)])
+    name = StringField(_l("What it is"), validators=[DataRequired(), Length(max=250)])
+    description = TextAreaField(_l("Context"), validators=[Length(max=5000)])
+    threat = StringField(_l("Campaign or threat"), validators=[Length(max=250)])
+    indicator_type = SelectField(_l("Kind of indicator"), choices=_choices([
+        ("malicious-activity", _l("Malicious activity")), ("anomalous-activity", _l("Suspicious activity")),
+        ("compromised", _l("Compromised (a victim's resource)")), ("attribution", _l("Attribution")),
+        ("unknown", _l("Unknown"))]))
+    valid_from = DateField(_l("Valid from"), validators=[DataRequired()])
+    valid_until = DateField(_l("Valid until"), validators=[Optional()])
+    tlp = SelectField(_l("TLP"), choices=[])
+    anonymous = BooleanField(_l("Share without attribution (readers see the hub as the source)"))
+    insist = BooleanField(_l("I have read the warnings and want to share this anyway"))
+
+
+class UploadForm(FlaskForm):  # type: ignore[misc]
+    """Upload a STIX 2.1 bundle (or a TAXII envelope, or a list of objects) as JSON."""
+
+    collection = SelectField(_l("Channel"), choices=[])
+    bundle = FileField(_l("STIX 2.1 bundle (JSON file)"), validators=[FileRequired()])
+    tlp = SelectField(_l("TLP for objects that carry no TLP marking"), choices=[])
+    anonymous = BooleanField(_l("Share without attribution (readers see the hub as the source)"))
+
+
+class FeedbackForm(FlaskForm):  # type: ignore[misc]
+    """Feedback on an indicator, stored as a STIX sighting."""
+
+    kind = RadioField(_l("Feedback"), validators=[DataRequired()], choices=_choices([
+        ("seen", _l("Seen by us")), ("actioned", _l("Actioned (for example taken down)")),
+        ("false-positive", _l("False positive"))]))
+    note = TextAreaField(_l("Note (optional)"), validators=[Length(max=2000)])

@@ -19,6 +19,7 @@ from hub.stix.reading import get_object_for, parse_body
 from hub.web import bp
 from hub.web.auth import current_principal
 from hub.web.forms import BrowseForm
+from hub.web.share import feedback_form_for
 
 PAGE_SIZE = 50
 
@@ -104,4 +105,5 @@ def object_detail(collection_id: str, stix_id: str) -> str:
     view = get_object_for(db.session, current_principal(), collection.id, stix_id,
                           request.args.get("version", type=int))
     raw = orjson.dumps(view.body, option=orjson.OPT_INDENT_2).decode()
-    return render_template("web/object.html", collection=collection, view=view, obj=view.body, raw=raw)
+    return render_template("web/object.html", collection=collection, view=view, obj=view.body, raw=raw,
+                           feedback_form=feedback_form_for(collection, view.current.type))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import pyotp
 import pytest
+from argon2 import PasswordHasher
 from flask.testing import FlaskClient
 
+from hub.orgs import passwords
 from hub.orgs.models import User
 from tests.factories import PASSWORD
 
@@ -23,6 +25,12 @@ class WebActions:
             response = self.client.post("/login/code", data={"code": pyotp.TOTP(user.totp_secret).now()},
                                         follow_redirects=follow)
         return response
+
+
+@pytest.fixture(autouse=True)
+def _cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Argon2 at minimal cost: the web tests log in hundreds of times."""
+    monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
 
 
 @pytest.fixture
