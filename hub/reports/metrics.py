@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from hub.policy.principal import Principal
 from hub.reports.models import Outcome, Report, Status
+from hub.reports.service import N_
 from hub.reports.triage import require_responder
 
 SUPPRESS_BELOW = 5
@@ -113,18 +114,18 @@ def metric_tables(session: Session, p: Principal) -> list[Table]:
     for report in reports:
         platforms.update([org.name for org in report.platforms] or [NO_PLATFORM])
     return [
-        Table("response-times", "Median response times", "hours", [
+        Table("response-times", N_("Median response times"), "hours", [
             ("time to triage", _median(triage)),
             ("time to first response", _median(response)),
             ("escalation to platform answer", _median(action)),
         ]),
-        Table("by-month", "Reports by month", "reports",
+        Table("by-month", N_("Reports by month"), "reports",
               sorted(_counted(Counter(month_of(r.created_at) for r in reports)))),
-        Table("by-category", "Reports by category", "reports", _counted(Counter(r.category for r in reports))),
-        Table("by-platform", "Reports by platform", "reports", _counted(platforms)),
-        Table("by-language", "Reports by language", "reports", _counted(Counter(r.language for r in reports))),
-        Table("outcomes", "Reports by outcome", "reports", _counted(Counter(outcome_of(r) for r in reports))),
-        Table("escalations", "Escalations to platforms", "escalations", [
+        Table("by-category", N_("Reports by category"), "reports", _counted(Counter(r.category for r in reports))),
+        Table("by-platform", N_("Reports by platform"), "reports", _counted(platforms)),
+        Table("by-language", N_("Reports by language"), "reports", _counted(Counter(r.language for r in reports))),
+        Table("outcomes", N_("Reports by outcome"), "reports", _counted(Counter(outcome_of(r) for r in reports))),
+        Table("escalations", N_("Escalations to platforms"), "escalations", [
             ("escalated", float(len(escalations))),
             ("answered", float(len(answered))),
             ("actioned", float(actioned)),

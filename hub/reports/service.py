@@ -26,6 +26,11 @@ MAX_TRACES = 200
 MAX_TRACE_LENGTH = 2048
 
 
+def N_(message: str) -> str:  # noqa: N802  (the gettext convention)
+    """Mark a message for translation where it is raised; the page showing it translates it."""
+    return message
+
+
 @dataclass(frozen=True, slots=True)
 class ReportInput:
     """What the reporter filled in on the form."""
@@ -105,16 +110,16 @@ def submit_report(session: Session, sealer: Sealer, data: ReportInput) -> tuple[
     try:
         category = Category(data.category)
     except ValueError:
-        raise InvalidInput("choose what happened from the list") from None
+        raise InvalidInput(N_("choose what happened from the list")) from None
     traces = parse_traces(data.traces)
     text, contact = data.text.strip(), data.contact.strip()
     if not text and not traces:
-        raise InvalidInput("describe what happened or give at least one technical trace")
+        raise InvalidInput(N_("describe what happened or give at least one technical trace"))
     if len(text) > MAX_TEXT or len(contact) > MAX_CONTACT or len(data.platform_other) > MAX_CONTACT:
-        raise InvalidInput("the report is too long; add the rest later with your receipt code")
+        raise InvalidInput(N_("the report is too long; add the rest later with your receipt code"))
     platforms = [org for org in platform_choices(session) if org.id in set(data.platform_ids)]
     if len(platforms) != len(set(data.platform_ids)):
-        raise InvalidInput("choose platforms from the list, or name others in the text field")
+        raise InvalidInput(N_("choose platforms from the list, or name others in the text field"))
     code = new_receipt_code()
     report = Report(
         receipt_hash=code_hash(code),
@@ -163,7 +168,7 @@ def report_for_code(session: Session, code: str) -> Report:
     """The report a receipt code opens. :raises NotFound: no report has this code (or it was mistyped)."""
     report = session.scalar(select(Report).where(Report.receipt_hash == code_hash(code)))
     if report is None or not code.strip():
-        raise NotFound("no report matches this code; check it and try again (a lost code cannot be recovered)")
+        raise NotFound(N_("no report matches this code; check it and try again (a lost code cannot be recovered)"))
     return report
 
 
@@ -178,11 +183,11 @@ def add_from_reporter(session: Session, sealer: Sealer, code: str, text: str) ->
     report = report_for_code(session, code)
     text = text.strip()
     if not text:
-        raise InvalidInput("write something to add")
+        raise InvalidInput(N_("write something to add"))
     if len(text) > MAX_TEXT:
         raise InvalidInput("the message is too long; send it in parts")
     if report.status == Status.CLOSED or report.sealed is None:
-        raise InvalidInput("this report is closed; file a new report if something else happened")
+        raise InvalidInput(N_("this report is closed; file a new report if something else happened"))
     message = ReportMessage(report=report, author=Author.REPORTER.value, kind=MessageKind.REPLY.value,
                             sealed=sealer.seal(text), created_at=utcnow())
     session.add(message)

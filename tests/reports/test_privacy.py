@@ -114,4 +114,5 @@ def test_report_form_is_rate_limited(app, world, tmp_path):
         statuses = [client.post("/report", data={"category": "other", "text": "x"}).status_code
                     for _ in range(11)]
         db.session.remove()
+        db.engine.dispose()
     assert statuses[:10] == [200] * 10 and statuses[10] == 429
