@@ -8,12 +8,25 @@ a count.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
-from sqlalchemy import Select, and_, distinct, exists, func, select
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    LargeBinary,
+    Select,
+    and_,
+    any_,
+    bindparam,
+    distinct,
+    exists,
+    func,
+    select,
+)
 from sqlalchemy.orm import Session, aliased
 
 from hub.policy.principal import Principal
@@ -26,6 +39,10 @@ from hub.stix.validation import format_timestamp
 
 MAX_VALUES = 1000
 MAX_VALUE_LENGTH = 4096
+CACHED_VALUE_LENGTH = 256  # with 32,768 entries the cache stays within a few MiB
+# Built once: `aliased()` copies every column, which costs more than running the query itself.
+_NEWER = aliased(ObjectVersion, name="newer")
+_SIGHTING = aliased(ObjectVersion, name="sighting")
 
 
 @dataclass(frozen=True, slots=True)
@@ -64,7 +81,7 @@ class Result:
 
 def lookup(session: Session, p: Principal, values: Sequence[str]) -> list[Result]:
     """Look every value up, in order; a value that reads as nothing gets no candidates and no matches."""
-    results = [Result(value, candidates(value)) for value in values]
+    results = [Result(value, list(_read_as(value))) for value in values]
     wanted: dict[bytes, list[tuple[Result, Observable]]] = {}
     for result in results:
         for candidate in result.candidates:
@@ -72,7 +89,7 @@ def lookup(session: Session, p: Principal, values: Sequence[str]) -> list[Result
     if not wanted:
         return results
     matches: dict[tuple[int, str, str], Match] = {}
-    for row in session.execute(_matching(p, list(wanted))):
+    for row in session.execute(_matching(p, _key_in(session, list(wanted)))):
         for result, candidate in wanted[row.key]:
             if (candidate.kind, candidate.value) != (row.kind, row.value):
                 continue  # a digest collision: never report a value that was not asked for
@@ -89,22 +106,39 @@ def lookup(session: Session, p: Principal, values: Sequence[str]) -> list[Result
     return results
 
 
+def _read_as(value: str) -> tuple[Observable, ...]:
+    """`candidates()`, remembered for short values: platforms ask about the same values again and again."""
+    return _read_as_cached(value) if len(value) <= CACHED_VALUE_LENGTH else tuple(candidates(value))
+
+
+@functools.lru_cache(maxsize=32_768)
+def _read_as_cached(value: str) -> tuple[Observable, ...]:
+    return tuple(candidates(value))
+
+
 def _latest_visible(p: Principal, version: Any) -> Any:
     """SQL condition: no newer version of the same object in the same collection is visible to `p`."""
-    newer = aliased(ObjectVersion)
+    newer = _NEWER
     return ~exists().where(
         newer.collection_id == version.collection_id, newer.stix_id == version.stix_id,
         newer.version > version.version, visible(p, newer),
     )
 
 
-def _matching(p: Principal, keys: list[bytes]) -> Select[Any]:
+def _key_in(session: Session, keys: list[bytes]) -> ColumnElement[bool]:
+    """`key IN (...)`, or on PostgreSQL `key = ANY(array)`: one parameter instead of thousands."""
+    if session.get_bind().dialect.name == "postgresql":
+        return IndexedObservable.key == any_(bindparam("keys", keys, type_=ARRAY(LargeBinary)))
+    return IndexedObservable.key.in_(keys)
+
+
+def _matching(p: Principal, key_in: ColumnElement[bool]) -> Select[Any]:
     v = ObjectVersion
     return (
         select(IndexedObservable.key, IndexedObservable.kind, IndexedObservable.value,
                IndexedObservable.warning, v.stix_id, v.collection_id, v.version, v.tlp, v.body)
         .join(v, v.id == IndexedObservable.version_id)
-        .where(IndexedObservable.key.in_(keys), v.type == "indicator", visible(p, v), _latest_visible(p, v))
+        .where(key_in, v.type == "indicator", visible(p, v), _latest_visible(p, v))
         .order_by(v.collection_id, v.stix_id, IndexedObservable.id)
     )
 
@@ -127,12 +161,12 @@ def _sightings(session: Session, p: Principal, indicator_ids: set[str]) -> dict[
     """How many distinct sightings `p` may see (latest visible versions) of each indicator id."""
     if not indicator_ids:
         return {}
-    s = aliased(ObjectVersion)
+    s = _SIGHTING
     keys = [observable_key(SIGHTING_OF, stix_id) for stix_id in sorted(indicator_ids)]
     rows = session.execute(
         select(IndexedObservable.value, func.count(distinct(s.stix_id)))
         .join(s, s.id == IndexedObservable.version_id)
-        .where(IndexedObservable.key.in_(keys),
+        .where(_key_in(session, keys),
                and_(IndexedObservable.kind == SIGHTING_OF, s.type == "sighting", visible(p, s),
                     _latest_visible(p, s)))
         .group_by(IndexedObservable.value)
