@@ -23,7 +23,7 @@ from typing import Any
 import orjson
 
 from bench import floor, report
-from bench.servers import Target, start_hub, start_medallion, start_opentaxii
+from bench.servers import Target, start_hub, start_medallion, start_opentaxii, use_hub_source
 from bench.workload import Client, Progress, run_workload
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -82,6 +82,12 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=5, help="runs per measurement; medians are reported")
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers of the hub and OpenTAXII")
     parser.add_argument("--request-timeout", type=float, default=120)
+    parser.add_argument(
+        "--hub-source",
+        choices=("HEAD", "worktree"),
+        default="HEAD",
+        help="run the committed HEAD (exported to the work folder) or the working tree",
+    )
     parser.add_argument("--no-floor", action="store_true", help="skip the database floor")
     parser.add_argument("--out", default=str(ROOT / "docs" / "performance.md"))
     parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "latest.json"))
@@ -94,6 +100,7 @@ def main() -> None:
     work = Path(args.work_dir) if args.work_dir else Path(tempfile.mkdtemp(prefix="hub-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     started = time.time()
+    print(f"hub: {use_hub_source(work, args.hub_source)}", flush=True)
     results: dict[str, Any] = {
         "args": {k: v for k, v in vars(args).items() if k not in ("out", "json", "work_dir")},
         "machine": report.machine(),

@@ -60,6 +60,7 @@ class Target:
     lookup_url: str | None = None
     notes: list[str] = field(default_factory=list)
     cleanup: list[str] = field(default_factory=list)
+    database_url: str = ""
 
     def collection_url(self, index: int = 0) -> str:
         """The TAXII collection URL (with trailing slash) of collection number `index`."""
@@ -68,6 +69,14 @@ class Target:
     def memory(self) -> dict[str, float]:
         """Peak RSS of the server's processes so far."""
         return peak_rss(self.proc.pid)
+
+    def analyse(self) -> bool:
+        """Refresh PostgreSQL's planner statistics after the bulk load, as autovacuum soon would (untimed)."""
+        if not self.database_url.startswith("postgresql"):
+            return False
+        with psycopg.connect(self.database_url, autocommit=True) as conn:
+            conn.execute("ANALYZE")
+        return True
 
     def close(self) -> None:
         """Stop the server and drop what it created outside the work folder."""
@@ -107,9 +116,30 @@ def pip_version(bin_dir: Path, package: str) -> str:
 # --- the hub -----------------------------------------------------------------------------------------------
 
 
+REPO = Path(__file__).resolve().parent.parent
+_hub_source: dict[str, str] = {"path": "", "version": ""}
+
+
 def hub_bin() -> str:
-    """The `hub` command of the virtualenv running the benchmark."""
+    """The `hub` command of the virtualenv running the benchmark (it imports `hub` from PYTHONPATH first)."""
     return str(BENCH_PYTHON.parent / "hub")
+
+
+def use_hub_source(work: Path, source: str) -> str:
+    """Run the hub from the committed HEAD (exported into the work folder: what is measured is a commit, not
+    a shared checkout in flux) or from the working tree as it is. Returns a description of the version."""
+    rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO)
+    commit = rev.stdout.strip() or "?"
+    if source == "worktree":
+        _hub_source.update(path="", version=f"working tree at git {commit}")
+        return _hub_source["version"]
+    folder = work / f"hub-src-{commit}"
+    if not folder.exists():
+        folder.mkdir(parents=True)
+        archive = subprocess.run(["git", "archive", "HEAD"], capture_output=True, cwd=REPO, check=True)
+        subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
+    _hub_source.update(path=str(folder), version=f"git {commit}")
+    return _hub_source["version"]
 
 
 def create_database(name: str) -> str:
@@ -134,6 +164,8 @@ def hub_env(work: Path, database_url: str) -> dict[str, str]:
         HUB_SECRET_KEY=secrets.token_urlsafe(32),
         HUB_INSTANCE_PATH=str(work / "hub-instance"),
     )
+    if _hub_source["path"]:
+        env["PYTHONPATH"] = _hub_source["path"]
     return env
 
 
@@ -220,6 +252,7 @@ def start_hub(
         version=_hub_version(),
         workers=workers,
         cleanup=cleanup,
+        database_url=env["HUB_DATABASE_URL"],
     )
     try:
         wait_http(f"{base}/taxii2/", proc)
@@ -231,13 +264,7 @@ def start_hub(
 
 
 def _hub_version() -> str:
-    rev = subprocess.run(
-        ["git", "rev-parse", "--short", "HEAD"],
-        capture_output=True,
-        text=True,
-        cwd=Path(__file__).resolve().parent.parent,
-    )
-    return f"git {rev.stdout.strip() or '?'}"
+    return _hub_source["version"] or "working tree"
 
 
 # --- medallion ---------------------------------------------------------------------------------------------
@@ -335,7 +362,7 @@ auth_api:
     db_connection: sqlite:///{folder}/auth.db
     create_tables: yes
     secret: {secrets.token_urlsafe(32)}
-    token_ttl_secs: 3600
+    token_ttl_secs: 86400
 taxii1:
 taxii2:
   title: OpenTAXII bench
@@ -400,11 +427,14 @@ logging:
                 ],
                 env=env,
             )
-        run([str(bin_dir / "opentaxii-create-account"), "-u", "bench", "-p", PASSWORD], env=env)
+        created = run([str(bin_dir / "opentaxii-create-account"), "-u", "bench", "-p", PASSWORD], env=env)
         run([str(bin_dir / "opentaxii-update-account"), "-u", "bench", "-f", "admin", "-v", "yes"], env=env)
     except Exception:
         target.close()
         raise
+    # Its JWT, as its clients use: with Basic auth OpenTAXII re-hashes the password on every request.
+    token = created.strip().splitlines()[-1].split("token:", 1)[-1].strip()
+    target.headers, target.auth = {"Authorization": f"Bearer {token}"}, None
     target.api_root = root if root.startswith("/") else "/" + root.split("/", 3)[-1]
     target.collections = [f"bench-{k}" for k in range(collections)]
     target.notes.append(
