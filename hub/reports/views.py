@@ -44,6 +44,8 @@ from hub.web.i18n import current_language
 from hub.web.nav import add_nav_item
 
 bp = Blueprint("reports", __name__)
+DEFAULT_REPORT_LIMIT = "10 per hour;30 per day"
+DEFAULT_FOLLOW_UP_LIMIT = "60 per hour"
 
 
 def daily_client_key() -> str:
@@ -75,7 +77,8 @@ def report_labels() -> dict[str, dict[str, object]]:
 
 @bp.route("/report", methods=["GET", "POST"])
 @public
-@limiter.limit("10 per hour;30 per day", key_func=daily_client_key, methods=["POST"])
+@limiter.limit(lambda: str(current_app.config.get("REPORTS_RATE_LIMIT", DEFAULT_REPORT_LIMIT)),
+               key_func=daily_client_key, methods=["POST"])
 def report_new() -> Response:
     """The report form; on success, the receipt code (shown once, in the page, never in a URL)."""
     form = ReportForm()
@@ -101,7 +104,8 @@ def report_new() -> Response:
 
 @bp.route("/report/follow-up", methods=["GET", "POST"])
 @public
-@limiter.limit("60 per hour", key_func=daily_client_key, methods=["POST"])
+@limiter.limit(lambda: str(current_app.config.get("REPORTS_FOLLOW_UP_RATE_LIMIT", DEFAULT_FOLLOW_UP_LIMIT)),
+               key_func=daily_client_key, methods=["POST"])
 def follow_up() -> Response:
     """Come back with the receipt code (always POSTed) to read replies and add information."""
     form = CodeForm()
