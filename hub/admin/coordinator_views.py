@@ -37,8 +37,7 @@ def home() -> Response | str:
     p = require_admin_page()
     if not p.is_coordinator:
         return redirect(url_for("admin.users", org_id=p.org_id))
-    waiting = [a for a in applications.list_applications(db.session, p)
-               if a.status == ApplicationStatus.PENDING]
+    waiting = applications.list_applications(db.session, p, ApplicationStatus.PENDING)
     return render_template("admin/home.html", waiting=len(waiting),
                            queued=moderation.count_queue(db.session, p))
 
