@@ -79,9 +79,9 @@ class BrowseForm(FlaskForm):  # type: ignore[misc]
         csrf = False
 
     q = StringField(_l("Text"), validators=[Length(max=200)])
-    type = SelectField(_l("Type"),
+    type = SelectField(_l("Type"), default="",
                        choices=[SelectChoice("", _l("Any type")), *(SelectChoice(t) for t in STIX_TYPES)])
-    tlp = SelectField(_l("TLP"), choices=[])
+    tlp = SelectField(_l("TLP"), choices=[], default="")
     added_from = DateField(_l("Added from"), validators=[Optional()])
     added_to = DateField(_l("Added until"), validators=[Optional()])
 
