@@ -16,6 +16,7 @@ from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from hub import create_app
+from hub.db import Base
 from hub.extensions import db
 
 
@@ -25,8 +26,9 @@ def peer_config(url: str, instance: Path) -> dict[str, object]:
 
 
 @contextmanager
-def peer_hub(database_url: str, tmp_path: Path) -> Iterator[Flask]:
-    """A migrated second hub on a database of its own; dropped afterwards."""
+def peer_database(database_url: str, folder: Path) -> Iterator[str]:
+    """A second database, migrated to the newest revision; dropped afterwards (create it once per run: on
+    PostgreSQL, DROP DATABASE waits for a checkpoint)."""
     url = make_url(database_url)
     admin = None
     if url.get_backend_name() == "postgresql":
@@ -36,20 +38,37 @@ def peer_hub(database_url: str, tmp_path: Path) -> Iterator[Flask]:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
         peer_url = url.set(database=name).render_as_string(hide_password=False)
     else:
-        peer_url = f"sqlite:///{tmp_path / 'peer.sqlite3'}"
-    app = create_app(peer_config(peer_url, tmp_path / "peer-instance"))
+        peer_url = f"sqlite:///{folder / 'peer.sqlite3'}"
+    app = create_app(peer_config(peer_url, folder / "instance"))
     try:
         with app.app_context():
             upgrade()
-        yield app
-    finally:
-        with app.app_context():
-            db.session.remove()
             db.engine.dispose()
+        yield peer_url
+    finally:
         if admin is not None:
             with admin.connect() as connection:
                 connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
             admin.dispose()
+
+
+@contextmanager
+def peer_hub(peer_url: str, instance: Path) -> Iterator[Flask]:
+    """Hub B on the peer database; its tables are emptied afterwards."""
+    app = create_app(peer_config(peer_url, instance))
+    try:
+        yield app
+    finally:
+        with app.app_context():
+            db.session.remove()
+            tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+            with db.engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
+                else:
+                    for table in tables:
+                        connection.execute(text(f"DELETE FROM {table}"))
+            db.engine.dispose()
 
 
 class Served:

@@ -19,7 +19,7 @@ from hub.orgs.tokens import issue_token
 from hub.policy.tlp import Tlp
 from hub.stix.models import ObjectVersion
 from tests.factories import indicator, make_collection, make_org, make_user, post
-from tests.interop.peers import peer_hub, served
+from tests.interop.peers import peer_database, peer_hub, served
 
 LEVELS = (Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER, Tlp.RED)
 
@@ -47,9 +47,15 @@ class Peer:
             return rows
 
 
+@pytest.fixture(scope="session")
+def peer_url(_migrated, tmp_path_factory) -> Iterator[str]:
+    with peer_database(_migrated, tmp_path_factory.mktemp("peer")) as url:
+        yield url
+
+
 @pytest.fixture
-def peer(database_url, tmp_path) -> Iterator[Peer]:
-    with peer_hub(database_url, tmp_path) as app, served(app) as server:
+def peer(peer_url, tmp_path) -> Iterator[Peer]:
+    with peer_hub(peer_url, tmp_path) as app, served(app) as server:
         with app.app_context():
             s = db.session
             producer_org = make_org(s, name="Peer Producer", tier="vetted")
