@@ -75,10 +75,10 @@ def start(
     argv: list[str], log: Path, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.Popen[bytes]:
     """Start a server in its own process group, output to `log`."""
-    handle = log.open("wb")
-    return subprocess.Popen(
-        argv, stdout=handle, stderr=subprocess.STDOUT, env=env, cwd=cwd, start_new_session=True
-    )
+    with log.open("wb") as handle:  # the child keeps its own copy of the descriptor
+        return subprocess.Popen(
+            argv, stdout=handle, stderr=subprocess.STDOUT, env=env, cwd=cwd, start_new_session=True
+        )
 
 
 def stop(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:

@@ -178,23 +178,34 @@ class HubSeed:
     email: str
 
 
+SEED_SCRIPT = """
+import json, sys
+from click.testing import CliRunner
+from hub.cli import main
+
+outputs = []
+for argv, stdin in json.loads(sys.argv[1]):
+    result = CliRunner().invoke(main, argv, input=stdin, catch_exceptions=False)
+    if result.exit_code != 0:
+        sys.exit(f"hub {' '.join(argv)} failed ({result.exit_code}): {result.output}")
+    outputs.append(result.output.strip().splitlines()[-1] if result.output.strip() else "")
+print(json.dumps(outputs))
+"""
+
+
 def seed_hub(env: dict[str, str], collections: int, tag: str = "bench") -> HubSeed:
-    """Migrate, then create an organisation, a user, collections and a token through the hub CLI."""
-    hub = hub_bin()
-    run([hub, "db", "upgrade"], env=env)
-    org = f"{tag}-org"
-    email = f"{tag}@bench.invalid"
-    run([hub, "org", "add", org, "--type", "ngo", "--tier", "trusted"], env=env)
-    run(
-        [hub, "user", "add", email, "--org", org, "--role", "member", "--password-stdin"],
-        env=env,
-        stdin=PASSWORD + "\n",
-    )
-    ids = []
-    for k in range(collections):
-        out = run(
+    """Migrate, then create an organisation, a user, collections and a token with the hub's CLI commands
+    (`hub db upgrade`, `hub org add`, `hub user add`, `hub collection add`, `hub token add`), run one
+    after the other in one process so the app is imported once."""
+    org, email = f"{tag}-org", f"{tag}@bench.invalid"
+    commands: list[tuple[list[str], str | None]] = [
+        (["db", "upgrade"], None),
+        (["org", "add", org, "--type", "ngo", "--tier", "trusted"], None),
+        (["user", "add", email, "--org", org, "--role", "member", "--password-stdin"], PASSWORD + "\n"),
+    ]
+    commands += [
+        (
             [
-                hub,
                 "collection",
                 "add",
                 f"{tag} {k}",
@@ -205,11 +216,14 @@ def seed_hub(env: dict[str, str], collections: int, tag: str = "bench") -> HubSe
                 "--default-tlp",
                 "green",
             ],
-            env=env,
+            None,
         )
-        ids.append(out.strip().splitlines()[-1])
-    token = run([hub, "token", "add", email, "--label", "benchmark"], env=env).strip().splitlines()[-1]
-    return HubSeed(ids, token, email)
+        for k in range(collections)
+    ]
+    commands.append((["token", "add", email, "--label", "benchmark"], None))
+    out = run([str(BENCH_PYTHON), "-c", SEED_SCRIPT, json.dumps(commands)], env=env)
+    outputs = json.loads(out.strip().splitlines()[-1])
+    return HubSeed(outputs[3 : 3 + collections], outputs[-1], email)
 
 
 def start_hub(
