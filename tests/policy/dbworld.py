@@ -119,10 +119,11 @@ def empty_tables(session: Session) -> None:
     existing = set(inspect(session.get_bind()).get_table_names())
     tables = [table.name for table in reversed(Base.metadata.sorted_tables) if table.name in existing]
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-    else:
-        for table in tables:
-            session.execute(text(f"DELETE FROM {table}"))
+        # The audit log refuses DELETE by trigger on PostgreSQL; TRUNCATE does not fire row triggers.
+        session.execute(text("TRUNCATE audit_events"))
+        tables.remove("audit_events")
+    for table in tables:  # DELETE, not TRUNCATE: on a few rows it is much faster on PostgreSQL
+        session.execute(text(f"DELETE FROM {table}"))
     session.commit()
 
 
