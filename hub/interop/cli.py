@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import IO
 
 import click
+from flask.cli import with_appcontext
 
 from hub.cli_support import cli_errors
 from hub.errors import InvalidInput
@@ -47,6 +48,7 @@ def parse_tlp(text: str | None) -> Tlp | None:
 @click.option("--collection", "collection_id", required=True, help="The collection id to post into.")
 @click.option("--tlp", default=None, help="TLP for objects without a TLP marking (default: the collection's).")
 @click.option("--format", "fmt", type=click.Choice(["auto", "stix", "misp"]), default="auto", show_default=True)
+@with_appcontext
 @cli_errors
 def import_command(files: tuple[Path, ...], email: str, collection_id: str, tlp: str | None, fmt: str) -> None:
     """Import STIX bundles (2.1, or 2.0 upgraded), TAXII envelopes or MISP event exports into a collection."""
@@ -86,6 +88,7 @@ def _sniff(path: Path) -> str:
 @click.option("--all-versions", is_flag=True, help="Every version, not only the latest (STIX and CSV).")
 @click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
               help="Write to this file (default: standard output).")
+@with_appcontext
 @cli_errors
 def export_command(email: str, collection_id: str | None, tlp_max: str, fmt: str, all_versions: bool,
                    output: Path | None) -> None:
