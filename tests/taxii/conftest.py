@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 import base64
+import threading
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
 import orjson
 import pytest
 from argon2 import PasswordHasher
+from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
+from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
 from hub.orgs.models import User
@@ -20,6 +24,7 @@ from hub.sharing.models import Collection
 from tests.factories import make_collection, make_org, make_user
 
 TAXII = "application/taxii+json;version=2.1"
+TIMEOUT = 10
 ROOT = "/taxii2/api"
 
 
@@ -110,3 +115,15 @@ def assert_taxii_error(response: TestResponse, status: int) -> dict[str, Any]:
     body: dict[str, Any] = response.get_json(force=True)
     assert body["title"] and body["http_status"] == str(status)
     return body
+
+
+@pytest.fixture
+def base_url(app: Flask) -> Iterator[str]:
+    """The app (and so the test database) served over HTTP on a free local port for the test's duration."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(TIMEOUT)
+    server.server_close()

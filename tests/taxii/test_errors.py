@@ -235,3 +235,17 @@ def test_anonymous_post_to_public_collection_asks_for_credentials(client, hub):
     response = post(client, f"collections/{hub.public.id}/objects/", None, {"objects": []})
     assert_taxii_error(response, 401)
     assert "Bearer" in response.headers["WWW-Authenticate"]
+
+
+def test_post_needs_no_csrf_token_when_the_web_checks_csrf(app, client, hub):
+    app.config["WTF_CSRF_ENABLED"] = True
+    response = post(
+        client, f"collections/{hub.shared.id}/objects/", hub.producer, {"objects": [indicator(Tlp.GREEN)]}
+    )
+    assert response.status_code == 202
+
+
+def test_unversioned_path_without_trailing_slash_is_served_not_redirected(client, hub):
+    response = get(client, "/taxii2")
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == TAXII

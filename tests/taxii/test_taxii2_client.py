@@ -2,20 +2,16 @@
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Iterator
 
 import pytest
 import requests
 from taxii2client.common import _HTTPConnection
 from taxii2client.v21 import ApiRoot, Collection, Server, as_pages
-from werkzeug.serving import make_server
 
 from hub.policy.tlp import Tlp
 from tests.factories import indicator
-from tests.taxii.conftest import Member
-
-TIMEOUT = 10
+from tests.taxii.conftest import TIMEOUT, Member
 
 
 class _BoundedSession(requests.Session):
@@ -33,18 +29,6 @@ class _Bearer(requests.auth.AuthBase):
     def __call__(self, r: requests.PreparedRequest) -> requests.PreparedRequest:
         r.headers["Authorization"] = f"Bearer {self.secret}"
         return r
-
-
-@pytest.fixture
-def base_url(app) -> Iterator[str]:
-    """The app (and so the test database) served over HTTP on a free local port for the test's duration."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(TIMEOUT)
-    server.server_close()
 
 
 @pytest.fixture(autouse=True)
