@@ -27,7 +27,8 @@ def authenticate() -> Principal:
     :raises Unauthorized: no valid token."""
     user = _user(request.headers.get("Authorization"))
     g.api_principal = principal_for(db.session, user)
-    db.session.commit()  # `user_for_secret` notes the token's last use
+    if db.session.dirty:  # `user_for_secret` notes the token's last use, at most once a minute
+        db.session.commit()
     return current_principal()
 
 
