@@ -10,6 +10,7 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
+import orjson
 import psycopg
 
 from bench.servers import PG_ADMIN_URL
@@ -332,3 +333,14 @@ def write(path: Path, results: dict[str, Any]) -> None:
     lines += ["## Targets of issue 7", "", *_targets(results), ""]
     lines += [BEGIN, kept or "## Profile of the hot paths\n\n(to be written)", END, ""]
     path.write_text("\n".join(lines))
+
+
+def main() -> None:
+    """Regenerate the report from saved results: python -m bench.report RESULTS.json OUT.md"""
+    import sys
+
+    write(Path(sys.argv[2]), orjson.loads(Path(sys.argv[1]).read_bytes()))
+
+
+if __name__ == "__main__":
+    main()
