@@ -8,6 +8,7 @@ import pytest
 from sqlalchemy import delete, func, select
 
 from hub.cli import main
+from hub.orgs.tokens import issue_token
 from hub.policy.tlp import Tlp
 from hub.stix.models import ObjectVersion
 from hub.stix.observable_index import SIGHTING_OF, IndexedObservable, observables_of
@@ -122,3 +123,18 @@ def test_reindex_rebuilds_the_table_and_can_run_twice(session, runner, writer, c
         assert "indexed 6 " in result.output
         assert _rows(session) == before
         assert session.scalar(select(func.count()).select_from(IndexedObservable)) == 6
+
+
+def test_the_taxii_status_tells_the_submitter_about_warnings(session, client, writer, collection):
+    secret = issue_token(session, None, writer).secret
+    session.commit()
+    flagged = indicator(Tlp.GREEN, value="google.com")
+    response = client.post(
+        f"/taxii2/api/collections/{collection.id}/objects/", data=json.dumps({"objects": [flagged]}),
+        headers={"Authorization": f"Bearer {secret}", "Content-Type": "application/taxii+json;version=2.1",
+                 "Accept": "application/taxii+json;version=2.1"},
+    )
+    assert response.status_code == 202, response.get_data(as_text=True)
+    [success] = response.json["successes"]
+    assert success["id"] == flagged["id"]
+    assert "warning: google.com is one of the most visited domains" in success["message"]
