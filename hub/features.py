@@ -11,6 +11,9 @@ def blueprints() -> list[tuple[Blueprint, str | None]]:
     from hub.taxii import bp as taxii_bp
 
     mounted.append((taxii_bp, "/taxii2"))
+    from hub.interop.views import bp as interop_bp
+
+    mounted.append((interop_bp, "/export"))
     from hub.web import bp as web_bp
 
     mounted.append((web_bp, "/"))
