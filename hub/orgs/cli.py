@@ -10,6 +10,11 @@ from hub.extensions import db
 from hub.orgs import service, tokens
 from hub.orgs.models import OrgStatus, OrgType, Role, Tier
 
+# Plain strings, not click.Choice: a bad value is a one-line error from the service, like every other refusal.
+TYPES = ", ".join(t.value for t in OrgType)
+TIERS = ", ".join(t.label for t in Tier)
+ROLES = ", ".join(r.value for r in Role)
+
 
 @click.group("org", cls=AppGroup)
 def org_group() -> None:
@@ -18,25 +23,26 @@ def org_group() -> None:
 
 @org_group.command("add")
 @click.argument("name")
-@click.option("--type", "org_type", required=True, type=click.Choice([t.value for t in OrgType]))
-@click.option("--tier", default="registered", show_default=True, type=click.Choice([t.label for t in Tier]))
+@click.option("--type", "org_type", required=True, metavar="TYPE", help=f"One of: {TYPES}.")
+@click.option("--tier", default="registered", show_default=True, metavar="TIER", help=f"One of: {TIERS}.")
 @cli_errors
 def org_add(name: str, org_type: str, tier: str) -> None:
     """Add an organisation."""
     org = service.add_org(db.session, None, name, org_type, tier)
-    click.echo(f"added organisation {org.name!r} ({org.type}, tier {tier}, identity {org.identity_id})")
+    click.echo(f"added organisation {org.name!r} ({org.type}, tier {org.tier_enum.label}, "
+               f"identity {org.identity_id})")
 
 
 @org_group.command("set-tier")
 @click.argument("name")
-@click.argument("tier", type=click.Choice([t.label for t in Tier]))
+@click.argument("tier", metavar="TIER")
 @click.option("--reason", default="set by an operator at the command line", show_default=True)
 @cli_errors
 def org_set_tier(name: str, tier: str, reason: str) -> None:
-    """Change an organisation's trust tier."""
+    """Change an organisation's trust tier (registered, vetted or trusted)."""
     org = service.get_org(db.session, name)
     service.set_tier(db.session, None, org, tier, reason)
-    click.echo(f"organisation {org.name!r} is now at tier {tier}")
+    click.echo(f"organisation {org.name!r} is now at tier {org.tier_enum.label}")
 
 
 @org_group.command("suspend")
@@ -66,18 +72,20 @@ def user_group() -> None:
 @user_group.command("add")
 @click.argument("email")
 @click.option("--org", "org_name", required=True, help="The user's organisation.")
-@click.option("--role", default="member", show_default=True, type=click.Choice([r.value for r in Role]))
+@click.option("--role", default="member", show_default=True, metavar="ROLE", help=f"One of: {ROLES}.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from standard input.")
 @cli_errors
 def user_add(email: str, org_name: str, role: str, password_stdin: bool) -> None:
     """Add a user; asks for the password unless --password-stdin is given."""
     org = service.get_org(db.session, org_name)
+    # Check the email and role before asking for a password (nothing is committed if anything fails).
+    user = service.add_user(db.session, None, email, org, role)
     if password_stdin:
         password = read_secret_from_stdin()
     else:
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
-    user = service.add_user(db.session, None, email, org, role, password)
-    click.echo(f"added {role} {user.email} to {org.name!r}")
+    service.set_password(user, password)
+    click.echo(f"added {user.role} {user.email} to {org.name!r}")
 
 
 @click.group("group", cls=AppGroup)
