@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
@@ -271,6 +273,6 @@ def audit() -> str:
         else AuditFilter()
     before = request.args.get("before", type=int)
     page = list_events(db.session, p, f, PAGE_SIZE, before)
-    args = {key: value for key, value in request.args.items() if key != "before" and value}
+    args: dict[str, Any] = {key: value for key, value in request.args.items() if key != "before" and value}
     return render_template("admin/audit.html", form=form, page=page, args=args,
                            first_url=url_for("admin.audit", **args) if before else None)

@@ -56,7 +56,7 @@ def list_events(session: Session, p: Principal, f: AuditFilter, limit: int = 50,
         query = query.where(AuditEvent.id < before)
     rows = session.execute(query.order_by(AuditEvent.id.desc()).limit(limit + 1)).all()
     more = len(rows) > limit
-    items = [AuditRow(row[0], row[1], row[2], row[3]) for row in rows[:limit]]
+    items = [AuditRow(event, email, actor_org, org) for event, email, actor_org, org in rows[:limit]]
     return Page(items, more, items[-1].event.id if more else None)
 
 
@@ -67,7 +67,7 @@ def count_events(session: Session, p: Principal, f: AuditFilter) -> int:
     return session.scalar(select(func.count()).select_from(inner)) or 0
 
 
-def _query(f: AuditFilter) -> Select[tuple[AuditEvent, str | None, str | None, str | None]]:
+def _query(f: AuditFilter) -> Select[AuditEvent, str, str, str]:
     actor_org = aliased(Organisation)
     concerned = aliased(Organisation)
     query = (select(AuditEvent, User.email, actor_org.name, concerned.name)

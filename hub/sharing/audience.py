@@ -43,6 +43,7 @@ def audience(session: Session, collection: Collection, tlp: Tlp) -> Audience:
     """Who can read a published object marked `tlp` in `collection` (producers always read their own)."""
     rules = [r for r in collection.rules if r.mode == Mode.READ]
     user_ids = sorted(r.user_id for r in rules if r.kind == RuleKind.USER and r.user_id is not None)
+    readers: ColumnElement[bool]
     if tlp is Tlp.RED:
         named = select(User.org_id).join(Organisation).where(
             User.id.in_(user_ids), User.is_active.is_(True), Organisation.status == OrgStatus.ACTIVE.value)

@@ -8,7 +8,9 @@ Approval re-stamps `date_added` under the collection's write lock, as ingest doe
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from typing import Any
+
+from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from hub.audit.service import record
@@ -120,13 +122,14 @@ def withdraw(session: Session, p: Principal, version_id: int, reason: str) -> in
     if version.state != State.PUBLISHED:
         raise Conflict(f"this version is {State(version.state).label}; "
                        "only published objects can be withdrawn")
-    count = session.execute(
+    result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         update(ObjectVersion)
         .where(ObjectVersion.collection_id == version.collection_id, ObjectVersion.stix_id == version.stix_id,
                ObjectVersion.state != int(State.WITHDRAWN))
         .values(state=int(State.WITHDRAWN))
         .execution_options(synchronize_session="fetch")
-    ).rowcount
+    )
+    count = result.rowcount
     record(session, p, "object.withdraw", "object", version.stix_id, org_id=version.producer_org_id,
            reason=text, collection=version.collection_id, versions=count)
     return int(count)

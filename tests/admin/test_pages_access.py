@@ -5,6 +5,9 @@ from __future__ import annotations
 
 import pytest
 
+from hub import create_app
+from hub.admin.join import APPLY_LIMIT
+
 COORDINATOR_PAGES = ["/admin/", "/admin/applications", "/admin/orgs", "/admin/moderation", "/admin/objects",
                      "/admin/audit", "/admin/collections", "/admin/collections/new", "/admin/groups"]
 
@@ -67,3 +70,11 @@ def test_navigation_shows_the_right_entry(as_role):
     assert b'href="/admin/my-organisation"' in as_role("admin_a").get("/").data
     member_home = as_role("member").get("/").data
     assert b"/admin/" not in member_home
+
+
+def test_the_public_application_form_is_rate_limited(app):
+    limited = create_app({**app.config, "RATELIMIT_ENABLED": True})
+    client = limited.test_client()
+    allowed = int(APPLY_LIMIT.split()[0])
+    codes = [client.post("/join/", data={"name": ""}).status_code for _ in range(allowed + 1)]
+    assert codes[-1] == 429 and 429 not in codes[:-1]
