@@ -10,9 +10,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import orjson
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.errors import NotFound
+from hub.orgs.models import Organisation
 from hub.policy.principal import Principal
 from hub.stix.models import ObjectVersion
 from hub.stix.query import ALL, ObjectFilter, list_versions
@@ -89,3 +91,11 @@ def _related(session: Session, p: Principal, collection_id: str, link_type: str,
         if others:  # relationships to objects the reader cannot see are not shown at all
             found.append(Related(link, body, others[0], parse_body(others[0])))
     return found
+
+
+def source_name(session: Session, created_by_ref: object) -> str | None:
+    """The member organisation whose STIX identity is `created_by_ref`, if any (the id is derived from the
+    name, so this says nothing the object did not)."""
+    if not isinstance(created_by_ref, str):
+        return None
+    return session.scalar(select(Organisation.name).where(Organisation.identity_id == created_by_ref))

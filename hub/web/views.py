@@ -5,17 +5,18 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, timedelta
 
 import orjson
-from flask import render_template, request, session, url_for
+from flask import current_app, render_template, request, session, url_for
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
 from hub.errors import NotFound
 from hub.extensions import db
+from hub.identity import hub_identity_id
 from hub.policy.tlp import Tlp
 from hub.sharing.models import Collection
 from hub.sharing.service import get_collection_for, list_collections_for
 from hub.stix.query import ObjectFilter, count_versions, list_versions
-from hub.stix.reading import get_object_for, parse_body
+from hub.stix.reading import get_object_for, parse_body, source_name
 from hub.web import bp
 from hub.web.auth import current_principal
 from hub.web.forms import BrowseForm
@@ -105,5 +106,8 @@ def object_detail(collection_id: str, stix_id: str) -> str:
     view = get_object_for(db.session, current_principal(), collection.id, stix_id,
                           request.args.get("version", type=int))
     raw = orjson.dumps(view.body, option=orjson.OPT_INDENT_2).decode()
+    ref = view.body.get("created_by_ref")
+    source = current_app.config["HUB_NAME"] if ref == hub_identity_id(current_app.config) else source_name(
+        db.session, ref)
     return render_template("web/object.html", collection=collection, view=view, obj=view.body, raw=raw,
-                           feedback_form=feedback_form_for(collection, view.current.type))
+                           source=source, feedback_form=feedback_form_for(collection, view.current.type))

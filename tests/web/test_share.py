@@ -93,6 +93,19 @@ def test_share_without_attribution_shows_the_hub_as_source(app, client, session,
     [row] = _stored(session, world["channel"])
     assert orjson.loads(row.body)["created_by_ref"] == hub_identity_id(app.config)
     assert row.is_anonymous and row.producer_org_id == world["author"].org_id
+    client.post("/logout")
+    web.login(world["reader"])
+    page = client.get(f"/collections/{world['channel'].id}/objects/{row.stix_id}").get_data(as_text=True)
+    assert app.config["HUB_NAME"] in page and "Rights Watch" not in page
+
+
+def test_attributed_objects_name_their_organisation(client, session, web, world):
+    post(session, world["author"], world["channel"], [indicator(Tlp.GREEN, name="named",
+                                                                created_by_ref=world["author"].org.identity_id)])
+    web.login(world["reader"])
+    [row] = _stored(session, world["channel"])
+    page = client.get(f"/collections/{world['channel'].id}/objects/{row.stix_id}").get_data(as_text=True)
+    assert "Rights Watch" in page
 
 
 def test_registered_members_may_only_share_clear_and_green_and_are_moderated(client, session, web, world):
