@@ -93,6 +93,8 @@ def test_moderation_queue_approve_and_reject(as_role, session):
     queue = coordinator.get("/admin/moderation").data
     assert b"Good &lt;b&gt;find&lt;/b&gt;" in queue and b"Newcomer" in queue
     ids = {v.stix_id: v.id for v in session.scalars(select(ObjectVersion))}
+    object_link = re.search(rb'href="(/collections/[^"]+)"', queue).group(1).decode().replace("&amp;", "&")
+    assert coordinator.get(object_link).status_code == 200
     assert coordinator.post(f"/admin/moderation/{ids[good['id']]}/approve").status_code == 302
     reject_url = f"/admin/moderation/{ids[bad['id']]}/reject"
     assert coordinator.post(reject_url, data={"reason": ""}).status_code == 302
