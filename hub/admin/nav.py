@@ -17,6 +17,7 @@ def _org_admin_only(p: Principal) -> bool:
 
 add_nav_item("admin.my_org", lazy_gettext("My organisation"), _org_admin_only, 60)
 add_nav_item("admin.home", lazy_gettext("Coordination"), lambda p: p.is_coordinator, 60)
+add_nav_item("join.apply", lazy_gettext("Apply to join"), lambda p: p.is_anonymous, 90)
 
 
 def number(text: str) -> int:

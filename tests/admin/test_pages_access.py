@@ -69,7 +69,8 @@ def test_navigation_shows_the_right_entry(as_role):
     assert b'href="/admin/"' in as_role("coordinator").get("/").data
     assert b'href="/admin/my-organisation"' in as_role("admin_a").get("/").data
     member_home = as_role("member").get("/").data
-    assert b"/admin/" not in member_home
+    assert b"/admin/" not in member_home and b'href="/join/"' not in member_home
+    assert b'href="/join/"' in as_role(None).get("/login").data
 
 
 def test_the_public_application_form_is_rate_limited(app):
