@@ -1,4 +1,4 @@
-"""Server-rendered SVG bar charts: readable without JavaScript, no third-party resources, text for screen readers."""
+"""Server-rendered SVG bar charts: readable without JavaScript, no third-party resources, with titles."""
 
 from __future__ import annotations
 

@@ -1,8 +1,9 @@
 """Sealing report contents at rest, and receipt codes that only the reporter holds.
 
-The sealing key (`HUB_REPORTS_KEY`: one or more Fernet keys, comma-separated, newest first) never enters the database:
-a dump alone reveals nothing. Without it set, a key is generated once into the instance folder (owner-only), which
-suits `hub demo` and development; production sets it from a secret store. Rotation: see docs/reporting.md.
+The sealing key (`HUB_REPORTS_KEY`: one or more Fernet keys, comma-separated, newest first) never enters the
+database: a dump alone reveals nothing. Without it set, a key is generated once into the instance folder
+(owner-only), which suits `hub demo` and development; production sets it from a secret store. Rotation: see
+docs/reporting.md.
 """
 
 from __future__ import annotations
@@ -75,7 +76,7 @@ def _instance_key(instance: Path) -> str:
 
 
 def new_receipt_code() -> str:
-    """A fresh receipt code: 25 Crockford base32 characters (125 bits) in groups of five, e.g. `7KQ2X-M4P9A-...`."""
+    """A fresh receipt code: 25 Crockford base32 characters (125 bits) in five groups: `7KQ2X-M4P9A-…`."""
     chars = "".join(secrets.choice(CROCKFORD) for _ in range(CODE_GROUPS * GROUP_LENGTH))
     return "-".join(chars[i:i + GROUP_LENGTH] for i in range(0, len(chars), GROUP_LENGTH))
 
@@ -86,5 +87,5 @@ def normalise_code(code: str) -> str:
 
 
 def code_hash(code: str) -> str:
-    """The stored form of a receipt code. SHA-256 suffices: the code has 125 bits of entropy, nothing to guess."""
+    """The stored form of a receipt code. SHA-256 suffices: 125 bits of entropy leave nothing to guess."""
     return hashlib.sha256(b"hub-report-receipt:" + normalise_code(code).encode("ascii", "ignore")).hexdigest()

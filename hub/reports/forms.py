@@ -68,16 +68,22 @@ class ReportForm(FlaskForm):  # type: ignore[misc]
     category = RadioField(_l("What happened?"), choices=choices(CATEGORY_LABELS), validators=[DataRequired()])
     platforms = CheckboxesField(_l("Which platforms or services are involved?"), coerce=int, choices=[],
                                 validators=[Optional()])
-    platform_other = StringField(_l("Other platforms or services"), validators=[Optional(), Length(max=MAX_CONTACT)])
-    text = TextAreaField(_l("What happened, in your own words"), validators=[Optional(), Length(max=MAX_TEXT)],
+    platform_other = StringField(_l("Other platforms or services"),
+                                 validators=[Optional(), Length(max=MAX_CONTACT)])
+    text = TextAreaField(_l("What happened, in your own words"),
+                         validators=[Optional(), Length(max=MAX_TEXT)],
                          render_kw={"rows": 8})
-    traces = TextAreaField(_l("Technical traces, one per line"), validators=[Optional(), Length(max=MAX_TEXT * 5)],
-                           render_kw={"rows": 6, "dir": "ltr", "spellcheck": "false", "autocapitalize": "off"})
-    contact = StringField(_l("How can we reach you? (optional)"), validators=[Optional(), Length(max=MAX_CONTACT)],
+    traces = TextAreaField(_l("Technical traces, one per line"),
+                           validators=[Optional(), Length(max=MAX_TEXT * 5)],
+                           render_kw={"rows": 6, "dir": "ltr", "spellcheck": "false",
+                                      "autocapitalize": "off"})
+    contact = StringField(_l("How can we reach you? (optional)"),
+                          validators=[Optional(), Length(max=MAX_CONTACT)],
                           render_kw={"autocomplete": "off"})
     may_share = BooleanField(_l("The technical traces may be shared with platforms and the hub's community"))
     share_max_tlp = RadioField(_l("Shared at most with"), default=str(int(Tlp.AMBER)),
-                               choices=[SelectChoice(str(int(t)), f"{t.label}: {TLP_HINTS[t]}") for t in SHAREABLE_TLPS])
+                               choices=[SelectChoice(str(int(t)), f"{t.label}: {TLP_HINTS[t]}")
+                                        for t in SHAREABLE_TLPS])
     may_escalate = BooleanField(_l("The report may be passed on to the platforms I named"))
 
 
@@ -85,7 +91,8 @@ class CodeForm(FlaskForm):  # type: ignore[misc]
     """The receipt code, and optionally something to add."""
 
     code = StringField(_l("Your receipt code"), validators=[DataRequired(), Length(max=100)],
-                       render_kw={"autocomplete": "off", "autocapitalize": "characters", "spellcheck": "false",
+                       render_kw={"autocomplete": "off", "autocapitalize": "characters",
+                                  "spellcheck": "false",
                                   "dir": "ltr"})
     message = TextAreaField(_l("Answer or add information"), validators=[Optional(), Length(max=MAX_TEXT)],
                             render_kw={"rows": 5})
@@ -106,16 +113,19 @@ class AssignForm(FlaskForm):  # type: ignore[misc]
 class MessageForm(FlaskForm):  # type: ignore[misc]
     """A reply to the reporter or an internal note."""
 
-    kind = RadioField(_l("Kind"), choices=[SelectChoice("reply", _l("Reply to the reporter")), SelectChoice("note", _l("Internal note"))],
+    kind = RadioField(_l("Kind"), choices=[SelectChoice("reply", _l("Reply to the reporter")),
+                                           SelectChoice("note", _l("Internal note"))],
                       default="reply")
-    text = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=MAX_TEXT)], render_kw={"rows": 5})
+    text = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=MAX_TEXT)],
+                         render_kw={"rows": 5})
 
 
 class EscalateForm(FlaskForm):  # type: ignore[misc]
     """Escalate to a platform the reporter named."""
 
     platform = SelectField(_l("Platform"), coerce=int, choices=[])
-    request = TextAreaField(_l("What you ask the platform to do"), validators=[DataRequired(), Length(max=MAX_TEXT)],
+    request = TextAreaField(_l("What you ask the platform to do"),
+                            validators=[DataRequired(), Length(max=MAX_TEXT)],
                             render_kw={"rows": 4})
 
 
@@ -131,7 +141,8 @@ class PublishForm(FlaskForm):  # type: ignore[misc]
 class AnswerForm(FlaskForm):  # type: ignore[misc]
     """A platform's answer to an escalation."""
 
-    outcome = RadioField(_l("Your answer"), choices=[SelectChoice(k, v) for k, v in OUTCOME_LABELS.items() if k != "pending"],
+    outcome = RadioField(_l("Your answer"),
+                         choices=[SelectChoice(k, v) for k, v in OUTCOME_LABELS.items() if k != "pending"],
                          validators=[DataRequired()])
     note = TextAreaField(_l("Note for the responders"), validators=[Optional(), Length(max=MAX_TEXT)],
                          render_kw={"rows": 4})

@@ -1,7 +1,7 @@
 """The monitoring benchmarks: response times, volumes and outcomes, and the public transparency aggregates.
 
-Computed from the non-sealed columns only (category, language, platforms, timestamps, statuses, outcomes), which
-retention keeps, so purging old reports never changes the figures.
+Computed from the non-sealed columns only (category, language, platforms, timestamps, statuses, outcomes),
+which retention keeps, so purging old reports never changes the figures.
 """
 
 from __future__ import annotations
@@ -121,10 +121,13 @@ def metric_tables(session: Session, p: Principal) -> list[Table]:
         ]),
         Table("by-month", N_("Reports by month"), "reports",
               sorted(_counted(Counter(month_of(r.created_at) for r in reports)))),
-        Table("by-category", N_("Reports by category"), "reports", _counted(Counter(r.category for r in reports))),
+        Table("by-category", N_("Reports by category"), "reports",
+              _counted(Counter(r.category for r in reports))),
         Table("by-platform", N_("Reports by platform"), "reports", _counted(platforms)),
-        Table("by-language", N_("Reports by language"), "reports", _counted(Counter(r.language for r in reports))),
-        Table("outcomes", N_("Reports by outcome"), "reports", _counted(Counter(outcome_of(r) for r in reports))),
+        Table("by-language", N_("Reports by language"), "reports",
+              _counted(Counter(r.language for r in reports))),
+        Table("outcomes", N_("Reports by outcome"), "reports",
+              _counted(Counter(outcome_of(r) for r in reports))),
         Table("escalations", N_("Escalations to platforms"), "escalations", [
             ("escalated", float(len(escalations))),
             ("answered", float(len(answered))),
@@ -140,7 +143,7 @@ def metric_table(session: Session, p: Principal, name: str) -> Table | None:
 
 
 def transparency(session: Session) -> list[TransparencyRow]:
-    """Public aggregates per quarter by category, outcome and platform; counts below 5 suppressed; no zeros."""
+    """Public counts per quarter by category, outcome and platform; below 5 suppressed; no zeros."""
     counters: dict[tuple[str, str], Counter[str]] = {}
     for report in _reports(session):
         quarter = quarter_of(report.created_at)
@@ -151,5 +154,6 @@ def transparency(session: Session) -> list[TransparencyRow]:
     rows = []
     for (quarter, dimension), counter in sorted(counters.items()):
         for label, count in sorted(counter.items()):
-            rows.append(TransparencyRow(quarter, dimension, label, count if count >= SUPPRESS_BELOW else None))
+            shown = count if count >= SUPPRESS_BELOW else None
+            rows.append(TransparencyRow(quarter, dimension, label, shown))
     return rows

@@ -1,7 +1,8 @@
 """Reports, their message threads, escalations to platforms, and the organisations designated as helplines.
 
-Nothing here identifies a reporter: no network metadata is stored, the receipt code is kept only as a hash, and the
-free text, contact details, traces and messages are sealed (encrypted) with a key that never enters the database.
+Nothing here identifies a reporter: no network metadata is stored, the receipt code is kept only as a hash,
+and the free text, contact details, traces and messages are sealed (encrypted) with a key that never enters
+the database.
 """
 
 from __future__ import annotations
@@ -93,7 +94,8 @@ class Report(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     purged_at: Mapped[datetime | None] = mapped_column(DateTime)
 
-    platforms: Mapped[list[Organisation]] = relationship(secondary=report_platforms, order_by=Organisation.name)
+    platforms: Mapped[list[Organisation]] = relationship(secondary=report_platforms,
+                                                         order_by=Organisation.name)
     assignee: Mapped[User | None] = relationship()
     messages: Mapped[list[ReportMessage]] = relationship(
         back_populates="report", cascade="all, delete-orphan", order_by="ReportMessage.id"

@@ -1,5 +1,6 @@
-"""Turning a report into intelligence: draft STIX objects from selected traces, then publish them at a TLP no wider
-than the reporter consented to, attributed to the responder's organisation (never to the reporter)."""
+"""Turning a report into intelligence: draft STIX objects from selected traces, then publish them at a TLP no
+wider than the reporter consented to, attributed to the responder's organisation (never to the reporter).
+"""
 
 from __future__ import annotations
 
@@ -41,7 +42,7 @@ PATTERN_PATHS: dict[Kind, str] = {
 
 
 def consent_ceiling(report: Report) -> Tlp:
-    """The widest TLP the reporter allows. :raises PermissionDenied: the reporter allowed no sharing at all."""
+    """The widest TLP the reporter allows. :raises PermissionDenied: the reporter allowed no sharing."""
     if not report.may_share or report.share_max_tlp is None:
         raise PermissionDenied("the reporter did not consent to sharing indicators from this report")
     return Tlp(report.share_max_tlp)
@@ -57,11 +58,13 @@ def pattern_for(trace: str) -> tuple[Kind, str, str] | None:
     return None
 
 
-def draft_bundle(session: Session, sealer: Sealer, p: Principal, report: Report,
+def draft_bundle(session: Session, p: Principal, sealer: Sealer, report: Report,
                  selected: list[int]) -> dict[str, Any]:
-    """A STIX bundle for the selected traces (indexes): indicators, an incident and a note tying them together.
+    """A STIX bundle for the selected traces (indexes): indicators, an incident and a note tying them
+    together.
 
-    Carries no free text or contact of the reporter. :raises PermissionDenied: no consent. :raises InvalidInput:
+    Carries no free text or contact of the reporter.
+    :raises PermissionDenied: no consent. :raises InvalidInput:
     """
     report = get_report(session, p, report.id)
     ceiling = consent_ceiling(report)
@@ -83,10 +86,12 @@ def draft_bundle(session: Session, sealer: Sealer, p: Principal, report: Report,
                            "name": f"Reported {kind}: {value}", "indicator_types": ["malicious-activity"],
                            "pattern": pattern, "pattern_type": "stix", "valid_from": now})
     if not indicators:
-        raise InvalidInput("none of the selected traces is a link, domain, address, account, phone number or hash")
+        raise InvalidInput("none of the selected traces is a link, domain, address, account, phone number "
+                           "or hash")
     incident = {"type": "incident", "id": f"incident--{uuid.uuid4()}", **common,
                 "name": f"Reported {report.category} incident",
-                "description": "Reported to the hub by a human-rights defender; details withheld to protect them."}
+                "description": "Reported to the hub by a human-rights defender; details withheld to protect "
+                               "them."}
     refs = [obj["id"] for obj in indicators]
     relationships = [{"type": "relationship", "id": f"relationship--{uuid.uuid4()}", **common,
                       "relationship_type": "indicates", "source_ref": ref, "target_ref": incident["id"]}
@@ -94,17 +99,19 @@ def draft_bundle(session: Session, sealer: Sealer, p: Principal, report: Report,
     note = {"type": "note", "id": f"note--{uuid.uuid4()}", **common,
             "content": "Indicators drawn from a report received through the hub's reporting channel.",
             "object_refs": [incident["id"], *refs]}
-    return {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": [*indicators, incident, *relationships,
-                                                                            note]}
+    objects = [*indicators, incident, *relationships, note]
+    return {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objects}
 
 
 def publish(session: Session, p: Principal, report: Report, collection_id: str, level: Tlp,
             bundle_json: str) -> Submission:
     """Publish the (edited) bundle into a collection at `level`, which must not be wider than the consent.
 
-    Every object is marked with exactly `level` (TLP markings in the text are replaced, so editing cannot widen it)
+    Every object is marked with exactly `level` (TLP markings in the text are replaced, so editing cannot
+    widen it)
     and attributed to the responder's organisation. The ingest rules apply as for any other post.
-    :raises PermissionDenied: no consent, or `level` is wider than it. :raises InvalidInput: not a STIX bundle.
+    :raises PermissionDenied: no consent, or `level` is wider than it.
+    :raises InvalidInput: not a STIX bundle.
     """
     report = get_report(session, p, report.id)
     ceiling = consent_ceiling(report)

@@ -1,7 +1,7 @@
 """Retention: the free text, contact, traces and messages of closed reports are purged after a number of days.
 
-What the aggregates need (category, language, platforms, timestamps, statuses, outcomes) stays. Idempotent: a purged
-report is never touched again, so running it from a timer is safe.
+What the aggregates need (category, language, platforms, timestamps, statuses, outcomes) stays. Idempotent: a
+purged report is never touched again, so running it from a timer is safe.
 """
 
 from __future__ import annotations

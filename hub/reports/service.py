@@ -1,7 +1,7 @@
 """The reporter's side: filing a report without an account, and coming back with the receipt code.
 
-These functions take no `Principal`: reporters are anonymous by design, and nothing about their connection reaches
-this layer. The receipt code is the only credential; only its hash is stored.
+These functions take no `Principal`: reporters are anonymous by design, and nothing about their connection
+reaches this layer. The receipt code is the only credential; only its hash is stored.
 """
 
 from __future__ import annotations
@@ -72,7 +72,7 @@ class ThreadMessage:
 
 @dataclass(frozen=True, slots=True)
 class ReceiptView:
-    """What the reporter sees with the code: their report, its status and the replies (never internal notes)."""
+    """What the reporter sees with the code: the report, its status and the replies (never the notes)."""
 
     report: Report
     contents: Contents
@@ -80,7 +80,7 @@ class ReceiptView:
 
 
 def parse_traces(text: str) -> tuple[str, ...]:
-    """One trace per non-empty line, trimmed, without duplicates. :raises InvalidInput: too many or too long."""
+    """One trace per non-empty line, trimmed, without duplicates. :raises InvalidInput: too many, too long."""
     traces: list[str] = []
     for line in text.splitlines():
         trace = line.strip()
@@ -168,7 +168,8 @@ def report_for_code(session: Session, code: str) -> Report:
     """The report a receipt code opens. :raises NotFound: no report has this code (or it was mistyped)."""
     report = session.scalar(select(Report).where(Report.receipt_hash == code_hash(code)))
     if report is None or not code.strip():
-        raise NotFound(N_("no report matches this code; check it and try again (a lost code cannot be recovered)"))
+        raise NotFound(N_(
+            "no report matches this code; check it and try again (a lost code cannot be recovered)"))
     return report
 
 
@@ -179,7 +180,10 @@ def view_receipt(session: Session, sealer: Sealer, code: str) -> ReceiptView:
 
 
 def add_from_reporter(session: Session, sealer: Sealer, code: str, text: str) -> ReportMessage:
-    """The reporter answers or adds information. :raises NotFound: bad code. :raises InvalidInput: empty, closed."""
+    """The reporter answers or adds information.
+
+    :raises NotFound: bad code. :raises InvalidInput: empty, or the report is closed.
+    """
     report = report_for_code(session, code)
     text = text.strip()
     if not text:

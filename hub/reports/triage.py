@@ -57,7 +57,8 @@ class PlatformCase:
     answer: str
 
 
-def designate_helpline(session: Session, p: Principal | None, org: Organisation, designated: bool = True) -> None:
+def designate_helpline(session: Session, p: Principal | None, org: Organisation,
+                       designated: bool = True) -> None:
     """Make an organisation a helpline (its members respond to reports), or stop. `p` None is the operator.
 
     :raises PermissionDenied: `p` is not a coordinator.
@@ -111,10 +112,11 @@ def get_report(session: Session, p: Principal, report_id: int) -> Report:
     return report
 
 
-def get_case(session: Session, sealer: Sealer, p: Principal, report_id: int) -> Case:
+def get_case(session: Session, p: Principal, sealer: Sealer, report_id: int) -> Case:
     """A report with its opened contents and whole thread, notes included. :raises NotFound:"""
     report = get_report(session, p, report_id)
-    texts = {e.id: (_open(sealer, e.sealed_request), _open(sealer, e.sealed_answer)) for e in report.escalations}
+    texts = {e.id: (_open(sealer, e.sealed_request), _open(sealer, e.sealed_answer))
+             for e in report.escalations}
     return Case(report, open_contents(sealer, report), thread(sealer, report, with_notes=True), texts)
 
 
@@ -126,7 +128,8 @@ def list_responders(session: Session) -> list[User]:
     """Users who may be assigned a report."""
     helpline_orgs = select(Helpline.org_id)
     return list(session.scalars(
-        select(User).where(User.is_active.is_(True), (User.org_id.in_(helpline_orgs)) | (User.role == "coordinator"))
+        select(User)
+        .where(User.is_active.is_(True), User.org_id.in_(helpline_orgs) | (User.role == "coordinator"))
         .order_by(User.email)
     ))
 
@@ -138,7 +141,7 @@ def _touch(report: Report) -> None:
 
 
 def set_status(session: Session, p: Principal, report: Report, status: Status) -> None:
-    """Move a report in the queue; records when it was first triaged, resolved and closed. :raises NotFound:"""
+    """Move a report in the queue; records when it was first triaged, resolved, closed. :raises NotFound:"""
     report = get_report(session, p, report.id)
     if report.sealed is None and status != Status.CLOSED:
         raise InvalidInput("a purged report stays closed")
@@ -165,7 +168,7 @@ def assign(session: Session, p: Principal, report: Report, user: User | None) ->
     record(session, p, "report.assign", "report", report.id, assignee=user.email if user else None)
 
 
-def add_message(session: Session, sealer: Sealer, p: Principal, report: Report, kind: MessageKind,
+def add_message(session: Session, p: Principal, sealer: Sealer, report: Report, kind: MessageKind,
                 text: str) -> ReportMessage:
     """Reply to the reporter (through the receipt channel) or add an internal note. :raises InvalidInput:"""
     report = get_report(session, p, report.id)
@@ -187,11 +190,12 @@ def add_message(session: Session, sealer: Sealer, p: Principal, report: Report, 
     return message
 
 
-def escalate(session: Session, sealer: Sealer, p: Principal, report: Report, platform: Organisation,
+def escalate(session: Session, p: Principal, sealer: Sealer, report: Report, platform: Organisation,
              request: str) -> Escalation:
     """Escalate to a platform the reporter named, if they consented.
 
-    :raises PermissionDenied: no consent. :raises InvalidInput: not a named platform. :raises Conflict: pending.
+    :raises PermissionDenied: no consent. :raises InvalidInput: not a named platform.
+    :raises Conflict: an escalation to that platform awaits an answer.
     """
     report = get_report(session, p, report.id)
     if not report.may_escalate:
@@ -201,8 +205,9 @@ def escalate(session: Session, sealer: Sealer, p: Principal, report: Report, pla
     if any(e.platform_org_id == platform.id and e.outcome == Outcome.PENDING for e in report.escalations):
         raise Conflict(f"this report already awaits an answer from {platform.name}")
     _touch(report)
-    escalation = Escalation(report=report, platform=platform, escalated_by_id=p.user_id, escalated_at=utcnow(),
-                            sealed_request=sealer.seal(request.strip()[:MAX_TEXT]), outcome=Outcome.PENDING.value)
+    escalation = Escalation(report=report, platform=platform, escalated_by_id=p.user_id,
+                            escalated_at=utcnow(), sealed_request=sealer.seal(request.strip()[:MAX_TEXT]),
+                            outcome=Outcome.PENDING.value)
     session.add(escalation)
     report.status = Status.ESCALATED.value
     session.flush()
@@ -220,7 +225,7 @@ def list_platform_cases(session: Session, p: Principal) -> list[Escalation]:
     ))
 
 
-def get_platform_case(session: Session, sealer: Sealer, p: Principal, escalation_id: int) -> PlatformCase:
+def get_platform_case(session: Session, p: Principal, sealer: Sealer, escalation_id: int) -> PlatformCase:
     """One escalation as its platform sees it. :raises NotFound: not addressed to `p`'s organisation."""
     escalation = session.get(Escalation, escalation_id)
     if escalation is None or not p.org_active or escalation.platform_org_id != p.org_id:
@@ -239,10 +244,10 @@ def get_platform_case(session: Session, sealer: Sealer, p: Principal, escalation
     )
 
 
-def answer_escalation(session: Session, sealer: Sealer, p: Principal, escalation_id: int, outcome: Outcome,
+def answer_escalation(session: Session, p: Principal, sealer: Sealer, escalation_id: int, outcome: Outcome,
                       note: str) -> Escalation:
     """The platform records its response. :raises NotFound: :raises InvalidInput: not an answer."""
-    escalation = get_platform_case(session, sealer, p, escalation_id).escalation
+    escalation = get_platform_case(session, p, sealer, escalation_id).escalation
     if outcome not in ANSWERS:
         raise InvalidInput("answer acknowledged, actioned or declined")
     escalation.outcome = outcome.value

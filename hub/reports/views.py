@@ -1,8 +1,9 @@
 """Pages of the reporting channel: the public report form and follow-up, the responders' queue and case pages,
 the platforms' escalated cases, the metrics and the public transparency page.
 
-Privacy: nothing here reads or logs the client's address or user agent, except the rate limiter's key function,
-which turns the address into a keyed hash that changes every day and is held only in the limiter's memory.
+Privacy: nothing here reads or logs the client's address or user agent, except the rate limiter's key
+function, which turns the address into a keyed hash that changes every day and is held only in the limiter's
+memory.
 """
 
 from __future__ import annotations
@@ -73,7 +74,7 @@ def report_labels() -> dict[str, dict[str, object]]:
     return {"category": dict(CATEGORY_LABELS), "status": dict(STATUS_LABELS), "outcome": dict(OUTCOME_LABELS)}
 
 
-# --- the reporter (public, no account) -------------------------------------------------------------------------
+# --- the reporter (public, no account) ------------------------------------------------------------
 
 @bp.route("/report", methods=["GET", "POST"])
 @public
@@ -136,7 +137,7 @@ def transparency() -> str:
                            threshold=metrics.SUPPRESS_BELOW)
 
 
-# --- responders ------------------------------------------------------------------------------------------------
+# --- responders ----------------------------------------------------------------------------------
 
 @bp.get("/reports/")
 def queue() -> str:
@@ -155,13 +156,14 @@ def _case_forms(case: triage.Case) -> dict[str, object]:
                               *(SelectChoice(u.id, u.email) for u in triage.list_responders(db.session))]
     escalate = EscalateForm()
     escalate.platform.choices = [SelectChoice(org.id, org.name) for org in report.platforms]
-    return {"status_form": status, "assign_form": assign, "message_form": MessageForm(), "escalate_form": escalate}
+    return {"status_form": status, "assign_form": assign, "message_form": MessageForm(),
+            "escalate_form": escalate}
 
 
 @bp.get("/reports/<int:report_id>")
 def case(report_id: int) -> str:
     """Everything about one report, and the forms to act on it."""
-    found = triage.get_case(db.session, _sealer(), current_principal(), report_id)
+    found = triage.get_case(db.session, current_principal(), _sealer(), report_id)
     return render_template("reports/case.html", case=found, **_case_forms(found))
 
 
@@ -209,7 +211,7 @@ def case_message(report_id: int) -> Response:
     form = MessageForm()
     if not form.validate_on_submit():
         raise InvalidInput("write a message")
-    triage.add_message(db.session, _sealer(), p, report, MessageKind(form.kind.data), form.text.data)
+    triage.add_message(db.session, p, _sealer(), report, MessageKind(form.kind.data), form.text.data)
     return _act(report_id, _("Reply sent.") if form.kind.data == "reply" else _("Note added."))
 
 
@@ -225,13 +227,13 @@ def case_escalate(report_id: int) -> Response:
     platform = db.session.get(Organisation, form.platform.data)
     if platform is None:
         raise NotFound("no such platform")
-    triage.escalate(db.session, _sealer(), p, report, platform, form.request.data)
+    triage.escalate(db.session, p, _sealer(), report, platform, form.request.data)
     return _act(report_id, _("Escalated to %(platform)s.", platform=platform.name))
 
 
 @bp.route("/reports/<int:report_id>/publish", methods=["GET", "POST"])
-def case_publish(report_id: int) -> Response | str:
-    """Draft STIX from the chosen traces (GET ?trace=N...), edit, and publish within the reporter's consent."""
+def case_publish(report_id: int) -> Response | str | tuple[str, int]:
+    """Draft STIX from the chosen traces (GET ?trace=N…), edit, publish within the reporter's consent."""
     p = current_principal()
     report = triage.get_report(db.session, p, report_id)
     ceiling = publish.consent_ceiling(report)
@@ -248,10 +250,11 @@ def case_publish(report_id: int) -> Response | str:
         return _back(report_id)
     if request.method == "GET":
         traces = request.args.getlist("trace", type=int)
-        bundle = publish.draft_bundle(db.session, _sealer(), p, report, traces)
+        bundle = publish.draft_bundle(db.session, p, _sealer(), report, traces)
         form.bundle.data = orjson.dumps(bundle, option=orjson.OPT_INDENT_2).decode()
         form.tlp.data = str(int(ceiling))
-    return render_template("reports/publish.html", report=report, form=form, ceiling=ceiling)
+    page = render_template("reports/publish.html", report=report, form=form, ceiling=ceiling)
+    return (page, 400) if form.errors else page
 
 
 @bp.get("/reports/metrics")
@@ -275,7 +278,7 @@ def metrics_export(name: str, fmt: str) -> Response:
     return Response(str(bar_chart(table, _(table.title))), mimetype="image/svg+xml")
 
 
-# --- platforms -------------------------------------------------------------------------------------------------
+# --- platforms -----------------------------------------------------------------------------------
 
 @bp.get("/platform/cases")
 def platform_cases() -> str:
@@ -288,14 +291,15 @@ def platform_cases() -> str:
 def platform_case(escalation_id: int) -> Response | str:
     """One escalated case with only the consented fields, and the platform's answer."""
     p = current_principal()
-    found = triage.get_platform_case(db.session, _sealer(), p, escalation_id)
+    found = triage.get_platform_case(db.session, p, _sealer(), escalation_id)
     form = AnswerForm()
     if form.validate_on_submit():
-        triage.answer_escalation(db.session, _sealer(), p, escalation_id, Outcome(form.outcome.data),
+        triage.answer_escalation(db.session, p, _sealer(), escalation_id, Outcome(form.outcome.data),
                                  form.note.data or "")
         db.session.commit()
         flash(_("Your answer was recorded."), "success")
-        return redirect(url_for("reports.platform_case", escalation_id=escalation_id), 303)  # type: ignore[return-value]
+        target = url_for("reports.platform_case", escalation_id=escalation_id)
+        return redirect(target, 303)  # type: ignore[return-value]
     return render_template("reports/platform_case.html", case=found, form=form)
 
 

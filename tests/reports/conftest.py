@@ -9,13 +9,13 @@ from flask import Flask
 from sqlalchemy.orm import Session
 
 from hub.orgs.models import Organisation, User
+from hub.orgs.service import add_user
 from hub.policy.principal import Principal
 from hub.policy.tlp import Tlp
 from hub.reports.crypto import Sealer, sealer_for
 from hub.reports.models import Report
 from hub.reports.service import ReportInput, submit_report
 from hub.reports.triage import designate_helpline
-from hub.orgs.service import add_user
 from tests.factories import make_org, principal
 
 SECRET_TEXT = "They sent me a link pretending to be my bank, my name is Layla Haddad"
@@ -44,7 +44,7 @@ def sealer(app: Flask) -> Sealer:
 
 
 def make_user(session: Session, org: Organisation, role: str = "member", email: str | None = None) -> User:
-    """A user without a password: hashing one costs a third of a second, which most of these tests do not need."""
+    """A user without a password: hashing one costs a third of a second that most tests do not need."""
     return add_user(session, None, email or f"user{org.id}-{len(org.users)}@{org.id}.example", org, role)
 
 
@@ -72,7 +72,8 @@ def file_report(session: Session, sealer: Sealer, world: World, *, share: Tlp | 
                 contact: str = SECRET_CONTACT) -> tuple[Report, str]:
     report, code = submit_report(session, sealer, ReportInput(
         category=category, language=language, text=text, traces=traces, contact=contact,
-        platform_ids=(world.platform.id,), may_share=share is not None, share_max_tlp=share, may_escalate=escalate,
+        platform_ids=(world.platform.id,), may_share=share is not None, share_max_tlp=share,
+        may_escalate=escalate,
     ))
     session.commit()
     return report, code

@@ -1,8 +1,9 @@
-"""The whole reporting path in a real browser (Playwright driving Debian's chromium), CSRF on, no JavaScript needed.
+"""The whole reporting path in a real browser (Playwright driving Debian's chromium), CSRF on, no JavaScript
+needed.
 
-An anonymous reporter files in Arabic and gets a code; a responder triages and replies; the reporter reads the reply
-with the code; the responder publishes indicators at the consented TLP and escalates; the platform records
-"actioned"; the metrics and the transparency page change accordingly.
+An anonymous reporter files in Arabic and gets a code; a responder triages and replies; the reporter reads the
+reply with the code; the responder publishes indicators at the consented TLP and escalates; the platform
+records "actioned"; the metrics and the transparency page change accordingly.
 """
 
 from __future__ import annotations
@@ -36,7 +37,8 @@ def live_url(app: Flask, tmp_path: Path) -> Iterator[str]:
     if CHROMIUM is None:
         pytest.skip("chromium is not installed")
     # Same instance folder as `app`, hence the same reports key.
-    served = create_app({**_test_config(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path), "WTF_CSRF_ENABLED": True})
+    config = _test_config(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path)
+    served = create_app({**config, "WTF_CSRF_ENABLED": True})
     server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -13,10 +13,10 @@ from hub.reports.triage import add_message, answer_escalation, escalate
 from tests.reports.conftest import file_report
 
 
-def _at(report: Report, created: datetime, triaged_h: float | None = None, replied_h: float | None = None) -> None:
+def _at(report: Report, created: datetime, triaged_h: float, replied_h: float) -> None:
     report.created_at = created
-    report.triaged_at = created + timedelta(hours=triaged_h) if triaged_h is not None else None
-    report.first_response_at = created + timedelta(hours=replied_h) if replied_h is not None else None
+    report.triaged_at = created + timedelta(hours=triaged_h)
+    report.first_response_at = created + timedelta(hours=replied_h)
 
 
 def test_metrics_are_for_responders_only(session, world):
@@ -34,7 +34,8 @@ def test_median_times_to_triage_first_response_and_platform_action(session, seal
     session.add(escalation)
     session.commit()
     rows = dict(metric_table(session, world.p(session, world.coordinator), "response-times").rows)
-    assert rows == {"time to triage": 3.0, "time to first response": 6.0, "escalation to platform answer": 48.0}
+    assert rows == {"time to triage": 3.0, "time to first response": 6.0,
+                    "escalation to platform answer": 48.0}
 
 
 def test_volumes_by_category_language_platform_and_month_with_csv(session, sealer, world):
@@ -56,10 +57,10 @@ def test_share_of_escalations_actioned(session, sealer, world):
     platform = world.p(session, world.platform_user)
     for outcome in (Outcome.ACTIONED, Outcome.DECLINED, Outcome.ACTIONED, None):
         report, _ = file_report(session, sealer, world)
-        escalation = escalate(session, sealer, p, report, world.platform, "x")
+        escalation = escalate(session, p, sealer, report, world.platform, "x")
         session.commit()
         if outcome is not None:
-            answer_escalation(session, sealer, platform, escalation.id, outcome, "")
+            answer_escalation(session, platform, sealer, escalation.id, outcome, "")
     session.commit()
     rows = dict(metric_table(session, p, "escalations").rows)
     assert rows == {"escalated": 4, "answered": 3, "actioned": 2, "share actioned (%)": 50.0}
@@ -72,7 +73,7 @@ def test_outcome_prefers_platform_action_then_sharing_then_resolution(session, s
     assert outcome_of(report) == "resolved"
     report.published_count = 3
     assert outcome_of(report) == "indicators-shared"
-    add_message(session, sealer, world.p(session, world.responder), report, MessageKind.REPLY, "x")
+    add_message(session, world.p(session, world.responder), sealer, report, MessageKind.REPLY, "x")
     report.escalations.append(Escalation(platform=world.platform, outcome="declined"))
     assert outcome_of(report) == "platform-declined"
     report.escalations.append(Escalation(platform=world.platform, outcome="actioned"))

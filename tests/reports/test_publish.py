@@ -28,7 +28,7 @@ def test_traces_become_indicator_patterns(trace, pattern):
 def test_draft_has_indicators_an_incident_and_a_note_by_the_responders_org_without_reporter_text(
         session, sealer, world):
     report, _ = file_report(session, sealer, world)
-    bundle = draft_bundle(session, sealer, world.p(session, world.responder), report, [0, 1])
+    bundle = draft_bundle(session, world.p(session, world.responder), sealer, report, [0, 1])
     types = [obj["type"] for obj in bundle["objects"]]
     assert types.count("indicator") == 2 and "incident" in types and "note" in types
     assert {obj["created_by_ref"] for obj in bundle["objects"]} == {world.helpline.identity_id}
@@ -43,7 +43,7 @@ def _publishable(session, world, sealer, share):
                                  default_tlp=Tlp.CLEAR)
     session.commit()
     p = world.p(session, world.responder)
-    bundle = orjson.dumps(draft_bundle(session, sealer, p, report, [0])).decode()
+    bundle = orjson.dumps(draft_bundle(session, p, sealer, report, [0])).decode()
     return report, collection, p, bundle
 
 
@@ -79,7 +79,7 @@ def test_no_sharing_consent_means_no_draft_and_no_publication(session, sealer, w
     report, _ = file_report(session, sealer, world, share=None)
     p = world.p(session, world.responder)
     with pytest.raises(PermissionDenied):
-        draft_bundle(session, sealer, p, report, [0])
+        draft_bundle(session, p, sealer, report, [0])
     with pytest.raises(PermissionDenied):
         publish(session, p, report, "any", Tlp.RED, "{}")
 
@@ -94,4 +94,4 @@ def test_publish_refuses_what_is_not_a_bundle(session, sealer, world):
 def test_draft_needs_a_trace_that_makes_an_indicator(session, sealer, world):
     report, _ = file_report(session, sealer, world, traces="they followed me\n")
     with pytest.raises(InvalidInput):
-        draft_bundle(session, sealer, world.p(session, world.responder), report, [0])
+        draft_bundle(session, world.p(session, world.responder), sealer, report, [0])

@@ -17,8 +17,8 @@ from tests.reports.conftest import file_report
 def test_purges_closed_reports_older_than_the_period_only_once(session, sealer, world):
     p = world.p(session, world.responder)
     old, code = file_report(session, sealer, world)
-    add_message(session, sealer, p, old, MessageKind.REPLY, "advice")
-    escalate(session, sealer, p, old, world.platform, "please")
+    add_message(session, p, sealer, old, MessageKind.REPLY, "advice")
+    escalate(session, p, sealer, old, world.platform, "please")
     set_status(session, p, old, Status.CLOSED)
     recent, _ = file_report(session, sealer, world)
     set_status(session, p, recent, Status.CLOSED)
@@ -36,7 +36,7 @@ def test_purges_closed_reports_older_than_the_period_only_once(session, sealer, 
     assert all(e.sealed_request is None and e.sealed_answer is None for e in old.escalations)
     assert recent.sealed is not None and still_open.sealed is not None
     assert transparency(session) == before
-    case = get_case(session, sealer, p, old.id)
+    case = get_case(session, p, sealer, old.id)
     assert case.contents.purged and case.contents.text == ""
     assert view_receipt(session, sealer, code).contents.purged
 
@@ -46,7 +46,8 @@ def test_retention_command_uses_the_configured_default(app, session, sealer, wor
     set_status(session, world.p(session, world.responder), report, Status.CLOSED)
     report.closed_at = utcnow() - timedelta(days=10)
     session.commit()
-    assert runner.invoke(main, args=["retention", "run"]).output.strip() == "purged 0 closed reports older than 90 days"
+    output = runner.invoke(main, args=["retention", "run"]).output
+    assert output.strip() == "purged 0 closed reports older than 90 days"
     app.config["REPORTS_RETENTION_DAYS"] = 7
     result = runner.invoke(main, args=["retention", "run"])
     assert result.exit_code == 0 and "purged 1 " in result.output

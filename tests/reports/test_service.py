@@ -37,8 +37,8 @@ def test_only_the_hash_of_the_receipt_code_is_stored(session, sealer, world):
 def test_reporter_reads_replies_but_not_internal_notes_with_the_code(session, sealer, world):
     report, code = file_report(session, sealer, world)
     p = world.p(session, world.responder)
-    add_message(session, sealer, p, report, MessageKind.NOTE, "looks like the March campaign")
-    add_message(session, sealer, p, report, MessageKind.REPLY, "Change your password now")
+    add_message(session, p, sealer, report, MessageKind.NOTE, "looks like the March campaign")
+    add_message(session, p, sealer, report, MessageKind.REPLY, "Change your password now")
     session.commit()
 
     seen = view_receipt(session, sealer, code.lower().replace("-", " "))
@@ -73,7 +73,8 @@ def test_reporter_cannot_add_to_a_closed_report(session, sealer, world):
 
 def test_a_report_needs_a_description_or_a_trace(session, sealer, world):
     with pytest.raises(InvalidInput):
-        submit_report(session, sealer, ReportInput(category="phishing", language="en", text="  ", traces="\n"))
+        submit_report(session, sealer,
+                      ReportInput(category="phishing", language="en", text="  ", traces="\n"))
 
 
 def test_unknown_category_and_unknown_platform_are_refused(session, sealer, world):

@@ -1,4 +1,5 @@
-"""Every string of the reporting pages, and every message a reporter can be shown, has an Arabic translation."""
+"""Every string of the reporting pages, and every message a reporter can be shown, has an Arabic translation.
+"""
 
 from __future__ import annotations
 

@@ -48,7 +48,7 @@ def test_only_coordinators_designate_helplines(session, world):
 def test_non_responders_cannot_see_a_report_exists(session, sealer, world):
     report, _ = file_report(session, sealer, world)
     with pytest.raises(NotFound):
-        get_case(session, sealer, world.p(session, world.outsider), report.id)
+        get_case(session, world.p(session, world.outsider), sealer, report.id)
 
 
 def test_queue_filters_by_status_and_assignment_moves_a_new_report_in_progress(session, sealer, world):
@@ -71,11 +71,11 @@ def test_only_responders_can_be_assigned(session, sealer, world):
 def test_first_reply_sets_first_response_and_notes_do_not(session, sealer, world):
     report, _ = file_report(session, sealer, world)
     p = world.p(session, world.responder)
-    add_message(session, sealer, p, report, MessageKind.NOTE, "internal")
+    add_message(session, p, sealer, report, MessageKind.NOTE, "internal")
     assert report.first_response_at is None and report.triaged_at is not None
-    add_message(session, sealer, p, report, MessageKind.REPLY, "hello")
+    add_message(session, p, sealer, report, MessageKind.REPLY, "hello")
     assert report.first_response_at is not None
-    case = get_case(session, sealer, p, report.id)
+    case = get_case(session, p, sealer, report.id)
     assert [(m.kind, m.text) for m in case.messages] == [("note", "internal"), ("reply", "hello")]
 
 
@@ -93,56 +93,56 @@ def test_escalation_needs_consent_and_a_named_platform(session, sealer, world):
     p = world.p(session, world.responder)
     refused, _ = file_report(session, sealer, world, escalate=False)
     with pytest.raises(PermissionDenied, match="consent"):
-        escalate(session, sealer, p, refused, world.platform, "please act")
+        escalate(session, p, sealer, refused, world.platform, "please act")
     report, _ = file_report(session, sealer, world)
     other_platform = make_org(session, "Other Platform", org_type="platform")
     with pytest.raises(InvalidInput, match="named"):
-        escalate(session, sealer, p, report, other_platform, "please act")
-    escalate(session, sealer, p, report, world.platform, "please act")
+        escalate(session, p, sealer, report, other_platform, "please act")
+    escalate(session, p, sealer, report, world.platform, "please act")
     assert report.status == Status.ESCALATED
     with pytest.raises(Conflict):
-        escalate(session, sealer, p, report, world.platform, "again")
+        escalate(session, p, sealer, report, world.platform, "again")
 
 
 def test_platform_sees_only_consented_fields_and_never_the_contact(session, sealer, world):
     p = world.p(session, world.responder)
     shared, _ = file_report(session, sealer, world, share=Tlp.AMBER)
     private, _ = file_report(session, sealer, world, share=None)
-    first = escalate(session, sealer, p, shared, world.platform, "account takeover")
-    second = escalate(session, sealer, p, private, world.platform, "impersonation")
+    first = escalate(session, p, sealer, shared, world.platform, "account takeover")
+    second = escalate(session, p, sealer, private, world.platform, "impersonation")
     session.commit()
     platform = world.p(session, world.platform_user)
 
     assert {e.id for e in list_platform_cases(session, platform)} == {first.id, second.id}
-    case = get_platform_case(session, sealer, platform, first.id)
+    case = get_platform_case(session, platform, sealer, first.id)
     assert case.text == SECRET_TEXT and SECRET_TRACE in case.traces and case.request == "account takeover"
     assert SECRET_CONTACT not in repr(case)
-    assert get_platform_case(session, sealer, platform, second.id).traces == ()
+    assert get_platform_case(session, platform, sealer, second.id).traces == ()
 
 
 def test_other_organisations_cannot_see_an_escalation(session, sealer, world):
     report, _ = file_report(session, sealer, world)
-    escalation = escalate(session, sealer, world.p(session, world.responder), report, world.platform, "x")
+    escalation = escalate(session, world.p(session, world.responder), sealer, report, world.platform, "x")
     session.commit()
     for user in (world.outsider, world.responder):
         with pytest.raises(NotFound):
-            get_platform_case(session, sealer, world.p(session, user), escalation.id)
+            get_platform_case(session, world.p(session, user), sealer, escalation.id)
     assert list_platform_cases(session, world.p(session, world.outsider)) == []
 
 
 def test_platform_answer_is_seen_by_responders(session, sealer, world):
     report, _ = file_report(session, sealer, world)
-    escalation = escalate(session, sealer, world.p(session, world.responder), report, world.platform, "x")
+    escalation = escalate(session, world.p(session, world.responder), sealer, report, world.platform, "x")
     session.commit()
-    answer_escalation(session, sealer, world.p(session, world.platform_user), escalation.id, Outcome.ACTIONED,
+    answer_escalation(session, world.p(session, world.platform_user), sealer, escalation.id, Outcome.ACTIONED,
                       "account suspended")
     session.commit()
-    case = get_case(session, sealer, world.p(session, world.coordinator), report.id)
+    case = get_case(session, world.p(session, world.coordinator), sealer, report.id)
     assert case.report.escalations[0].outcome == Outcome.ACTIONED
     assert case.escalation_texts[escalation.id] == ("x", "account suspended")
     with pytest.raises(InvalidInput):
-        answer_escalation(session, sealer, world.p(session, world.platform_user), escalation.id, Outcome.PENDING,
-                          "")
+        answer_escalation(session, world.p(session, world.platform_user), sealer, escalation.id,
+                          Outcome.PENDING, "")
 
 
 def test_inactive_helpline_member_is_not_a_responder(session, world):

@@ -1,4 +1,6 @@
-"""The reporting pages: the public form in English and Arabic, the receipt, follow-up, and the responders' pages."""
+"""The reporting pages: the public form in English and Arabic, the receipt, follow-up, and the responders'
+pages.
+"""
 
 from __future__ import annotations
 
@@ -17,8 +19,8 @@ CODE = re.compile(r'id="receipt-code">([0-9A-Z-]{29})<')
 
 def _report_form(platform_id: int, **extra: object) -> dict[str, object]:
     return {"category": "phishing", "platforms": [str(platform_id)], "text": SECRET_TEXT,
-            "traces": f"{SECRET_TRACE}\n", "contact": "", "may_share": "y", "share_max_tlp": str(int(Tlp.GREEN)),
-            "may_escalate": "y", **extra}
+            "traces": f"{SECRET_TRACE}\n", "contact": "", "may_share": "y",
+            "share_max_tlp": str(int(Tlp.GREEN)), "may_escalate": "y", **extra}
 
 
 def test_report_form_in_english_without_scripts_or_third_party_resources(client, world):
@@ -47,10 +49,12 @@ def test_filing_shows_the_code_once_and_says_it_cannot_be_recovered(client, sess
 
 
 def test_follow_up_with_the_code_by_post_shows_the_report_and_takes_an_answer(client, session, world):
-    code = CODE.search(client.post("/report", data=_report_form(world.platform.id)).get_data(as_text=True)).group(1)
+    filed = client.post("/report", data=_report_form(world.platform.id)).get_data(as_text=True)
+    code = CODE.search(filed).group(1)
     html = client.post("/report/follow-up", data={"code": code}).get_data(as_text=True)
     assert SECRET_TEXT in html and "No reply yet" in html
-    html = client.post("/report/follow-up", data={"code": code, "message": "one more thing"}).get_data(as_text=True)
+    html = client.post("/report/follow-up",
+                       data={"code": code, "message": "one more thing"}).get_data(as_text=True)
     assert "one more thing" in html
     wrong = client.post("/report/follow-up", data={"code": "AAAAA-AAAAA-AAAAA-AAAAA-AAAAA"})
     assert wrong.status_code == 404 and "cannot be recovered" in wrong.get_data(as_text=True)
@@ -62,7 +66,7 @@ def test_invalid_report_redisplays_the_form(client, world):
     assert "describe what happened" in response.get_data(as_text=True)
 
 
-def test_responder_pages_are_closed_to_anonymous_and_hidden_from_non_responders(client, session, sealer, world):
+def test_responder_pages_are_closed_to_anonymous_and_hidden_from_others(client, session, sealer, world):
     report, _ = file_report(session, sealer, world)
     assert client.get("/reports/").status_code == 302
     set_password(world.outsider, PASSWORD)
@@ -76,7 +80,8 @@ def test_responder_pages_are_closed_to_anonymous_and_hidden_from_non_responders(
 def responder_client(client, session, world):
     set_password(world.responder, PASSWORD)
     session.commit()
-    assert client.post("/login", data={"email": world.responder.email, "password": PASSWORD}).status_code == 302
+    response = client.post("/login", data={"email": world.responder.email, "password": PASSWORD})
+    assert response.status_code == 302
     return client
 
 
@@ -85,7 +90,8 @@ def test_responder_triages_replies_and_sees_metrics(responder_client, session, s
     client = responder_client
     assert SECRET_TEXT in client.get(f"/reports/{report.id}").get_data(as_text=True)
     assert client.post(f"/reports/{report.id}/status", data={"status": "in-progress"}).status_code == 303
-    client.post(f"/reports/{report.id}/message", data={"kind": "reply", "text": "Please change your password"})
+    client.post(f"/reports/{report.id}/message",
+                data={"kind": "reply", "text": "Please change your password"})
     page = client.get("/reports/metrics").get_data(as_text=True)
     assert "<svg" in page and "<script" not in page
     csv = client.get("/reports/metrics/by-category.csv")
@@ -98,3 +104,39 @@ def test_transparency_page_is_public_and_suppresses_small_counts(client, session
     file_report(session, sealer, world)
     html = client.get("/transparency").get_data(as_text=True)
     assert "fewer than 5" in html and SECRET_TEXT not in html
+
+
+def test_a_code_in_the_url_opens_nothing(client, session, sealer, world):
+    _, code = file_report(session, sealer, world)
+    html = client.get(f"/report/follow-up?code={code}").get_data(as_text=True)
+    assert SECRET_TEXT not in html and 'name="code"' in html
+
+
+def test_publishing_wider_than_the_consent_is_refused_by_the_page(responder_client, session, sealer,
+                                                                   world):
+    from tests.factories import make_collection
+
+    report, _ = file_report(session, sealer, world, share=Tlp.GREEN)
+    collection = make_collection(session, read=["tier:vetted"], write=[f"org:{world.helpline.name}"])
+    session.commit()
+    page = responder_client.get(f"/reports/{report.id}/publish?trace=0").get_data(as_text=True)
+    assert "TLP:GREEN" in page and "TLP:CLEAR</option>" not in page
+    bundle = re.search(r"<textarea[^>]*name=\"bundle\"[^>]*>\s*(.*?)</textarea>", page, re.S).group(1)
+    import html as html_module
+
+    response = responder_client.post(f"/reports/{report.id}/publish", data={
+        "collection": collection.id, "tlp": str(int(Tlp.CLEAR)), "bundle": html_module.unescape(bundle)})
+    assert response.status_code == 400
+    assert report.published_count == 0
+
+
+def test_only_the_platform_escalated_to_sees_the_case(client, session, sealer, world):
+    from hub.reports.triage import escalate
+
+    report, _ = file_report(session, sealer, world)
+    escalation = escalate(session, world.p(session, world.responder), sealer, report, world.platform, "x")
+    set_password(world.outsider, PASSWORD)
+    session.commit()
+    client.post("/login", data={"email": world.outsider.email, "password": PASSWORD})
+    assert client.get(f"/platform/cases/{escalation.id}").status_code == 404
+    assert "No case was escalated" in client.get("/platform/cases").get_data(as_text=True)
