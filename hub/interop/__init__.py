@@ -1,1 +1,1 @@
-"""Moving intelligence in and out of the hub: files (STIX, MISP, MVT, CSV) and federation with TAXII servers."""
+"""Moving intelligence in and out of the hub: files (STIX, MISP, MVT, CSV) and TAXII federation."""

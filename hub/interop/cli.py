@@ -43,14 +43,22 @@ def parse_tlp(text: str | None) -> Tlp | None:
 
 
 @click.command("import")
-@click.argument("files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument(
+    "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
+)
 @click.option("--as", "email", required=True, help="The user the objects are posted as (their rules apply).")
 @click.option("--collection", "collection_id", required=True, help="The collection id to post into.")
-@click.option("--tlp", default=None, help="TLP for objects without a TLP marking (default: the collection's).")
-@click.option("--format", "fmt", type=click.Choice(["auto", "stix", "misp"]), default="auto", show_default=True)
+@click.option(
+    "--tlp", default=None, help="TLP for objects without a TLP marking (default: the collection's)."
+)
+@click.option(
+    "--format", "fmt", type=click.Choice(["auto", "stix", "misp"]), default="auto", show_default=True
+)
 @with_appcontext
 @cli_errors
-def import_command(files: tuple[Path, ...], email: str, collection_id: str, tlp: str | None, fmt: str) -> None:
+def import_command(
+    files: tuple[Path, ...], email: str, collection_id: str, tlp: str | None, fmt: str
+) -> None:
     """Import STIX bundles (2.1, or 2.0 upgraded), TAXII envelopes or MISP event exports into a collection."""
     p = principal_of(email)
     collection = get_collection_for(db.session, p, collection_id)
@@ -61,8 +69,9 @@ def import_command(files: tuple[Path, ...], email: str, collection_id: str, tlp:
         importer = import_misp if kind == "misp" else import_file
         if sys.stdout.isatty():
             with click.progressbar(length=path.stat().st_size, label=f"importing {path.name}") as bar:
-                report = importer(db.session, p, collection.id, path, options,
-                                  lambda at: bar.update(max(at - bar.pos, 0)))
+                report = importer(
+                    db.session, p, collection.id, path, options, lambda at: bar.update(max(at - bar.pos, 0))
+                )
         else:
             report = importer(db.session, p, collection.id, path, options)
         for failure in report.failures:
@@ -82,16 +91,24 @@ def _sniff(path: Path) -> str:
 
 @click.command("export")
 @click.option("--as", "email", required=True, help="The user whose view is exported (their rules apply).")
-@click.option("--collection", "collection_id", default=None, help="One collection (default: every readable one).")
+@click.option(
+    "--collection", "collection_id", default=None, help="One collection (default: every readable one)."
+)
 @click.option("--tlp-max", default="red", show_default=True, help="Leave out objects above this TLP level.")
 @click.option("--format", "fmt", type=click.Choice(sorted(EXPORTERS)), default="stix", show_default=True)
 @click.option("--all-versions", is_flag=True, help="Every version, not only the latest (STIX and CSV).")
-@click.option("-o", "--output", type=click.Path(dir_okay=False, path_type=Path), default=None,
-              help="Write to this file (default: standard output).")
+@click.option(
+    "-o",
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=None,
+    help="Write to this file (default: standard output).",
+)
 @with_appcontext
 @cli_errors
-def export_command(email: str, collection_id: str | None, tlp_max: str, fmt: str, all_versions: bool,
-                   output: Path | None) -> None:
+def export_command(
+    email: str, collection_id: str | None, tlp_max: str, fmt: str, all_versions: bool, output: Path | None
+) -> None:
     """Export what a user may see: a STIX 2.1 bundle, MVT indicators, a CSV blocklist or a MISP event."""
     p = principal_of(email)
     scope = ExportScope(collection_id, parse_tlp(tlp_max) or Tlp.RED, all_versions and fmt in ("stix", "csv"))

@@ -1,6 +1,7 @@
 """A plain CSV blocklist for small platforms: one row per value of every usable indicator.
 
-Columns: type (the STIX object path, e.g. `domain-name:value`), value, tlp, valid_from, valid_until, indicator_id.
+Columns: type (the STIX object path, e.g. `domain-name:value`), value, tlp, valid_from, valid_until,
+indicator_id.
 Revoked and expired indicators are left out, and so are patterns that are not a plain disjunction of equality
 comparisons (an `AND` pattern's single value is no blocklist entry).
 """
@@ -31,11 +32,24 @@ def export_csv(session: Session, p: Principal, scope: ExportScope, out: IO[str])
     seen: set[str] = set()
     for row in iter_visible(session, p, scope, types=("indicator",)):
         obj = orjson.loads(row.body)
-        if obj["id"] in seen or obj.get("revoked") or obj.get("pattern_type") != "stix" or is_expired(obj, now):
+        if (
+            obj["id"] in seen
+            or obj.get("revoked")
+            or obj.get("pattern_type") != "stix"
+            or is_expired(obj, now)
+        ):
             continue
         seen.add(obj["id"])
         for key, value in disjunction(obj.get("pattern", "")) or ():
-            writer.writerow((key, value, Tlp(row.tlp).label, obj.get("valid_from", ""), obj.get("valid_until", ""),
-                             obj["id"]))
+            writer.writerow(
+                (
+                    key,
+                    value,
+                    Tlp(row.tlp).label,
+                    obj.get("valid_from", ""),
+                    obj.get("valid_until", ""),
+                    obj["id"],
+                )
+            )
             rows += 1
     return rows

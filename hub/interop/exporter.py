@@ -1,8 +1,8 @@
 """Exports of what one principal may see: STIX 2.1 bundles, written as a stream.
 
-Every read goes through `hub.stix.query.list_versions` (the visibility rule, keyset paging on `date_added`), one
-collection after another, so an export of any size holds one page in memory. Stored bodies are spliced into the
-output as they are (they already carry the effective TLP marking).
+Every read goes through `hub.stix.query.list_versions` (the visibility rule, keyset paging on `date_added`),
+one collection after another, so an export of any size holds one page in memory. Stored bodies are spliced
+into the output as they are (they already carry the effective TLP marking).
 """
 
 from __future__ import annotations
@@ -44,8 +44,11 @@ def iter_visible(
     session: Session, p: Principal, scope: ExportScope, types: tuple[str, ...] = ()
 ) -> Iterator[ObjectVersion]:
     """Every version `p` may see within the scope, page by page (keyset on `date_added` per collection)."""
-    f = ObjectFilter(types=types, versions=(ALL,) if scope.all_versions else (LAST,),
-                     tlps=tuple(range(int(scope.tlp_max) + 1)))
+    f = ObjectFilter(
+        types=types,
+        versions=(ALL,) if scope.all_versions else (LAST,),
+        tlps=tuple(range(int(scope.tlp_max) + 1)),
+    )
     for collection_id in scope_collections(session, p, scope):
         after: int | None = None
         while True:
@@ -57,7 +60,7 @@ def iter_visible(
 
 
 class BundleWriter:
-    """Writes a STIX 2.1 bundle piece by piece and closes it with the TLP 2.0 marking definitions it references."""
+    """Writes a STIX 2.1 bundle piece by piece, closed with the TLP 2.0 marking definitions it references."""
 
     def __init__(self, out: IO[str]) -> None:
         self._out = out
@@ -82,7 +85,7 @@ class BundleWriter:
                 self._referenced.add(level)
 
     def close(self) -> int:
-        """Add the referenced TLP 2.0 marking definitions not already written, end the bundle; returns the count."""
+        """Add the referenced TLP 2.0 marking definitions still missing, end the bundle; return the count."""
         for level in sorted(self._referenced):
             if level.marking_id not in self._written_ids:
                 self.write(orjson.dumps(marking_definition(level)).decode(), level.marking_id)

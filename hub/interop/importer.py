@@ -1,9 +1,9 @@
 """Importing STIX files: bundles (2.1, or 2.0 upgraded by validation), TAXII envelopes and bare JSON lists.
 
-Files are read as a stream (`ijson`), so a file of any size costs the memory of one batch. Each batch goes through
-`hub.stix.ingest.add_objects`, the same path as TAXII POST, and is committed before the next is read: an import
-that stops half-way keeps what was stored, and running it again stores nothing twice (identical versions are
-answered "already stored").
+Files are read as a stream (`ijson`), so a file of any size costs the memory of one batch. Each batch goes
+through `hub.stix.ingest.add_objects`, the same path as TAXII POST, and is committed before the next is read:
+an import that stops half-way keeps what was stored, and running it again stores nothing twice (identical
+versions are answered "already stored").
 """
 
 from __future__ import annotations
@@ -56,8 +56,9 @@ class ImportReport:
 
     def summary(self) -> str:
         """One line for people and logs."""
-        return (f"{self.total} objects: {self.stored} stored, {self.already} already stored, "
-                f"{self.failed} failed")
+        return (
+            f"{self.total} objects: {self.stored} stored, {self.already} already stored, {self.failed} failed"
+        )
 
 
 def sniff_shape(handle: IO[bytes]) -> str:
@@ -74,7 +75,9 @@ def sniff_shape(handle: IO[bytes]) -> str:
     if first == "start_array":
         return "list"
     if first != "start_map":
-        raise InvalidInput("not a STIX bundle, TAXII envelope or MISP event: the document is not a JSON object")
+        raise InvalidInput(
+            "not a STIX bundle, TAXII envelope or MISP event: the document is not a JSON object"
+        )
     return "misp" if key[1] == "map_key" and key[2] in ("Event", "response") else "objects"
 
 
@@ -95,7 +98,7 @@ def import_objects(
     p: Principal,
     collection_id: str,
     objects: Iterable[Any],
-    options: IngestOptions = IngestOptions(),
+    options: IngestOptions | None = None,
     progress: Progress | None = None,
     batch: int = BATCH,
 ) -> ImportReport:
@@ -103,6 +106,7 @@ def import_objects(
 
     :raises NotFound: the collection is not visible to `p`. :raises PermissionDenied: `p` may not write it.
     """
+    options = options or IngestOptions()
     report = ImportReport()
     chunk: list[Any] = []
     for obj in objects:
@@ -124,7 +128,7 @@ def import_file(
     p: Principal,
     collection_id: str,
     path: Path,
-    options: IngestOptions = IngestOptions(),
+    options: IngestOptions | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Stream one STIX file into a collection; `progress` gets the byte offset reached after each batch.
@@ -135,11 +139,17 @@ def import_file(
         return import_objects(session, p, collection_id, stream_objects(handle), options, at_byte)
 
 
-def _ingest(session: Session, p: Principal, collection_id: str, chunk: list[Any],
-            options: IngestOptions) -> ImportReport:
+def _ingest(
+    session: Session, p: Principal, collection_id: str, chunk: list[Any], options: IngestOptions
+) -> ImportReport:
     submission = add_objects(session, p, collection_id, chunk, options)
     results = orjson.loads(submission.results)
     session.commit()
     already = sum(1 for entry in results["successes"] if entry.get("message") == "already stored")
-    return ImportReport(total=len(chunk), stored=len(results["successes"]) - already, already=already,
-                        failures=list(results["failures"]), submission_ids=[submission.id])
+    return ImportReport(
+        total=len(chunk),
+        stored=len(results["successes"]) - already,
+        already=already,
+        failures=list(results["failures"]),
+        submission_ids=[submission.id],
+    )

@@ -1,10 +1,10 @@
 """MISP exchange through `misp-stix`, the library MISP itself uses for STIX conversion.
 
-Import: a MISP event export (`{"Event": ...}`, a list of them, or the API's `{"response": [...]}`) becomes STIX 2.1
-(attributes and objects with `to_ids` become indicators, the others observed-data, the event a grouping); the
-event's `tlp:*` tag marks every object that carries no TLP marking of its own. Export: what a principal may see in
-the scope becomes one MISP event (JSON) that MISP ingests with "Add event > Import from MISP JSON".
-Both sides hold one event in memory: MISP events are units of analysis, not bulk feeds.
+Import: a MISP event export (`{"Event": ...}`, a list of them, or the API's `{"response": [...]}`) becomes
+STIX 2.1 (attributes and objects with `to_ids` become indicators, the others observed-data, the event a
+grouping); the event's `tlp:*` tag marks every object that carries no TLP marking of its own. Export: what a
+principal may see in the scope becomes one MISP event (JSON) that MISP ingests with "Add event > Import from
+MISP JSON". Both sides hold one event in memory: MISP events are units of analysis, not bulk feeds.
 """
 
 from __future__ import annotations
@@ -44,7 +44,7 @@ def misp_events(document: Any) -> list[dict[str, Any]]:
     items = document if isinstance(document, list) else [document]
     events = [item for item in items if isinstance(item, dict) and isinstance(item.get("Event"), dict)]
     if not events:
-        raise InvalidInput("not a MISP event export: no {\"Event\": ...} object found")
+        raise InvalidInput('not a MISP event export: no {"Event": ...} object found')
     return events
 
 
@@ -71,8 +71,11 @@ def event_to_stix(event: dict[str, Any]) -> list[dict[str, Any]]:
         return objects
     marked = []
     for obj in objects:
-        if obj["type"] != "marking-definition" and tlp_of_markings(obj.get("object_marking_refs", ())) is None \
-                and "created" in obj:
+        if (
+            obj["type"] != "marking-definition"
+            and tlp_of_markings(obj.get("object_marking_refs", ())) is None
+            and "created" in obj
+        ):
             obj = {**obj, "object_marking_refs": [*obj.get("object_marking_refs", ()), level.marking_id]}
         marked.append(obj)
     return marked
@@ -83,7 +86,7 @@ def import_misp(
     p: Principal,
     collection_id: str,
     path: Path,
-    options: IngestOptions = IngestOptions(),
+    options: IngestOptions | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
     """Convert a MISP event export and ingest it. :raises InvalidInput: not a MISP export."""
@@ -102,8 +105,9 @@ def export_misp(session: Session, p: Principal, scope: ExportScope, out: IO[str]
     objects = [orjson.loads(row.body) for row in iter_visible(session, p, scope)]
     if not objects:
         raise InvalidInput("nothing to export: no visible object in this scope")
-    bundle = stix2_parse({"type": "bundle", "id": f"bundle--{uuid.uuid4()}",
-                          "objects": objects}, allow_custom=True)
+    bundle = stix2_parse(
+        {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objects}, allow_custom=True
+    )
     parser = _misp_stix().ExternalSTIX2toMISPParser()
     parser.load_stix_bundle(bundle)
     parser.parse_stix_bundle()

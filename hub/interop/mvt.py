@@ -1,20 +1,22 @@
 """The indicator file that the Mobile Verification Toolkit loads with `--iocs`.
 
 MVT's loader (mvt/common/indicators.py, `Indicators.parse_stix2`) reads `objects`, keeps `malware` (it reads
-`name` unconditionally), `report`, `indicator` and `relationship`, and reads each pattern by stripping `[]` and
-splitting the whole pattern on `=`: anything but exactly one `=` crashes the whole run. It then removes every `'`
-from the value and compares it with what it finds on the phone. It ignores `revoked`, `valid_until` and TLP.
+`name` unconditionally), `report`, `indicator` and `relationship`, and reads each pattern by stripping `[]`
+and splitting the whole pattern on `=`: anything but exactly one `=` crashes the whole run. It then removes
+every `'` from the value and compares it with what it finds on the phone. It ignores `revoked`, `valid_until`
+and TLP.
 
 So this export writes only shapes MVT reads correctly:
 - indicators that are neither revoked nor expired, with `pattern_type` `stix`;
 - one comparison per indicator, `[key='value']`, with a key MVT knows (hash keys in MVT's own spelling,
-  `file:hashes.sha256`); a pattern that is a pure disjunction (`OR`, `IN (...)`) is split into one indicator per
-  value with derived ids (uuid5 of the original id and the value); `AND`, `FOLLOWEDBY`, qualifiers and other
-  operators cannot be said to MVT and are skipped;
-- values without `'`, `\\`, `=`, `[`, `]` or surrounding spaces (MVT would mangle them), IPv4 addresses without
-  prefix lengths, domains in lower case;
-- `malware` only with a `name`, `indicates` relationships from exported indicators to exported malware (derived
-  ones for split indicators), and reports whose `object_refs` are narrowed to the exported indicators.
+  `file:hashes.sha256`); a pattern that is a pure disjunction (`OR`, `IN (...)`) is split into one indicator
+  per value with derived ids (uuid5 of the original id and the value); `AND`, `FOLLOWEDBY`, qualifiers and
+  other operators cannot be said to MVT and are skipped;
+- values without `'`, `\\`, `=`, `[`, `]` or surrounding spaces (MVT would mangle them), IPv4 addresses
+  without prefix lengths, domains in lower case;
+- `malware` only with a `name`, `indicates` relationships from exported indicators to exported malware
+  (derived ones for split indicators), and reports whose `object_refs` are narrowed to the exported
+  indicators.
 """
 
 from __future__ import annotations
@@ -37,19 +39,32 @@ _OBJ = r"[a-z0-9][a-z0-9-]*"
 _STEP = r"(?:[A-Za-z_][A-Za-z0-9_]*|'[^'\\]*')"
 _PATH = rf"{_STEP}(?:\.{_STEP}|\[(?:[0-9]+|\*)\])*"
 _LIT = r"'(?:[^'\\]|\\.)*'"
-_COMPARISON = re.compile(
-    rf"({_OBJ}):({_PATH})\s*(?:=\s*({_LIT})|IN\s*\(\s*({_LIT}(?:\s*,\s*{_LIT})*)\s*\))"
-)
+_COMPARISON = re.compile(rf"({_OBJ}):({_PATH})\s*(?:=\s*({_LIT})|IN\s*\(\s*({_LIT}(?:\s*,\s*{_LIT})*)\s*\))")
 _ONLY_OR = re.compile(r"[\s\[\]()]*(?:OR[\s\[\]()]*)*")
 _LITERAL = re.compile(_LIT)
 _ESCAPE = re.compile(r"\\(.)")
 _UNSAFE = re.compile(r"['\\=\[\]\n\r\t]")
 
-MVT_KEYS = frozenset({
-    "domain-name:value", "ipv4-addr:value", "url:value", "email-addr:value", "process:name", "file:name",
-    "file:path", "file:hashes.md5", "file:hashes.sha1", "file:hashes.sha256", "app:cert.md5", "app:cert.sha1",
-    "app:cert.sha256", "app:id", "configuration-profile:id", "android-property:name",
-})
+MVT_KEYS = frozenset(
+    {
+        "domain-name:value",
+        "ipv4-addr:value",
+        "url:value",
+        "email-addr:value",
+        "process:name",
+        "file:name",
+        "file:path",
+        "file:hashes.md5",
+        "file:hashes.sha1",
+        "file:hashes.sha256",
+        "app:cert.md5",
+        "app:cert.sha1",
+        "app:cert.sha256",
+        "app:id",
+        "configuration-profile:id",
+        "android-property:name",
+    }
+)
 _NAMESPACE = uuid.UUID("6b1d5e0a-3c55-4a5e-9f0e-6d1f3f2b8c11")
 
 
@@ -97,7 +112,11 @@ def mvt_indicators(obj: dict[str, Any], now: int) -> list[dict[str, Any]]:
     single = len(pairs) == 1 and len(unique) == 1
     out = []
     for key, value in unique:
-        stix_id = obj["id"] if single else f"indicator--{uuid.uuid5(_NAMESPACE, obj['id'] + '|' + key + '|' + value)}"
+        stix_id = (
+            obj["id"]
+            if single
+            else f"indicator--{uuid.uuid5(_NAMESPACE, obj['id'] + '|' + key + '|' + value)}"
+        )
         out.append({**obj, "id": stix_id, "pattern": f"[{key}='{value}']"})
     return out
 
@@ -121,13 +140,19 @@ def export_mvt(session: Session, p: Principal, scope: ExportScope, out: IO[str])
             _write(writer, indicator)
     seen: set[str] = set()
     for obj in _objects(session, p, scope, "relationship"):
-        if (obj.get("relationship_type") != "indicates" or obj["target_ref"] not in malware
-                or obj["id"] in seen):
+        if (
+            obj.get("relationship_type") != "indicates"
+            or obj["target_ref"] not in malware
+            or obj["id"] in seen
+        ):
             continue
         seen.add(obj["id"])
         for source in exported.get(obj["source_ref"], ()):
-            derived_id = obj["id"] if source == obj["source_ref"] else \
-                f"relationship--{uuid.uuid5(_NAMESPACE, obj['id'] + '|' + source)}"
+            derived_id = (
+                obj["id"]
+                if source == obj["source_ref"]
+                else f"relationship--{uuid.uuid5(_NAMESPACE, obj['id'] + '|' + source)}"
+            )
             _write(writer, {**obj, "id": derived_id, "source_ref": source})
     for obj in _objects(session, p, scope, "report"):
         refs = [new for ref in obj.get("object_refs", ()) for new in exported.get(ref, ())]
@@ -155,4 +180,3 @@ def _objects(session: Session, p: Principal, scope: ExportScope, stix_type: str)
 
 def _write(writer: BundleWriter, obj: dict[str, Any]) -> None:
     writer.write(orjson.dumps(obj).decode(), obj["id"])
-

@@ -1,11 +1,10 @@
-"""Downloads of a member's visible objects from the web UI: the same exports as `hub export` (blueprint "interop",
-mounted at /export; login required by the web foundation's deny-by-default gate)."""
+"""Downloads of a member's visible objects from the web UI: the same exports as `hub export` (blueprint
+"interop", mounted at /export; login required by the web foundation's deny-by-default gate)."""
 
 from __future__ import annotations
 
 import io
 import tempfile
-
 from collections.abc import Iterator
 from typing import IO
 
@@ -55,8 +54,11 @@ def export_download() -> Response:
     text.detach()
     spool.seek(0)
     mimetype, extension, _ = FORMATS[fmt]
-    return Response(_chunks(spool), mimetype=mimetype,
-                    headers={"Content-Disposition": f'attachment; filename="hub-export-{fmt}.{extension}"'})
+    return Response(
+        _chunks(spool),
+        mimetype=mimetype,
+        headers={"Content-Disposition": f'attachment; filename="hub-export-{fmt}.{extension}"'},
+    )
 
 
 def _chunks(spool: IO[bytes]) -> Iterator[bytes]:

@@ -45,6 +45,8 @@ def hub(runner: FlaskCliRunner) -> Hub:
 def member(session: Session) -> Member:
     org = make_org(session, name="Importing NGO", tier="vetted")
     user = make_user(session, org, email="analyst@importing.example")
-    collection = make_collection(session, read=["tier:vetted"], write=["org:Importing NGO"], default_tlp=Tlp.AMBER)
+    collection = make_collection(
+        session, read=["tier:vetted"], write=["org:Importing NGO"], default_tlp=Tlp.AMBER
+    )
     session.commit()
     return Member(user, collection)

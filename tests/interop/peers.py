@@ -21,8 +21,14 @@ from hub.extensions import db
 
 
 def peer_config(url: str, instance: Path) -> dict[str, object]:
-    return {"TESTING": True, "SQLALCHEMY_DATABASE_URI": url, "SECRET_KEY": "peer-secret-key-not-for-production",
-            "INSTANCE_PATH": str(instance), "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False}
+    return {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": url,
+        "SECRET_KEY": "peer-secret-key-not-for-production",
+        "INSTANCE_PATH": str(instance),
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+    }
 
 
 @contextmanager

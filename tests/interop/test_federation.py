@@ -26,7 +26,7 @@ LEVELS = (Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER, Tlp.RED)
 
 @dataclass
 class Peer:
-    """Hub B: a producer posting at every TLP into `outbound`, an account for hub A, and an `inbound` collection."""
+    """Hub B: a producer posting at every TLP into `outbound`, an account for hub A, `inbound`."""
 
     app: Flask
     api_root: str
@@ -42,7 +42,9 @@ class Peer:
 
     def versions(self, collection_id: str) -> list[ObjectVersion]:
         with self.app.app_context():
-            rows = list(db.session.scalars(select(ObjectVersion).where(ObjectVersion.collection_id == collection_id)))
+            rows = list(
+                db.session.scalars(select(ObjectVersion).where(ObjectVersion.collection_id == collection_id))
+            )
             db.session.expunge_all()
             return rows
 
@@ -61,21 +63,51 @@ def peer(peer_url, tmp_path) -> Iterator[Peer]:
             producer_org = make_org(s, name="Peer Producer", tier="vetted")
             producer = make_user(s, producer_org, email="producer@peer.example")
             hub_a = make_user(s, make_org(s, name="Hub A", tier="vetted"), email="hub-a@peer.example")
-            outbound = make_collection(s, read=["tier:vetted", "user:producer@peer.example"],
-                                       write=["org:Peer Producer"], title="outbound")
+            outbound = make_collection(
+                s,
+                read=["tier:vetted", "user:producer@peer.example"],
+                write=["org:Peer Producer"],
+                title="outbound",
+            )
             inbound = make_collection(s, read=["tier:vetted"], write=["org:Hub A"], title="inbound")
             token = issue_token(s, None, hub_a, "federation").secret
             s.commit()
-            post(s, producer, outbound, [indicator(level, value=f"b-{level.name.lower()}.example",
-                                                   created_by_ref=producer_org.identity_id) for level in LEVELS])
+            post(
+                s,
+                producer,
+                outbound,
+                [
+                    indicator(
+                        level,
+                        value=f"b-{level.name.lower()}.example",
+                        created_by_ref=producer_org.identity_id,
+                    )
+                    for level in LEVELS
+                ],
+            )
             peer = Peer(app, server.api_root, outbound.id, inbound.id, token, producer_org.identity_id)
         yield peer
 
 
 def _add_feed(hub, member, peer: Peer, *extra: object, name: str = "peer"):
-    result = hub("feed", "add", name, "--url", peer.api_root, "--collection", peer.outbound, "--into",
-                 member.collection.id, "--as", member.email, "--user", "hub-a@peer.example", "--password-stdin",
-                 *extra, input=peer.token_for_a + "\n")
+    result = hub(
+        "feed",
+        "add",
+        name,
+        "--url",
+        peer.api_root,
+        "--collection",
+        peer.outbound,
+        "--into",
+        member.collection.id,
+        "--as",
+        member.email,
+        "--user",
+        "hub-a@peer.example",
+        "--password-stdin",
+        *extra,
+        input=peer.token_for_a + "\n",
+    )
     assert result.exit_code == 0, result.output
     return result
 
@@ -89,8 +121,10 @@ def test_pull_keeps_producer_identity_and_tlp_and_refuses_above_tlp_max(hub, ses
     _add_feed(hub, member, peer, "--tlp-max", "green")
     result = hub("feed", "sync", "peer")
     assert result.exit_code == 0, result.output
-    assert "peer: 1 pages, 2 objects: 2 stored, 0 already stored, 0 failed, 1 refused above the feed's TLP" \
+    assert (
+        "peer: 1 pages, 2 objects: 2 stored, 0 already stored, 0 failed, 1 refused above the feed's TLP"
         in result.output
+    )
     rows = _local(session, member.collection.id)
     assert sorted(row.tlp for row in rows) == [Tlp.CLEAR, Tlp.GREEN]
     assert all(peer.producer_identity in row.body for row in rows)
@@ -102,11 +136,16 @@ def test_sync_again_fetches_only_what_is_new_and_never_duplicates(hub, session, 
     assert hub("feed", "sync").exit_code == 0
     assert len(_local(session, member.collection.id)) == 3
     with peer.app.app_context():
-        from hub.sharing.models import Collection
         from hub.orgs.models import User
+        from hub.sharing.models import Collection
 
         producer = db.session.scalar(select(User).where(User.email == "producer@peer.example"))
-        post(db.session, producer, db.session.get(Collection, peer.outbound), [indicator(Tlp.CLEAR, value="new.example")])
+        post(
+            db.session,
+            producer,
+            db.session.get(Collection, peer.outbound),
+            [indicator(Tlp.CLEAR, value="new.example")],
+        )
     again = hub("feed", "sync")
     assert "1 objects: 1 stored, 0 already stored" in again.output
     assert len(_local(session, member.collection.id)) == 4
@@ -118,8 +157,12 @@ def test_interrupted_sync_resumes_without_loss_or_duplicates(hub, session, membe
         from hub.sharing.models import Collection
 
         producer = db.session.scalar(select(User).where(User.email == "producer@peer.example"))
-        post(db.session, producer, db.session.get(Collection, peer.outbound),
-             [indicator(Tlp.CLEAR, value=f"many{i}.example") for i in range(21)])
+        post(
+            db.session,
+            producer,
+            db.session.get(Collection, peer.outbound),
+            [indicator(Tlp.CLEAR, value=f"many{i}.example") for i in range(21)],
+        )
     _add_feed(hub, member, peer, "--tlp-max", "amber")
     monkeypatch.setattr(sync_module, "PAGE_SIZE", 10)
     calls = {"n": 0}
@@ -150,10 +193,29 @@ def test_interrupted_sync_resumes_without_loss_or_duplicates(hub, session, membe
 
 
 def test_push_sends_clear_only_and_green_only_to_a_declared_community(hub, session, member, peer):
-    post(session, member.user, member.collection, [indicator(level, value=f"a-{level.name.lower()}.example")
-                                                   for level in (Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER, Tlp.AMBER_STRICT)])
-    args = ("feed", "add", "out", "--url", peer.api_root, "--collection", peer.inbound, "--into",
-            member.collection.id, "--as", member.email, "--token-stdin")
+    post(
+        session,
+        member.user,
+        member.collection,
+        [
+            indicator(level, value=f"a-{level.name.lower()}.example")
+            for level in (Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER, Tlp.AMBER_STRICT)
+        ],
+    )
+    args = (
+        "feed",
+        "add",
+        "out",
+        "--url",
+        peer.api_root,
+        "--collection",
+        peer.inbound,
+        "--into",
+        member.collection.id,
+        "--as",
+        member.email,
+        "--token-stdin",
+    )
     assert hub(*args, input=peer.token_for_a + "\n").exit_code == 0
     result = hub("feed", "push", "out")
     assert result.exit_code == 0, result.output
@@ -169,16 +231,35 @@ def test_push_sends_clear_only_and_green_only_to_a_declared_community(hub, sessi
 
 
 def test_two_hubs_sync_both_ways_and_red_or_amber_never_crosses(hub, session, member, peer, app):
-    post(session, member.user, member.collection, [indicator(level, value=f"a-{level.name.lower()}.example")
-                                                   for level in (Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER)])
+    post(
+        session,
+        member.user,
+        member.collection,
+        [
+            indicator(level, value=f"a-{level.name.lower()}.example")
+            for level in (Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER)
+        ],
+    )
     local_reader = make_user(session, make_org(session, name="Hub B", tier="vetted"), email="hub-b@a.example")
     token_for_b = issue_token(session, None, local_reader, "federation").secret
     session.commit()
     _add_feed(hub, member, peer, "--tlp-max", "red")
     with served(app) as here:
-        b_add = peer.run("feed", "add", "from-a", "--url", here.api_root, "--collection", member.collection.id,
-                         "--into", peer.inbound, "--as", "hub-a@peer.example", "--token-stdin",
-                         input=token_for_b + "\n")
+        b_add = peer.run(
+            "feed",
+            "add",
+            "from-a",
+            "--url",
+            here.api_root,
+            "--collection",
+            member.collection.id,
+            "--into",
+            peer.inbound,
+            "--as",
+            "hub-a@peer.example",
+            "--token-stdin",
+            input=token_for_b + "\n",
+        )
         assert b_add.exit_code == 0, b_add.output
         b_sync = peer.run("feed", "sync", "from-a")
         assert b_sync.exit_code == 0, b_sync.output
@@ -187,7 +268,14 @@ def test_two_hubs_sync_both_ways_and_red_or_amber_never_crosses(hub, session, me
     # B pulled A's three objects up to its default --tlp-max amber. RED never left B.
     assert sorted(row.tlp for row in peer.versions(peer.inbound)) == [Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER]
     here_rows = _local(session, member.collection.id)
-    assert sorted(row.tlp for row in here_rows) == [Tlp.CLEAR, Tlp.CLEAR, Tlp.GREEN, Tlp.GREEN, Tlp.AMBER, Tlp.AMBER]
+    assert sorted(row.tlp for row in here_rows) == [
+        Tlp.CLEAR,
+        Tlp.CLEAR,
+        Tlp.GREEN,
+        Tlp.GREEN,
+        Tlp.AMBER,
+        Tlp.AMBER,
+    ]
     assert "b-red.example" not in "".join(row.body for row in here_rows)
 
 

@@ -13,8 +13,14 @@ from hub.policy.resolve import principal_for
 from hub.policy.tlp import Tlp
 from hub.stix.query import ObjectFilter, count_versions
 
-AMNESTY = ["pegasus.stix2", "cytrox.stix2", "malware.stix2", "novispy.stix2", "wintego_helios.stix2",
-           "pegasus_previous_release_146e5bc.stix2"]
+AMNESTY = [
+    "pegasus.stix2",
+    "cytrox.stix2",
+    "malware.stix2",
+    "novispy.stix2",
+    "wintego_helios.stix2",
+    "pegasus_previous_release_146e5bc.stix2",
+]
 CLEAR = Tlp.CLEAR.marking_id
 
 
@@ -26,22 +32,26 @@ def _exported(session, member) -> dict[tuple[str, str], dict]:
     import io
 
     out = io.StringIO()
-    export_stix(session, principal_for(session, member.user), ExportScope(member.collection.id, Tlp.RED, True), out)
+    export_stix(
+        session, principal_for(session, member.user), ExportScope(member.collection.id, Tlp.RED, True), out
+    )
     bundle = json.loads(out.getvalue())
     assert bundle["type"] == "bundle"
     return {(o["id"], o.get("modified", o.get("created", ""))): o for o in bundle["objects"]}
 
 
 def _with_clear(obj: dict) -> dict:
-    """The documented addition: an object without a TLP marking is served with the effective (here CLEAR) one."""
+    """The documented addition: an object without TLP marking is served with its effective (CLEAR) one."""
     if obj["id"] in _TLP_IDS or any(ref in _TLP_IDS for ref in obj.get("object_marking_refs", ())):
         return obj
     return {**obj, "object_marking_refs": [*obj.get("object_marking_refs", ()), CLEAR]}
 
 
 _TLP_IDS = {level.marking_id for level in Tlp} | {
-    "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9", "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da",
-    "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82", "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed",
+    "marking-definition--613f2e26-407d-48c7-9eca-b8e91df99dc9",
+    "marking-definition--34098fce-860f-48ae-8e50-ebd3cc5e41da",
+    "marking-definition--f88d31f6-486f-44da-b317-01333bde0b82",
+    "marking-definition--5e57c739-391a-4eb3-b6be-7d15ca92d5ed",
 }
 
 
@@ -100,22 +110,36 @@ def test_messy_otx_export_keeps_valid_objects_and_names_each_broken_one(hub, ses
 
 
 def test_stix_20_bundle_is_upgraded_to_21(hub, session, member, tmp_path):
-    bundle = {"type": "bundle", "id": "bundle--6f1f7a54-8d2e-4c55-9a43-0a4f8c7e3f10", "spec_version": "2.0",
-              "objects": [{"type": "indicator", "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
-                           "created": "2017-01-01T00:00:00.000Z", "modified": "2017-01-01T00:00:00.000Z",
-                           "labels": ["malicious-activity"], "pattern": "[domain-name:value = 'old.example']",
-                           "valid_from": "2017-01-01T00:00:00Z"}]}
+    bundle = {
+        "type": "bundle",
+        "id": "bundle--6f1f7a54-8d2e-4c55-9a43-0a4f8c7e3f10",
+        "spec_version": "2.0",
+        "objects": [
+            {
+                "type": "indicator",
+                "id": "indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
+                "created": "2017-01-01T00:00:00.000Z",
+                "modified": "2017-01-01T00:00:00.000Z",
+                "labels": ["malicious-activity"],
+                "pattern": "[domain-name:value = 'old.example']",
+                "valid_from": "2017-01-01T00:00:00Z",
+            }
+        ],
+    }
     path = tmp_path / "old.json"
     path.write_text(json.dumps(bundle))
     assert _import(hub, member, path).exit_code == 0
-    stored = _exported(session, member)[("indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f",
-                                         "2017-01-01T00:00:00.000Z")]
+    stored = _exported(session, member)[
+        ("indicator--8e2e2d2b-17d4-4cbf-938f-98ee46b3cd3f", "2017-01-01T00:00:00.000Z")
+    ]
     assert (stored["spec_version"], stored["pattern_type"]) == ("2.1", "stix")
 
 
 def test_taxii_envelope_and_bare_list_are_accepted(hub, member, shared_data):
     assert "3 objects: 3 stored" in _import(hub, member, shared_data / "mvt-edge" / "envelope.stix2").output
-    assert "1 objects: 1 stored" in _import(hub, member, shared_data / "mvt-edge" / "list_not_dict.stix2").output
+    assert (
+        "1 objects: 1 stored" in _import(hub, member, shared_data / "mvt-edge" / "list_not_dict.stix2").output
+    )
 
 
 def test_file_where_everything_fails_exits_non_zero(hub, member, tmp_path):
@@ -127,13 +151,18 @@ def test_file_where_everything_fails_exits_non_zero(hub, member, tmp_path):
     assert "no object could be imported" in result.output
 
 
-@pytest.mark.parametrize(("option", "value", "message"), [
-    ("--as", "nobody@nowhere.example", "nobody@nowhere.example"),
-    ("--collection", "no-such-collection", "no collection 'no-such-collection'"),
-])
+@pytest.mark.parametrize(
+    ("option", "value", "message"),
+    [
+        ("--as", "nobody@nowhere.example", "nobody@nowhere.example"),
+        ("--collection", "no-such-collection", "no collection 'no-such-collection'"),
+    ],
+)
 def test_unknown_user_or_collection_is_one_clear_error_line(hub, member, shared_data, option, value, message):
     args = {"--as": member.email, "--collection": member.collection.id, option: value}
-    result = hub("import", shared_data / "amnesty" / "novispy.stix2", *[item for pair in args.items() for item in pair])
+    result = hub(
+        "import", shared_data / "amnesty" / "novispy.stix2", *[item for pair in args.items() for item in pair]
+    )
     assert result.exit_code == 1
     lines = [line for line in result.output.splitlines() if line]
     assert len(lines) == 1 and message in lines[0]
@@ -144,7 +173,13 @@ def test_member_without_write_rule_cannot_import(hub, session, member, shared_da
 
     outsider = make_user(session, make_org(session, tier="vetted"), email="reader@elsewhere.example")
     session.commit()
-    result = hub("import", shared_data / "amnesty" / "novispy.stix2", "--as", outsider.email,
-                 "--collection", member.collection.id)
+    result = hub(
+        "import",
+        shared_data / "amnesty" / "novispy.stix2",
+        "--as",
+        outsider.email,
+        "--collection",
+        member.collection.id,
+    )
     assert result.exit_code == 1
     assert "may read this collection but not add objects" in result.output

@@ -20,8 +20,12 @@ def test_export_pages_need_login(client):
 
 
 def test_member_downloads_a_stix_bundle_of_what_they_may_see(client, session, member):
-    post(session, member.user, member.collection, [indicator(Tlp.CLEAR, value="public.example"),
-                                                    indicator(Tlp.AMBER, value="secret.example")])
+    post(
+        session,
+        member.user,
+        member.collection,
+        [indicator(Tlp.CLEAR, value="public.example"), indicator(Tlp.AMBER, value="secret.example")],
+    )
     reader = make_user(session, make_org(session, tier="registered"))
     from hub.sharing.service import set_rules
 
@@ -29,7 +33,9 @@ def test_member_downloads_a_stix_bundle_of_what_they_may_see(client, session, me
     session.commit()
     _login(client, reader)
     assert "MVT indicators" in client.get("/export/").get_data(as_text=True)
-    response = client.get("/export/download", query_string={"format": "stix", "collection": member.collection.id})
+    response = client.get(
+        "/export/download", query_string={"format": "stix", "collection": member.collection.id}
+    )
     assert response.status_code == 200
     assert "attachment" in response.headers["Content-Disposition"]
     bundle = json.loads(response.get_data())

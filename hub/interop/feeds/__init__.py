@@ -1,1 +1,1 @@
-"""Federation with other TAXII 2.1 servers: pull remote collections in, push local ones out (taxii2-client)."""
+"""Federation with other TAXII 2.1 servers: pull remote collections in, push local ones out."""

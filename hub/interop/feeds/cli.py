@@ -1,4 +1,4 @@
-"""`hub feed`: federation with other TAXII 2.1 servers. Safe to run from a timer (deploy/hub-feed-sync.timer)."""
+"""`hub feed`: federation with TAXII 2.1 servers; safe to run from a timer (deploy/hub-feed-sync.timer)."""
 
 from __future__ import annotations
 
@@ -31,27 +31,51 @@ def feed_group() -> None:
 @click.option("--into", "local_collection", required=True, help="The local collection id.")
 @click.option("--as", "email", required=True, help="The local user objects are posted as.")
 @click.option("--user", "username", default=None, help="Remote user name for HTTP Basic.")
-@click.option("--password-stdin", is_flag=True, help="Read the remote password (or hub API token) from stdin.")
+@click.option(
+    "--password-stdin", is_flag=True, help="Read the remote password (or hub API token) from stdin."
+)
 @click.option("--token-stdin", is_flag=True, help="Read a remote Bearer token from stdin.")
 @click.option("--tlp-max", default="amber", show_default=True, help="Refuse pulled objects above this TLP.")
 @click.option("--community", is_flag=True, help="The remote is within the GREEN community: push GREEN too.")
 @click.option("--replace", is_flag=True, help="Redefine an existing feed (its cursors are kept).")
 @cli_errors
-def feed_add(name: str, url: str, remote_collection: str, local_collection: str, email: str,
-             username: str | None, password_stdin: bool, token_stdin: bool, tlp_max: str, community: bool,
-             replace: bool) -> None:
+def feed_add(
+    name: str,
+    url: str,
+    remote_collection: str,
+    local_collection: str,
+    email: str,
+    username: str | None,
+    password_stdin: bool,
+    token_stdin: bool,
+    tlp_max: str,
+    community: bool,
+    replace: bool,
+) -> None:
     """Add a feed. Credentials come on standard input only, are stored encrypted, and are never printed."""
     if password_stdin and token_stdin or password_stdin != bool(username):
         raise InvalidInput("use --user with --password-stdin, or --token-stdin alone")
     kind = "basic" if password_stdin else "token" if token_stdin else "none"
     secret = read_secret_from_stdin() if kind != "none" else None
     feed = service.add_feed(
-        db.session, current_app.config["SECRET_KEY"], name, api_root_url=url, remote_collection_id=remote_collection,
-        local_collection_id=local_collection, email=email, auth_kind=kind, username=username, secret=secret,
-        tlp_max=parse_tlp(tlp_max) or Tlp.AMBER, community=community, replace=replace,
+        db.session,
+        current_app.config["SECRET_KEY"],
+        name,
+        api_root_url=url,
+        remote_collection_id=remote_collection,
+        local_collection_id=local_collection,
+        email=email,
+        auth_kind=kind,
+        username=username,
+        secret=secret,
+        tlp_max=parse_tlp(tlp_max) or Tlp.AMBER,
+        community=community,
+        replace=replace,
     )
-    click.echo(f"added feed {feed.name!r}: {feed.api_root_url} collection {feed.remote_collection_id} <-> local "
-               f"{feed.local_collection_id}")
+    click.echo(
+        f"added feed {feed.name!r}: {feed.api_root_url} collection {feed.remote_collection_id} <-> local "
+        f"{feed.local_collection_id}"
+    )
 
 
 @feed_group.command("list")
@@ -59,12 +83,22 @@ def feed_add(name: str, url: str, remote_collection: str, local_collection: str,
 def feed_list() -> None:
     """List feeds: name, URL, collections, auth, TLP limit, cursors, last error. Never shows credentials."""
     for feed in service.list_feeds(db.session):
-        click.echo("\t".join([
-            feed.name, feed.api_root_url, feed.remote_collection_id, feed.local_collection_id, feed.auth_kind,
-            f"tlp-max {Tlp(feed.tlp_max).label}", "community" if feed.is_community else "-",
-            f"pulled to {feed.pull_cursor or '-'}", f"pushed to {feed.push_cursor}",
-            f"error: {feed.last_error}" if feed.last_error else "ok",
-        ]))
+        click.echo(
+            "\t".join(
+                [
+                    feed.name,
+                    feed.api_root_url,
+                    feed.remote_collection_id,
+                    feed.local_collection_id,
+                    feed.auth_kind,
+                    f"tlp-max {Tlp(feed.tlp_max).label}",
+                    "community" if feed.is_community else "-",
+                    f"pulled to {feed.pull_cursor or '-'}",
+                    f"pushed to {feed.push_cursor}",
+                    f"error: {feed.last_error}" if feed.last_error else "ok",
+                ]
+            )
+        )
 
 
 @feed_group.command("remove")
@@ -80,11 +114,13 @@ def feed_remove(name: str) -> None:
 @click.argument("name", required=False)
 @cli_errors
 def feed_sync(name: str | None) -> None:
-    """Pull what is new from one feed, or from every feed. Exits 1 if any feed failed (the others still ran)."""
+    """Pull what is new from one feed, or every feed. Exits 1 if any feed failed (the others still ran)."""
     feeds = [service.get_feed(db.session, name)] if name else service.list_feeds(db.session)
     failed = [feed.name for feed in feeds if not _run(feed, "sync")]
     if failed:
-        raise InvalidInput(f"feed(s) failed: {', '.join(failed)} (see `hub feed list`); completed pages were kept")
+        raise InvalidInput(
+            f"feed(s) failed: {', '.join(failed)} (see `hub feed list`); completed pages were kept"
+        )
 
 
 @feed_group.command("push")

@@ -1,4 +1,4 @@
-"""The taxii2-client connection of a feed, which also remembers the last response's `X-TAXII-Date-Added-Last`."""
+"""The taxii2-client connection of a feed, remembering the last response's `X-TAXII-Date-Added-Last`."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""A feed: one remote TAXII 2.1 collection paired with one local collection, with its cursors and credentials."""
+"""A feed: one remote TAXII 2.1 collection paired with a local one, with cursors and credentials."""
 
 from __future__ import annotations
 
@@ -14,8 +14,8 @@ from hub.sharing.models import Collection
 
 
 class Feed(Base):
-    """Pull (`hub feed sync`) from `remote_collection_id` into `local_collection_id`, push (`hub feed push`) the
-    other way, acting locally as `user`. The credential is stored encrypted (`hub.interop.feeds.service`)."""
+    """Pull (`hub feed sync`) from `remote_collection_id` into `local_collection_id`, push (`hub feed push`)
+    the other way, acting locally as `user`. Credentials are stored encrypted (see `service`)."""
 
     __tablename__ = "feeds"
 
@@ -23,7 +23,9 @@ class Feed(Base):
     name: Mapped[str] = mapped_column(String(100), unique=True)
     api_root_url: Mapped[str] = mapped_column(String(500))
     remote_collection_id: Mapped[str] = mapped_column(String(300))
-    local_collection_id: Mapped[str] = mapped_column(ForeignKey("collections.id", ondelete="CASCADE"), index=True)
+    local_collection_id: Mapped[str] = mapped_column(
+        ForeignKey("collections.id", ondelete="CASCADE"), index=True
+    )
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     auth_kind: Mapped[str] = mapped_column(String(8), default="none")  # none | basic | token
     username: Mapped[str | None] = mapped_column(String(320))

@@ -1,10 +1,10 @@
 """Pushing a local collection to the remote one (`hub feed push`), never beyond what TLP allows.
 
-Only published objects go, and only at TLP:CLEAR, or TLP:GREEN when the operator declared the remote to be within
-the GREEN community (`--community`); AMBER, AMBER+STRICT and RED never leave. Every version is sent, oldest
-`date_added` first, in envelopes of `PAGE_SIZE`; the cursor (the last local `date_added` sent) moves after each
-envelope the remote accepted, so a failed push resumes where it stopped, and the remote answers objects it already
-has as successes.
+Only published objects go, and only at TLP:CLEAR, or TLP:GREEN when the operator declared the remote to be
+within the GREEN community (`--community`); AMBER, AMBER+STRICT and RED never leave. Every version is sent,
+oldest `date_added` first, in envelopes of `PAGE_SIZE`; the cursor (the last local `date_added` sent) moves
+after each envelope the remote accepted, so a failed push resumes where it stopped, and the remote answers
+objects it already has as successes.
 """
 
 from __future__ import annotations
@@ -36,7 +36,9 @@ class PushReport:
 
     def summary(self) -> str:
         """One line for people and logs."""
-        return f"{self.sent} objects sent: {self.accepted} accepted, {len(self.failures)} refused by the remote"
+        return (
+            f"{self.sent} objects sent: {self.accepted} accepted, {len(self.failures)} refused by the remote"
+        )
 
 
 def pushable_levels(feed: Feed) -> tuple[int, ...]:
@@ -44,8 +46,13 @@ def pushable_levels(feed: Feed) -> tuple[int, ...]:
     return (int(Tlp.CLEAR), int(Tlp.GREEN)) if feed.is_community else (int(Tlp.CLEAR),)
 
 
-def push_feed(session: Session, feed: Feed, secret_key: str, progress: Callable[[int], None] | None = None,
-              page_size: int | None = None) -> PushReport:
+def push_feed(
+    session: Session,
+    feed: Feed,
+    secret_key: str,
+    progress: Callable[[int], None] | None = None,
+    page_size: int | None = None,
+) -> PushReport:
     """Send what is new in the local collection to the remote one. Commits after every accepted envelope."""
     remote = RemoteCollection(feed, unseal(secret_key, feed))
     p = principal_for(session, feed.user)
@@ -53,12 +60,16 @@ def push_feed(session: Session, feed: Feed, secret_key: str, progress: Callable[
     report = PushReport()
     try:
         while True:
-            page = list_versions(session, p, feed.local_collection_id, f, page_size or PAGE_SIZE,
-                                 feed.push_cursor or None)
+            page = list_versions(
+                session, p, feed.local_collection_id, f, page_size or PAGE_SIZE, feed.push_cursor or None
+            )
             if not page.items:
                 break
-            bodies = [row.body for row in page.items
-                      if row.state == State.PUBLISHED and row.tlp in pushable_levels(feed)]
+            bodies = [
+                row.body
+                for row in page.items
+                if row.state == State.PUBLISHED and row.tlp in pushable_levels(feed)
+            ]
             last = page.items[-1].date_added
             if bodies:
                 status = remote.add(",".join(bodies))

@@ -1,8 +1,8 @@
 """Feeds: adding, listing and removing them, and keeping their credentials encrypted at rest.
 
-Credentials (a password or an API token of the remote server) are encrypted with Fernet under a key derived from the
-hub's SECRET_KEY (HKDF-SHA256); the database alone does not reveal them, and no command ever prints them. Changing
-SECRET_KEY makes stored credentials unreadable: set them again with `hub feed add --replace`.
+Credentials (a password or an API token of the remote server) are encrypted with Fernet under a key derived
+from the hub's SECRET_KEY (HKDF-SHA256); the database alone does not reveal them, and no command ever prints
+them. Changing SECRET_KEY makes stored credentials unreadable: set them again with `hub feed add --replace`.
 """
 
 from __future__ import annotations
@@ -28,7 +28,8 @@ AUTH_KINDS = ("none", "basic", "token")
 
 def _fernet(secret_key: str) -> Fernet:
     key = HKDF(algorithm=hashes.SHA256(), length=32, salt=None, info=b"hub feed credentials").derive(
-        secret_key.encode())
+        secret_key.encode()
+    )
     return Fernet(base64.urlsafe_b64encode(key))
 
 
@@ -38,14 +39,16 @@ def seal(secret_key: str, secret: str) -> str:
 
 
 def unseal(secret_key: str, feed: Feed) -> str | None:
-    """The feed's credential in clear, or None. :raises InvalidInput: it was sealed under another SECRET_KEY."""
+    """The feed's credential in clear, or None. :raises InvalidInput: sealed under another SECRET_KEY."""
     if feed.secret_ciphertext is None:
         return None
     try:
         return _fernet(secret_key).decrypt(feed.secret_ciphertext.encode()).decode()
     except InvalidToken:
-        raise InvalidInput(f"feed {feed.name!r}: its stored credential cannot be decrypted (was SECRET_KEY "
-                           "changed?); add the feed again with --replace") from None
+        raise InvalidInput(
+            f"feed {feed.name!r}: its stored credential cannot be decrypted (was SECRET_KEY "
+            "changed?); add the feed again with --replace"
+        ) from None
 
 
 def add_feed(
@@ -66,7 +69,8 @@ def add_feed(
 ) -> Feed:
     """Add (or with `replace`, redefine) a feed; the acting user must be able to write the local collection.
 
-    :raises NotFound: unknown user or collection. :raises InvalidInput: bad URL or auth. :raises Conflict: name taken.
+    :raises NotFound: unknown user or collection. :raises InvalidInput: bad URL or auth. :raises Conflict:
+    name taken.
     """
     name = name.strip()
     if not name:
@@ -96,8 +100,19 @@ def add_feed(
     feed.tlp_max = int(tlp_max)
     feed.is_community = community
     session.flush()
-    record(session, None, "feed.add", "feed", str(feed.id), name=name, url=feed.api_root_url,
-           remote=remote_collection_id, local=collection.id, tlp_max=tlp_max.label, community=community)
+    record(
+        session,
+        None,
+        "feed.add",
+        "feed",
+        str(feed.id),
+        name=name,
+        url=feed.api_root_url,
+        remote=remote_collection_id,
+        local=collection.id,
+        tlp_max=tlp_max.label,
+        community=community,
+    )
     return feed
 
 

@@ -1,10 +1,10 @@
 """Pulling a remote collection into the local one (`hub feed sync`).
 
-Pages are fetched with `added_after` = the feed's cursor (then `next` within a run), each page is ingested through
-`hub.stix.ingest.add_objects` and committed, and only then is the cursor moved to that page's
-`X-TAXII-Date-Added-Last`. A run that dies half-way resumes from the last committed page; objects fetched twice are
-answered "already stored", so nothing is lost and no version is stored twice. Objects keep the producer's
-`created_by_ref` and markings; those above the feed's `tlp_max` are refused and counted.
+Pages are fetched with `added_after` = the feed's cursor (then `next` within a run), each page is ingested
+through `hub.stix.ingest.add_objects` and committed, and only then is the cursor moved to that page's
+`X-TAXII-Date-Added-Last`. A run that dies half-way resumes from the last committed page; objects fetched
+twice are answered "already stored", so nothing is lost and no version is stored twice. Objects keep the
+producer's `created_by_ref` and markings; those above the feed's `tlp_max` are refused and counted.
 """
 
 from __future__ import annotations
@@ -37,7 +37,9 @@ class SyncReport:
 
     def summary(self) -> str:
         """One line for people and logs."""
-        return f"{self.pages} pages, {self.imported.summary()}, {len(self.refused)} refused above the feed's TLP"
+        return (
+            f"{self.pages} pages, {self.imported.summary()}, {len(self.refused)} refused above the feed's TLP"
+        )
 
 
 def effective_tlp(obj: Any, default: Tlp) -> Tlp:
@@ -71,7 +73,9 @@ def sync_feed(
     next_token: str | None = None
     try:
         while True:
-            envelope = remote.get_page(feed.pull_cursor if next_token is None else None, next_token, page_size)
+            envelope = remote.get_page(
+                feed.pull_cursor if next_token is None else None, next_token, page_size
+            )
             objects = envelope.get("objects", [])
             allowed = []
             for obj in objects:
@@ -80,7 +84,9 @@ def sync_feed(
                 else:
                     allowed.append(obj)
             if allowed:
-                report.imported.add(import_objects(session, p, feed.local_collection_id, allowed, IngestOptions()))
+                report.imported.add(
+                    import_objects(session, p, feed.local_collection_id, allowed, IngestOptions())
+                )
             report.pages += 1
             if remote.date_added_last:
                 feed.pull_cursor = remote.date_added_last
