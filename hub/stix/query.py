@@ -85,7 +85,7 @@ def list_columns(
     limit: int,
     after: int | None,
     columns: tuple[InstrumentedAttribute[Any], ...],
-) -> Page[Row[Any]]:
+) -> Page[Row[*tuple[Any, ...]]]:
     """Like `list_versions`, but loads only `columns` (plus `date_added`, last): envelopes splice stored text and
     manifests need no body, so neither pays for building ORM objects."""
     query = visible_in_collection(p, collection_id, f).with_only_columns(*columns, ObjectVersion.date_added)

@@ -12,6 +12,7 @@ from flask import Response, current_app, request
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotAcceptable, RequestEntityTooLarge, Unauthorized, UnsupportedMediaType
+from werkzeug.http import HTTP_STATUS_CODES
 
 from hub.errors import register_renderer
 from hub.extensions import db
@@ -44,7 +45,9 @@ def taxii_response(
 
 def render_error(status: int, title: str, description: str, details: Any = None) -> Response:
     """A TAXII 2.1 error resource (§3.6.1) for any failure under /taxii2, HTTP errors and crashes included."""
-    body: dict[str, Any] = {"title": title, "description": description, "http_status": str(status)}
+    # Domain errors arrive titled with their class name (`InvalidInput`); people read the HTTP phrase better.
+    body: dict[str, Any] = {"title": HTTP_STATUS_CODES.get(status, title), "description": description,
+                            "http_status": str(status)}
     if details is not None:
         body["details"] = details if isinstance(details, dict) else {"detail": details}
     response = taxii_response(body, status)

@@ -96,7 +96,7 @@ def _encode(f: ObjectFilter) -> dict[str, Any]:
 
 
 def _decode(data: dict[str, Any]) -> ObjectFilter:
-    values = {key: tuple(value) if isinstance(value, list) else value for key, value in data.items()}
+    values: dict[str, Any] = {key: tuple(v) if isinstance(v, list) else v for key, v in data.items()}
     return ObjectFilter(**values)
 
 

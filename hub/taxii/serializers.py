@@ -15,6 +15,8 @@ from hub.stix.query import Page
 from hub.stix.validation import format_timestamp
 from hub.taxii.http import STIX_MEDIA_TYPE, TAXII_MEDIA_TYPE
 
+AnyRow = Row[*tuple[Any, ...]]
+
 
 def api_root(title: str, description: str, max_content_length: int) -> dict[str, Any]:
     """The API root resource (§4.2)."""
@@ -43,7 +45,7 @@ def collections(items: Sequence[Collection], p: Principal) -> dict[str, Any]:
     return {"collections": [collection(c, p) for c in items]} if items else {}
 
 
-def envelope(page: Page[Row[Any]], next_token: str | None) -> bytes:
+def envelope(page: Page[AnyRow], next_token: str | None) -> bytes:
     """The envelope (§3.7) of a page of `(body, date_added)` rows, spliced from the stored JSON text."""
     if not page.items:
         return b"{}"
@@ -51,7 +53,7 @@ def envelope(page: Page[Row[Any]], next_token: str | None) -> bytes:
     return head + b'"objects":[' + ",".join(row[0] for row in page.items).encode() + b"]}"
 
 
-def manifest(page: Page[Row[Any]], next_token: str | None) -> dict[str, Any]:
+def manifest(page: Page[AnyRow], next_token: str | None) -> dict[str, Any]:
     """The manifest resource (§5.6) of a page of `(stix_id, version, date_added)` rows."""
     if not page.items:
         return {}
@@ -60,7 +62,7 @@ def manifest(page: Page[Row[Any]], next_token: str | None) -> dict[str, Any]:
     return _paged({"objects": objects}, page, next_token)
 
 
-def versions(page: Page[Row[Any]], next_token: str | None) -> dict[str, Any]:
+def versions(page: Page[AnyRow], next_token: str | None) -> dict[str, Any]:
     """The versions resource (§5.8) of a page of `(version, date_added)` rows."""
     if not page.items:
         return {}
@@ -84,7 +86,7 @@ def status(s: Submission) -> dict[str, Any]:
     }
 
 
-def date_added_headers(page: Page[Row[Any]]) -> dict[str, str]:
+def date_added_headers(page: Page[AnyRow]) -> dict[str, str]:
     """`X-TAXII-Date-Added-First/Last` (§3.2) over what this page returns; none for an empty page."""
     if not page.items:
         return {}
@@ -92,7 +94,7 @@ def date_added_headers(page: Page[Row[Any]]) -> dict[str, str]:
             "X-TAXII-Date-Added-Last": format_timestamp(page.items[-1][-1])}  # `date_added` comes last
 
 
-def _paged(resource: dict[str, Any], page: Page[Row[Any]], next_token: str | None) -> dict[str, Any]:
+def _paged(resource: dict[str, Any], page: Page[AnyRow], next_token: str | None) -> dict[str, Any]:
     if page.more:
         return {"more": True, "next": next_token, **resource}
     return {"more": False, **resource}

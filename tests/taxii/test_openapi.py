@@ -52,7 +52,7 @@ def test_fuzzing_finds_no_server_error_and_only_taxii_error_bodies(app, client, 
         strategy = operation.as_strategy(generation_mode=mode)
 
         @settings(
-            max_examples=15,
+            max_examples=10,
             deadline=None,
             database=None,
             suppress_health_check=list(HealthCheck),
