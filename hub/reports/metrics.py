@@ -47,12 +47,14 @@ class Table:
 
 @dataclass(frozen=True, slots=True)
 class TransparencyRow:
-    """One published aggregate: `count` None means between 1 and 4 ("fewer than 5")."""
+    """One published aggregate. `count` None: hidden, either because it is below 5 (`withheld` False: shown as
+    "fewer than 5") or to protect a small count beside it (`withheld` True)."""
 
     quarter: str
     dimension: str
     label: str
     count: int | None
+    withheld: bool = False
 
 
 def outcome_of(report: Report) -> str:
@@ -153,7 +155,23 @@ def transparency(session: Session) -> list[TransparencyRow]:
             counters.setdefault((quarter, "platform"), Counter())[org.name] += 1
     rows = []
     for (quarter, dimension), counter in sorted(counters.items()):
+        hidden = hidden_cells(counter)
         for label, count in sorted(counter.items()):
-            shown = count if count >= SUPPRESS_BELOW else None
-            rows.append(TransparencyRow(quarter, dimension, label, shown))
+            small = count < SUPPRESS_BELOW
+            rows.append(TransparencyRow(quarter, dimension, label, None if label in hidden else count,
+                                        withheld=label in hidden and not small))
     return rows
+
+
+def hidden_cells(counter: Counter[str]) -> set[str]:
+    """The labels to hide: every count below 5, plus the smallest others until at least two hidden cells
+    sum to 5 or more. Category and outcome each split a quarter's reports, so the total is known whenever one
+    of them is fully shown; a lone hidden cell would be the total minus the rest (complementary suppression).
+    """
+    hidden = {label for label, count in counter.items() if count < SUPPRESS_BELOW}
+    if not hidden:
+        return hidden
+    others = sorted((count, label) for label, count in counter.items() if label not in hidden)
+    while others and (len(hidden) < 2 or sum(counter[label] for label in hidden) < SUPPRESS_BELOW):
+        hidden.add(others.pop(0)[1])
+    return hidden

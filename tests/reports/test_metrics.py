@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 
 import pytest
 
 from hub.errors import PermissionDenied
-from hub.reports.metrics import metric_table, metric_tables, outcome_of, quarter_of, transparency
+from hub.reports.metrics import (
+    hidden_cells,
+    metric_table,
+    metric_tables,
+    outcome_of,
+    quarter_of,
+    transparency,
+)
 from hub.reports.models import Escalation, MessageKind, Outcome, Report
 from hub.reports.triage import add_message, answer_escalation, escalate
 from tests.reports.conftest import file_report
@@ -81,18 +89,45 @@ def test_outcome_prefers_platform_action_then_sharing_then_resolution(session, s
 
 
 def test_transparency_suppresses_counts_below_five_per_quarter(session, sealer, world):
-    for _ in range(5):
+    for _ in range(6):
         file_report(session, sealer, world, category="phishing")
+    for _ in range(5):
+        file_report(session, sealer, world, category="impersonation")
     for _ in range(2):
         report, _ = file_report(session, sealer, world, category="spyware")
     session.commit()
     quarter = quarter_of(report.created_at)
-    rows = {(r.dimension, r.label): r.count for r in transparency(session) if r.quarter == quarter}
-    assert rows[("category", "phishing")] == 5
-    assert rows[("category", "spyware")] is None
-    assert rows[("platform", "Example Social")] == 7
-    assert rows[("outcome", "open")] == 7
+    rows = {(r.dimension, r.label): r for r in transparency(session) if r.quarter == quarter}
+    assert rows[("category", "phishing")].count == 6
+    assert rows[("category", "spyware")].count is None and not rows[("category", "spyware")].withheld
+    assert rows[("platform", "Example Social")].count == 13
+    assert rows[("outcome", "open")].count == 13
     assert ("category", "harassment") not in rows
+
+
+def test_a_lone_small_count_is_protected_by_withholding_the_next_smallest(session, sealer, world):
+    """Outcome shows the quarter's total (13), so a single hidden category would be 13 minus the others."""
+    for _ in range(6):
+        file_report(session, sealer, world, category="phishing")
+    for _ in range(5):
+        file_report(session, sealer, world, category="impersonation")
+    for _ in range(2):
+        report, _ = file_report(session, sealer, world, category="spyware")
+    session.commit()
+    rows = {r.label: r for r in transparency(session) if r.dimension == "category"}
+    assert rows["impersonation"].count is None and rows["impersonation"].withheld
+    assert rows["phishing"].count == 6
+
+
+@pytest.mark.parametrize(("counts", "hidden"), [
+    ({"a": 9, "b": 7}, set()),
+    ({"a": 9, "b": 7, "c": 1}, {"c", "b"}),
+    ({"a": 9, "b": 1, "c": 1}, {"b", "c", "a"}),
+    ({"a": 9, "b": 2, "c": 3}, {"b", "c"}),
+    ({"a": 3}, {"a"}),
+])
+def test_hidden_cells_are_never_alone_and_never_sum_below_five(counts, hidden):
+    assert hidden_cells(Counter(counts)) == hidden
 
 
 def test_quarters_are_calendar_quarters():
