@@ -34,7 +34,8 @@ def _misp_stix() -> ModuleType:
         warnings.simplefilter("ignore")
         import misp_stix_converter
 
-    return misp_stix_converter
+    module: ModuleType = misp_stix_converter
+    return module
 
 
 def misp_events(document: Any) -> list[dict[str, Any]]:

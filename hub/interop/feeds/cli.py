@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable
 
 import click
 from flask import current_app
@@ -135,17 +136,30 @@ def feed_push(name: str) -> None:
 def _run(feed: Feed, what: str) -> bool:
     key = current_app.config["SECRET_KEY"]
     feed_name = feed.name
+    progress = _counter(f"{what} {feed_name}") if sys.stdout.isatty() else None
     try:
-        if sys.stdout.isatty():
-            with click.progressbar(length=0, label=f"{what} {feed_name}", show_pos=True) as bar:
-                report = (sync_feed if what == "sync" else push_feed)(db.session, feed, key, bar.update)
+        if what == "sync":
+            summary = sync_feed(db.session, feed, key, progress).summary()
         else:
-            report = (sync_feed if what == "sync" else push_feed)(db.session, feed, key)
+            summary = push_feed(db.session, feed, key, progress).summary()
     except InvalidInput:
         raise
     except Exception as exc:  # the remote or the network failed: keep what was committed, say why
         record_failure(db.session, feed, exc)
         click.echo(f"{feed_name}: {what} failed: {type(exc).__name__}: {exc}", err=True)
         return False
-    click.echo(f"{feed_name}: {report.summary()}")
+    if progress:
+        click.echo()
+    click.echo(f"{feed_name}: {summary}")
     return True
+
+
+def _counter(label: str) -> Callable[[int], None]:
+    """A progress line for the terminal: a remote does not announce how many objects a run will bring."""
+    done = [0]
+
+    def update(count: int) -> None:
+        done[0] += count
+        click.echo(f"\r{label}: {done[0]} objects", nl=False)
+
+    return update

@@ -34,7 +34,7 @@ class RemoteCollection:
         password = secret if feed.auth_kind == "basic" else None
         self._conn = _HTTPConnection(user=user, password=password, auth=auth, version="2.1")
         self._conn.session.hooks["response"].append(self._remember)
-        self._conn.session.request = _with_timeout(self._conn.session.request)  # type: ignore[method-assign]
+        self._conn.session.request = _with_timeout(self._conn.session.request)
         self.date_added_last: str | None = None
         url = f"{feed.api_root_url}collections/{feed.remote_collection_id}/"
         self.collection = Collection(url, conn=self._conn)
