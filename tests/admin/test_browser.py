@@ -92,6 +92,10 @@ def test_coordinator_approves_a_quarantined_object_in_the_browser(session, live_
     page.click("form[action$='/approve'] button:has-text('Approve')")
     assert "is published." in page.content() and "Nothing is waiting." in page.content()
 
+    page.goto(f"{live_url}/admin/orgs/{newcomer.org_id}?lang=ar")
+    assert page.get_attribute("html", "dir") == "rtl" and "تغيير المستوى" in page.content()
+    _screenshot(page, "organisation-ar")
+
     member = _login(browser, live_url, reader.email)
     member.goto(f"{live_url}/collections/{channel.id}")
     assert "Fake login page of a news site" in member.content()
