@@ -183,3 +183,48 @@ def test_member_without_write_rule_cannot_import(hub, session, member, shared_da
     )
     assert result.exit_code == 1
     assert "may read this collection but not add objects" in result.output
+
+
+def test_real_command_line_imports_and_exports_outside_any_app_context(
+    member, shared_data, database_url, tmp_path
+):
+    """`hub import` and `hub export` as typed by an operator: a new process, no app context from a test."""
+    import os
+    import subprocess
+    import sys
+
+    env = {
+        **os.environ,
+        "HUB_DATABASE_URL": database_url,
+        "HUB_SECRET_KEY": "test-secret-key-not-for-production",
+        "HUB_INSTANCE_PATH": str(tmp_path),
+    }
+    run = [sys.executable, "-c", "from hub.cli import main; main()"]
+    imported = subprocess.run(
+        [
+            *run,
+            "import",
+            str(shared_data / "amnesty" / "novispy.stix2"),
+            "--as",
+            member.email,
+            "--collection",
+            member.collection.id,
+            "--tlp",
+            "clear",
+        ],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert imported.returncode == 0, imported.stderr
+    assert "37 objects: 37 stored" in imported.stdout
+    exported = subprocess.run(
+        [*run, "export", "--as", member.email, "--format", "csv"],
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert exported.returncode == 0, exported.stderr
+    assert exported.stdout.startswith("type,value,tlp,valid_from,valid_until,indicator_id\n")
