@@ -29,6 +29,20 @@ def _database_url_label() -> str:
     return os.environ.get("HUB_TEST_DATABASE_URL", "sqlite (temporary file)")
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _cheap_password_hashing() -> Iterator[None]:
+    """Argon2 with its production cost takes most of a second on a busy CI machine; tests need the behaviour,
+    not the cost, so they hash with the cheapest parameters argon2 allows."""
+    from argon2 import PasswordHasher
+
+    from hub.orgs import passwords
+
+    production = passwords._hasher
+    passwords._hasher = PasswordHasher(time_cost=1, memory_cost=8, parallelism=1)
+    yield
+    passwords._hasher = production
+
+
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
     """The test database: HUB_TEST_DATABASE_URL, or a fresh SQLite file."""
