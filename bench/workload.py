@@ -70,13 +70,15 @@ def timed(fn: Callable[[], Any]) -> tuple[float, Any]:
 
 
 def ingest(client: Client, url: str, n: int, salt: str) -> dict[str, Any]:
-    """POST N indicators in envelopes of 500; objects/s over the whole ingest and per-envelope latency."""
-    envelopes = [orjson.dumps(e) for e in data.envelopes(n, salt)]
+    """POST N indicators in envelopes of 500; objects/s over the time spent in requests, per-envelope latency.
+
+    Envelopes are built one at a time (a million objects are not held in the client) and outside the timing.
+    """
     headers = {"Content-Type": TAXII_ACCEPT}
     failures = 0
     latencies = []
-    start = time.perf_counter()
-    for body in envelopes:
+    for envelope in data.envelopes(n, salt):
+        body = orjson.dumps(envelope)
         seconds, response = timed(
             lambda b=body: client.request("POST", url + "objects/", data=b, headers=headers)
         )
@@ -85,7 +87,7 @@ def ingest(client: Client, url: str, n: int, salt: str) -> dict[str, Any]:
             raise RuntimeError(f"POST -> {response.status_code}: {response.text[:300]}")
         status = orjson.loads(response.content) if response.content else {}
         failures += int(status.get("failure_count", 0) or 0)
-    total = time.perf_counter() - start
+    total = sum(latencies)
     return {
         "seconds": total,
         "objects_per_s": n / total,
@@ -137,7 +139,8 @@ def run_workload(client: Client, n: int, repeat: int, progress: Progress) -> dic
 def _ingest_steps(client: Client, n: int, repeat: int, results: dict[str, Any], progress: Progress) -> None:
     target = client.target
     runs = []
-    for k in range(min(repeat, len(target.collections))):
+    runs = min(repeat, len(target.collections)) if n <= 100_000 else 1  # one load of a million is enough
+    for k in range(runs):
         progress.step("ingest")
         started = client.left()
         runs.append(ingest(client, target.collection_url(k), n, f"b{k}"))
