@@ -146,3 +146,12 @@ class AnswerForm(FlaskForm):  # type: ignore[misc]
                          validators=[DataRequired()])
     note = TextAreaField(_l("Note for the responders"), validators=[Optional(), Length(max=MAX_TEXT)],
                          render_kw={"rows": 4})
+
+
+class HelplineForm(FlaskForm):  # type: ignore[misc]
+    """Designate an organisation as a helpline, or stop."""
+
+    org = SelectField(_l("Organisation"), coerce=int, choices=[])
+    action = RadioField(_l("Action"), default="add",
+                        choices=[SelectChoice("add", _l("Make it a helpline")),
+                                 SelectChoice("remove", _l("Stop it being a helpline"))])

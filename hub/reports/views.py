@@ -18,9 +18,10 @@ from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from wtforms import SelectChoice
 
-from hub.errors import HubError, InvalidInput, NotFound
+from hub.errors import HubError, InvalidInput, NotFound, PermissionDenied
 from hub.extensions import db, limiter
 from hub.orgs.models import Organisation, User
+from hub.orgs.service import list_orgs
 from hub.policy.tlp import Tlp
 from hub.reports import metrics, publish, service, triage
 from hub.reports.charts import bar_chart
@@ -33,6 +34,7 @@ from hub.reports.forms import (
     AssignForm,
     CodeForm,
     EscalateForm,
+    HelplineForm,
     MessageForm,
     PublishForm,
     ReportForm,
@@ -278,6 +280,27 @@ def metrics_export(name: str, fmt: str) -> Response:
     return Response(str(bar_chart(table, _(table.title))), mimetype="image/svg+xml")
 
 
+@bp.route("/reports/helplines", methods=["GET", "POST"])
+def helplines() -> Response | str:
+    """Coordinators designate the organisations whose members respond to reports."""
+    p = current_principal()
+    if not p.is_coordinator:
+        raise PermissionDenied("only coordinators designate helplines")
+    form = HelplineForm()
+    form.org.choices = [SelectChoice(org.id, org.name) for org in list_orgs(db.session)]
+    if form.validate_on_submit():
+        org = db.session.get(Organisation, form.org.data)
+        if org is None:
+            raise NotFound("no such organisation")
+        designate_on = form.action.data == "add"
+        triage.designate_helpline(db.session, p, org, designated=designate_on)
+        db.session.commit()
+        flash(_("%(org)s is now a helpline.", org=org.name) if designate_on
+              else _("%(org)s is no longer a helpline.", org=org.name), "success")
+        return redirect(url_for("reports.helplines"), 303)  # type: ignore[return-value]
+    return render_template("reports/helplines.html", form=form, helplines=triage.list_helplines(db.session))
+
+
 # --- platforms -----------------------------------------------------------------------------------
 
 @bp.get("/platform/cases")
@@ -313,6 +336,7 @@ def _has_cases(p: object) -> bool:
 
 add_nav_item("reports.queue", _l("Reports"), _is_responder, 60)
 add_nav_item("reports.metrics_page", _l("Metrics"), _is_responder, 61)
+add_nav_item("reports.helplines", _l("Helplines"), lambda p: p.is_coordinator, 63)
 add_nav_item("reports.platform_cases", _l("Escalated cases"), _has_cases, 62)
 add_nav_item("reports.transparency", _l("Transparency"), lambda p: True, 90)
 add_nav_item("reports.report_new", _l("Report an incident"), lambda p: True, 91)

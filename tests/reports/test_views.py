@@ -140,3 +140,23 @@ def test_only_the_platform_escalated_to_sees_the_case(client, session, sealer, w
     client.post("/login", data={"email": world.outsider.email, "password": PASSWORD})
     assert client.get(f"/platform/cases/{escalation.id}").status_code == 404
     assert "No case was escalated" in client.get("/platform/cases").get_data(as_text=True)
+
+
+def test_coordinator_designates_a_helpline_whose_members_become_responders(client, session, world):
+    import pyotp
+
+    from hub.reports.triage import is_responder
+    from tests.web.conftest import WebActions
+
+    set_password(world.coordinator, PASSWORD)
+    world.coordinator.totp_secret = pyotp.random_base32()
+    session.commit()
+    assert WebActions(client).login(world.coordinator).status_code == 302
+    assert "Digital Helpline" in client.get("/reports/helplines").get_data(as_text=True)
+    response = client.post("/reports/helplines", data={"org": str(world.outsider.org_id), "action": "add"})
+    assert response.status_code == 303
+    assert is_responder(session, world.p(session, world.outsider))
+
+
+def test_only_coordinators_open_the_helplines_page(responder_client):
+    assert responder_client.get("/reports/helplines").status_code == 403
