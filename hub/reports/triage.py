@@ -225,6 +225,14 @@ def list_platform_cases(session: Session, p: Principal) -> list[Escalation]:
     ))
 
 
+def has_platform_cases(session: Session, p: Principal) -> bool:
+    """True when something was ever escalated to the principal's organisation."""
+    if not p.org_active or p.org_id is None:
+        return False
+    found = session.scalar(select(Escalation.id).where(Escalation.platform_org_id == p.org_id).limit(1))
+    return found is not None
+
+
 def get_platform_case(session: Session, p: Principal, sealer: Sealer, escalation_id: int) -> PlatformCase:
     """One escalation as its platform sees it. :raises NotFound: not addressed to `p`'s organisation."""
     escalation = session.get(Escalation, escalation_id)

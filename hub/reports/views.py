@@ -99,9 +99,9 @@ def report_new() -> Response:
         except InvalidInput as exc:
             db.session.rollback()
             flash(_(exc.message), "error")
-        else:
-            db.session.commit()
-            return _private(render_template("reports/receipt.html", code=code))
+            return _private(render_template("reports/report_new.html", form=form), 400)
+        db.session.commit()
+        return _private(render_template("reports/receipt.html", code=code))
     return _private(render_template("reports/report_new.html", form=form), 400 if form.errors else 200)
 
 
@@ -331,7 +331,7 @@ def _is_responder(p: object) -> bool:
 
 
 def _has_cases(p: object) -> bool:
-    return bool(triage.list_platform_cases(db.session, p))  # type: ignore[arg-type]
+    return triage.has_platform_cases(db.session, p)  # type: ignore[arg-type]
 
 
 add_nav_item("reports.queue", _l("Reports"), _is_responder, 60)

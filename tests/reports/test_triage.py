@@ -16,6 +16,7 @@ from hub.reports.triage import (
     escalate,
     get_case,
     get_platform_case,
+    has_platform_cases,
     is_responder,
     list_helplines,
     list_platform_cases,
@@ -128,6 +129,8 @@ def test_other_organisations_cannot_see_an_escalation(session, sealer, world):
         with pytest.raises(NotFound):
             get_platform_case(session, world.p(session, user), sealer, escalation.id)
     assert list_platform_cases(session, world.p(session, world.outsider)) == []
+    assert not has_platform_cases(session, world.p(session, world.outsider))
+    assert has_platform_cases(session, world.p(session, world.platform_user))
 
 
 def test_platform_answer_is_seen_by_responders(session, sealer, world):

@@ -62,7 +62,7 @@ def test_follow_up_with_the_code_by_post_shows_the_report_and_takes_an_answer(cl
 
 def test_invalid_report_redisplays_the_form(client, world):
     response = client.post("/report", data={"category": "phishing", "text": "", "traces": ""})
-    assert response.status_code == 200
+    assert response.status_code == 400
     assert "describe what happened" in response.get_data(as_text=True)
 
 
