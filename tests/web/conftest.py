@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+
 import pyotp
 import pytest
 from argon2 import PasswordHasher
+from flask import Flask
 from flask.testing import FlaskClient
 
+from hub import create_app
+from hub.extensions import db
 from hub.orgs import passwords
 from hub.orgs.models import User
 from tests.factories import PASSWORD
@@ -31,6 +36,24 @@ class WebActions:
 def _cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
     """Argon2 at minimal cost: the web tests log in hundreds of times."""
     monkeypatch.setattr(passwords, "_hasher", PasswordHasher(time_cost=1, memory_cost=8, parallelism=1))
+
+
+@pytest.fixture
+def variant(app: Flask) -> Iterator[Callable[..., Flask]]:
+    """Build apps on the same test database with other settings; their connections are closed afterwards."""
+    built: list[Flask] = []
+
+    def build(**overrides: object) -> Flask:
+        other = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                            "SECRET_KEY": "another-test-key", "INSTANCE_PATH": app.instance_path,
+                            "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, **overrides})
+        built.append(other)
+        return other
+
+    yield build
+    for other in built:
+        with other.app_context():
+            db.engine.dispose()
 
 
 @pytest.fixture

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pyotp
 import pytest
 
-from hub import create_app
 from hub.accounts.service import MAX_FAILURES
 from hub.extensions import db
 from tests.factories import PASSWORD, make_org, make_user
@@ -45,10 +44,8 @@ def test_five_failures_lock_the_account_even_for_the_right_password(client, sess
     assert response.status_code == 401
 
 
-def test_login_is_rate_limited(app, member):
-    limited = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-                          "SECRET_KEY": "k", "INSTANCE_PATH": app.instance_path, "WTF_CSRF_ENABLED": False,
-                          "RATELIMIT_ENABLED": True})
+def test_login_is_rate_limited(variant, member):
+    limited = variant(RATELIMIT_ENABLED=True)
     client = limited.test_client()
     codes = [client.post("/login", data={"email": "x@y.example", "password": "nope"}).status_code
              for _ in range(LOGIN_ATTEMPTS_PER_MINUTE + 1)]
