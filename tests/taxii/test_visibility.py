@@ -83,6 +83,7 @@ def served(client, who, path, query=""):
         response, body = taxii(client, who, path + params)
         assert response.status_code == 200
         if not body:
+            assert not items, "`more` promised a page that had nothing visible on it"
             return items
         entry = (body.get("objects") or body.get("versions"))[0]
         items.append((entry, response.headers["X-TAXII-Date-Added-First"]))
