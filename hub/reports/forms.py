@@ -41,6 +41,20 @@ OUTCOME_LABELS = {
     "actioned": _l("Actioned"),
     "declined": _l("Declined"),
 }
+METRIC_LABELS = {
+    "time to triage": _l("time to triage"),
+    "time to first response": _l("time to first response"),
+    "escalation to platform answer": _l("escalation to platform answer"),
+    "escalated": _l("escalated"),
+    "answered": _l("answered"),
+    "actioned": _l("actioned"),
+    "share actioned (%)": _l("share actioned (%)"),
+    "open": _l("open"),
+    "resolved": _l("resolved"),
+    "indicators-shared": _l("indicators shared"),
+    "platform-actioned": _l("platform took action"),
+    "platform-declined": _l("platform declined"),
+}
 SHAREABLE_TLPS = (Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER, Tlp.AMBER_STRICT)
 TLP_HINTS = {
     Tlp.CLEAR: _l("anyone, publicly"),
@@ -63,7 +77,7 @@ class CheckboxesField(SelectMultipleField):  # type: ignore[misc]
 
 
 class ReportForm(FlaskForm):  # type: ignore[misc]
-    """The anonymous incident report."""
+    """The anonymous incident report; the TLP choices are filled in per request, in the reader's language."""
 
     category = RadioField(_l("What happened?"), choices=choices(CATEGORY_LABELS), validators=[DataRequired()])
     platforms = CheckboxesField(_l("Which platforms or services are involved?"), coerce=int, choices=[],
@@ -81,10 +95,13 @@ class ReportForm(FlaskForm):  # type: ignore[misc]
                           validators=[Optional(), Length(max=MAX_CONTACT)],
                           render_kw={"autocomplete": "off"})
     may_share = BooleanField(_l("The technical traces may be shared with platforms and the hub's community"))
-    share_max_tlp = RadioField(_l("Shared at most with"), default=str(int(Tlp.AMBER)),
-                               choices=[SelectChoice(str(int(t)), f"{t.label}: {TLP_HINTS[t]}")
-                                        for t in SHAREABLE_TLPS])
+    share_max_tlp = RadioField(_l("Shared at most with"), default=str(int(Tlp.AMBER)), choices=[])
     may_escalate = BooleanField(_l("The report may be passed on to the platforms I named"))
+
+
+def tlp_choices() -> list[SelectChoice]:
+    """The TLP levels a reporter may allow, each with what it means (translated now, not at import)."""
+    return [SelectChoice(str(int(t)), f"{t.label}: {TLP_HINTS[t]}") for t in SHAREABLE_TLPS]
 
 
 class CodeForm(FlaskForm):  # type: ignore[misc]

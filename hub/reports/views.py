@@ -10,12 +10,14 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import orjson
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from markupsafe import Markup
 from wtforms import SelectChoice
 
 from hub.errors import HubError, InvalidInput, NotFound, PermissionDenied
@@ -28,6 +30,7 @@ from hub.reports.charts import bar_chart
 from hub.reports.crypto import Sealer, sealer_for
 from hub.reports.forms import (
     CATEGORY_LABELS,
+    METRIC_LABELS,
     OUTCOME_LABELS,
     STATUS_LABELS,
     AnswerForm,
@@ -39,11 +42,12 @@ from hub.reports.forms import (
     PublishForm,
     ReportForm,
     StatusForm,
+    tlp_choices,
 )
 from hub.reports.models import MessageKind, Outcome, Status
 from hub.sharing.service import list_collections_for
 from hub.web.auth import current_principal, public
-from hub.web.i18n import current_language
+from hub.web.i18n import current_language, is_language, language_name
 from hub.web.nav import add_nav_item
 
 bp = Blueprint("reports", __name__)
@@ -86,6 +90,7 @@ def report_new() -> Response:
     """The report form; on success, the receipt code (shown once, in the page, never in a URL)."""
     form = ReportForm()
     form.platforms.choices = [SelectChoice(org.id, org.name) for org in service.platform_choices(db.session)]
+    form.share_max_tlp.choices = tlp_choices()
     if form.validate_on_submit():
         data = service.ReportInput(
             category=form.category.data, language=current_language(), text=form.text.data or "",
@@ -263,8 +268,17 @@ def case_publish(report_id: int) -> Response | str | tuple[str, int]:
 def metrics_page() -> str:
     """Every metric as a chart, each with its CSV and SVG beside it."""
     tables = metrics.metric_tables(db.session, current_principal())
-    charts = [(table, bar_chart(table, _(table.title))) for table in tables]
+    charts = [(table, _chart(table)) for table in tables]
     return render_template("reports/metrics.html", charts=charts)
+
+
+def _chart(table: metrics.Table) -> Markup:
+    """The chart in the reader's language (the CSV keeps the stable English labels)."""
+    labels = {**CATEGORY_LABELS, **METRIC_LABELS}
+    if table.name == "by-language":
+        labels = {label: language_name(label) for label, _value in table.rows if is_language(label)}
+    rows = [(str(labels[label]) if label in labels else label, value) for label, value in table.rows]
+    return bar_chart(replace(table, rows=rows), _(table.title))
 
 
 @bp.get("/reports/metrics/<name>.<any(csv, svg):fmt>")
@@ -277,7 +291,7 @@ def metrics_export(name: str, fmt: str) -> Response:
         response = Response(table.csv(), mimetype="text/csv")
         response.headers["Content-Disposition"] = f'attachment; filename="{table.name}.csv"'
         return response
-    return Response(str(bar_chart(table, _(table.title))), mimetype="image/svg+xml")
+    return Response(str(_chart(table)), mimetype="image/svg+xml")
 
 
 @bp.route("/reports/helplines", methods=["GET", "POST"])

@@ -36,6 +36,7 @@ def test_report_form_in_arabic_is_right_to_left(client, world):
     html = client.get("/report?lang=ar").get_data(as_text=True)
     assert 'lang="ar" dir="rtl"' in html
     assert "الإبلاغ عن حادث" in html
+    assert "TLP:GREEN: مجتمع المنصة" in html
 
 
 def test_filing_shows_the_code_once_and_says_it_cannot_be_recovered(client, session, world):
