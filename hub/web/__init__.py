@@ -31,7 +31,7 @@ def init_web(app: Flask) -> None:
 
 @bp.record_once
 def _setup(state: BlueprintSetupState) -> None:
-    init_web(state.app)
+    init_web(state.app)  # type: ignore[arg-type]
 
 
 from hub.web import account, share, views  # noqa: E402,F401  (attach the routes to `bp`)

@@ -6,6 +6,7 @@ import time
 from typing import Any
 
 from flask import current_app, flash, redirect, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_login import login_user, logout_user
 from werkzeug.wrappers import Response
@@ -17,7 +18,7 @@ from hub.errors import InvalidInput
 from hub.extensions import db, limiter
 from hub.orgs.models import User
 from hub.web import bp
-from hub.web.auth import SessionUser, current_db_user, current_principal, public
+from hub.web.auth import SessionUser, current_db_user, current_principal, db_session, public
 from hub.web.forms import CodeForm, DisableTotpForm, LanguageForm, LoginForm, PasswordForm
 from hub.web.i18n import available_languages, is_language, language_name
 from hub.web.safety import safe_next
@@ -28,23 +29,23 @@ LOGIN_LIMIT = "20 per minute"
 
 
 def _code_mismatch() -> str:
-    return _("That code does not match. Check the clock of your phone and type the current code.")
+    return str(_("That code does not match. Check the clock of your phone and type the current code."))
 
 
 def _refused() -> str:
-    return _("The email address, password or code is wrong, or the account is locked for a while. "
-             "Try again later.")
+    return str(_("The email address, password or code is wrong, or the account is locked for a while. "
+                 "Try again later."))
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
 @limiter.limit(LOGIN_LIMIT, methods=["POST"])
-def login() -> str | Response:
+def login() -> ResponseReturnValue:
     """Step one: email and password."""
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(db.session, form.email.data, form.password.data)
+            user = accounts.authenticate(db_session(), form.email.data, form.password.data)
         except accounts.LoginRefused:
             db.session.commit()  # keep the failure count
             flash(_refused(), "error")
@@ -80,7 +81,7 @@ def _pending_user() -> tuple[User, dict[str, Any]] | None:
 @bp.route("/login/code", methods=["GET", "POST"])
 @public
 @limiter.limit(LOGIN_LIMIT, methods=["POST"])
-def login_code() -> str | Response:
+def login_code() -> ResponseReturnValue:
     """Step two: the code from the authenticator app."""
     found = _pending_user()
     if found is None:
@@ -88,7 +89,7 @@ def login_code() -> str | Response:
     user, pending = found
     form = CodeForm()
     if form.validate_on_submit():
-        if accounts.check_totp(db.session, user, form.code.data):
+        if accounts.check_totp(db_session(), user, form.code.data):
             return _complete_login(user, pending["next"])
         db.session.commit()
         flash(_refused(), "error")
@@ -108,7 +109,7 @@ def login_enrol() -> str | Response:
     form = CodeForm()
     if form.validate_on_submit():
         try:
-            accounts.enable_totp(db.session, None, user, pending["secret"], form.code.data)
+            accounts.enable_totp(db_session(), None, user, pending["secret"], form.code.data)
         except InvalidInput:
             flash(_code_mismatch(), "error")
         else:
@@ -191,7 +192,7 @@ def profile_password() -> str | Response:
     if not form.validate_on_submit():
         return _form_errors(form)
     try:
-        accounts.change_password(db.session, current_principal(), user, form.current.data, form.new.data)
+        accounts.change_password(db_session(), current_principal(), user, form.current.data, form.new.data)
     except InvalidInput:
         db.session.rollback()
         flash(_("The current password is wrong."), "error")
@@ -218,7 +219,7 @@ def profile_totp_confirm() -> Response:
     assert user is not None
     if secret and form.validate_on_submit():
         try:
-            accounts.enable_totp(db.session, current_principal(), user, secret, form.code.data)
+            accounts.enable_totp(db_session(), current_principal(), user, secret, form.code.data)
         except InvalidInput:
             flash(_code_mismatch(), "error")
         else:
@@ -237,7 +238,7 @@ def profile_totp_disable() -> Response:
     assert user is not None
     if form.validate_on_submit():
         try:
-            accounts.disable_totp(db.session, current_principal(), user, form.password.data)
+            accounts.disable_totp(db_session(), current_principal(), user, form.password.data)
         except InvalidInput:
             db.session.rollback()
             flash(_("Coordinators and organisation admins must keep a second factor.")

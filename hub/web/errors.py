@@ -4,9 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import render_template
+from flask import Response, render_template
 from jinja2 import TemplateNotFound
-from werkzeug.wrappers import Response
 
 PAGES = (403, 404, 500)
 

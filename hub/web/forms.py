@@ -87,7 +87,7 @@ class BrowseForm(FlaskForm):  # type: ignore[misc]
 
 
 def _choices(pairs: list[tuple[str, object]]) -> list[SelectChoice]:
-    return [SelectChoice(value, label) for value, label in pairs]  # type: ignore[arg-type]
+    return [SelectChoice(value, label) for value, label in pairs]
 
 
 class IndicatorForm(FlaskForm):  # type: ignore[misc]

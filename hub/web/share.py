@@ -8,6 +8,7 @@ from typing import Any
 
 import orjson
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
@@ -34,7 +35,7 @@ from hub.stix.models import Submission
 from hub.stix.reading import get_object_for
 from hub.stix.warninglists import warnings_for
 from hub.web import bp
-from hub.web.auth import current_db_user, current_principal
+from hub.web.auth import current_db_user, current_principal, db_session
 from hub.web.forms import FeedbackForm, IndicatorForm, UploadForm
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
@@ -43,7 +44,7 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 def _writable(collection_id: str) -> Collection:
     """A collection the user may add to. :raises NotFound: invisible. :raises PermissionDenied: read-only."""
     p = current_principal()
-    collection = get_collection_for(db.session, p, collection_id)
+    collection = get_collection_for(db_session(), p, collection_id)
     if collection.id not in p.writable or not p.org_active:
         raise PermissionDenied("you may read this channel but not share in it")
     return collection
@@ -70,7 +71,8 @@ def _tlp_choices(form: Any, p: Principal, collection: Collection) -> list[Tlp]:
 def share() -> str | Response:
     """Choose the channel to share in."""
     p = current_principal()
-    channels = [c for c in list_collections_for(db.session, p) if c.id in p.writable] if p.org_active else []
+    readable = list_collections_for(db_session(), p) if p.org_active else []
+    channels = [c for c in readable if c.id in p.writable]
     if len(channels) == 1:
         return redirect(url_for("web.share_in", collection_id=channels[0].id))
     return render_template("web/share_choose.html", channels=channels)
@@ -85,13 +87,13 @@ def share_in(collection_id: str) -> str:
     levels = _tlp_choices(form, p, collection)
     _tlp_choices(upload, p, collection)
     form.valid_from.data = form.valid_from.data or _today()
-    audiences = [audience(db.session, collection, level) for level in levels]
+    audiences = [audience(db_session(), collection, level) for level in levels]
     return render_template("web/share.html", collection=collection, form=form, upload=upload,
                            audiences=audiences, quarantined=_quarantined(p))
 
 
 @bp.post("/share/<collection_id>/indicator")
-def share_indicator(collection_id: str) -> str | Response:
+def share_indicator(collection_id: str) -> ResponseReturnValue:
     """Preview (who will read it, warnings), then share on the second submit."""
     collection = _writable(collection_id)
     p = current_principal()
@@ -114,7 +116,7 @@ def share_indicator(collection_id: str) -> str | Response:
             if request.form.get("action") == "share" and (not warnings or form.insist.data):
                 return _store(collection, [indicator], IngestOptions(**_attribution(form.anonymous.data)))
             preview = {"indicator": indicator, "warnings": warnings,
-                       "audience": audience(db.session, collection, data.tlp)}
+                       "audience": audience(db_session(), collection, data.tlp)}
     status = 200 if preview or not form.errors else 400
     return render_template("web/share_preview.html", collection=collection, form=form, preview=preview,
                            quarantined=_quarantined(p)), status
@@ -156,7 +158,7 @@ def _objects_of(raw: bytes) -> list[Any]:
 
 
 def _store(collection: Collection, objects: list[Any], options: IngestOptions) -> str:
-    submission = add_objects(db.session, current_principal(), collection.id, objects, options)
+    submission = add_objects(db_session(), current_principal(), collection.id, objects, options)
     db.session.commit()
     return _result_page(collection, submission)
 
@@ -197,10 +199,10 @@ def feedback_form_for(collection: Collection, object_type: str) -> FeedbackForm 
 def feedback(collection_id: str, stix_id: str) -> Response:
     """Store feedback on a visible indicator as a sighting at the indicator's TLP."""
     p = current_principal()
-    collection = get_collection_for(db.session, p, collection_id)
+    collection = get_collection_for(db_session(), p, collection_id)
     if collection.id not in p.readable:
         raise NotFound(f"no collection {collection_id!r}")
-    view = get_object_for(db.session, p, collection.id, stix_id)
+    view = get_object_for(db_session(), p, collection.id, stix_id)
     if view.current.type != "indicator":
         raise NotFound(f"no indicator {stix_id!r}")
     collection = _writable(collection.id)
@@ -211,7 +213,7 @@ def feedback(collection_id: str, stix_id: str) -> Response:
         return redirect(target)
     sighting = build_sighting(stix_id, Tlp(view.current.tlp), Feedback(form.kind.data), form.note.data or "",
                               _org_identity())
-    submission = add_objects(db.session, p, collection.id, [sighting])
+    submission = add_objects(db_session(), p, collection.id, [sighting])
     db.session.commit()
     if submission.failure_count:
         failure = orjson.loads(submission.results)["failures"][0]

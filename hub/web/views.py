@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
+from typing import Any
 
 import orjson
 from flask import current_app, render_template, request, session, url_for
@@ -10,7 +11,6 @@ from flask_babel import gettext as _
 from wtforms import SelectChoice
 
 from hub.errors import NotFound
-from hub.extensions import db
 from hub.identity import hub_identity_id
 from hub.policy.tlp import Tlp
 from hub.sharing.models import Collection
@@ -18,7 +18,7 @@ from hub.sharing.service import get_collection_for, list_collections_for
 from hub.stix.query import ObjectFilter, count_versions, list_versions
 from hub.stix.reading import get_object_for, parse_body, source_name
 from hub.web import bp
-from hub.web.auth import current_principal
+from hub.web.auth import current_principal, db_session
 from hub.web.forms import BrowseForm
 from hub.web.share import feedback_form_for
 
@@ -39,10 +39,10 @@ def home() -> str:
     p = current_principal()
     since = _since_us()
     rows = []
-    for collection in list_collections_for(db.session, p):
+    for collection in list_collections_for(db_session(), p):
         if collection.id not in p.readable:
             continue
-        new = count_versions(db.session, p, collection.id, ObjectFilter(added_after=since))
+        new = count_versions(db_session(), p, collection.id, ObjectFilter(added_after=since))
         rows.append((collection, new))
     return render_template("web/home.html", rows=rows, since=session.get("since"), since_us=since)
 
@@ -50,7 +50,7 @@ def home() -> str:
 def _readable_collection(collection_id: str) -> Collection:
     """A collection the user may read; any other answers 404, as if it did not exist."""
     p = current_principal()
-    collection = get_collection_for(db.session, p, collection_id)
+    collection = get_collection_for(db_session(), p, collection_id)
     if collection.id not in p.readable:
         raise NotFound(f"no collection {collection_id!r}")
     return collection
@@ -60,7 +60,7 @@ def _readable_collection(collection_id: str) -> Collection:
 def collections() -> str:
     """The channels the user may read."""
     p = current_principal()
-    readable = [c for c in list_collections_for(db.session, p) if c.id in p.readable]
+    readable = [c for c in list_collections_for(db_session(), p) if c.id in p.readable]
     return render_template("web/collections.html", collections=readable)
 
 
@@ -73,9 +73,9 @@ def browse(collection_id: str) -> str:
                         *(SelectChoice(level.name.lower(), level.label) for level in Tlp)]
     f = _object_filter(form) if form.validate() else ObjectFilter()
     after = request.args.get("after", type=int)
-    page = list_versions(db.session, current_principal(), collection.id, f, PAGE_SIZE, after)
+    page = list_versions(db_session(), current_principal(), collection.id, f, PAGE_SIZE, after)
     rows = [(version, parse_body(version)) for version in page.items]
-    args = {key: value for key, value in request.args.items() if key != "after" and value}
+    args: dict[str, Any] = {key: value for key, value in request.args.items() if key != "after" and value}
     first = url_for("web.browse", collection_id=collection.id, **args) if after is not None else None
     return render_template("web/browse.html", collection=collection, form=form, rows=rows, page=page,
                            args={**args, "collection_id": collection.id}, first_url=first)
@@ -103,11 +103,11 @@ def _day_us(day: date) -> int:
 def object_detail(collection_id: str, stix_id: str) -> str:
     """One object: readable fields, all visible versions, relationships, sightings and the raw JSON."""
     collection = _readable_collection(collection_id)
-    view = get_object_for(db.session, current_principal(), collection.id, stix_id,
+    view = get_object_for(db_session(), current_principal(), collection.id, stix_id,
                           request.args.get("version", type=int))
     raw = orjson.dumps(view.body, option=orjson.OPT_INDENT_2).decode()
     ref = view.body.get("created_by_ref")
-    source = current_app.config["HUB_NAME"] if ref == hub_identity_id(current_app.config) else source_name(
-        db.session, ref)
+    is_hub = ref == hub_identity_id(current_app.config)
+    source = current_app.config["HUB_NAME"] if is_hub else source_name(db_session(), ref)
     return render_template("web/object.html", collection=collection, view=view, obj=view.body, raw=raw,
                            source=source, feedback_form=feedback_form_for(collection, view.current.type))
