@@ -81,6 +81,10 @@ def test_add_objects_waits_for_completion_and_objects_page_with_as_pages(base_ur
     pages = list(as_pages(collection.get_objects, per_request=3))
     assert [len(page["objects"]) for page in pages] == [3, 3, 1]
     assert [o["id"] for page in pages for o in page["objects"]] == [o["id"] for o in objects]
+    root = ApiRoot(f"{base_url}/taxii2/api/", conn=producer_conn)
+    again = root.get_status(status.id)
+    assert (again.total_count, again.success_count, again.pending_count) == (7, 7, 0)
+    assert root.title and root.max_content_length > 0
 
 
 def test_polling_with_added_after_sees_only_new_objects(base_url, hub, producer_conn, reader_conn):
