@@ -105,7 +105,8 @@ def test_rate_limit_key_is_a_daily_keyed_hash_not_the_address(app):
     assert REPORTER_IP not in first and re.fullmatch(r"[0-9a-f]{64}", first)
 
 
-def test_report_form_is_rate_limited(app, world, tmp_path):
+def test_report_form_is_rate_limited_without_logging_the_address(app, world, tmp_path, caplog):
+    caplog.set_level(logging.DEBUG)
     limited = create_app({**_test_config(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path),
                           "RATELIMIT_ENABLED": True})
     with limited.app_context():
@@ -116,3 +117,5 @@ def test_report_form_is_rate_limited(app, world, tmp_path):
         db.session.remove()
         db.engine.dispose()
     assert statuses[:10] == [200] * 10 and statuses[10] == 429
+    logged = "\n".join(record.getMessage() for record in caplog.records)
+    assert "exceeded at endpoint: reports.report_new" in logged and REPORTER_IP not in logged

@@ -52,3 +52,13 @@ def test_retention_command_uses_the_configured_default(app, session, sealer, wor
     result = runner.invoke(main, args=["retention", "run"])
     assert result.exit_code == 0 and "purged 1 " in result.output
     assert runner.invoke(main, args=["retention", "run", "--days", "0"]).output.startswith("purged 0 ")
+
+
+def test_helpline_commands_designate_list_and_remove(session, world, runner):
+    assert runner.invoke(main, args=["helpline", "add", "Other NGO"]).exit_code == 0
+    listed = runner.invoke(main, args=["helpline", "list"]).output
+    assert listed == "Digital Helpline\nOther NGO\n"
+    assert runner.invoke(main, args=["helpline", "remove", "Other NGO"]).exit_code == 0
+    assert runner.invoke(main, args=["helpline", "list"]).output == "Digital Helpline\n"
+    unknown = runner.invoke(main, args=["helpline", "add", "Nobody"])
+    assert unknown.exit_code == 1 and "no organisation named 'Nobody'" in unknown.output
