@@ -14,6 +14,8 @@ CONTENT_SECURITY_POLICY = (
     "form-action 'self'; base-uri 'none'"
 )
 
+WEB_MAX_CONTENT_LENGTH = 11 * 1024 * 1024  # a 10 MiB bundle upload plus the form around it
+
 SECURITY_HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
     "X-Frame-Options": "DENY",
@@ -27,6 +29,13 @@ def add_security_headers(response: Response) -> Response:
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
     return response
+
+
+def limit_request_size() -> None:
+    """Cap web request bodies (forms, uploads) before anything parses them; TAXII sets its own limit."""
+    if request.blueprint not in TOKEN_SURFACES:
+        limit = current_app.config.get("WEB_MAX_CONTENT_LENGTH", WEB_MAX_CONTENT_LENGTH)
+        request.max_content_length = int(limit)
 
 
 def check_csrf() -> None:
@@ -53,5 +62,6 @@ def init_security(app: Flask) -> None:
     if proxies:
         fixed = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
         app.wsgi_app = fixed  # type: ignore[method-assign]
+    app.before_request(limit_request_size)
     app.before_request(check_csrf)
     app.after_request(add_security_headers)

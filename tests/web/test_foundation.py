@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 import re
 
 import pytest
@@ -192,3 +193,11 @@ def test_tlp_labels_are_never_translated(client, session, web):
     web.login(user)
     page = client.get(f"/collections/{collection.id}?lang=ar").get_data(as_text=True)
     assert "TLP:AMBER+STRICT" in page
+
+
+def test_oversized_web_requests_are_refused_before_parsing(client):
+    big = io.BytesIO(b"x" * (12 * 1024 * 1024))  # a file part: not caught by the form-field memory limit
+    response = client.post("/login", data={"email": "a@b.example", "bundle": (big, "b.json")},
+                           content_type="multipart/form-data")
+    assert response.status_code == 413
+    assert response.mimetype == "text/html"
