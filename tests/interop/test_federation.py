@@ -287,3 +287,23 @@ def test_credentials_are_stored_encrypted_and_never_printed(hub, session, member
     for output in (added.output, listing.output):
         assert peer.token_for_a not in output
     assert "basic" in listing.output and "TLP:AMBER" in listing.output
+
+
+def test_credentials_are_never_sent_over_plain_http_to_another_host(hub, member):
+    result = hub(
+        "feed",
+        "add",
+        "clear-text",
+        "--url",
+        "http://peer.example/taxii2/api/",
+        "--collection",
+        "x",
+        "--into",
+        member.collection.id,
+        "--as",
+        member.email,
+        "--token-stdin",
+        input="secret\n",
+    )
+    assert result.exit_code == 1
+    assert "credentials would travel in clear" in result.output

@@ -8,6 +8,7 @@ them. Changing SECRET_KEY makes stored credentials unreadable: set them again wi
 from __future__ import annotations
 
 import base64
+from urllib.parse import urlsplit
 
 from cryptography.fernet import Fernet, InvalidToken
 from cryptography.hazmat.primitives import hashes
@@ -79,6 +80,11 @@ def add_feed(
         raise InvalidInput("--url must be the remote API root's URL, e.g. https://hub.example/taxii2/api/")
     if auth_kind not in AUTH_KINDS or (auth_kind == "none") != (secret is None):
         raise InvalidInput("give either no credential, --user with --password-stdin, or --token-stdin")
+    if secret is not None and not _safe_transport(api_root_url):
+        raise InvalidInput(
+            "credentials would travel in clear over http://: use https:// (plain http is accepted "
+            "only for loopback addresses)"
+        )
     user = get_user(session, email)
     p = principal_for(session, user)
     collection = get_collection_for(session, p, local_collection_id)
@@ -114,6 +120,12 @@ def add_feed(
         community=community,
     )
     return feed
+
+
+def _safe_transport(url: str) -> bool:
+    """https, or http to this machine only (tests, or a TLS-terminating proxy on the same host)."""
+    parts = urlsplit(url)
+    return parts.scheme == "https" or parts.hostname in ("localhost", "127.0.0.1", "::1")
 
 
 def get_feed(session: Session, name: str) -> Feed:
