@@ -307,3 +307,35 @@ def test_credentials_are_never_sent_over_plain_http_to_another_host(hub, member)
     )
     assert result.exit_code == 1
     assert "credentials would travel in clear" in result.output
+
+
+def test_push_resumes_from_its_cursor_and_carries_every_version(hub, session, member, peer):
+    stix_id = "indicator--7d1f1a2e-3c4b-4d5e-8f60-718293a4b5c6"
+    post(session, member.user, member.collection, [indicator(Tlp.CLEAR, stix_id=stix_id)])
+    args = (
+        "feed",
+        "add",
+        "out",
+        "--url",
+        peer.api_root,
+        "--collection",
+        peer.inbound,
+        "--into",
+        member.collection.id,
+        "--as",
+        member.email,
+        "--token-stdin",
+    )
+    assert hub(*args, input=peer.token_for_a + "\n").exit_code == 0
+    assert "1 objects sent: 1 accepted" in hub("feed", "push", "out").output
+    post(
+        session,
+        member.user,
+        member.collection,
+        [indicator(Tlp.CLEAR, stix_id=stix_id, modified="2026-02-01T00:00:00.000Z")],
+    )
+    assert "1 objects sent: 1 accepted" in hub("feed", "push", "out").output
+    assert "0 objects sent" in hub("feed", "push", "out").output
+    versions = peer.versions(peer.inbound)
+    assert [row.stix_id for row in versions] == [stix_id, stix_id]
+    assert len({row.version for row in versions}) == 2
