@@ -40,6 +40,7 @@ from hub.stix.validation import format_timestamp
 MAX_VALUES = 1000
 MAX_VALUE_LENGTH = 4096
 BATCH_PLANNING_KEYS = 20
+AnySelect = Select[*tuple[Any, ...]]
 CACHED_VALUE_LENGTH = 256  # with 32,768 entries the cache stays within a few MiB
 # Built once: `aliased()` copies every column, which costs more than running the query itself.
 _NEWER = aliased(ObjectVersion, name="newer")
@@ -137,7 +138,7 @@ def _keys(session: Session, keys: list[bytes]) -> list[bytes]:
 
 
 @functools.lru_cache(maxsize=1024)
-def _statements(p: Principal, postgresql: bool) -> tuple[Select[Any], Select[Any]]:
+def _statements(p: Principal, postgresql: bool) -> tuple[AnySelect, AnySelect]:
     """The lookup and sightings queries of `p`, digests in the parameter `keys`: built once per principal
     (a `Principal` holds everything the visibility rule reads), which halves a lookup's CPU time. On
     PostgreSQL the digests go as one array (`= ANY`), not thousands of parameters."""
@@ -156,7 +157,7 @@ def _statements(p: Principal, postgresql: bool) -> tuple[Select[Any], Select[Any
     return _matching(p, key_in), sightings
 
 
-def _matching(p: Principal, key_in: ColumnElement[bool]) -> Select[Any]:
+def _matching(p: Principal, key_in: ColumnElement[bool]) -> AnySelect:
     v = ObjectVersion
     return (
         select(IndexedObservable.key, IndexedObservable.kind, IndexedObservable.value,
@@ -181,7 +182,7 @@ def _match(row: Any) -> Match:
     )
 
 
-def _sightings(session: Session, statement: Select[Any], indicator_ids: set[str]) -> dict[str, int]:
+def _sightings(session: Session, statement: AnySelect, indicator_ids: set[str]) -> dict[str, int]:
     """How many distinct sightings the principal of `statement` may see (latest visible versions) per id."""
     if not indicator_ids:
         return {}
