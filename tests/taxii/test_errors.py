@@ -249,3 +249,10 @@ def test_unversioned_path_without_trailing_slash_is_served_not_redirected(client
     response = get(client, "/taxii2")
     assert response.status_code == 200
     assert response.headers["Content-Type"] == TAXII
+
+
+def test_head_answers_like_get_without_a_body(client, hub):
+    response = client.head(f"{ROOT}/collections/", headers={"Accept": TAXII, **hub.reader.headers})
+    assert response.status_code == 200
+    assert response.headers["Content-Type"] == TAXII
+    assert response.get_data() == b""
