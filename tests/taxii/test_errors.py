@@ -256,3 +256,8 @@ def test_head_answers_like_get_without_a_body(client, hub):
     assert response.status_code == 200
     assert response.headers["Content-Type"] == TAXII
     assert response.get_data() == b""
+
+
+def test_body_larger_than_the_web_cap_but_under_max_content_length_is_accepted(client, hub):
+    body = b'{"objects": []' + b" " * (12 * 1024 * 1024) + b"}"
+    assert post(client, f"collections/{hub.shared.id}/objects/", hub.producer, body).status_code == 202
