@@ -30,12 +30,12 @@ def _error(response, status):
     return response.json
 
 
-@pytest.mark.parametrize("header", [None, "Bearer hub_not-a-token", "Basic !!!", "Token abc"])
-def test_without_a_valid_token_the_answer_is_401(client, header):
-    headers = {"Authorization": header} if header else {}
-    response = client.get("/api/v1/lookup?value=example.com", headers=headers)
-    _error(response, 401)
-    assert "Bearer" in response.headers["WWW-Authenticate"]
+def test_without_a_valid_token_the_answer_is_401(client):
+    for header in (None, "Bearer hub_not-a-token", "Bearer", "Basic !!!", "Token abc"):
+        headers = {"Authorization": header} if header else {}
+        response = client.get("/api/v1/lookup?value=example.com", headers=headers)
+        _error(response, 401)
+        assert "Bearer" in response.headers["WWW-Authenticate"], header
 
 
 def test_a_login_session_is_not_enough(client, user):
@@ -59,9 +59,9 @@ def test_revoked_tokens_are_refused(session, client, user):
     _error(client.get("/api/v1/lookup?value=x", headers={"Authorization": f"Bearer {issued.secret}"}), 401)
 
 
-@pytest.mark.parametrize("query", ["", "?value=a.example&value=b.example"])
-def test_get_needs_exactly_one_value(client, secret, query):
-    _error(client.get(f"/api/v1/lookup{query}", headers={"Authorization": f"Bearer {secret}"}), 400)
+def test_get_needs_exactly_one_value(client, secret):
+    for query in ("", "?value=a.example&value=b.example"):
+        _error(client.get(f"/api/v1/lookup{query}", headers={"Authorization": f"Bearer {secret}"}), 400)
 
 
 def test_more_than_1000_values_is_refused_with_a_clear_message(client, secret):
@@ -70,12 +70,12 @@ def test_more_than_1000_values_is_refused_with_a_clear_message(client, secret):
     assert "at most 1,000 values" in _error(response, 400)["description"]
 
 
-@pytest.mark.parametrize("body", [b"{not json", b"[]", b'{"values": "a.example"}', b'{"values": []}',
-                                  b'{"values": ["a", 3]}', b'{"values": ["' + b"a" * 5000 + b'"]}'])
-def test_malformed_bodies_are_refused(client, secret, body):
-    response = client.post("/api/v1/lookup", data=body, content_type="application/json",
-                           headers={"Authorization": f"Bearer {secret}"})
-    _error(response, 400)
+def test_malformed_bodies_are_refused(client, secret):
+    for body in (b"{not json", b"[]", b'{"values": "a.example"}', b'{"values": []}', b'{"values": ["a", 3]}',
+                 b'{"values": ["' + b"a" * 5000 + b'"]}'):
+        response = client.post("/api/v1/lookup", data=body, content_type="application/json",
+                               headers={"Authorization": f"Bearer {secret}"})
+        _error(response, 400)
 
 
 def test_other_content_types_are_refused(client, secret):

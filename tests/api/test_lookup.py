@@ -23,7 +23,7 @@ def collection(session):
     return make_collection(session, read=["tier:registered"], write=["tier:vetted"])
 
 
-@pytest.mark.parametrize(("pattern", "typed", "kind", "value"), [
+TYPED = [  # (pattern, what a user types, the kind and normalised value it must be read as)
     ("[domain-name:value = 'example.com']", "Example.COM.", "domain", "example.com"),
     ("[url:value = 'https://evil.example/path']", "hxxps://evil[.]example/path", "url", "https://evil.example/path"),
     ("[x-phone-number:value = '+447911123456']", "+44 7911 123456", "phone", "+447911123456"),
@@ -31,26 +31,27 @@ def collection(session):
     ("[ipv4-addr:value = '203.0.114.7']", " 203.0.114.7 ", "ipv4", "203.0.114.7"),
     ("[email-addr:value = 'Boss@Evil.Example']", "boss[@]evil[.]example", "email", "boss@evil.example"),
     ("[file:hashes.'SHA-256' = '" + "AB" * 32 + "']", "ab" * 32, "sha256", "ab" * 32),
-])
-def test_typed_variants_find_the_indicator(
-    session, api_as, producer, reader, collection, pattern, typed, kind, value
-):
-    target = indicator(Tlp.AMBER, pattern=pattern, valid_until="2027-01-01T00:00:00Z")
-    post(session, producer, collection, [target, indicator(Tlp.AMBER, value="unrelated.example")])
+]
 
-    response = api_as(reader).get(typed)
 
-    assert response.status_code == 200
-    body = response.json
-    assert {"kind": kind, "value": value} in body["candidates"]
-    assert body["value"] == typed
-    [match] = body["matches"]
-    assert match["id"] == target["id"]
-    assert match["collection_id"] == collection.id
-    assert match["tlp"] == "TLP:AMBER"
-    assert (match["valid_from"], match["valid_until"]) == ("2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z")
-    assert match["sightings"] == 0
-    assert {"kind": kind, "value": value} == {k: match["matched"][0][k] for k in ("kind", "value")}
+def test_typed_variants_find_exactly_their_indicator(session, api_as, producer, reader, collection):
+    targets = [indicator(Tlp.AMBER, pattern=p, valid_until="2027-01-01T00:00:00Z") for p, *_ in TYPED]
+    post(session, producer, collection, [*targets, indicator(Tlp.AMBER, value="unrelated.example")])
+    api = api_as(reader)
+
+    for target, (_, typed, kind, value) in zip(targets, TYPED, strict=True):
+        response = api.get(typed)
+        assert response.status_code == 200, typed
+        body = response.json
+        assert body["value"] == typed
+        assert {"kind": kind, "value": value} in body["candidates"], typed
+        assert [m["id"] for m in body["matches"]] == [target["id"]], typed
+        [match] = body["matches"]
+        assert match["collection_id"] == collection.id
+        assert match["tlp"] == "TLP:AMBER"
+        assert (match["valid_from"], match["valid_until"]) == ("2026-01-01T00:00:00Z", "2027-01-01T00:00:00Z")
+        assert match["sightings"] == 0
+        assert [(m["kind"], m["value"]) for m in match["matched"]] == [(kind, value)], typed
 
 
 def test_url_typed_without_scheme_also_finds_its_domain(session, api_as, producer, reader, collection):
