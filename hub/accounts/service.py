@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pyotp
 from sqlalchemy import select
@@ -80,19 +80,29 @@ def needs_totp(user: User) -> bool:
 
 
 def check_totp(session: Session, user: User, code: str) -> bool:
-    """True iff `code` is the user's current TOTP code (one step of clock drift allowed); failures count."""
+    """True iff `code` is the user's current TOTP code (one step of clock drift allowed) and was not used
+    before; failures count."""
     if user.totp_secret is None or is_locked(user):
         return False
-    if totp_matches(user.totp_secret, code):
+    step = totp_step(user.totp_secret, code)
+    if step is not None and step > (user.totp_last_step or 0):
+        user.totp_last_step = step
         return True
     register_failure(session, user)
     return False
 
 
-def totp_matches(secret: str, code: str) -> bool:
-    """True iff `code` (spaces ignored) is valid now for `secret`."""
+def totp_step(secret: str, code: str, now: datetime | None = None) -> int | None:
+    """The time step, within one of now, at which `code` (spaces ignored) is valid for `secret`; else None."""
     digits = "".join(code.split())
-    return digits.isdigit() and pyotp.TOTP(secret).verify(digits, valid_window=1)
+    if not (digits.isdigit() and len(digits) == 6):
+        return None
+    totp = pyotp.TOTP(secret)
+    current = totp.timecode(now or datetime.now(UTC))
+    for step in (current - 1, current, current + 1):
+        if hmac.compare_digest(totp.generate_otp(step), digits):
+            return step
+    return None
 
 
 def new_totp_secret() -> str:
@@ -107,9 +117,11 @@ def provisioning_uri(secret: str, email: str, issuer: str) -> str:
 
 def enable_totp(session: Session, p: Principal | None, user: User, secret: str, code: str) -> None:
     """Turn on the second factor once the user proves their app has the secret. :raises InvalidInput:"""
-    if not totp_matches(secret, code):
+    step = totp_step(secret, code)
+    if step is None:
         raise InvalidInput(CODE_MISMATCH)
     user.totp_secret = secret
+    user.totp_last_step = step
     record(session, p, "user.totp-enable", "user", user.id, org_id=user.org_id)
 
 

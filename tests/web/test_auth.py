@@ -145,3 +145,15 @@ def test_login_records_the_previous_visit(client, session, web, member):
     web.login(member)
     with client.session_transaction() as cookie:
         assert cookie["since"] == first_seen.isoformat()
+
+
+def test_a_second_factor_code_works_only_once(app, session, member):
+    member.totp_secret = pyotp.random_base32()
+    session.commit()
+    code = pyotp.TOTP(member.totp_secret).now()
+    first, second = app.test_client(), app.test_client()
+    for client in (first, second):
+        client.post("/login", data={"email": member.email, "password": PASSWORD})
+    assert first.post("/login/code", data={"code": code}).status_code == 302
+    assert second.post("/login/code", data={"code": code}).status_code == 401
+    assert second.get("/").status_code == 302
