@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import json
+
 import pyotp
 
 from hub.policy.tlp import Tlp
@@ -68,4 +71,18 @@ def test_payloads_in_every_stix_text_field_render_inert(client, session):
         "valid_from": "2026-01-01", "tlp": "green", "action": "preview"})
     html = preview.get_data(as_text=True)
     assert "Org &lt;script&gt;" in html
+    _assert_inert(html)
+
+
+def test_upload_results_echo_payloads_inert(client, session):
+    author = make_user(session, make_org(session, "Uploader", tier="vetted"))
+    channel = make_collection(session, read=["tier:registered"], write=["tier:registered"])
+    session.commit()
+    WebActions(client).login(author)
+    bundle = json.dumps({"type": "bundle", "objects": [{"type": "indicator", "id": PAYLOAD, "name": PAYLOAD},
+                                                       {"type": PAYLOAD, "id": f"x--{PAYLOAD}"}]})
+    response = client.post(f"/share/{channel.id}/upload", content_type="multipart/form-data", data={
+        "collection": channel.id, "tlp": "green", "bundle": (io.BytesIO(bundle.encode()), "b.json")})
+    html = response.get_data(as_text=True)
+    assert "0 of 2 objects stored" in html
     _assert_inert(html)
