@@ -151,13 +151,14 @@ def logout() -> Response:
 @bp.route("/language", methods=["GET", "POST"])
 @public
 def set_language() -> Response:
-    """Switch language for this session, and for the account when logged in."""
+    """Switch language for this session (a link), and also for the account (the form: a CSRF-checked POST)."""
     form = _language_form()
-    code = form.lang.data if form.validate_on_submit() else request.args.get("lang")
+    posted = form.validate_on_submit()
+    code = form.lang.data if posted else request.args.get("lang")
     if is_language(code):
         session["lang"] = code
         user = current_db_user()
-        if user is not None:
+        if posted and user is not None:
             user.locale = code
             db.session.commit()
     return redirect(safe_next(form.next.data or request.args.get("next"), url_for("web.home")))
