@@ -38,7 +38,11 @@ def feed_group() -> None:
 @click.option("--token-stdin", is_flag=True, help="Read a remote Bearer token from stdin.")
 @click.option("--tlp-max", default="amber", show_default=True, help="Refuse pulled objects above this TLP.")
 @click.option("--community", is_flag=True, help="The remote is within the GREEN community: push GREEN too.")
-@click.option("--replace", is_flag=True, help="Redefine an existing feed (its cursors are kept).")
+@click.option(
+    "--replace",
+    is_flag=True,
+    help="Redefine an existing feed (cursors kept if it reads the same collections).",
+)
 @cli_errors
 def feed_add(
     name: str,

@@ -96,7 +96,14 @@ def add_feed(
     if feed is None:
         feed = Feed(name=name, push_cursor=0)
         session.add(feed)
-    feed.api_root_url = api_root_url.rstrip("/") + "/"
+    url = api_root_url.rstrip("/") + "/"
+    if (feed.api_root_url, feed.remote_collection_id, feed.local_collection_id) != (
+        url,
+        remote_collection_id,
+        collection.id,
+    ):
+        feed.pull_cursor, feed.push_cursor = None, 0  # the cursors belonged to the other pair of collections
+    feed.api_root_url = url
     feed.remote_collection_id = remote_collection_id
     feed.local_collection_id = collection.id
     feed.user_id = user.id
