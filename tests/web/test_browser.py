@@ -155,3 +155,14 @@ def test_arabic_pages_are_right_to_left_and_mirrored(page: Any, world: dict[str,
     assert page.locator("html").get_attribute("dir") == "rtl"  # the choice persists
     assert "TLP:GREEN" in page.locator("main").inner_text()  # TLP labels are never translated
     _shot(page, "browse-ar")
+
+
+def test_keyboard_users_can_skip_to_the_content_and_see_focus(page: Any, world: dict[str, Any]) -> None:
+    page.goto("/login")
+    page.keyboard.press("Tab")
+    skip = page.get_by_role("link", name="Skip to the content")
+    assert skip.evaluate("element => element === document.activeElement")
+    box = skip.bounding_box()
+    assert box is not None and box["x"] >= 0  # moved into view when focused
+    outline = skip.evaluate("element => getComputedStyle(element).outlineStyle")
+    assert outline == "solid"

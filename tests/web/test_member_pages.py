@@ -166,3 +166,16 @@ def test_object_page_shows_fields_versions_relationships_and_raw_json(client, se
     assert "&#34;spec_version&#34;: &#34;2.1&#34;" in page or "&quot;spec_version&quot;" in page
     old = client.get(f"/collections/{channel.id}/objects/{stix_id}?version=1767225600000000")
     assert old.status_code == 200 and "initial-access" not in old.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("role", sorted(EXPECTED))
+def test_every_members_page_opens_for_every_role(client, session, world, role):
+    _login(client, world["users"][role], session)
+    channel = world["channel"].id
+    clear = world["ids"]["obj-clear"]
+    pages = ["/", "/collections", f"/collections/{channel}", f"/collections/{channel}/objects/{clear}",
+             "/share", f"/share/{channel}", "/profile"]
+    for url in pages:
+        response = client.get(url, follow_redirects=True)
+        assert response.status_code == 200, (role, url)
+        assert "<main" in response.get_data(as_text=True)
