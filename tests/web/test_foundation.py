@@ -8,10 +8,10 @@ import pytest
 from flask import Flask
 from werkzeug.routing import AnyConverter, IntegerConverter, Rule
 
-from hub.web.auth import TOKEN_SURFACES, is_public_endpoint
+from hub.web.auth import TOKEN_SURFACES, is_public_endpoint, public
 from hub.web.safety import safe_next
 from hub.web.security import CONTENT_SECURITY_POLICY
-from tests.factories import PASSWORD, make_org, make_user
+from tests.factories import PASSWORD, make_collection, make_org, make_user
 
 
 def _sample_url(rule: Rule) -> str:
@@ -199,3 +199,26 @@ def test_oversized_web_requests_are_refused_before_parsing(client):
     response = client.post("/login", data=body, content_type="multipart/form-data; boundary=b")
     assert response.status_code == 413
     assert response.mimetype == "text/html"
+
+
+def test_unexpected_errors_render_the_web_500_page(variant):
+    broken = variant()
+
+    @public
+    def boom() -> str:
+        raise RuntimeError("a bug")
+
+    broken.add_url_rule("/boom", view_func=boom)
+    response = broken.test_client().get("/boom")
+    assert response.status_code == 500 and response.mimetype == "text/html"
+    html = response.get_data(as_text=True)
+    assert "The hub failed" in html and "a bug" not in html
+
+
+def test_forbidden_actions_render_the_web_403_page(client, session, web):
+    user = make_user(session, make_org(session))
+    read_only = make_collection(session, read=["tier:registered"], write=[])
+    session.commit()
+    web.login(user)
+    response = client.get(f"/share/{read_only.id}")
+    assert response.status_code == 403 and "You may not do this" in response.get_data(as_text=True)
