@@ -28,6 +28,9 @@ def add_security_headers(response: Response) -> Response:
     """Set the hub's security headers on every response (a surface may have set its own first)."""
     for name, value in SECURITY_HEADERS.items():
         response.headers.setdefault(name, value)
+    if request.endpoint != "static" and "Cache-Control" not in response.headers:
+        # pages can hold TLP-marked intelligence: keep them out of caches and the history of shared computers
+        response.headers["Cache-Control"] = "no-store"
     return response
 
 

@@ -91,6 +91,7 @@ def test_security_headers_on_pages_and_errors(client):
         assert response.headers["X-Frame-Options"] == "DENY"
         assert response.headers["Referrer-Policy"] == "no-referrer"
         assert response.headers["X-Content-Type-Options"] == "nosniff"
+        assert ("no-store" in response.headers.get("Cache-Control", "")) == (url != "/static/hub.css")
         response.close()
 
 
