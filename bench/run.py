@@ -100,12 +100,13 @@ def main() -> None:
     work = Path(args.work_dir) if args.work_dir else Path(tempfile.mkdtemp(prefix="hub-bench-"))
     work.mkdir(parents=True, exist_ok=True)
     started = time.time()
-    print(f"hub: {use_hub_source(work, args.hub_source)}", flush=True)
     results: dict[str, Any] = {
         "args": {k: v for k, v in vars(args).items() if k not in ("out", "json", "work_dir")},
         "machine": report.machine(),
+        "hub": use_hub_source(work, args.hub_source),
         "sizes": {},
     }
+    print(f"hub: {results['hub']}", flush=True)
     try:
         for n in args.sizes:
             entry: dict[str, Any] = {"servers": {}, "floor": {}}

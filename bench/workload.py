@@ -34,6 +34,7 @@ class Client:
         self.http = requests.Session()
         self.http.headers.update({"Accept": TAXII_ACCEPT, **target.headers})
         self.http.auth = target.auth
+        self.gave_up_after = 0.0
 
     def left(self) -> float:
         """Seconds of budget left."""
@@ -44,9 +45,11 @@ class Client:
         left = self.left()
         if left <= 0:
             raise BudgetExceeded()
+        timeout = min(self.request_timeout, left)
         try:
-            return self.http.request(method, url, timeout=min(self.request_timeout, left), **kwargs)
+            return self.http.request(method, url, timeout=timeout, **kwargs)
         except requests.Timeout:
+            self.gave_up_after = timeout
             raise BudgetExceeded() from None
 
     def get_json(self, url: str, params: dict[str, Any]) -> tuple[dict[str, Any], requests.Response]:
@@ -132,6 +135,7 @@ def run_workload(client: Client, n: int, repeat: int, progress: Progress) -> dic
         _read_steps(client, n, repeat, results, progress)
     except BudgetExceeded:
         results["dnf_at"] = progress.current
+        results["dnf_after"] = client.gave_up_after
     results["memory"] = target.memory()
     return results
 
