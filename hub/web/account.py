@@ -28,6 +28,11 @@ PENDING_SECONDS = 300
 LOGIN_LIMIT = "20 per minute"
 
 
+def _login_limit() -> str:
+    """Attempts per client address (`HUB_LOGIN_RATE_LIMIT`; many Tor users share one exit address)."""
+    return str(current_app.config.get("LOGIN_RATE_LIMIT", LOGIN_LIMIT))
+
+
 def _code_mismatch() -> str:
     return str(_("That code does not match. Check the clock of your phone and type the current code."))
 
@@ -39,7 +44,7 @@ def _refused() -> str:
 
 @bp.route("/login", methods=["GET", "POST"])
 @public
-@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"])
 def login() -> ResponseReturnValue:
     """Step one: email and password."""
     form = LoginForm(next=request.args.get("next", ""))
@@ -80,7 +85,7 @@ def _pending_user() -> tuple[User, dict[str, Any]] | None:
 
 @bp.route("/login/code", methods=["GET", "POST"])
 @public
-@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"])
 def login_code() -> ResponseReturnValue:
     """Step two: the code from the authenticator app."""
     found = _pending_user()
@@ -99,7 +104,7 @@ def login_code() -> ResponseReturnValue:
 
 @bp.route("/login/enrol", methods=["GET", "POST"])
 @public
-@limiter.limit(LOGIN_LIMIT, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"])
 def login_enrol() -> str | Response:
     """First login of a coordinator or organisation admin: set up the second factor before going in."""
     found = _pending_user()

@@ -157,3 +157,10 @@ def test_a_second_factor_code_works_only_once(app, session, member):
     assert first.post("/login/code", data={"code": code}).status_code == 302
     assert second.post("/login/code", data={"code": code}).status_code == 401
     assert second.get("/").status_code == 302
+
+
+def test_login_rate_limit_is_configurable(variant):
+    client = variant(RATELIMIT_ENABLED=True, LOGIN_RATE_LIMIT="2 per minute").test_client()
+    attempt = {"email": "x@y.example", "password": "nope"}
+    codes = [client.post("/login", data=attempt).status_code for _ in range(3)]
+    assert codes == [401, 401, 429]
