@@ -112,6 +112,7 @@ def test_share_with_second_factor_and_see_it_only_where_allowed(page: Any, world
     _login(page, world["author"].email, world["author"].totp_secret)
     _shot(page, "home")
     page.goto(f"/share/{channel.id}")
+    _shot(page, "share")
     page.get_by_label("What you observed").select_option("domain")
     page.get_by_label("Value").fill("account-verify.example-login.net")
     page.get_by_label("What it is").fill("Phishing page imitating a webmail login")
