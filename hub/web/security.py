@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
+
 from flask import Flask, current_app, request
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
@@ -14,6 +16,7 @@ CONTENT_SECURITY_POLICY = (
     "form-action 'self'; base-uri 'none'"
 )
 
+SESSION_LIFETIME = timedelta(hours=12)
 WEB_MAX_CONTENT_LENGTH = 11 * 1024 * 1024  # a 10 MiB bundle upload plus the form around it
 
 SECURITY_HEADERS = {
@@ -54,6 +57,10 @@ def init_security(app: Flask) -> None:
     `HUB_SESSION_COOKIE_SECURE=true` marks cookies Secure (set it whenever the hub is served over TLS);
     `HUB_PROXY_FIX=N` trusts N reverse proxies' X-Forwarded-For/-Proto/-Host headers.
     """
+    # Sessions are browser-session cookies that the hub also refuses 12 hours after they were last written
+    # (`HUB_PERMANENT_SESSION_LIFETIME`, seconds): a copied cookie does not stay useful for weeks.
+    if app.config.get("PERMANENT_SESSION_LIFETIME") == Flask.default_config["PERMANENT_SESSION_LIFETIME"]:
+        app.config["PERMANENT_SESSION_LIFETIME"] = SESSION_LIFETIME
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["REMEMBER_COOKIE_HTTPONLY"] = True
     app.config.setdefault("SESSION_COOKIE_SAMESITE", "Lax")

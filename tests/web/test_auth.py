@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+
 import pyotp
 import pytest
 
 from hub.accounts.service import MAX_FAILURES
 from hub.extensions import db
 from tests.factories import PASSWORD, make_org, make_user
+from tests.web.conftest import WebActions
 
 LOGIN_ATTEMPTS_PER_MINUTE = 20
 
@@ -164,3 +167,15 @@ def test_login_rate_limit_is_configurable(variant):
     attempt = {"email": "x@y.example", "password": "nope"}
     codes = [client.post("/login", data=attempt).status_code for _ in range(3)]
     assert codes == [401, 401, 429]
+
+
+def test_sessions_expire_after_their_lifetime(variant, session, member):
+    client = variant(PERMANENT_SESSION_LIFETIME=1).test_client()
+    WebActions(client).login(member)
+    assert client.get("/").status_code == 200
+    time.sleep(2.1)
+    assert client.get("/").status_code == 302
+
+
+def test_sessions_last_twelve_hours_by_default(app):
+    assert app.permanent_session_lifetime.total_seconds() == 12 * 3600
