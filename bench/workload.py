@@ -143,8 +143,8 @@ def run_workload(client: Client, n: int, repeat: int, progress: Progress) -> dic
 def _ingest_steps(client: Client, n: int, repeat: int, results: dict[str, Any], progress: Progress) -> None:
     target = client.target
     runs = []
-    runs = min(repeat, len(target.collections)) if n <= 100_000 else 1  # one load of a million is enough
-    for k in range(runs):
+    count = min(repeat, len(target.collections)) if n <= 100_000 else 1  # one load of a million is enough
+    for k in range(count):
         progress.step("ingest")
         started = client.left()
         runs.append(ingest(client, target.collection_url(k), n, f"b{k}"))
