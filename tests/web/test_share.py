@@ -174,3 +174,17 @@ def test_feedback_on_an_invisible_indicator_is_not_found(client, session, web, w
                            data={"kind": "seen"})
     assert response.status_code == 404
     assert not [r for r in _stored(session, world["channel"]) if r.type == "sighting"]
+
+
+def test_red_is_offered_only_where_people_are_named_and_says_who(client, session, web, world):
+    named = make_collection(session, read=["org:Rights Watch", f"user:{world['reader'].email}"],
+                            write=["org:Rights Watch"], title="Escalations")
+    session.commit()
+    web.login(world["author"])
+    assert "TLP:RED" not in client.get(f"/share/{world['channel'].id}").get_data(as_text=True)
+    page = client.get(f"/share/{named.id}").get_data(as_text=True)
+    assert "TLP:RED" in page and "1 named person" in page
+    preview = client.post(f"/share/{named.id}/indicator", data=_indicator_form(world, collection=named.id,
+                                                                               tlp="red"))
+    text = preview.get_data(as_text=True)
+    assert "Only the named people may read this" in text and "1 named person" in text
