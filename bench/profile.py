@@ -34,9 +34,15 @@ def profiled(label: str, fn: Callable[[], Any], top: int) -> None:
     fn()
     profile.disable()
     print(f"\n=== {label}: {time.perf_counter() - start:.2f} s ===")
-    for key in ("cumulative", "tottime"):
+    for key, only in (("cumulative", ""), ("tottime", ""), ("cumulative", "/hub/")):
         out = io.StringIO()
-        pstats.Stats(profile, stream=out).strip_dirs().sort_stats(key).print_stats(top)
+        stats = pstats.Stats(profile, stream=out)
+        if only:
+            print(f"--- hub's own functions by {key}")
+            stats.sort_stats(key).print_stats(only, top)
+        else:
+            print(f"--- all functions by {key}")
+            stats.strip_dirs().sort_stats(key).print_stats(top)
         text = out.getvalue()
         print(text[text.index("   ncalls") :] if "   ncalls" in text else text)
 
