@@ -75,6 +75,16 @@ TLP_COLOURS: Mapping[Tlp, str] = {
 }
 
 
+def marking_refs(obj: Mapping[str, Any]) -> list[str]:
+    """Every marking ref of an object, object-level and granular. The hub serves whole objects, so a TLP
+    marking on one property (a granular marking) binds the whole object."""
+    refs = [ref for ref in obj.get("object_marking_refs") or () if isinstance(ref, str)]
+    for granular in obj.get("granular_markings") or ():
+        if isinstance(granular, Mapping) and isinstance(granular.get("marking_ref"), str):
+            refs.append(granular["marking_ref"])
+    return refs
+
+
 def tlp_of_markings(marking_refs: Iterable[str]) -> Tlp | None:
     """The most restrictive TLP level among marking refs, or None when none of them is a TLP marking."""
     levels = [LEVEL_BY_MARKING_ID[ref] for ref in marking_refs if ref in LEVEL_BY_MARKING_ID]

@@ -18,7 +18,7 @@ from hub.db import begin_write, now_us
 from hub.errors import NotFound, PermissionDenied
 from hub.orgs.models import Tier
 from hub.policy.principal import Principal
-from hub.policy.tlp import Tlp, is_tlp_marking_definition, tlp_of_markings
+from hub.policy.tlp import Tlp, is_tlp_marking_definition, marking_refs, tlp_of_markings
 from hub.sharing.models import Collection
 from hub.sharing.service import has_named_readers
 from hub.stix.models import ObjectVersion, State, Submission
@@ -153,7 +153,7 @@ def _effective_tlp(obj: dict[str, Any], default: Tlp) -> tuple[Tlp, dict[str, An
     """The object's TLP (the most restrictive of its markings) and the object as served, carrying that marking."""
     if is_tlp_marking_definition(obj):
         return Tlp.CLEAR, obj
-    level = tlp_of_markings(obj.get("object_marking_refs", ()))
+    level = tlp_of_markings(marking_refs(obj))
     if level is not None:
         return level, obj
     return default, {**obj, "object_marking_refs": [*obj.get("object_marking_refs", ()), default.marking_id]}

@@ -318,3 +318,14 @@ def test_concurrent_writers_and_a_poller_by_added_after_skip_and_repeat_nothing(
     assert set(seen) == set(posted[0]) | set(posted[1])
     session.rollback()  # end the snapshot taken before the writers ran
     assert seen == [row.stix_id for row in rows(session, collection)]
+
+
+def test_a_granular_tlp_marking_binds_the_whole_object(session):
+    """The hub serves whole objects, so a TLP:RED marking on one property makes the object RED."""
+    author = make_user(session, make_org(session, tier="trusted"))
+    reader = make_user(session, make_org(session))
+    collection = make_collection(session, read=["tier:vetted", f"user:{reader.email}"], write=["tier:vetted"])
+    red_pattern = [{"marking_ref": TLP2_MARKING_IDS[Tlp.RED], "selectors": ["pattern"]}]
+    post(session, author, collection, [indicator(Tlp.GREEN, granular_markings=red_pattern)])
+    (row,) = rows(session, collection)
+    assert row.tlp == Tlp.RED
