@@ -207,10 +207,11 @@ def main() -> None:
         try:
             seed = seed_hub(env, collections=1, tag="scale")
             targets = [start_hub(work, "postgresql", 1, args.workers, env=env, seed=seed) for _ in range(2)]
+            correctness = write_phase(targets, args.writers, args.envelopes, args.size, "both", poll=True)
+            records, problems = manifest_check(Client(targets[1], 600, 120), targets[1].collection_url(0))
+            correctness.update(manifest_records=records, manifest_problems=problems[:5])
             results = {
-                "correctness": write_phase(
-                    targets, args.writers, args.envelopes, args.size, "both", poll=True
-                ),
+                "correctness": correctness,
                 "write_one": write_phase(targets[:1], args.writers, args.envelopes, args.size, "one", False),
                 "write_two": write_phase(targets, args.writers, args.envelopes, args.size, "two", False),
             }
