@@ -143,8 +143,10 @@ def _check_all(
         if problem:
             results.fail(obj["id"], version_text, problem)
             continue
-        if options.anonymous and options.hub_identity_id:
-            obj = {**obj, "created_by_ref": options.hub_identity_id}
+        if options.anonymous:  # readers see the hub as the source, or no source; never the producer
+            obj = {k: v for k, v in obj.items() if k != "created_by_ref"}
+            if options.hub_identity_id:
+                obj["created_by_ref"] = options.hub_identity_id
         state = State.QUARANTINED if p.tier == Tier.REGISTERED and not p.is_coordinator else State.PUBLISHED
         yield _Candidate(index, obj, obj["id"], version, level, state, orjson.dumps(obj).decode())
 

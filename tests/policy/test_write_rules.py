@@ -329,3 +329,13 @@ def test_a_granular_tlp_marking_binds_the_whole_object(session):
     post(session, author, collection, [indicator(Tlp.GREEN, granular_markings=red_pattern)])
     (row,) = rows(session, collection)
     assert row.tlp == Tlp.RED
+
+
+def test_sharing_without_attribution_never_serves_the_producer_identity(session):
+    """Even a caller that gives no hub identity gets the producer's `created_by_ref` removed, not kept."""
+    author = make_user(session, make_org(session))
+    collection = make_collection(session, read=["tier:vetted"], write=["tier:vetted"])
+    post(session, author, collection, [indicator(Tlp.GREEN, created_by_ref=author.org.identity_id)], anonymous=True)
+    (row,) = rows(session, collection)
+    assert "created_by_ref" not in body(row)
+    assert row.is_anonymous and row.producer_org_id == author.org_id
