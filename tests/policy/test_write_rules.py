@@ -335,7 +335,8 @@ def test_sharing_without_attribution_never_serves_the_producer_identity(session)
     """Even a caller that gives no hub identity gets the producer's `created_by_ref` removed, not kept."""
     author = make_user(session, make_org(session))
     collection = make_collection(session, read=["tier:vetted"], write=["tier:vetted"])
-    post(session, author, collection, [indicator(Tlp.GREEN, created_by_ref=author.org.identity_id)], anonymous=True)
+    signed = indicator(Tlp.GREEN, created_by_ref=author.org.identity_id)
+    post(session, author, collection, [signed], anonymous=True)
     (row,) = rows(session, collection)
     assert "created_by_ref" not in body(row)
     assert row.is_anonymous and row.producer_org_id == author.org_id
