@@ -4,9 +4,9 @@ Hypothesis generates organisations (tiers, statuses, groups), users (roles, acti
 read and write rules, and object versions with random TLP, state, producer and author, several versions per
 STIX id. For every principal (each user, and the anonymous visitor) the test compares `principal_for`'s
 readable, writable and named collections, `list_versions` with versions=all/first/last (also paged two rows at
-a time) and `count_versions` with the reference. Versions are inserted directly: most random combinations (a
-RED object by a suspended organisation's user in a public collection...) cannot be posted, yet must still be
-read correctly.
+a time), `count_versions`, `list_columns` (TAXII envelopes, manifests) and `object_exists` (TAXII's 404) with
+the reference. Versions are inserted directly: most random combinations (a RED object by a suspended
+organisation's user in a public collection...) cannot be posted, yet must still be read correctly.
 """
 
 from __future__ import annotations
@@ -18,9 +18,11 @@ import uuid
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from hub.stix.query import ObjectFilter, list_versions
+from hub.stix.models import ObjectVersion
+from hub.stix.query import ObjectFilter, list_columns, list_versions, object_exists
 from tests.policy import dbworld
 from tests.policy import reference as ref
+from tests.policy.dbworld import EVERYTHING
 
 GROUPS = ("g1", "g2")
 # Forty examples take a few seconds on an idle machine; raise it for a deeper search, e.g. before a release.
@@ -103,6 +105,14 @@ def test_database_answers_equal_the_reference_for_every_principal(session, world
             expected = [x.stix_id for x in ref.visible_versions(world, r, collection)]
             if len(expected) > 2 and paged(session, p, collection) != expected:
                 problems.append(f"PAGING   {address} {collection}")
+            last = [(x.stix_id, x.version) for x in ref.visible_versions(world, r, collection, "last")]
+            columns = (ObjectVersion.stix_id, ObjectVersion.version)
+            page = list_columns(session, p, collection, ObjectFilter(), EVERYTHING, None, columns)
+            if [(row[0], row[1]) for row in page.items] != last:
+                problems.append(f"COLUMNS  {address} {collection}")
+            for stix_id in {x.stix_id for x in world.versions if x.collection == collection}:
+                if object_exists(session, p, collection, stix_id) != (stix_id in expected):
+                    problems.append(f"EXISTS   {address} {collection} {stix_id}")
     assert not problems, "\n".join(problems)
 
 
