@@ -22,8 +22,8 @@ FORBIDDEN = {
 
 
 def adapter_files() -> list[Path]:
-    """Views, commands, and everything in the TAXII and web packages."""
-    files = {*HUB.rglob("views.py"), *HUB.rglob("cli.py")}
+    """Views (`views.py`, `org_views.py`...), commands, and everything in the TAXII and web packages."""
+    files = {*HUB.rglob("*views.py"), *HUB.rglob("cli.py")}
     for package in ("taxii", "web"):
         files.update((HUB / package).rglob("*.py"))
     return sorted(files)
