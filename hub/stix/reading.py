@@ -99,3 +99,10 @@ def source_name(session: Session, created_by_ref: object) -> str | None:
     if not isinstance(created_by_ref, str):
         return None
     return session.scalar(select(Organisation.name).where(Organisation.identity_id == created_by_ref))
+
+
+def producer_name(session: Session, p: Principal, version: ObjectVersion) -> str | None:
+    """The organisation that posted a version, for coordinators only (they see through anonymity)."""
+    if not p.is_coordinator or version.producer_org_id is None:
+        return None
+    return session.scalar(select(Organisation.name).where(Organisation.id == version.producer_org_id))

@@ -6,6 +6,7 @@ import io
 import json
 
 import orjson
+import pyotp
 import pytest
 from sqlalchemy import select
 
@@ -188,3 +189,18 @@ def test_red_is_offered_only_where_people_are_named_and_says_who(client, session
                                                                                tlp="red"))
     text = preview.get_data(as_text=True)
     assert "Only the named people may read this" in text and "1 named person" in text
+
+
+def test_coordinators_still_see_who_shared_without_attribution(client, session, web, world):
+    coordinator = make_user(session, make_org(session, "Coordination", tier="trusted"), role="coordinator")
+    coordinator.totp_secret = pyotp.random_base32()
+    post(session, world["author"], world["channel"], [indicator(Tlp.GREEN, name="hidden source")],
+         anonymous=True, hub_identity_id="identity--9b0f3c52-7a7e-4c1d-8f0e-5d2a1c6b4e83")
+    [row] = _stored(session, world["channel"])
+    url = f"/collections/{world['channel'].id}/objects/{row.stix_id}"
+    web.login(world["reader"])
+    assert "Rights Watch" not in client.get(url).get_data(as_text=True)
+    client.post("/logout")
+    web.login(coordinator)
+    page = client.get(url).get_data(as_text=True)
+    assert "Rights Watch" in page and "only coordinators see this" in page
