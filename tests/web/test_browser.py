@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
@@ -43,9 +43,9 @@ def _playwright() -> Any:
 
 
 @pytest.fixture
-def server(app: Flask) -> Iterator[str]:
-    """The app served over HTTP from a thread, on a free port of 127.0.0.1."""
-    httpd = make_server("127.0.0.1", 0, app, threaded=True)
+def server(variant: Callable[..., Flask]) -> Iterator[str]:
+    """The app, with CSRF checks on as in production, served over HTTP from a thread on 127.0.0.1."""
+    httpd = make_server("127.0.0.1", 0, variant(WTF_CSRF_ENABLED=True), threaded=True)
     thread = threading.Thread(target=httpd.serve_forever, daemon=True)
     thread.start()
     yield f"http://127.0.0.1:{httpd.server_port}"
