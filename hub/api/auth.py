@@ -6,15 +6,12 @@ and an API request without valid credentials is refused with 401 rather than ser
 
 from __future__ import annotations
 
-import base64
-import binascii
-
 from flask import g, request
 from werkzeug.exceptions import Unauthorized
 
 from hub.extensions import db
 from hub.orgs.models import User
-from hub.orgs.tokens import user_for_secret
+from hub.orgs.tokens import user_for_authorization
 from hub.policy.principal import Principal
 from hub.policy.resolve import principal_for
 
@@ -39,16 +36,7 @@ def current_principal() -> Principal:
 
 
 def _user(header: str | None) -> User:
-    scheme, _, credentials = (header or "").strip().partition(" ")
-    scheme, credentials = scheme.lower(), credentials.strip()
-    user: User | None = None
-    if scheme == "bearer" and credentials:
-        user = user_for_secret(db.session, credentials)
-    elif scheme == "basic":
-        email, secret = _basic(credentials)
-        user = user_for_secret(db.session, secret) if secret else None
-        if user is not None and user.email != email.strip().lower():
-            user = None
+    user = user_for_authorization(db.session, header) if header is not None else None
     if user is None:
         raise Unauthorized(
             "send an API token as a Bearer token, or HTTP Basic with your email address and an API token"
@@ -57,12 +45,3 @@ def _user(header: str | None) -> User:
             "email address and an API token"
         )
     return user
-
-
-def _basic(encoded: str) -> tuple[str, str]:
-    try:
-        text = base64.b64decode(encoded, validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        return "", ""
-    email, _, secret = text.partition(":")
-    return email, secret

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import base64
+import binascii
 import hashlib
 import secrets
 from dataclasses import dataclass
 from datetime import timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, joinedload, scoped_session
 
 from hub.audit.service import record
 from hub.db import utcnow
@@ -63,11 +65,18 @@ def revoke_token(session: Session, actor: Principal | None, token_id: int) -> Ap
     return token
 
 
-def user_for_secret(session: Session, secret: str) -> User | None:
-    """The active user owning a valid (unrevoked, unexpired) token with this secret; records its last use."""
+def user_for_secret(session: Session | scoped_session[Session], secret: str) -> User | None:
+    """The active user owning a valid (unrevoked, unexpired) token with this secret; records its last use.
+
+    One query loads the token, its user and the user's organisation: this runs on every TAXII and API request.
+    """
     if not secret.startswith(TOKEN_PREFIX):
         return None
-    token = session.scalar(select(ApiToken).where(ApiToken.token_hash == hash_secret(secret)))
+    token = session.scalar(
+        select(ApiToken)
+        .where(ApiToken.token_hash == hash_secret(secret))
+        .options(joinedload(ApiToken.user).joinedload(User.org))
+    )
     now = utcnow()
     if token is None or token.revoked_at is not None or (token.expires_at is not None and token.expires_at <= now):
         return None
@@ -77,3 +86,22 @@ def user_for_secret(session: Session, secret: str) -> User | None:
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         token.last_used_at = now
     return token.user
+
+
+def user_for_authorization(session: Session | scoped_session[Session], header: str) -> User | None:
+    """The user that an `Authorization` header authenticates, or None: an API token as `Bearer`, or HTTP Basic
+    with the user's email address and an API token (what taxii2-client, OpenCTI, MISP and SIEMs send)."""
+    scheme, _, credentials = header.strip().partition(" ")
+    scheme, credentials = scheme.lower(), credentials.strip()
+    if scheme == "bearer" and credentials:
+        return user_for_secret(session, credentials)
+    if scheme != "basic":
+        return None
+    try:
+        email, _, secret = base64.b64decode(credentials, validate=True).decode().partition(":")
+    except (binascii.Error, UnicodeDecodeError):
+        return None
+    user = user_for_secret(session, secret) if secret else None
+    if user is None or user.email != email.strip().lower():
+        return None
+    return user

@@ -21,7 +21,6 @@ class Principal:
     role: Role | None = None
     tier: Tier | None = None
     org_active: bool = False
-    group_ids: frozenset[int] = field(default_factory=frozenset)
     readable: frozenset[str] = field(default_factory=frozenset)
     writable: frozenset[str] = field(default_factory=frozenset)
     named: frozenset[str] = field(default_factory=frozenset)

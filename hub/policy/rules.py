@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import ColumnElement, and_, false, or_
+from sqlalchemy import ColumnElement, and_, false, or_, select
 
-from hub.orgs.models import Tier
+from hub.orgs.models import Tier, group_members
 from hub.policy.principal import Principal
 from hub.sharing.models import AccessRule, Mode, RuleKind
 
@@ -67,8 +67,8 @@ def rule_matches(p: Principal, mode: Mode) -> ColumnElement[bool]:
     if p.org_active and p.tier is not None:
         clauses.append(and_(AccessRule.kind == RuleKind.TIER.value, AccessRule.tier <= int(p.tier)))
         clauses.append(and_(AccessRule.kind == RuleKind.ORG.value, AccessRule.org_id == p.org_id))
-        if p.group_ids:
-            clauses.append(and_(AccessRule.kind == RuleKind.GROUP.value, AccessRule.group_id.in_(sorted(p.group_ids))))
+        member_of = select(group_members.c.group_id).where(group_members.c.org_id == p.org_id)
+        clauses.append(and_(AccessRule.kind == RuleKind.GROUP.value, AccessRule.group_id.in_(member_of)))
         clauses.append(and_(AccessRule.kind == RuleKind.USER.value, AccessRule.user_id == p.user_id))
     if not clauses:
         return false()

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import base64
-import binascii
 from collections.abc import Mapping
 from typing import Any
 
@@ -17,7 +15,7 @@ from werkzeug.http import HTTP_STATUS_CODES
 from hub.errors import register_renderer
 from hub.extensions import db
 from hub.orgs.models import User
-from hub.orgs.tokens import user_for_secret
+from hub.orgs.tokens import user_for_authorization
 from hub.policy.principal import Principal
 from hub.policy.resolve import principal_for
 
@@ -121,26 +119,8 @@ def current_principal() -> Principal:
 def _authenticated_user(header: str | None) -> User | None:
     if header is None:
         return None
-    scheme, _, credentials = header.strip().partition(" ")
-    scheme, credentials = scheme.lower(), credentials.strip()
-    user: User | None = None
-    if scheme == "bearer" and credentials:
-        user = user_for_secret(session(), credentials)
-    elif scheme == "basic":
-        email, secret = _basic_credentials(credentials)
-        user = user_for_secret(session(), secret) if secret else None
-        if user is not None and user.email != email.strip().lower():
-            user = None
+    user = user_for_authorization(session(), header)
     if user is None:
         raise Unauthorized("the credentials are not valid: send an API token as a Bearer token, or HTTP "
                            "Basic with your email address and an API token")
     return user
-
-
-def _basic_credentials(encoded: str) -> tuple[str, str]:
-    try:
-        text = base64.b64decode(encoded, validate=True).decode()
-    except (binascii.Error, UnicodeDecodeError):
-        return "", ""
-    email, _, secret = text.partition(":")
-    return email, secret
