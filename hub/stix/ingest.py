@@ -5,6 +5,7 @@ Used by TAXII POST, web upload, `hub import` and federation alike, so every way 
 
 from __future__ import annotations
 
+import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -12,6 +13,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import insert, select, update
+from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from hub.db import begin_write, now_us
@@ -25,6 +27,7 @@ from hub.stix.models import ObjectVersion, State, Submission
 from hub.stix.observable_index import index_stored
 from hub.stix.validation import InvalidStix, format_timestamp, parse_timestamp, validate_object, version_of
 
+logger = logging.getLogger(__name__)
 CHUNK = 500
 REGISTERED_MAX_TLP = Tlp.GREEN
 
@@ -101,12 +104,20 @@ def add_objects(
     results = _Results()
     candidates = list(_check_all(p, collection, objects, options, results))
     begin_write(session)
-    last = session.execute(
-        select(Collection.last_date_added).where(Collection.id == collection.id).with_for_update()
-    ).scalar_one()
-    stored = _store(session, p, collection.id, candidates, last, results, anonymous=options.anonymous)
-    if stored:
-        session.execute(update(Collection).where(Collection.id == collection.id).values(last_date_added=stored))
+    try:
+        last = session.execute(
+            select(Collection.last_date_added).where(Collection.id == collection.id).with_for_update()
+        ).scalar_one()
+        stored = _store(session, p, collection.id, candidates, last, results, anonymous=options.anonymous)
+        if stored:
+            session.execute(update(Collection).where(Collection.id == collection.id).values(last_date_added=stored))
+    except SQLAlchemyError:
+        session.rollback()
+        logger.exception("storing a submission into collection %s failed; nothing was stored", collection.id)
+        results = _Results(failures=[*results.failures, *[
+            {"id": c.stix_id, "message": "the hub could not store this envelope; nothing from it was stored"}
+            for c in candidates
+        ]])
     submission = Submission(
         id=str(uuid.uuid4()),
         collection_id=collection.id,
@@ -193,7 +204,7 @@ def _store(
                          "only the organisation that first posted this object may add versions of it")
             continue
         date_added = clock
-        version = candidate.version if candidate.version is not None else date_added
+        version = candidate.version if candidate.version is not None else _unversioned(versions, candidate, clock)
         known = versions.get(version)
         if known is not None:
             if known[1] == candidate.body:
@@ -222,11 +233,20 @@ def _store(
             else None
         results.ok(candidate.stix_id, format_timestamp(version), message)
         clock += 1
+    table = ObjectVersion.__table__  # Core executemany: the ORM's bulk path costs twice as much per row
     for start in range(0, len(rows), CHUNK):
-        session.execute(insert(ObjectVersion), rows[start:start + CHUNK])
+        session.execute(insert(table), rows[start:start + CHUNK])
     # Observable lookup index and warning lists (hub.stix.observable_index), in the same transaction.
     results.warn(index_stored(session, collection_id, rows))
     return clock - 1 if rows else 0
+
+
+def _unversioned(versions: dict[int, tuple[int, str, int | None]], candidate: _Candidate, clock: int) -> int:
+    """Objects without `modified`/`created` (SCOs) are versioned by `date_added`; an identical copy is the same."""
+    for version, (_, body, _) in versions.items():
+        if body == candidate.body:
+            return version
+    return clock
 
 
 def _first_producer(versions: dict[int, tuple[int, str, int | None]]) -> int | None:
