@@ -11,6 +11,7 @@ from hub.extensions import db
 from hub.orgs.service import get_org
 from hub.reports.retention import DEFAULT_DAYS, purge_closed
 from hub.reports.triage import designate_helpline, list_helplines
+from hub.stix.retention import MINIMUM_HOURS, purge_submissions
 
 retention_group = AppGroup("retention", help="Purge what the hub no longer needs to keep.")
 helpline_group = AppGroup("helpline", help="Organisations whose members respond to incident reports.")
@@ -21,10 +22,14 @@ helpline_group = AppGroup("helpline", help="Organisations whose members respond 
               help="Keep closed reports this many days (default: HUB_REPORTS_RETENTION_DAYS, else 90).")
 @cli_errors
 def retention_run(days: int | None) -> None:
-    """Purge the text, contact, traces and messages of reports closed more than DAYS ago; idempotent."""
+    """Purge the text, contact, traces and messages of reports closed more than DAYS ago, and TAXII status
+    resources older than HUB_TAXII_STATUS_RETENTION_HOURS; idempotent."""
     period = days if days is not None else int(current_app.config.get("REPORTS_RETENTION_DAYS", DEFAULT_DAYS))
     count = purge_closed(db.session, period)
     click.echo(f"purged {count} closed reports older than {period} days")
+    hours = int(current_app.config["TAXII_STATUS_RETENTION_HOURS"])
+    statuses = purge_submissions(db.session, hours)
+    click.echo(f"purged {statuses} TAXII status resources older than {max(hours, MINIMUM_HOURS)} hours")
 
 
 @helpline_group.command("add")
