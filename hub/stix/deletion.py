@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from sqlalchemy import delete, false, or_, select
+from sqlalchemy import ColumnElement, and_, delete, false, or_, select
 from sqlalchemy.orm import Session
 
 from hub.audit.service import record
 from hub.errors import NotFound, PermissionDenied
 from hub.policy.principal import Principal
+from hub.policy.tlp import Tlp
 from hub.policy.visibility import visible
 from hub.sharing.models import Collection
 from hub.stix.models import ObjectVersion
@@ -20,7 +21,8 @@ def delete_object(
     session: Session, p: Principal, collection_id: str, stix_id: str, versions: Sequence[int] = ()
 ) -> int:
     """Delete an object's versions (all, or those in `versions`) for its producer organisation; audited.
-    Returns how many versions went. The producer may delete what it cannot read (a write-only drop box).
+    Returns how many versions went. The producer may delete what it cannot read (a write-only drop box),
+    except TLP:RED versions, which only their author and the named readers may know of, and so delete.
 
     :raises NotFound: the collection, object or version is neither visible to `p` nor its organisation's own.
     :raises PermissionDenied: `p` sees the object but its organisation did not produce it.
@@ -28,7 +30,7 @@ def delete_object(
     collection = session.get(Collection, collection_id)
     if collection is None or collection.id not in (p.readable | p.writable):
         raise NotFound(f"no collection {collection_id!r}")
-    own = ObjectVersion.producer_org_id == p.org_id if p.org_active and p.org_id is not None else false()
+    own = _own_deletable(p)
     rows = session.execute(
         select(ObjectVersion.id, ObjectVersion.version, ObjectVersion.producer_org_id).where(
             ObjectVersion.collection_id == collection.id,
@@ -49,3 +51,11 @@ def delete_object(
     record(session, p, "object.delete", "stix-object", stix_id, org_id=p.org_id, collection=collection.id,
            versions=sorted(format_timestamp(row.version) for row in rows))
     return len(rows)
+
+
+def _own_deletable(p: Principal) -> ColumnElement[bool]:
+    """Versions the principal's organisation produced and that it may know exist (RED: author or named)."""
+    if not p.org_active or p.org_id is None:
+        return false()
+    red_known = or_(ObjectVersion.author_id == p.user_id, ObjectVersion.collection_id.in_(sorted(p.named)))
+    return and_(ObjectVersion.producer_org_id == p.org_id, or_(ObjectVersion.tlp < int(Tlp.RED), red_known))

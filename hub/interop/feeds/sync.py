@@ -21,7 +21,7 @@ from hub.interop.feeds.models import Feed
 from hub.interop.feeds.service import unseal
 from hub.interop.importer import ImportReport, import_objects
 from hub.policy.resolve import principal_for
-from hub.policy.tlp import Tlp, is_tlp_marking_definition, tlp_of_markings
+from hub.policy.tlp import Tlp, is_tlp_marking_definition, marking_refs, tlp_of_markings
 from hub.stix.ingest import IngestOptions
 
 PAGE_SIZE = 1000
@@ -48,8 +48,7 @@ def effective_tlp(obj: Any, default: Tlp) -> Tlp:
         return default
     if is_tlp_marking_definition(obj):
         return Tlp.CLEAR
-    refs = obj.get("object_marking_refs")
-    level = tlp_of_markings(refs) if isinstance(refs, list) else None
+    level = tlp_of_markings(marking_refs(obj))
     return default if level is None else level
 
 
