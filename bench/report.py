@@ -22,7 +22,7 @@ FLOOR_OF = {"hub (SQLite)": "sqlite", "hub (PostgreSQL)": "postgresql"}
 
 def machine() -> dict[str, str]:
     """The machine and the software versions the figures were measured with."""
-    free = subprocess.run(["free", "-h"], capture_output=True, text=True).stdout.strip()
+    free = subprocess.run(["free", "-h"], capture_output=True, text=True).stdout.rstrip()
     try:
         with psycopg.connect(PG_ADMIN_URL) as conn:
             pg = str(conn.execute("SHOW server_version").fetchone()[0])  # type: ignore[index]
@@ -319,8 +319,16 @@ def _command(run: dict[str, Any]) -> str:
         f"- Command: `python -m bench.run --sizes {','.join(str(s) for s in a['sizes'])} --peers "
         f"{','.join(a['peers']) or 'none'} --hub-databases {','.join(a.get('hub_databases', []))} "
         f"--budget-seconds {a['budget_seconds']:.0f} --repeat {a['repeat']}` "
-        f"({run.get('seconds', 0) / 60:.0f} min, hub {run.get('hub', '?')})."
+        f"({run.get('seconds', 0) / 60:.0f} min, hub {run.get('hub') or _hub_of(run)})."
     )
+
+
+def _hub_of(run: dict[str, Any]) -> str:
+    for entry in run["sizes"].values():
+        for name, result in entry["servers"].items():
+            if name in HUBS and result.get("version"):
+                return str(result["version"])
+    return "?"
 
 
 def merge(runs: list[dict[str, Any]]) -> dict[str, Any]:
