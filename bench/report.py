@@ -183,6 +183,17 @@ def _size_section(n: int, entry: dict[str, Any]) -> list[str]:
             f"- {name} ({result.get('version', '?')}, {result.get('workers', '?')} worker(s)): "
             + "; ".join(extra)
         )
+    for rerun in entry.get("reruns", []):
+        for name, result in rerun["servers"].items():
+            figures = ", ".join(
+                f"{label} {_fmt(_metric(result, step), unit)}"
+                for step, label, unit in STEPS
+                if _metric(result, step) is not None
+            )
+            notes.append(
+                f"- {name} measured again in a separate run ({result.get('version', '?')}, load average "
+                f"{result.get('load_average', 0):.1f}): {figures}"
+            )
     return lines + notes + [""]
 
 
@@ -239,14 +250,18 @@ def _targets(results: dict[str, Any]) -> list[str]:
         )
         rows[-1] += f" {verdict(None if r is None else r >= 0.5)} |"
     pg = "hub (PostgreSQL)"
-    small, big = (
-        _metric(_get(results, 10_000, pg), "first_page"),
-        _metric(_get(results, 1_000_000, pg), "first_page"),
-    )
+    million = _get(results, 1_000_000, pg)
+    big = _metric(million, "first_page")
+    # Compare with the 10k measurement taken under the most similar machine load (other work shares it).
+    candidates = [results["sizes"].get("10000", {})] + results["sizes"].get("10000", {}).get("reruns", [])
+    tenk = [e["servers"][pg] for e in candidates if _metric(e.get("servers", {}).get(pg, {}), "first_page")]
+    load = million.get("load_average", 0)
+    ref = min(tenk, key=lambda r: abs(r.get("load_average", 0) - load), default={})
+    small = _metric(ref, "first_page")
     ok = None if not (small and big) else big <= 2 * small
     rows.append(
-        f"| first page at 1M within 2× of 10k (PostgreSQL) | {_fmt(big, 'ms')} vs {_fmt(small, 'ms')} | "
-        f"{verdict(ok)} |"
+        f"| first page at 1M within 2× of 10k (PostgreSQL) | {_fmt(big, 'ms')} (load {load:.1f}) vs "
+        f"{_fmt(small, 'ms')} (load {ref.get('load_average', 0):.1f}) | {verdict(ok)} |"
     )
     lookup = _metric(_get(results, 1_000_000, pg), "lookup")
     rows.append(
@@ -332,10 +347,14 @@ def _hub_of(run: dict[str, Any]) -> str:
 
 
 def merge(runs: list[dict[str, Any]]) -> dict[str, Any]:
-    """Results of several runs as one (later runs win for a size measured twice)."""
+    """Results of several runs as one; a size measured again keeps its first run in the tables."""
     merged = {**runs[0], "sizes": {}, "runs": runs}
     for run in runs:
-        merged["sizes"].update(run["sizes"])
+        for size, entry in run["sizes"].items():
+            if size in merged["sizes"]:  # keep the side-by-side run in the tables; later runs as references
+                merged["sizes"][size].setdefault("reruns", []).append(entry)
+            else:
+                merged["sizes"][size] = entry
     return merged
 
 
