@@ -10,7 +10,7 @@ from flask import Flask
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the application: configuration, extensions, blueprints. Runs no migration and no I/O beyond config."""
+    """Build the application: configuration, extensions, blueprints. Runs no migration, no I/O but config."""
     from hub.config import load_config
     from hub.errors import register_error_handlers
     from hub.extensions import init_extensions

@@ -25,7 +25,15 @@ def main() -> None:
 
 
 main.add_command(observables_group)
-for command in (org_group, user_group, group_group, token_group, collection_group, serve_command, demo_command):
+for command in (
+    org_group,
+    user_group,
+    group_group,
+    token_group,
+    collection_group,
+    serve_command,
+    demo_command,
+):
     main.add_command(command)
 for command in (import_command, export_command, feed_group):
     main.add_command(command)

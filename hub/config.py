@@ -1,7 +1,7 @@
 """Configuration: safe defaults, then `HUB_*` environment variables, then the test overrides.
 
-Secrets are never hard-coded: the secret key is generated once and kept in the instance folder, so a newcomer's
-`hub demo` works without setup and a production deployment sets `HUB_SECRET_KEY` itself.
+Secrets are never hard-coded: the secret key is generated once and kept in the instance folder, so a
+newcomer's `hub demo` works without setup and a production deployment sets `HUB_SECRET_KEY` itself.
 """
 
 from __future__ import annotations
@@ -22,7 +22,9 @@ class Defaults:
 
     HUB_NAME = "HRD Threat-Intelligence Hub"
     HUB_CONTACT = ""
-    HUB_DESCRIPTION = "Threat intelligence shared among human-rights defenders, civil society, CERTs and platforms."
+    HUB_DESCRIPTION = (
+        "Threat intelligence shared among human-rights defenders, civil society, CERTs and platforms."
+    )
     HUB_DOMAINS: tuple[str, ...] = ()
     TAXII_API_ROOT = "api"
     TAXII_MAX_CONTENT_LENGTH = 100 * MiB
@@ -60,7 +62,7 @@ def normalise_database_url(url: str) -> str:
     """Let operators write `postgresql://…`; SQLAlchemy needs the psycopg 3 driver named."""
     for prefix in ("postgres://", "postgresql://"):
         if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix):]
+            return "postgresql+psycopg://" + url[len(prefix) :]
     return url
 
 

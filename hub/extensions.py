@@ -30,7 +30,8 @@ def init_extensions(app: Flask) -> None:
     db.init_app(app)
     migrate.init_app(app, db)
     login_manager.init_app(app)
-    # CSRF is checked by the web's own before_request (hub.web.security), which exempts the token-authenticated
+    # CSRF is checked by the web's own before_request (hub.web.security), which exempts the
+    # token-authenticated
     # surfaces (TAXII, JSON API) whatever order the blueprints are registered in.
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     csrf.init_app(app)

@@ -1,4 +1,5 @@
-"""The list of feature blueprints the app factory mounts, in one place so features can be added without merge pain."""
+"""The list of feature blueprints the app factory mounts, in one place so features can be added without
+merge pain."""
 
 from __future__ import annotations
 
@@ -23,7 +24,8 @@ def blueprints() -> list[tuple[Blueprint, str | None]]:
     from hub.reports.views import bp as reports_bp
 
     mounted.append((reports_bp, "/"))
-    from hub.admin import bp as admin_bp, join_bp
+    from hub.admin import bp as admin_bp
+    from hub.admin import join_bp
 
     mounted.append((admin_bp, "/admin"))
     mounted.append((join_bp, "/join"))

@@ -1,4 +1,5 @@
-"""Alembic environment: migrations run inside the hub's app context (`hub db upgrade`) on its configured database."""
+"""Alembic environment: migrations run inside the hub's app context (`hub db upgrade`) on its configured
+database."""
 
 import logging
 from logging.config import fileConfig

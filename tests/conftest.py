@@ -1,4 +1,5 @@
-"""Shared fixtures: one database per test run (SQLite by default, PostgreSQL when HUB_TEST_DATABASE_URL says so),
+"""Shared fixtures: one database per test run (SQLite by default, PostgreSQL when HUB_TEST_DATABASE_URL
+says so),
 migrated once with the real migrations, and emptied after every test."""
 
 from __future__ import annotations
@@ -120,7 +121,8 @@ def runner(app: Flask) -> FlaskCliRunner:
 
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
-    """The shared folder of real public STIX files; tests that need it skip with a clear message without it."""
+    """The shared folder of real public STIX files; tests that need it skip with a clear message without
+    it."""
     if not SHARED_DATA.is_dir():
         pytest.skip(f"the shared data folder {SHARED_DATA} is absent (it sits beside the checkout in CI)")
     return SHARED_DATA

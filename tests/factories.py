@@ -22,7 +22,9 @@ PASSWORD = "correct horse battery staple"
 _counter = itertools.count(1)
 
 
-def make_org(session: Session, name: str | None = None, tier: str = "vetted", org_type: str = "ngo") -> Organisation:
+def make_org(
+    session: Session, name: str | None = None, tier: str = "vetted", org_type: str = "ngo"
+) -> Organisation:
     return orgs.add_org(session, None, name or f"Org {next(_counter)}", org_type, tier)
 
 
@@ -39,7 +41,11 @@ def make_collection(
     title: str | None = None,
 ) -> Collection:
     return sharing.add_collection(
-        session, None, title or f"Collection {next(_counter)}", read=read or [], write=write or [],
+        session,
+        None,
+        title or f"Collection {next(_counter)}",
+        read=read or [],
+        write=write or [],
         default_tlp=default_tlp,
     )
 
@@ -49,8 +55,14 @@ def principal(session: Session, user: User | None) -> Principal:
     return principal_for(session, user)
 
 
-def indicator(tlp: Tlp | None = None, *, value: str | None = None, modified: str = "2026-01-01T00:00:00.000Z",
-              stix_id: str | None = None, **extra: Any) -> dict[str, Any]:
+def indicator(
+    tlp: Tlp | None = None,
+    *,
+    value: str | None = None,
+    modified: str = "2026-01-01T00:00:00.000Z",
+    stix_id: str | None = None,
+    **extra: Any,
+) -> dict[str, Any]:
     """A valid STIX 2.1 indicator for a domain, marked with `tlp` (or unmarked when None)."""
     obj: dict[str, Any] = {
         "type": "indicator",
@@ -69,9 +81,12 @@ def indicator(tlp: Tlp | None = None, *, value: str | None = None, modified: str
     return obj
 
 
-def post(session: Session, user: User, collection: Collection, objects: list[dict[str, Any]],
-         **options: Any) -> Submission:
+def post(
+    session: Session, user: User, collection: Collection, objects: list[dict[str, Any]], **options: Any
+) -> Submission:
     """Add objects as `user` and commit, as a surface would."""
-    submission = add_objects(session, principal(session, user), collection.id, objects, IngestOptions(**options))
+    submission = add_objects(
+        session, principal(session, user), collection.id, objects, IngestOptions(**options)
+    )
     session.commit()
     return submission

@@ -27,21 +27,22 @@ def _rules(collection: Collection, mode: Mode) -> str:
 
 def _preview(collection: Collection) -> list[tuple[Tlp, Any]]:
     """Who can read the collection at each TLP level: counts by tier, and names for the coordinator."""
-    return [(level, audience(db.session, collection, level)) for level in Tlp]
+    return [(level, audience(db.session(), collection, level)) for level in Tlp]
 
 
 @bp.get("/collections")
 def collection_list() -> str:
     """Every collection with its rules."""
     p = require_coordinator_page()
-    rows = [(c, _rules(c, Mode.READ), _rules(c, Mode.WRITE)) for c in channels.collections(db.session, p)]
+    rows = [(c, _rules(c, Mode.READ), _rules(c, Mode.WRITE)) for c in channels.collections(db.session(), p)]
     return render_template("admin/collections.html", rows=rows)
 
 
 def _form_page(form: CollectionForm, collection: Collection | None, status: int = 200) -> tuple[str, int]:
     preview = _preview(collection) if collection is not None else []
-    return render_template("admin/collection.html", form=form, collection=collection, preview=preview,
-                           rule_forms=RULE_FORMS), status
+    return render_template(
+        "admin/collection.html", form=form, collection=collection, preview=preview, rule_forms=RULE_FORMS
+    ), status
 
 
 def _tlp(form: CollectionForm) -> Tlp:
@@ -56,9 +57,16 @@ def collection_new() -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _form_page(form, None, 400 if form.is_submitted() else 200)
     try:
-        created = channels.create_collection(db.session, p, form.title.data, form.description.data or "",
-                                             form.alias.data, _tlp(form), form.read.data or "",
-                                             form.write.data or "")
+        created = channels.create_collection(
+            db.session(),
+            p,
+            form.title.data,
+            form.description.data or "",
+            form.alias.data,
+            _tlp(form),
+            form.read.data or "",
+            form.write.data or "",
+        )
     except (InvalidInput, Conflict) as exc:
         db.session.rollback()
         form.read.errors = [*form.read.errors, exc.message]
@@ -73,19 +81,32 @@ def collection_new() -> Response | tuple[str, int]:
 def collection_edit(collection_id: str) -> Response | tuple[str, int]:
     """Edit a collection's settings and rules, with who can read it at each TLP level."""
     p = require_coordinator_page()
-    collection = channels.collection(db.session, p, collection_id)
-    form = CollectionForm(title=collection.title, alias=collection.alias, description=collection.description,
-                          default_tlp=Tlp(collection.default_tlp).name.lower(),
-                          read=_rules(collection, Mode.READ), write=_rules(collection, Mode.WRITE))
+    collection = channels.collection(db.session(), p, collection_id)
+    form = CollectionForm(
+        title=collection.title,
+        alias=collection.alias,
+        description=collection.description,
+        default_tlp=Tlp(collection.default_tlp).name.lower(),
+        read=_rules(collection, Mode.READ),
+        write=_rules(collection, Mode.WRITE),
+    )
     if not form.validate_on_submit():
         return _form_page(form, collection, 400 if form.is_submitted() else 200)
     try:
-        channels.update_collection(db.session, p, collection.id, form.title.data, form.description.data or "",
-                                   _tlp(form), form.read.data or "", form.write.data or "")
+        channels.update_collection(
+            db.session(),
+            p,
+            collection.id,
+            form.title.data,
+            form.description.data or "",
+            _tlp(form),
+            form.read.data or "",
+            form.write.data or "",
+        )
     except InvalidInput as exc:
         db.session.rollback()
         form.read.errors = [*form.read.errors, exc.message]
-        return _form_page(form, channels.collection(db.session, p, collection_id), 400)
+        return _form_page(form, channels.collection(db.session(), p, collection_id), 400)
     db.session.commit()
     flash(_("The channel is saved."), "success")
     return redirect(url_for("admin.collection_edit", collection_id=collection_id))
@@ -98,7 +119,7 @@ def group_list() -> Response | tuple[str, int]:
     form = GroupForm()
     if form.validate_on_submit():
         try:
-            group = channels.create_group(db.session, p, form.name.data, form.members.data or "")
+            group = channels.create_group(db.session(), p, form.name.data, form.members.data or "")
         except (InvalidInput, Conflict) as exc:
             db.session.rollback()
             form.members.errors = [*form.members.errors, exc.message]
@@ -107,23 +128,24 @@ def group_list() -> Response | tuple[str, int]:
             db.session.commit()
             flash(_("The group is created."), "success")
             return redirect(url_for("admin.group_edit", group_id=group_id))
-    return render_template("admin/groups.html", groups=channels.groups(db.session, p), form=form), \
-        400 if form.is_submitted() else 200
+    return render_template(
+        "admin/groups.html", groups=channels.groups(db.session(), p), form=form
+    ), 400 if form.is_submitted() else 200
 
 
 @bp.route("/groups/<group_id>", methods=["GET", "POST"])
 def group_edit(group_id: str) -> Response | tuple[str, int]:
     """Replace a group's members."""
     p = require_coordinator_page()
-    group = channels.group(db.session, p, number(group_id))
+    group = channels.group(db.session(), p, number(group_id))
     form = GroupMembersForm(members="\n".join(sorted(o.name for o in group.orgs)))
     if form.validate_on_submit():
         try:
-            channels.set_group_members(db.session, p, group.id, form.members.data or "")
+            channels.set_group_members(db.session(), p, group.id, form.members.data or "")
         except InvalidInput as exc:
             db.session.rollback()
             form.members.errors = [*form.members.errors, exc.message]
-            group = channels.group(db.session, p, number(group_id))
+            group = channels.group(db.session(), p, number(group_id))
         else:
             db.session.commit()
             flash(_("The group is saved."), "success")

@@ -39,9 +39,9 @@ def home() -> Response | str:
     p = require_admin_page()
     if not p.is_coordinator:
         return redirect(url_for("admin.users", org_id=p.org_id))
-    waiting = applications.list_applications(db.session, p, ApplicationStatus.PENDING)
+    waiting = applications.list_applications(db.session(), p, ApplicationStatus.PENDING)
     return render_template("admin/home.html", waiting=len(waiting),
-                           queued=moderation.count_queue(db.session, p))
+                           queued=moderation.count_queue(db.session(), p))
 
 
 # Applications --------------------------------------------------------------------------------
@@ -51,15 +51,15 @@ def home() -> Response | str:
 def application_list() -> str:
     """Every application, newest activity first, grouped by status."""
     p = require_coordinator_page()
-    found = applications.list_applications(db.session, p)
+    found = applications.list_applications(db.session(), p)
     return render_template("admin/applications.html", applications=found)
 
 
 def _application_page(application_id: int, status: int = 200, **forms: object) -> tuple[str, int]:
     p = require_coordinator_page()
-    application = applications.get_application(db.session, p, application_id)
+    application = applications.get_application(db.session(), p, application_id)
     context = {"approve_form": ApproveForm(), "note_form": NoteForm(), "reject_form": ReasonForm(), **forms}
-    references = applications.reference_matches(db.session, application)
+    references = applications.reference_matches(db.session(), application)
     return render_template("admin/application.html", application=application, references=references,
                            messages=applications.messages(application), **context), status
 
@@ -78,7 +78,7 @@ def application_approve(application_id: str) -> tuple[str, int]:
     if not form.validate_on_submit():
         return _application_page(number(application_id), 400, approve_form=form)
     try:
-        approval = applications.approve(db.session, p, number(application_id), form.tier.data)
+        approval = applications.approve(db.session(), p, number(application_id), form.tier.data)
     except Conflict as exc:
         db.session.rollback()
         form.tier.errors = [exc.message]
@@ -97,7 +97,7 @@ def application_ask(application_id: str) -> Response | tuple[str, int]:
     form = NoteForm()
     if not form.validate_on_submit():
         return _application_page(number(application_id), 400, note_form=form)
-    applications.request_information(db.session, p, number(application_id), form.note.data)
+    applications.request_information(db.session(), p, number(application_id), form.note.data)
     db.session.commit()
     flash(_("The question is on the applicant's status page."), "success")
     return redirect(url_for("admin.application_detail", application_id=application_id))
@@ -110,7 +110,7 @@ def application_reject(application_id: str) -> Response | tuple[str, int]:
     form = ReasonForm()
     if not form.validate_on_submit():
         return _application_page(number(application_id), 400, reject_form=form)
-    applications.reject(db.session, p, number(application_id), form.reason.data)
+    applications.reject(db.session(), p, number(application_id), form.reason.data)
     db.session.commit()
     flash(_("The application is rejected."), "success")
     return redirect(url_for("admin.application_list"))
@@ -123,13 +123,13 @@ def application_reject(application_id: str) -> Response | tuple[str, int]:
 def org_list() -> str:
     """Every organisation with its tier and status."""
     require_coordinator_page()
-    return render_template("admin/orgs.html", orgs=list_orgs(db.session))
+    return render_template("admin/orgs.html", orgs=list_orgs(db.session()))
 
 
 def _org_page(org_id: int, status: int = 200, **forms: object) -> tuple[str, int]:
     p = require_coordinator_page()
-    org = trust.get_org_for_coordinator(db.session, p, org_id)
-    history = list_events(db.session, p, AuditFilter(org_id=org.id), limit=PAGE_SIZE,
+    org = trust.get_org_for_coordinator(db.session(), p, org_id)
+    history = list_events(db.session(), p, AuditFilter(org_id=org.id), limit=PAGE_SIZE,
                           before=request.args.get("before", type=int))
     tier_form = forms.pop("tier_form", None) or TierForm(tier=Tier(org.tier).label)
     return render_template("admin/org.html", org=org, history=history, tier_form=tier_form,
@@ -150,7 +150,7 @@ def org_tier(org_id: str) -> Response | tuple[str, int]:
     if not form.validate_on_submit():
         return _org_page(number(org_id), 400, tier_form=form)
     try:
-        org = trust.change_tier(db.session, p, number(org_id), form.tier.data, form.reason.data)
+        org = trust.change_tier(db.session(), p, number(org_id), form.tier.data, form.reason.data)
     except (Conflict, InvalidInput) as exc:
         db.session.rollback()
         form.tier.errors = [exc.message]
@@ -167,7 +167,7 @@ def _set_status(org_id: str, suspend: bool) -> Response | tuple[str, int]:
         return _org_page(number(org_id), 400, status_form=form)
     change = trust.suspend if suspend else trust.reinstate
     try:
-        org: Organisation = change(db.session, p, number(org_id), form.reason.data)
+        org: Organisation = change(db.session(), p, number(org_id), form.reason.data)
     except Conflict as exc:
         db.session.rollback()
         form.reason.errors = [exc.message]
@@ -197,10 +197,10 @@ def org_reinstate(org_id: str) -> Response | tuple[str, int]:
 def moderation_queue() -> str:
     """Quarantined versions the coordinator may see, oldest first, with approve and reject."""
     p = require_coordinator_page()
-    page = moderation.list_queue(db.session, p, PAGE_SIZE, request.args.get("after", type=int))
+    page = moderation.list_queue(db.session(), p, PAGE_SIZE, request.args.get("after", type=int))
     rows = [(version, parse_body(version)) for version in page.items]
     return render_template("admin/moderation.html", page=page, rows=rows, action=ActionForm(),
-                           producers=moderation.producer_names(db.session, page.items),
+                           producers=moderation.producer_names(db.session(), page.items),
                            reject_form=ReasonForm())
 
 
@@ -210,7 +210,7 @@ def moderation_approve(version_id: str) -> Response:
     p = require_coordinator_page()
     if not ActionForm().validate_on_submit():
         raise InvalidInput("the form has expired; reload the page and try again")
-    version = moderation.approve(db.session, p, number(version_id))
+    version = moderation.approve(db.session(), p, number(version_id))
     stix_id = version.stix_id
     db.session.commit()
     flash(_("%(id)s is published.", id=stix_id), "success")
@@ -225,7 +225,7 @@ def moderation_reject(version_id: str) -> Response:
     if not form.validate_on_submit():
         flash(_("Give a reason for the rejection."), "error")
         return redirect(url_for("admin.moderation_queue"))
-    version = moderation.reject(db.session, p, number(version_id), form.reason.data)
+    version = moderation.reject(db.session(), p, number(version_id), form.reason.data)
     stix_id = version.stix_id
     db.session.commit()
     flash(_("%(id)s is rejected.", id=stix_id), "success")
@@ -237,8 +237,8 @@ def object_find() -> str:
     """Find a published object by STIX id, to withdraw it."""
     p = require_coordinator_page()
     form = FindObjectForm(request.args, meta={"csrf": False})
-    versions = moderation.find_object(db.session, p, form.stix_id.data) if form.validate() else []
-    titles = {c.id: c.title for c in channels.collections(db.session, p)} if versions else {}
+    versions = moderation.find_object(db.session(), p, form.stix_id.data) if form.validate() else []
+    titles = {c.id: c.title for c in channels.collections(db.session(), p)} if versions else {}
     return render_template("admin/objects.html", form=form, versions=versions, searched=bool(request.args),
                            titles=titles, withdraw_form=ReasonForm())
 
@@ -248,12 +248,12 @@ def object_withdraw(version_id: str) -> Response | tuple[str, int]:
     """Withdraw a published object (abuse, error, danger to someone), with a reason."""
     p = require_coordinator_page()
     form = ReasonForm()
-    version = moderation.get_version(db.session, p, number(version_id))
+    version = moderation.get_version(db.session(), p, number(version_id))
     if not form.validate_on_submit():
         flash(_("Give a reason for the withdrawal."), "error")
         return redirect(url_for("admin.object_find", stix_id=version.stix_id))
     stix_id = version.stix_id
-    count = moderation.withdraw(db.session, p, version.id, form.reason.data)
+    count = moderation.withdraw(db.session(), p, version.id, form.reason.data)
     db.session.commit()
     flash(_("%(id)s is withdrawn (%(count)d versions).", id=stix_id, count=count), "success")
     return redirect(url_for("admin.object_find", stix_id=stix_id))
@@ -272,7 +272,7 @@ def audit() -> str:
                     action=form.action.data or "", since=form.since.data, until=form.until.data) if valid \
         else AuditFilter()
     before = request.args.get("before", type=int)
-    page = list_events(db.session, p, f, PAGE_SIZE, before)
+    page = list_events(db.session(), p, f, PAGE_SIZE, before)
     args: dict[str, Any] = {key: value for key, value in request.args.items() if key != "before" and value}
     return render_template("admin/audit.html", form=form, page=page, args=args,
                            first_url=url_for("admin.audit", **args) if before else None)

@@ -31,7 +31,7 @@ def apply() -> str | tuple[str, int]:
         return render_template("admin/join_apply.html", form=form), 400 if form.is_submitted() else 200
     try:
         submitted = applications.submit(
-            db.session, name=form.name.data, org_type=form.org_type.data, country=form.country.data,
+            db.session(), name=form.name.data, org_type=form.org_type.data, country=form.country.data,
             description=form.description.data, contact_email=form.contact_email.data,
             references=form.references.data or "")
     except InvalidInput as exc:
@@ -48,11 +48,11 @@ def apply() -> str | tuple[str, int]:
 @limiter.limit(APPLY_LIMIT, methods=["POST"])
 def status(secret: str) -> str | Response | tuple[str, int]:
     """Where the application stands, the coordinators' questions, and a form to answer them."""
-    application = applications.get_by_status_secret(db.session, secret)
+    application = applications.get_by_status_secret(db.session(), secret)
     form = AnswerForm()
     if form.validate_on_submit():
         try:
-            applications.answer(db.session, secret, form.answer.data)
+            applications.answer(db.session(), secret, form.answer.data)
         except Conflict as exc:
             db.session.rollback()
             flash(exc.message, "error")
@@ -73,7 +73,7 @@ def status_invite(secret: str) -> str | Response:
     if not ActionForm().validate_on_submit():
         raise InvalidInput("the form has expired; reload the page and try again")
     try:
-        issued: IssuedInvite = applications.applicant_invite(db.session, secret)
+        issued: IssuedInvite = applications.applicant_invite(db.session(), secret)
     except Conflict as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -87,11 +87,11 @@ def status_invite(secret: str) -> str | Response:
 @limiter.limit(APPLY_LIMIT, methods=["POST"])
 def accept_invite(secret: str) -> str | Response | tuple[str, int]:
     """Choose a password through a one-time invitation link, then log in."""
-    invite = admin.get_invite(db.session, secret)
+    invite = admin.get_invite(db.session(), secret)
     form = AcceptInviteForm()
     if form.validate_on_submit():
         try:
-            admin.accept_invite(db.session, secret, form.password.data)
+            admin.accept_invite(db.session(), secret, form.password.data)
         except InvalidInput as exc:
             db.session.rollback()
             form.password.errors = [*form.password.errors, exc.message]

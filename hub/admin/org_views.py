@@ -39,7 +39,7 @@ def _invite_form(p_is_coordinator: bool) -> InviteForm:
 
 def _users_page(org: Organisation, form: InviteForm, status: int = 200) -> tuple[str, int]:
     p = require_admin_page()
-    users = admin.list_users(db.session, p, org.id)
+    users = admin.list_users(db.session(), p, org.id)
     return render_template("admin/users.html", org=org, users=users, form=form, action=ActionForm(),
                            me=p.user_id, may_manage_coordinators=p.is_coordinator), status
 
@@ -48,7 +48,7 @@ def _users_page(org: Organisation, form: InviteForm, status: int = 200) -> tuple
 def users(org_id: str) -> tuple[str, int]:
     """The organisation's accounts, with what an admin can do to each."""
     p = require_admin_page()
-    org = admin.get_org_for(db.session, p, number(org_id))
+    org = admin.get_org_for(db.session(), p, number(org_id))
     return _users_page(org, _invite_form(p.is_coordinator))
 
 
@@ -56,12 +56,12 @@ def users(org_id: str) -> tuple[str, int]:
 def invite(org_id: str) -> tuple[str, int]:
     """Invite someone: shows the one-time link once, for the admin to pass on."""
     p = require_admin_page()
-    org = admin.get_org_for(db.session, p, number(org_id))
+    org = admin.get_org_for(db.session(), p, number(org_id))
     form = _invite_form(p.is_coordinator)
     if not form.validate_on_submit():
         return _users_page(org, form, 400)
     try:
-        issued = admin.invite_user(db.session, p, org.id, form.email.data, form.role.data)
+        issued = admin.invite_user(db.session(), p, org.id, form.email.data, form.role.data)
     except (InvalidInput, Conflict) as exc:
         db.session.rollback()
         form.email.errors = [*form.email.errors, exc.message]
@@ -82,19 +82,19 @@ def _user_action(user_id: str, action: str) -> Response | tuple[str, int]:
     form = ActionForm()
     if not form.validate_on_submit():
         raise InvalidInput("the form has expired; reload the page and try again")
-    target = admin.get_user_for(db.session, p, number(user_id))
+    target = admin.get_user_for(db.session(), p, number(user_id))
     org_id = target.org_id
     if action == "reinvite":
-        return _show_invite(admin.reinvite_user(db.session, p, target.id))
+        return _show_invite(admin.reinvite_user(db.session(), p, target.id))
     try:
         if action == "deactivate":
-            admin.set_active(db.session, p, target.id, False)
+            admin.set_active(db.session(), p, target.id, False)
             message = _("The account %(email)s is deactivated.", email=target.email)
         elif action == "activate":
-            admin.set_active(db.session, p, target.id, True)
+            admin.set_active(db.session(), p, target.id, True)
             message = _("The account %(email)s is active again.", email=target.email)
         else:
-            admin.reset_second_factor(db.session, p, target.id)
+            admin.reset_second_factor(db.session(), p, target.id)
             message = _("The second factor of %(email)s is removed; they set up a new one at their next "
                         "login.", email=target.email)
         db.session.commit()
@@ -132,7 +132,7 @@ def reinvite(user_id: str) -> Response | tuple[str, int]:
 def _token_form(org: Organisation) -> TokenForm:
     p = require_admin_page()
     form = TokenForm()
-    form.user.choices = [SelectChoice(u.id, u.email) for u in admin.list_users(db.session, p, org.id)
+    form.user.choices = [SelectChoice(u.id, u.email) for u in admin.list_users(db.session(), p, org.id)
                          if u.is_active and (p.is_coordinator or u.role != Role.COORDINATOR)]
     if form.user.data is None:
         form.user.data = p.user_id
@@ -141,7 +141,7 @@ def _token_form(org: Organisation) -> TokenForm:
 
 def _tokens_page(org: Organisation, form: TokenForm, status: int = 200) -> tuple[str, int]:
     p = require_admin_page()
-    tokens = admin.list_tokens(db.session, p, org.id)
+    tokens = admin.list_tokens(db.session(), p, org.id)
     page = render_template("admin/tokens.html", org=org, tokens=tokens, form=form, action=ActionForm())
     return page, status
 
@@ -149,7 +149,7 @@ def _tokens_page(org: Organisation, form: TokenForm, status: int = 200) -> tuple
 @bp.get("/orgs/<org_id>/tokens")
 def tokens(org_id: str) -> tuple[str, int]:
     """The organisation's API tokens with their last use."""
-    org = admin.get_org_for(db.session, require_admin_page(), number(org_id))
+    org = admin.get_org_for(db.session(), require_admin_page(), number(org_id))
     return _tokens_page(org, _token_form(org))
 
 
@@ -157,12 +157,12 @@ def tokens(org_id: str) -> tuple[str, int]:
 def token_create(org_id: str) -> tuple[str, int]:
     """Create a token and show its secret once."""
     p = require_admin_page()
-    org = admin.get_org_for(db.session, p, number(org_id))
+    org = admin.get_org_for(db.session(), p, number(org_id))
     form = _token_form(org)
     if not form.validate_on_submit():
         return _tokens_page(org, form, 400)
     try:
-        issued = admin.create_token(db.session, p, form.user.data, form.label.data, form.expires_days.data)
+        issued = admin.create_token(db.session(), p, form.user.data, form.label.data, form.expires_days.data)
     except InvalidInput as exc:
         db.session.rollback()
         form.label.errors = [*form.label.errors, exc.message]
@@ -178,7 +178,7 @@ def token_revoke(token_id: str) -> Response:
     p = require_admin_page()
     if not ActionForm().validate_on_submit():
         raise InvalidInput("the form has expired; reload the page and try again")
-    token = admin.revoke_org_token(db.session, p, number(token_id))
+    token = admin.revoke_org_token(db.session(), p, number(token_id))
     org_id = token.user.org_id
     db.session.commit()
     flash(_("The token %(label)s is revoked.", label=token.label), "success")

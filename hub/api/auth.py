@@ -23,7 +23,7 @@ def authenticate() -> Principal:
 
     :raises Unauthorized: no valid token."""
     user = _user(request.headers.get("Authorization"))
-    g.api_principal = principal_for(db.session, user)
+    g.api_principal = principal_for(db.session(), user)
     if db.session.dirty:  # `user_for_secret` notes the token's last use, at most once a minute
         db.session.commit()
     return current_principal()
@@ -36,7 +36,7 @@ def current_principal() -> Principal:
 
 
 def _user(header: str | None) -> User:
-    user = user_for_authorization(db.session, header) if header is not None else None
+    user = user_for_authorization(db.session(), header) if header is not None else None
     if user is None:
         raise Unauthorized(
             "send an API token as a Bearer token, or HTTP Basic with your email address and an API token"

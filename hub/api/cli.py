@@ -21,5 +21,5 @@ def observables_group() -> None:
 @cli_errors
 def reindex_command(batch_size: int) -> None:
     """Rebuild the index rows (and warning flags) of every stored indicator and sighting; safe to repeat."""
-    done = reindex(db.session, batch_size)
+    done = reindex(db.session(), batch_size)
     click.echo(f"indexed {done:,} indicator and sighting versions")

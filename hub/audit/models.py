@@ -23,6 +23,8 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(64), index=True)
     target_type: Mapped[str] = mapped_column(String(32))
     target_id: Mapped[str] = mapped_column(String(300))
-    org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)  # org concerned, if any
+    org_id: Mapped[int | None] = mapped_column(
+        ForeignKey("organisations.id"), index=True
+    )  # org concerned, if any
     reason: Mapped[str | None] = mapped_column(Text)
     details: Mapped[str] = mapped_column(Text, default="{}")  # JSON

@@ -1,4 +1,4 @@
-"""Recording audit events. Callers commit; the event belongs to the same transaction as the change it records."""
+"""Recording audit events: callers commit, so an event shares the transaction of the change it records."""
 
 from __future__ import annotations
 

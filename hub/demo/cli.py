@@ -19,13 +19,18 @@ from hub.serve import run_server
 def demo_command(port: int, no_serve: bool) -> None:
     """Run a demo hub on embedded SQLite with demo members, channels and intelligence."""
     upgrade()
-    created = seed(db.session)
+    created = seed(db.session())
     db.session.commit()
-    click.echo(("Created" if created else "Reusing") + f" the demo hub at {current_app.config['SQLALCHEMY_DATABASE_URI']}")
+    click.echo(
+        ("Created" if created else "Reusing")
+        + f" the demo hub at {current_app.config['SQLALCHEMY_DATABASE_URI']}"
+    )
     click.echo(f"\nOpen http://127.0.0.1:{port}/ and log in with one of these (password: {DEMO_PASSWORD}):")
     for user in USERS:
         click.echo(f"  {user.email:34} {user.role:12} {user.shows}")
-    click.echo("Coordinators and organisation admins set up their second factor (any TOTP app) at first login.")
+    click.echo(
+        "Coordinators and organisation admins set up their second factor (any TOTP app) at first login."
+    )
     click.echo(f"\nTAXII 2.1 discovery: http://127.0.0.1:{port}/taxii2/  (tokens: hub token add EMAIL)")
     if not no_serve:
         db.session.remove()

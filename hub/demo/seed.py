@@ -37,13 +37,28 @@ ORGS = [
 ]
 
 USERS = [
-    DemoUser("coordinator@hub.example", "Hub Coordination", "coordinator", "vets members, moderates, sees the audit log"),
-    DemoUser("analyst@helpline.example", "Digital Defenders Helpline", "org-admin",
-             "named reader of the escalations channel: sees TLP:RED"),
-    DemoUser("researcher@rightswatch.example", "Frontline Rights Watch", "member", "vetted: sees GREEN and AMBER"),
+    DemoUser(
+        "coordinator@hub.example",
+        "Hub Coordination",
+        "coordinator",
+        "vets members, moderates, sees the audit log",
+    ),
+    DemoUser(
+        "analyst@helpline.example",
+        "Digital Defenders Helpline",
+        "org-admin",
+        "named reader of the escalations channel: sees TLP:RED",
+    ),
+    DemoUser(
+        "researcher@rightswatch.example", "Frontline Rights Watch", "member", "vetted: sees GREEN and AMBER"
+    ),
     DemoUser("trust-safety@social.example", "Example Social", "member", "a platform's trust-and-safety team"),
-    DemoUser("member@newvoices.example", "New Voices Collective", "member",
-             "registered tier: sees CLEAR; what it posts is quarantined"),
+    DemoUser(
+        "member@newvoices.example",
+        "New Voices Collective",
+        "member",
+        "registered tier: sees CLEAR; what it posts is quarantined",
+    ),
 ]
 
 
@@ -55,22 +70,41 @@ def seed(session: Session) -> bool:
         orgs.add_org(session, None, name, kind, tier)
     for user in USERS:
         orgs.add_user(session, None, user.email, orgs.get_org(session, user.org), user.role, DEMO_PASSWORD)
-    orgs.add_group(session, None, "Spyware responders", ["Digital Defenders Helpline", "Frontline Rights Watch"])
+    orgs.add_group(
+        session, None, "Spyware responders", ["Digital Defenders Helpline", "Frontline Rights Watch"]
+    )
     public = sharing.add_collection(
-        session, None, "Public advisories", alias="public", default_tlp=Tlp.CLEAR,
+        session,
+        None,
+        "Public advisories",
+        alias="public",
+        default_tlp=Tlp.CLEAR,
         description="TLP:CLEAR advisories anyone may read, including without an account.",
-        read=["public"], write=["tier:vetted"],
+        read=["public"],
+        write=["tier:vetted"],
     )
     community = sharing.add_collection(
-        session, None, "Community threat feed", alias="community",
+        session,
+        None,
+        "Community threat feed",
+        alias="community",
         description="Indicators shared among members; unvetted members' posts are moderated.",
-        read=["tier:registered"], write=["tier:registered"],
+        read=["tier:registered"],
+        write=["tier:registered"],
     )
     escalation = sharing.add_collection(
-        session, None, "Helpline escalations", alias="escalations", default_tlp=Tlp.AMBER_STRICT,
+        session,
+        None,
+        "Helpline escalations",
+        alias="escalations",
+        default_tlp=Tlp.AMBER_STRICT,
         description="Cases the helpline escalates to platforms; RED objects reach named readers only.",
-        read=["org:Digital Defenders Helpline", "org:Example Social", "user:analyst@helpline.example",
-              "user:trust-safety@social.example"],
+        read=[
+            "org:Digital Defenders Helpline",
+            "org:Example Social",
+            "user:analyst@helpline.example",
+            "user:trust-safety@social.example",
+        ],
         write=["org:Digital Defenders Helpline"],
     )
     session.flush()

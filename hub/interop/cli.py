@@ -29,7 +29,7 @@ EXPORTERS = {"stix": export_stix, "mvt": export_mvt, "csv": export_csv, "misp": 
 
 def principal_of(email: str) -> Principal:
     """The principal of a user given by email. :raises NotFound: no such user."""
-    return principal_for(db.session, get_user(db.session, email))
+    return principal_for(db.session(), get_user(db.session(), email))
 
 
 def parse_tlp(text: str | None) -> Tlp | None:
@@ -61,7 +61,7 @@ def import_command(
 ) -> None:
     """Import STIX bundles (2.1, or 2.0 upgraded), TAXII envelopes or MISP event exports into a collection."""
     p = principal_of(email)
-    collection = get_collection_for(db.session, p, collection_id)
+    collection = get_collection_for(db.session(), p, collection_id)
     options = IngestOptions(tlp=parse_tlp(tlp))
     total = ImportReport()
     for path in files:
@@ -70,10 +70,10 @@ def import_command(
         if sys.stdout.isatty():
             with click.progressbar(length=path.stat().st_size, label=f"importing {path.name}") as bar:
                 report = importer(
-                    db.session, p, collection.id, path, options, lambda at: bar.update(max(at - bar.pos, 0))
+                    db.session(), p, collection.id, path, options, lambda at: bar.update(max(at - bar.pos, 0))
                 )
         else:
-            report = importer(db.session, p, collection.id, path, options)
+            report = importer(db.session(), p, collection.id, path, options)
         for failure in report.failures:
             click.echo(f"failed {failure['id']}: {failure['message']}", err=True)
         click.echo(f"{path.name}: {report.summary()}")
@@ -113,7 +113,7 @@ def export_command(
     p = principal_of(email)
     scope = ExportScope(collection_id, parse_tlp(tlp_max) or Tlp.RED, all_versions and fmt in ("stix", "csv"))
     if output is None:
-        count = EXPORTERS[fmt](db.session, p, scope, click.get_text_stream("stdout"))
+        count = EXPORTERS[fmt](db.session(), p, scope, click.get_text_stream("stdout"))
     else:
         partial = output.with_name(output.name + ".partial")
         with partial.open("w", encoding="utf-8") as handle:
@@ -123,4 +123,4 @@ def export_command(
 
 
 def _run(fmt: str, p: Principal, scope: ExportScope, handle: IO[str]) -> int:
-    return EXPORTERS[fmt](db.session, p, scope, handle)
+    return EXPORTERS[fmt](db.session(), p, scope, handle)

@@ -32,7 +32,7 @@ FORMATS = {
 def export_form() -> str:
     """The choice of collection, TLP limit and format."""
     p = current_principal()
-    collections = [c for c in list_collections_for(db.session, p) if c.id in p.readable]
+    collections = [c for c in list_collections_for(db.session(), p) if c.id in p.readable]
     return render_template("interop/export.html", collections=collections, formats=FORMATS, levels=list(Tlp))
 
 
@@ -49,7 +49,7 @@ def export_download() -> Response:
     scope = ExportScope(request.args.get("collection") or None, tlp_max)
     spool = tempfile.TemporaryFile()
     text = io.TextIOWrapper(spool, encoding="utf-8", newline="")
-    EXPORTERS[fmt](db.session, current_principal(), scope, text)
+    EXPORTERS[fmt](db.session(), current_principal(), scope, text)
     text.flush()
     text.detach()
     spool.seek(0)

@@ -28,7 +28,7 @@ def org_group() -> None:
 @cli_errors
 def org_add(name: str, org_type: str, tier: str) -> None:
     """Add an organisation."""
-    org = service.add_org(db.session, None, name, org_type, tier)
+    org = service.add_org(db.session(), None, name, org_type, tier)
     click.echo(f"added organisation {org.name!r} ({org.type}, tier {org.tier_enum.label}, "
                f"identity {org.identity_id})")
 
@@ -40,8 +40,8 @@ def org_add(name: str, org_type: str, tier: str) -> None:
 @cli_errors
 def org_set_tier(name: str, tier: str, reason: str) -> None:
     """Change an organisation's trust tier (registered, vetted or trusted)."""
-    org = service.get_org(db.session, name)
-    service.set_tier(db.session, None, org, tier, reason)
+    org = service.get_org(db.session(), name)
+    service.set_tier(db.session(), None, org, tier, reason)
     click.echo(f"organisation {org.name!r} is now at tier {org.tier_enum.label}")
 
 
@@ -51,8 +51,8 @@ def org_set_tier(name: str, tier: str, reason: str) -> None:
 @cli_errors
 def org_suspend(name: str, reason: str) -> None:
     """Suspend an organisation: its users then see only what anonymous visitors see, and post nothing."""
-    org = service.get_org(db.session, name)
-    service.set_status(db.session, None, org, OrgStatus.SUSPENDED, reason)
+    org = service.get_org(db.session(), name)
+    service.set_status(db.session(), None, org, OrgStatus.SUSPENDED, reason)
     click.echo(f"organisation {org.name!r} is suspended")
 
 
@@ -60,7 +60,7 @@ def org_suspend(name: str, reason: str) -> None:
 @cli_errors
 def org_list() -> None:
     """List organisations: name, type, tier, status, users."""
-    for org in service.list_orgs(db.session):
+    for org in service.list_orgs(db.session()):
         click.echo(f"{org.name}\t{org.type}\t{Tier(org.tier).label}\t{org.status}\t{len(org.users)} users")
 
 
@@ -77,9 +77,9 @@ def user_group() -> None:
 @cli_errors
 def user_add(email: str, org_name: str, role: str, password_stdin: bool) -> None:
     """Add a user; asks for the password unless --password-stdin is given."""
-    org = service.get_org(db.session, org_name)
+    org = service.get_org(db.session(), org_name)
     # Check the email and role before asking for a password (nothing is committed if anything fails).
-    user = service.add_user(db.session, None, email, org, role)
+    user = service.add_user(db.session(), None, email, org, role)
     if password_stdin:
         password = read_secret_from_stdin()
     else:
@@ -99,7 +99,7 @@ def group_group() -> None:
 @cli_errors
 def group_add(name: str, orgs: tuple[str, ...]) -> None:
     """Add a sharing group."""
-    group = service.add_group(db.session, None, name, list(orgs))
+    group = service.add_group(db.session(), None, name, list(orgs))
     click.echo(f"added sharing group {group.name!r} with {len(group.orgs)} organisations")
 
 
@@ -115,8 +115,8 @@ def token_group() -> None:
 @cli_errors
 def token_add(email: str, label: str, expires_days: int | None) -> None:
     """Issue a token; its secret is printed once, as the last line."""
-    user = service.get_user(db.session, email)
-    issued = tokens.issue_token(db.session, None, user, label, expires_days)
+    user = service.get_user(db.session(), email)
+    issued = tokens.issue_token(db.session(), None, user, label, expires_days)
     click.echo(f"token {issued.token.id} for {user.email}; the secret is shown only now:")
     click.echo(issued.secret)
 
@@ -126,5 +126,5 @@ def token_add(email: str, label: str, expires_days: int | None) -> None:
 @cli_errors
 def token_revoke(token_id: int) -> None:
     """Revoke a token by id."""
-    tokens.revoke_token(db.session, None, token_id)
+    tokens.revoke_token(db.session(), None, token_id)
     click.echo(f"token {token_id} revoked")

@@ -114,7 +114,9 @@ class User(Base):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    email: Mapped[str] = mapped_column(String(320), unique=True)  # stored lower-cased: unique regardless of case
+    email: Mapped[str] = mapped_column(
+        String(320), unique=True
+    )  # stored lower-cased: unique regardless of case
     org_id: Mapped[int] = mapped_column(ForeignKey("organisations.id"), index=True)
     role: Mapped[str] = mapped_column(String(16), default=Role.MEMBER)
     password_hash: Mapped[str | None] = mapped_column(String(200))
@@ -132,7 +134,8 @@ class User(Base):
 
 
 class ApiToken(Base):
-    """A bearer secret for TAXII and the API. Only a SHA-256 of the secret is stored: the secret has 256 bits of
+    """A bearer secret for TAXII and the API. Only a SHA-256 of the secret is stored: the secret has 256
+    bits of
     entropy, so a slow hash adds nothing but a per-request cost."""
 
     __tablename__ = "api_tokens"

@@ -68,25 +68,49 @@ def add_org(
     )
     session.add(org)
     session.flush()
-    record(session, actor, "org.add", "organisation", org.id, org_id=org.id, tier=level.label, type=kind.value)
+    record(
+        session, actor, "org.add", "organisation", org.id, org_id=org.id, tier=level.label, type=kind.value
+    )
     return org
 
 
-def set_tier(session: Session, actor: Principal | None, org: Organisation, tier: str | Tier, reason: str) -> None:
+def set_tier(
+    session: Session, actor: Principal | None, org: Organisation, tier: str | Tier, reason: str
+) -> None:
     """Raise or lower an organisation's trust tier; the reason is audited."""
     level = _tier(tier)
     before = Tier(org.tier)
     org.tier = int(level)
-    record(session, actor, "org.set-tier", "organisation", org.id, org_id=org.id, reason=reason,
-           before=before.label, after=level.label)
+    record(
+        session,
+        actor,
+        "org.set-tier",
+        "organisation",
+        org.id,
+        org_id=org.id,
+        reason=reason,
+        before=before.label,
+        after=level.label,
+    )
 
 
-def set_status(session: Session, actor: Principal | None, org: Organisation, status: OrgStatus, reason: str) -> None:
+def set_status(
+    session: Session, actor: Principal | None, org: Organisation, status: OrgStatus, reason: str
+) -> None:
     """Suspend or reinstate an organisation; the reason is audited."""
     before = org.status
     org.status = status.value
-    record(session, actor, f"org.{'suspend' if status is OrgStatus.SUSPENDED else 'reinstate'}", "organisation",
-           org.id, org_id=org.id, reason=reason, before=before, after=status.value)
+    record(
+        session,
+        actor,
+        f"org.{'suspend' if status is OrgStatus.SUSPENDED else 'reinstate'}",
+        "organisation",
+        org.id,
+        org_id=org.id,
+        reason=reason,
+        before=before,
+        after=status.value,
+    )
 
 
 def normalise_email(email: str) -> str:
@@ -110,7 +134,8 @@ def add_user(
     role: str | Role = Role.MEMBER,
     password: str | None = None,
 ) -> User:
-    """Create a user. :raises InvalidInput: bad email, role or short password. :raises Conflict: email taken."""
+    """Create a user. :raises InvalidInput: bad email, role or short password. :raises Conflict: email
+    taken."""
     address = normalise_email(email)
     local, at, domain = address.partition("@")
     if not (local and at and "." in domain) or any(c.isspace() for c in address):
@@ -118,7 +143,9 @@ def add_user(
     try:
         user_role = Role(role)
     except ValueError:
-        raise InvalidInput(f"unknown role {role!r}; choose one of {', '.join(r.value for r in Role)}") from None
+        raise InvalidInput(
+            f"unknown role {role!r}; choose one of {', '.join(r.value for r in Role)}"
+        ) from None
     if session.scalar(select(User.id).where(func.lower(User.email) == address)) is not None:
         raise Conflict(f"a user with email {address!r} already exists")
     user = User(email=address, org=org, role=user_role.value, is_active=True)

@@ -78,7 +78,11 @@ def user_for_secret(session: Session | scoped_session[Session], secret: str) -> 
         .options(joinedload(ApiToken.user).joinedload(User.org))
     )
     now = utcnow()
-    if token is None or token.revoked_at is not None or (token.expires_at is not None and token.expires_at <= now):
+    if (
+        token is None
+        or token.revoked_at is not None
+        or (token.expires_at is not None and token.expires_at <= now)
+    ):
         return None
     if not token.user.is_active:
         return None

@@ -11,7 +11,8 @@ from hub.orgs.models import Role, Tier
 class Principal:
     """Anonymous, or a user (through a session or an API token) of an organisation.
 
-    `readable`, `writable` and `named` are collection ids, computed by `hub.policy.resolve` from the collections'
+    `readable`, `writable` and `named` are collection ids, computed by `hub.policy.resolve` from the
+    collections'
     rules; everything else is copied from the user and organisation rows.
     """
 

@@ -2,8 +2,8 @@
 
 An object version is visible to a principal iff (see docs/access-control.md):
 1. the principal may read its collection;
-2. TLP gate: CLEAR, or GREEN/AMBER/AMBER+STRICT for a vetted active organisation (or the producer organisation),
-   or RED for a reader named by a `user:` rule of the collection (or the author);
+2. TLP gate: CLEAR; or GREEN/AMBER/AMBER+STRICT for a vetted active organisation (or the producer
+   organisation); or RED for a reader named by a `user:` rule of the collection (or the author);
 3. moderation gate: published, or the principal's organisation produced it, or the principal is a coordinator.
 """
 
@@ -19,7 +19,7 @@ from hub.stix.models import ObjectVersion, State
 
 
 def visible(p: Principal, version: Any = ObjectVersion) -> ColumnElement[bool]:
-    """SQL condition on `version` (the ObjectVersion entity or an alias of it) that holds iff `p` may see the row."""
+    """SQL condition on `version` (ObjectVersion or an alias of it) that holds iff `p` may see the row."""
     if not p.readable:
         return false()
     readable = version.collection_id.in_(sorted(p.readable))

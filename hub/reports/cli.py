@@ -25,10 +25,10 @@ def retention_run(days: int | None) -> None:
     """Purge the text, contact, traces and messages of reports closed more than DAYS ago, and TAXII status
     resources older than HUB_TAXII_STATUS_RETENTION_HOURS; idempotent."""
     period = days if days is not None else int(current_app.config.get("REPORTS_RETENTION_DAYS", DEFAULT_DAYS))
-    count = purge_closed(db.session, period)
+    count = purge_closed(db.session(), period)
     click.echo(f"purged {count} closed reports older than {period} days")
     hours = int(current_app.config["TAXII_STATUS_RETENTION_HOURS"])
-    statuses = purge_submissions(db.session, hours)
+    statuses = purge_submissions(db.session(), hours)
     click.echo(f"purged {statuses} TAXII status resources older than {max(hours, MINIMUM_HOURS)} hours")
 
 
@@ -37,7 +37,7 @@ def retention_run(days: int | None) -> None:
 @cli_errors
 def helpline_add(org_name: str) -> None:
     """Designate an organisation as a helpline."""
-    designate_helpline(db.session, None, get_org(db.session, org_name))
+    designate_helpline(db.session(), None, get_org(db.session(), org_name))
     click.echo(f"{org_name} is a helpline")
 
 
@@ -46,12 +46,12 @@ def helpline_add(org_name: str) -> None:
 @cli_errors
 def helpline_remove(org_name: str) -> None:
     """Stop an organisation being a helpline."""
-    designate_helpline(db.session, None, get_org(db.session, org_name), designated=False)
+    designate_helpline(db.session(), None, get_org(db.session(), org_name), designated=False)
     click.echo(f"{org_name} is no longer a helpline")
 
 
 @helpline_group.command("list")
 def helpline_list() -> None:
     """The helplines, one per line."""
-    for org in list_helplines(db.session):
+    for org in list_helplines(db.session()):
         click.echo(org.name)

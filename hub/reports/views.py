@@ -82,25 +82,36 @@ def report_labels() -> dict[str, dict[str, object]]:
 
 # --- the reporter (public, no account) ------------------------------------------------------------
 
+
 @bp.route("/report", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: str(current_app.config.get("REPORTS_RATE_LIMIT", DEFAULT_REPORT_LIMIT)),
-               key_func=daily_client_key, methods=["POST"])
+@limiter.limit(
+    lambda: str(current_app.config.get("REPORTS_RATE_LIMIT", DEFAULT_REPORT_LIMIT)),
+    key_func=daily_client_key,
+    methods=["POST"],
+)
 def report_new() -> Response:
     """The report form; on success, the receipt code (shown once, in the page, never in a URL)."""
     form = ReportForm()
-    form.platforms.choices = [SelectChoice(org.id, org.name) for org in service.platform_choices(db.session)]
+    form.platforms.choices = [
+        SelectChoice(org.id, org.name) for org in service.platform_choices(db.session())
+    ]
     form.share_max_tlp.choices = tlp_choices()
     if form.validate_on_submit():
         data = service.ReportInput(
-            category=form.category.data, language=current_language(), text=form.text.data or "",
-            traces=form.traces.data or "", contact=form.contact.data or "",
-            platform_ids=tuple(form.platforms.data or ()), platform_other=form.platform_other.data or "",
-            may_share=form.may_share.data, share_max_tlp=Tlp(int(form.share_max_tlp.data or Tlp.AMBER)),
+            category=form.category.data,
+            language=current_language(),
+            text=form.text.data or "",
+            traces=form.traces.data or "",
+            contact=form.contact.data or "",
+            platform_ids=tuple(form.platforms.data or ()),
+            platform_other=form.platform_other.data or "",
+            may_share=form.may_share.data,
+            share_max_tlp=Tlp(int(form.share_max_tlp.data or Tlp.AMBER)),
             may_escalate=form.may_escalate.data,
         )
         try:
-            code = service.submit_report(db.session, _sealer(), data)[1]
+            code = service.submit_report(db.session(), _sealer(), data)[1]
         except InvalidInput as exc:
             db.session.rollback()
             flash(_(exc.message), "error")
@@ -112,8 +123,11 @@ def report_new() -> Response:
 
 @bp.route("/report/follow-up", methods=["GET", "POST"])
 @public
-@limiter.limit(lambda: str(current_app.config.get("REPORTS_FOLLOW_UP_RATE_LIMIT", DEFAULT_FOLLOW_UP_LIMIT)),
-               key_func=daily_client_key, methods=["POST"])
+@limiter.limit(
+    lambda: str(current_app.config.get("REPORTS_FOLLOW_UP_RATE_LIMIT", DEFAULT_FOLLOW_UP_LIMIT)),
+    key_func=daily_client_key,
+    methods=["POST"],
+)
 def follow_up() -> Response:
     """Come back with the receipt code (always POSTed) to read replies and add information."""
     form = CodeForm()
@@ -122,10 +136,10 @@ def follow_up() -> Response:
     sealer = _sealer()
     try:
         if form.message.data and form.message.data.strip():
-            service.add_from_reporter(db.session, sealer, form.code.data, form.message.data)
+            service.add_from_reporter(db.session(), sealer, form.code.data, form.message.data)
             db.session.commit()
             flash(_("Your message was added."), "success")
-        view = service.view_receipt(db.session, sealer, form.code.data)
+        view = service.view_receipt(db.session(), sealer, form.code.data)
     except HubError as exc:
         db.session.rollback()
         flash(_(exc.message), "error")
@@ -138,20 +152,22 @@ def follow_up() -> Response:
 @public
 def transparency() -> str:
     """Aggregate counts per quarter; counts below 5 are shown as "fewer than 5"."""
-    rows = metrics.transparency(db.session)
+    rows = metrics.transparency(db.session())
     quarters = sorted({row.quarter for row in rows}, reverse=True)
-    return render_template("reports/transparency.html", rows=rows, quarters=quarters,
-                           threshold=metrics.SUPPRESS_BELOW)
+    return render_template(
+        "reports/transparency.html", rows=rows, quarters=quarters, threshold=metrics.SUPPRESS_BELOW
+    )
 
 
 # --- responders ----------------------------------------------------------------------------------
+
 
 @bp.get("/reports/")
 def queue() -> str:
     """The triage queue, optionally of one status."""
     status = request.args.get("status")
     chosen = Status(status) if status in {s.value for s in Status} else None
-    reports = triage.list_queue(db.session, current_principal(), chosen)
+    reports = triage.list_queue(db.session(), current_principal(), chosen)
     return render_template("reports/queue.html", reports=reports, chosen=chosen, statuses=list(Status))
 
 
@@ -159,18 +175,24 @@ def _case_forms(case: triage.Case) -> dict[str, object]:
     report = case.report
     status = StatusForm(status=report.status)
     assign = AssignForm(assignee=report.assignee_id or 0)
-    assign.assignee.choices = [SelectChoice(0, _("Nobody")),
-                              *(SelectChoice(u.id, u.email) for u in triage.list_responders(db.session))]
+    assign.assignee.choices = [
+        SelectChoice(0, _("Nobody")),
+        *(SelectChoice(u.id, u.email) for u in triage.list_responders(db.session())),
+    ]
     escalate = EscalateForm()
     escalate.platform.choices = [SelectChoice(org.id, org.name) for org in report.platforms]
-    return {"status_form": status, "assign_form": assign, "message_form": MessageForm(),
-            "escalate_form": escalate}
+    return {
+        "status_form": status,
+        "assign_form": assign,
+        "message_form": MessageForm(),
+        "escalate_form": escalate,
+    }
 
 
 @bp.get("/reports/<int:report_id>")
 def case(report_id: int) -> str:
     """Everything about one report, and the forms to act on it."""
-    found = triage.get_case(db.session, current_principal(), _sealer(), report_id)
+    found = triage.get_case(db.session(), current_principal(), _sealer(), report_id)
     return render_template("reports/case.html", case=found, **_case_forms(found))
 
 
@@ -189,11 +211,11 @@ def _act(report_id: int, done: str) -> Response:
 def case_status(report_id: int) -> Response:
     """Change the status."""
     p = current_principal()
-    report = triage.get_report(db.session, p, report_id)
+    report = triage.get_report(db.session(), p, report_id)
     form = StatusForm()
     if not form.validate_on_submit():
         raise InvalidInput("choose a status")
-    triage.set_status(db.session, p, report, Status(form.status.data))
+    triage.set_status(db.session(), p, report, Status(form.status.data))
     return _act(report_id, _("Status changed."))
 
 
@@ -201,12 +223,12 @@ def case_status(report_id: int) -> Response:
 def case_assign(report_id: int) -> Response:
     """Assign or unassign."""
     p = current_principal()
-    report = triage.get_report(db.session, p, report_id)
+    report = triage.get_report(db.session(), p, report_id)
     user_id = request.form.get("assignee", type=int) or 0
     user = db.session.get(User, user_id) if user_id else None
     if user_id and user is None:
         raise InvalidInput("choose a responder")
-    triage.assign(db.session, p, report, user)
+    triage.assign(db.session(), p, report, user)
     return _act(report_id, _("Assignment changed."))
 
 
@@ -214,11 +236,11 @@ def case_assign(report_id: int) -> Response:
 def case_message(report_id: int) -> Response:
     """Reply to the reporter, or add an internal note."""
     p = current_principal()
-    report = triage.get_report(db.session, p, report_id)
+    report = triage.get_report(db.session(), p, report_id)
     form = MessageForm()
     if not form.validate_on_submit():
         raise InvalidInput("write a message")
-    triage.add_message(db.session, p, _sealer(), report, MessageKind(form.kind.data), form.text.data)
+    triage.add_message(db.session(), p, _sealer(), report, MessageKind(form.kind.data), form.text.data)
     return _act(report_id, _("Reply sent.") if form.kind.data == "reply" else _("Note added."))
 
 
@@ -226,7 +248,7 @@ def case_message(report_id: int) -> Response:
 def case_escalate(report_id: int) -> Response:
     """Escalate to a platform the reporter named."""
     p = current_principal()
-    report = triage.get_report(db.session, p, report_id)
+    report = triage.get_report(db.session(), p, report_id)
     form = EscalateForm()
     form.platform.choices = [SelectChoice(org.id, org.name) for org in report.platforms]
     if not form.validate_on_submit():
@@ -234,7 +256,7 @@ def case_escalate(report_id: int) -> Response:
     platform = db.session.get(Organisation, form.platform.data)
     if platform is None:
         raise NotFound("no such platform")
-    triage.escalate(db.session, p, _sealer(), report, platform, form.request.data)
+    triage.escalate(db.session(), p, _sealer(), report, platform, form.request.data)
     return _act(report_id, _("Escalated to %(platform)s.", platform=platform.name))
 
 
@@ -242,22 +264,30 @@ def case_escalate(report_id: int) -> Response:
 def case_publish(report_id: int) -> Response | str | tuple[str, int]:
     """Draft STIX from the chosen traces (GET ?trace=N…), edit, publish within the reporter's consent."""
     p = current_principal()
-    report = triage.get_report(db.session, p, report_id)
+    report = triage.get_report(db.session(), p, report_id)
     ceiling = publish.consent_ceiling(report)
     form = PublishForm()
-    form.collection.choices = [SelectChoice(c.id, c.title) for c in list_collections_for(db.session, p)
-                              if c.id in p.writable]
+    form.collection.choices = [
+        SelectChoice(c.id, c.title) for c in list_collections_for(db.session(), p) if c.id in p.writable
+    ]
     form.tlp.choices = [SelectChoice(str(int(t)), t.label) for t in Tlp if t >= ceiling]
     if form.validate_on_submit():
-        submission = publish.publish(db.session, p, report, form.collection.data, Tlp(int(form.tlp.data)),
-                                     form.bundle.data)
+        submission = publish.publish(
+            db.session(), p, report, form.collection.data, Tlp(int(form.tlp.data)), form.bundle.data
+        )
         db.session.commit()
-        flash(_("%(stored)d objects published, %(failed)d refused.", stored=submission.success_count,
-                failed=submission.failure_count), "success" if not submission.failure_count else "error")
+        flash(
+            _(
+                "%(stored)d objects published, %(failed)d refused.",
+                stored=submission.success_count,
+                failed=submission.failure_count,
+            ),
+            "success" if not submission.failure_count else "error",
+        )
         return _back(report_id)
     if request.method == "GET":
         traces = request.args.getlist("trace", type=int)
-        bundle = publish.draft_bundle(db.session, p, _sealer(), report, traces)
+        bundle = publish.draft_bundle(db.session(), p, _sealer(), report, traces)
         form.bundle.data = orjson.dumps(bundle, option=orjson.OPT_INDENT_2).decode()
         form.tlp.data = str(int(ceiling))
     page = render_template("reports/publish.html", report=report, form=form, ceiling=ceiling)
@@ -267,7 +297,7 @@ def case_publish(report_id: int) -> Response | str | tuple[str, int]:
 @bp.get("/reports/metrics")
 def metrics_page() -> str:
     """Every metric as a chart, each with its CSV and SVG beside it."""
-    tables = metrics.metric_tables(db.session, current_principal())
+    tables = metrics.metric_tables(db.session(), current_principal())
     charts = [(table, _chart(table)) for table in tables]
     return render_template("reports/metrics.html", charts=charts)
 
@@ -284,7 +314,7 @@ def _chart(table: metrics.Table) -> Markup:
 @bp.get("/reports/metrics/<name>.<any(csv, svg):fmt>")
 def metrics_export(name: str, fmt: str) -> Response:
     """One metric as CSV or SVG."""
-    table = metrics.metric_table(db.session, current_principal(), name)
+    table = metrics.metric_table(db.session(), current_principal(), name)
     if table is None:
         raise NotFound(f"no metric {name!r}")
     if fmt == "csv":
@@ -301,38 +331,46 @@ def helplines() -> Response | str:
     if not p.is_coordinator:
         raise PermissionDenied("only coordinators designate helplines")
     form = HelplineForm()
-    form.org.choices = [SelectChoice(org.id, org.name) for org in list_orgs(db.session)]
+    form.org.choices = [SelectChoice(org.id, org.name) for org in list_orgs(db.session())]
     if form.validate_on_submit():
         org = db.session.get(Organisation, form.org.data)
         if org is None:
             raise NotFound("no such organisation")
         designate_on = form.action.data == "add"
-        triage.designate_helpline(db.session, p, org, designated=designate_on)
+        triage.designate_helpline(db.session(), p, org, designated=designate_on)
         db.session.commit()
-        flash(_("%(org)s is now a helpline.", org=org.name) if designate_on
-              else _("%(org)s is no longer a helpline.", org=org.name), "success")
+        flash(
+            _("%(org)s is now a helpline.", org=org.name)
+            if designate_on
+            else _("%(org)s is no longer a helpline.", org=org.name),
+            "success",
+        )
         return redirect(url_for("reports.helplines"), 303)  # type: ignore[return-value]
-    return render_template("reports/helplines.html", form=form, helplines=triage.list_helplines(db.session))
+    return render_template("reports/helplines.html", form=form, helplines=triage.list_helplines(db.session()))
 
 
 # --- platforms -----------------------------------------------------------------------------------
 
+
 @bp.get("/platform/cases")
 def platform_cases() -> str:
     """The cases escalated to the user's organisation."""
-    return render_template("reports/platform_cases.html",
-                           escalations=triage.list_platform_cases(db.session, current_principal()))
+    return render_template(
+        "reports/platform_cases.html",
+        escalations=triage.list_platform_cases(db.session(), current_principal()),
+    )
 
 
 @bp.route("/platform/cases/<int:escalation_id>", methods=["GET", "POST"])
 def platform_case(escalation_id: int) -> Response | str:
     """One escalated case with only the consented fields, and the platform's answer."""
     p = current_principal()
-    found = triage.get_platform_case(db.session, p, _sealer(), escalation_id)
+    found = triage.get_platform_case(db.session(), p, _sealer(), escalation_id)
     form = AnswerForm()
     if form.validate_on_submit():
-        triage.answer_escalation(db.session, p, _sealer(), escalation_id, Outcome(form.outcome.data),
-                                 form.note.data or "")
+        triage.answer_escalation(
+            db.session(), p, _sealer(), escalation_id, Outcome(form.outcome.data), form.note.data or ""
+        )
         db.session.commit()
         flash(_("Your answer was recorded."), "success")
         target = url_for("reports.platform_case", escalation_id=escalation_id)
@@ -341,11 +379,11 @@ def platform_case(escalation_id: int) -> Response | str:
 
 
 def _is_responder(p: object) -> bool:
-    return triage.is_responder(db.session, p)  # type: ignore[arg-type]
+    return triage.is_responder(db.session(), p)  # type: ignore[arg-type]
 
 
 def _has_cases(p: object) -> bool:
-    return triage.has_platform_cases(db.session, p)  # type: ignore[arg-type]
+    return triage.has_platform_cases(db.session(), p)  # type: ignore[arg-type]
 
 
 add_nav_item("reports.queue", _l("Reports"), _is_responder, 60)

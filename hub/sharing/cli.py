@@ -21,12 +21,22 @@ def collection_group() -> None:
 @click.argument("title")
 @click.option("--description", default="")
 @click.option("--alias", default=None)
-@click.option("--read", "read_rules", multiple=True, help="A read rule (repeat): public, tier:T, org:N, group:N, user:E")
-@click.option("--write", "write_rules", multiple=True, help="A write rule (repeat): tier:T, org:N, group:N, user:E")
-@click.option("--default-tlp", default="amber", show_default=True, help="TLP of objects posted without a marking.")
+@click.option(
+    "--read", "read_rules", multiple=True, help="A read rule (repeat): public, tier:T, org:N, group:N, user:E"
+)
+@click.option(
+    "--write", "write_rules", multiple=True, help="A write rule (repeat): tier:T, org:N, group:N, user:E"
+)
+@click.option(
+    "--default-tlp", default="amber", show_default=True, help="TLP of objects posted without a marking."
+)
 @cli_errors
 def collection_add(
-    title: str, description: str, alias: str | None, read_rules: tuple[str, ...], write_rules: tuple[str, ...],
+    title: str,
+    description: str,
+    alias: str | None,
+    read_rules: tuple[str, ...],
+    write_rules: tuple[str, ...],
     default_tlp: str,
 ) -> None:
     """Add a collection; its id is the last line printed."""
@@ -35,8 +45,14 @@ def collection_add(
     except ValueError as exc:
         raise InvalidInput(str(exc)) from None
     collection = service.add_collection(
-        db.session, None, title, description=description, alias=alias, read=list(read_rules),
-        write=list(write_rules), default_tlp=level,
+        db.session(),
+        None,
+        title,
+        description=description,
+        alias=alias,
+        read=list(read_rules),
+        write=list(write_rules),
+        default_tlp=level,
     )
     click.echo(f"added collection {collection.title!r}")
     click.echo(collection.id)
@@ -46,6 +62,6 @@ def collection_add(
 @cli_errors
 def collection_list() -> None:
     """List collections with their rules."""
-    for collection in service.list_collections(db.session):
+    for collection in service.list_collections(db.session()):
         rules = " ".join(f"{rule.mode}={service.rule_text(rule)}" for rule in collection.rules)
         click.echo(f"{collection.id}\t{collection.title}\t{rules}")

@@ -40,7 +40,8 @@ class Collection(Base):
     description: Mapped[str] = mapped_column(Text, default="")
     alias: Mapped[str | None] = mapped_column(String(100), unique=True)
     default_tlp: Mapped[int] = mapped_column(SmallInteger, default=Tlp.AMBER)
-    # The last `date_added` handed out, in µs: writers take this row's lock and continue from it, so `date_added`
+    # The last `date_added` handed out, in µs: writers take this row's lock and continue from it, so
+    # `date_added`
     # is unique, strictly increasing and follows commit order within the collection.
     last_date_added: Mapped[int] = mapped_column(BigInteger, default=0)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
@@ -51,7 +52,8 @@ class Collection(Base):
 
 
 class AccessRule(Base):
-    """One read or write rule of a collection. Targets are stored by id so renaming an organisation keeps its rules."""
+    """One read or write rule of a collection. Targets are stored by id so renaming an organisation keeps
+    its rules."""
 
     __tablename__ = "access_rules"
     __table_args__ = (
@@ -64,7 +66,9 @@ class AccessRule(Base):
     kind: Mapped[str] = mapped_column(String(8))
     tier: Mapped[int | None] = mapped_column(SmallInteger)
     org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id", ondelete="CASCADE"), index=True)
-    group_id: Mapped[int | None] = mapped_column(ForeignKey("sharing_groups.id", ondelete="CASCADE"), index=True)
+    group_id: Mapped[int | None] = mapped_column(
+        ForeignKey("sharing_groups.id", ondelete="CASCADE"), index=True
+    )
     user_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
 
     collection: Mapped[Collection] = relationship(back_populates="rules")

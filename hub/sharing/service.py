@@ -45,12 +45,20 @@ def add_collection(
         default_tlp=int(default_tlp),
         last_date_added=0,
     )
-    collection.rules = _build_rules(session, read or [], Mode.READ) + _build_rules(session, write or [], Mode.WRITE)
+    collection.rules = _build_rules(session, read or [], Mode.READ) + _build_rules(
+        session, write or [], Mode.WRITE
+    )
     session.add(collection)
     session.flush()
-    record(session, actor, "collection.add", "collection", collection.id,
-           read=[rule_text(r) for r in collection.rules if r.mode == Mode.READ],
-           write=[rule_text(r) for r in collection.rules if r.mode == Mode.WRITE])
+    record(
+        session,
+        actor,
+        "collection.add",
+        "collection",
+        collection.id,
+        read=[rule_text(r) for r in collection.rules if r.mode == Mode.READ],
+        write=[rule_text(r) for r in collection.rules if r.mode == Mode.WRITE],
+    )
     return collection
 
 
@@ -64,8 +72,15 @@ def set_rules(
     session.flush()
     collection.rules.extend(rules)
     session.flush()
-    record(session, actor, "collection.set-rules", "collection", collection.id, before=before,
-           after=[f"{r.mode} {rule_text(r)}" for r in collection.rules])
+    record(
+        session,
+        actor,
+        "collection.set-rules",
+        "collection",
+        collection.id,
+        before=before,
+        after=[f"{r.mode} {rule_text(r)}" for r in collection.rules],
+    )
 
 
 def get_collection(session: Session, collection_id: str) -> Collection:
@@ -92,8 +107,11 @@ def list_collections_for(session: Session, p: Principal) -> list[Collection]:
     ids = sorted(p.readable | p.writable)
     if not ids:
         return []
-    return list(session.scalars(select(Collection).where(Collection.id.in_(ids)).order_by(Collection.title,
-                                                                                            Collection.id)))
+    return list(
+        session.scalars(
+            select(Collection).where(Collection.id.in_(ids)).order_by(Collection.title, Collection.id)
+        )
+    )
 
 
 def list_collections(session: Session) -> list[Collection]:
@@ -102,7 +120,8 @@ def list_collections(session: Session) -> list[Collection]:
 
 
 def has_named_readers(collection: Collection) -> bool:
-    """True when a `user:` read rule names someone: the condition for accepting TLP:RED into the collection."""
+    """True when a `user:` read rule names someone: the condition for accepting TLP:RED into the
+    collection."""
     return any(r.mode == Mode.READ and r.kind == RuleKind.USER for r in collection.rules)
 
 
@@ -112,7 +131,7 @@ def rule_text(rule: AccessRule) -> str:
     if kind is RuleKind.PUBLIC:
         return "public"
     if kind is RuleKind.TIER:
-        return f"tier:{Tier(rule.tier).label}"
+        return f"tier:{Tier(rule.tier or 0).label}"
     if kind is RuleKind.ORG:
         return f"org:{rule.org.name if rule.org else rule.org_id}"
     if kind is RuleKind.GROUP:

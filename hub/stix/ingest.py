@@ -9,10 +9,10 @@ import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 import orjson
-from sqlalchemy import insert, select, update
+from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -110,14 +110,24 @@ def add_objects(
         ).scalar_one()
         stored = _store(session, p, collection.id, candidates, last, results, anonymous=options.anonymous)
         if stored:
-            session.execute(update(Collection).where(Collection.id == collection.id).values(last_date_added=stored))
+            session.execute(
+                update(Collection).where(Collection.id == collection.id).values(last_date_added=stored)
+            )
     except SQLAlchemyError:
         session.rollback()
         logger.exception("storing a submission into collection %s failed; nothing was stored", collection.id)
-        results = _Results(failures=[*results.failures, *[
-            {"id": c.stix_id, "message": "the hub could not store this envelope; nothing from it was stored"}
-            for c in candidates
-        ]])
+        results = _Results(
+            failures=[
+                *results.failures,
+                *[
+                    {
+                        "id": c.stix_id,
+                        "message": "the hub could not store this envelope; nothing from it was stored",
+                    }
+                    for c in candidates
+                ],
+            ]
+        )
     submission = Submission(
         id=str(uuid.uuid4()),
         collection_id=collection.id,
@@ -127,8 +137,14 @@ def add_objects(
         success_count=len(results.successes),
         failure_count=len(results.failures),
         pending_count=0,
-        results=orjson.dumps({"successes": results.successes, "failures": results.failures,
-                              "pendings": [], "warnings": results.warnings}).decode(),
+        results=orjson.dumps(
+            {
+                "successes": results.successes,
+                "failures": results.failures,
+                "pendings": [],
+                "warnings": results.warnings,
+            }
+        ).decode(),
         request_timestamp=request_timestamp,
     )
     session.add(submission)
@@ -141,7 +157,8 @@ def _check_all(
 ) -> Iterable[_Candidate]:
     named_readers = has_named_readers(collection)
     for index, raw in enumerate(objects):
-        label = raw.get("id") if isinstance(raw, dict) and isinstance(raw.get("id"), str) else f"objects[{index}]"
+        raw_id = raw.get("id") if isinstance(raw, dict) else None
+        label = raw_id if isinstance(raw_id, str) else f"objects[{index}]"
         try:
             obj = validate_object(raw)
         except InvalidStix as exc:
@@ -163,7 +180,8 @@ def _check_all(
 
 
 def _effective_tlp(obj: dict[str, Any], default: Tlp) -> tuple[Tlp, dict[str, Any]]:
-    """The object's TLP (the most restrictive of its markings) and the object as served, carrying that marking."""
+    """The object's TLP (the most restrictive of its markings) and the object as served, carrying that
+    marking."""
     if is_tlp_marking_definition(obj):
         return Tlp.CLEAR, obj
     level = tlp_of_markings(marking_refs(obj))
@@ -174,11 +192,15 @@ def _effective_tlp(obj: dict[str, Any], default: Tlp) -> tuple[Tlp, dict[str, An
 
 def _tlp_problem(p: Principal, level: Tlp, named_readers: bool) -> str | None:
     if p.tier == Tier.REGISTERED and level > REGISTERED_MAX_TLP:
-        return (f"organisations at tier 'registered' may post only TLP:CLEAR and TLP:GREEN; this object is "
-                f"{level.label}")
+        return (
+            f"organisations at tier 'registered' may post only TLP:CLEAR and TLP:GREEN; this object is "
+            f"{level.label}"
+        )
     if level is Tlp.RED and not named_readers:
-        return ("TLP:RED objects need named readers: this collection has no 'user:' read rule, so nobody could be "
-                "allowed to read it")
+        return (
+            "TLP:RED objects need named readers: this collection has no 'user:' read rule, "
+            "so nobody could be allowed to read it"
+        )
     return None
 
 
@@ -200,49 +222,66 @@ def _store(
         versions = existing.setdefault(candidate.stix_id, {})
         owner = _first_producer(versions)
         if owner is not None and owner != p.org_id:
-            results.fail(candidate.stix_id, _text(candidate.version),
-                         "only the organisation that first posted this object may add versions of it")
+            results.fail(
+                candidate.stix_id,
+                _text(candidate.version),
+                "only the organisation that first posted this object may add versions of it",
+            )
             continue
         date_added = clock
-        version = candidate.version if candidate.version is not None else _unversioned(versions, candidate, clock)
+        version = (
+            candidate.version if candidate.version is not None else _unversioned(versions, candidate, clock)
+        )
         known = versions.get(version)
         if known is not None:
             if known[1] == candidate.body:
                 results.ok(candidate.stix_id, format_timestamp(version), "already stored")
             else:
-                results.fail(candidate.stix_id, format_timestamp(version),
-                             "a different object with this id and version is already stored; "
-                             "change `modified` to add a new version")
+                results.fail(
+                    candidate.stix_id,
+                    format_timestamp(version),
+                    "a different object with this id and version is already stored; "
+                    "change `modified` to add a new version",
+                )
             continue
         versions[version] = (date_added, candidate.body, p.org_id)
-        rows.append({
-            "collection_id": collection_id,
-            "stix_id": candidate.stix_id,
-            "type": candidate.obj["type"],
-            "spec_version": candidate.obj.get("spec_version", "2.1"),
-            "version": version,
-            "date_added": date_added,
-            "tlp": int(candidate.tlp),
-            "state": int(candidate.state),
-            "producer_org_id": p.org_id,
-            "author_id": p.user_id,
-            "is_anonymous": anonymous,
-            "body": candidate.body,
-        })
-        message = "stored; quarantined until a coordinator approves it" if candidate.state is State.QUARANTINED \
+        rows.append(
+            {
+                "collection_id": collection_id,
+                "stix_id": candidate.stix_id,
+                "type": candidate.obj["type"],
+                "spec_version": candidate.obj.get("spec_version", "2.1"),
+                "version": version,
+                "date_added": date_added,
+                "tlp": int(candidate.tlp),
+                "state": int(candidate.state),
+                "producer_org_id": p.org_id,
+                "author_id": p.user_id,
+                "is_anonymous": anonymous,
+                "body": candidate.body,
+            }
+        )
+        message = (
+            "stored; quarantined until a coordinator approves it"
+            if candidate.state is State.QUARANTINED
             else None
+        )
         results.ok(candidate.stix_id, format_timestamp(version), message)
         clock += 1
-    table = ObjectVersion.__table__  # Core executemany: the ORM's bulk path costs twice as much per row
+    table = cast(
+        Table, ObjectVersion.__table__
+    )  # Core executemany: the ORM's bulk path costs twice as much per row
+
     for start in range(0, len(rows), CHUNK):
-        session.execute(insert(table), rows[start:start + CHUNK])
+        session.execute(insert(table), rows[start : start + CHUNK])
     # Observable lookup index and warning lists (hub.stix.observable_index), in the same transaction.
     results.warn(index_stored(session, collection_id, rows))
     return clock - 1 if rows else 0
 
 
 def _unversioned(versions: dict[int, tuple[int, str, int | None]], candidate: _Candidate, clock: int) -> int:
-    """Objects without `modified`/`created` (SCOs) are versioned by `date_added`; an identical copy is the same."""
+    """Objects without `modified`/`created` (SCOs) are versioned by `date_added`; an identical copy is the
+    same."""
     for version, (_, body, _) in versions.items():
         if body == candidate.body:
             return version
@@ -264,9 +303,16 @@ def _existing(session: Session, collection_id: str, stix_ids: set[str]) -> Store
     ids = sorted(stix_ids)
     for start in range(0, len(ids), CHUNK):
         rows = session.execute(
-            select(ObjectVersion.stix_id, ObjectVersion.version, ObjectVersion.date_added, ObjectVersion.body,
-                   ObjectVersion.producer_org_id)
-            .where(ObjectVersion.collection_id == collection_id, ObjectVersion.stix_id.in_(ids[start:start + CHUNK]))
+            select(
+                ObjectVersion.stix_id,
+                ObjectVersion.version,
+                ObjectVersion.date_added,
+                ObjectVersion.body,
+                ObjectVersion.producer_org_id,
+            ).where(
+                ObjectVersion.collection_id == collection_id,
+                ObjectVersion.stix_id.in_(ids[start : start + CHUNK]),
+            )
         )
         for row in rows:
             found.setdefault(row.stix_id, {})[row.version] = (row.date_added, row.body, row.producer_org_id)

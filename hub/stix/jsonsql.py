@@ -6,6 +6,7 @@ from typing import Any
 
 from sqlalchemy import String
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import InstrumentedAttribute
 from sqlalchemy.sql.compiler import SQLCompiler
 from sqlalchemy.sql.elements import ColumnElement
 from sqlalchemy.sql.expression import FunctionElement, literal
@@ -18,7 +19,7 @@ class json_text(FunctionElement[str]):
     inherit_cache = True
     name = "json_text"
 
-    def __init__(self, column: ColumnElement[Any], key: str) -> None:
+    def __init__(self, column: ColumnElement[Any] | InstrumentedAttribute[Any], key: str) -> None:
         super().__init__(column, literal(key, String()))
 
 

@@ -32,7 +32,8 @@ class ObjectFilter:
     description or pattern) and `properties` (top-level string properties equal to values, e.g.
     `(("sighting_of_ref", id),)`).
 
-    `versions` holds the keywords `first`, `last`, `all` and/or exact versions in µs; TAXII's default is `last`.
+    `versions` holds the keywords `first`, `last`, `all` and/or exact versions in µs; TAXII's default is
+    `last`.
     """
 
     ids: tuple[str, ...] = ()
@@ -55,7 +56,7 @@ class Page(Generic[T]):
     next_after: int | None = None
 
 
-def visible_in_collection(p: Principal, collection_id: str, f: ObjectFilter) -> Select[tuple[ObjectVersion]]:
+def visible_in_collection(p: Principal, collection_id: str, f: ObjectFilter) -> Select[ObjectVersion]:
     """The versions of one collection that `p` may see and that match `f`, oldest `date_added` first."""
     return (
         select(ObjectVersion)
@@ -86,7 +87,8 @@ def list_columns(
     after: int | None,
     columns: tuple[InstrumentedAttribute[Any], ...],
 ) -> Page[Row[*tuple[Any, ...]]]:
-    """Like `list_versions`, but loads only `columns` (plus `date_added`, last): envelopes splice stored text and
+    """Like `list_versions`, but loads only `columns` (plus `date_added`, last): envelopes splice stored
+    text and
     manifests need no body, so neither pays for building ORM objects."""
     query = visible_in_collection(p, collection_id, f).with_only_columns(*columns, ObjectVersion.date_added)
     if after is not None:
@@ -133,8 +135,14 @@ def _conditions(p: Principal, f: ObjectFilter) -> list[ColumnElement[bool]]:
     if f.added_before is not None:
         conditions.append(ObjectVersion.date_added < f.added_before)
     if f.text:
-        conditions.append(or_(*(json_text(ObjectVersion.body, key).icontains(f.text, autoescape=True)
-                                for key in TEXT_PROPERTIES)))
+        conditions.append(
+            or_(
+                *(
+                    json_text(ObjectVersion.body, key).icontains(f.text, autoescape=True)
+                    for key in TEXT_PROPERTIES
+                )
+            )
+        )
     for key, value in f.properties:
         conditions.append(json_text(ObjectVersion.body, key) == value)
     version_condition = _version_condition(p, f.versions)
@@ -144,13 +152,17 @@ def _conditions(p: Principal, f: ObjectFilter) -> list[ColumnElement[bool]]:
 
 
 def _version_condition(p: Principal, versions: tuple[str | int, ...]) -> ColumnElement[bool] | None:
-    """`first`/`last` mean the first/last version *the principal may see*, so hidden versions never show through."""
+    """`first`/`last` mean the first/last version *the principal may see*, so hidden versions never show
+    through."""
     if not versions or ALL in versions:
         return None
     choices: list[ColumnElement[bool]] = []
     other = aliased(ObjectVersion)
-    same_object = and_(other.collection_id == ObjectVersion.collection_id, other.stix_id == ObjectVersion.stix_id,
-                       visible(p, other))
+    same_object = and_(
+        other.collection_id == ObjectVersion.collection_id,
+        other.stix_id == ObjectVersion.stix_id,
+        visible(p, other),
+    )
     if LAST in versions:
         choices.append(~exists().where(same_object, other.version > ObjectVersion.version))
     if FIRST in versions:

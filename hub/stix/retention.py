@@ -1,4 +1,5 @@
-"""Forgetting TAXII status resources once clients have had time to read them (TAXII 2.1 asks for at least 24 h)."""
+"""Forgetting TAXII status resources once clients have had time to read them (TAXII 2.1 asks for at least
+24 h)."""
 
 from __future__ import annotations
 

@@ -1,13 +1,12 @@
 """Core schema: organisations, users, tokens, groups, collections and rules, object versions, submissions, audit.
 
 Revision ID: 0001
-Revises: 
+Revises:
 Create Date: 2026-11-29 10:29:46.565662
 
 """
-from alembic import op
 import sqlalchemy as sa
-
+from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = '0001'

@@ -12,8 +12,12 @@ from hub.stix import ingest
 from hub.stix.models import ObjectVersion
 from tests.factories import indicator, make_collection, make_org, make_user, post
 
-SCO = {"type": "domain-name", "spec_version": "2.1", "id": "domain-name--3c10e5a4-5b4a-5d8c-9c3e-2a4c0d5e6f70",
-       "value": "evil.example"}
+SCO = {
+    "type": "domain-name",
+    "spec_version": "2.1",
+    "id": "domain-name--3c10e5a4-5b4a-5d8c-9c3e-2a4c0d5e6f70",
+    "value": "evil.example",
+}
 
 
 @pytest.fixture
@@ -39,7 +43,14 @@ def test_reposting_an_identical_sco_is_a_success_that_stores_nothing_twice(sessi
 def test_sharing_without_attribution_shows_the_hub_as_source(session, world):
     user, collection = world
     obj = indicator(Tlp.GREEN, created_by_ref=user.org.identity_id)
-    post(session, user, collection, [obj], anonymous=True, hub_identity_id="identity--" + "1" * 8 + "-1111-4111-8111-" + "1" * 12)
+    post(
+        session,
+        user,
+        collection,
+        [obj],
+        anonymous=True,
+        hub_identity_id="identity--" + "1" * 8 + "-1111-4111-8111-" + "1" * 12,
+    )
     row = session.scalar(select(ObjectVersion))
     assert json.loads(row.body)["created_by_ref"].startswith("identity--11111111")
     assert row.is_anonymous and row.producer_org_id == user.org_id

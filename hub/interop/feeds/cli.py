@@ -63,7 +63,7 @@ def feed_add(
     kind = "basic" if password_stdin else "token" if token_stdin else "none"
     secret = read_secret_from_stdin() if kind != "none" else None
     feed = service.add_feed(
-        db.session,
+        db.session(),
         current_app.config["SECRET_KEY"],
         name,
         api_root_url=url,
@@ -87,7 +87,7 @@ def feed_add(
 @cli_errors
 def feed_list() -> None:
     """List feeds: name, URL, collections, auth, TLP limit, cursors, last error. Never shows credentials."""
-    for feed in service.list_feeds(db.session):
+    for feed in service.list_feeds(db.session()):
         click.echo(
             "\t".join(
                 [
@@ -111,7 +111,7 @@ def feed_list() -> None:
 @cli_errors
 def feed_remove(name: str) -> None:
     """Forget a feed; what it brought in stays."""
-    service.remove_feed(db.session, name)
+    service.remove_feed(db.session(), name)
     click.echo(f"removed feed {name!r}")
 
 
@@ -120,7 +120,7 @@ def feed_remove(name: str) -> None:
 @cli_errors
 def feed_sync(name: str | None) -> None:
     """Pull what is new from one feed, or every feed. Exits 1 if any feed failed (the others still ran)."""
-    feeds = [service.get_feed(db.session, name)] if name else service.list_feeds(db.session)
+    feeds = [service.get_feed(db.session(), name)] if name else service.list_feeds(db.session())
     failed = [feed.name for feed in feeds if not _run(feed, "sync")]
     if failed:
         raise InvalidInput(
@@ -133,7 +133,7 @@ def feed_sync(name: str | None) -> None:
 @cli_errors
 def feed_push(name: str) -> None:
     """Send the local collection's new CLEAR (and, for a --community feed, GREEN) objects to the remote."""
-    if not _run(service.get_feed(db.session, name), "push"):
+    if not _run(service.get_feed(db.session(), name), "push"):
         raise InvalidInput(f"feed {name!r}: push failed (see `hub feed list`); accepted envelopes were kept")
 
 
@@ -143,13 +143,13 @@ def _run(feed: Feed, what: str) -> bool:
     progress = _counter(f"{what} {feed_name}") if sys.stdout.isatty() else None
     try:
         if what == "sync":
-            summary = sync_feed(db.session, feed, key, progress).summary()
+            summary = sync_feed(db.session(), feed, key, progress).summary()
         else:
-            summary = push_feed(db.session, feed, key, progress).summary()
+            summary = push_feed(db.session(), feed, key, progress).summary()
     except InvalidInput:
         raise
     except Exception as exc:  # the remote or the network failed: keep what was committed, say why
-        record_failure(db.session, feed, exc)
+        record_failure(db.session(), feed, exc)
         click.echo(f"{feed_name}: {what} failed: {type(exc).__name__}: {exc}", err=True)
         return False
     if progress:
