@@ -7,8 +7,9 @@ from flask import current_app
 from flask.cli import with_appcontext
 from flask_migrate import upgrade
 
-from hub.demo.seed import DEMO_PASSWORD, USERS, seed
+from hub.demo.seed import DEMO_PASSWORD, USERS, seed, seed_report
 from hub.extensions import db
+from hub.reports.crypto import sealer_for
 from hub.serve import run_server
 
 
@@ -20,6 +21,7 @@ def demo_command(port: int, no_serve: bool) -> None:
     """Run a demo hub on embedded SQLite with demo members, channels and intelligence."""
     upgrade()
     created = seed(db.session())
+    receipt = seed_report(db.session(), sealer_for(current_app)) if created else None
     db.session.commit()
     click.echo(
         ("Created" if created else "Reusing")
@@ -31,6 +33,8 @@ def demo_command(port: int, no_serve: bool) -> None:
     click.echo(
         "Coordinators and organisation admins set up their second factor (any TOTP app) at first login."
     )
+    if receipt:
+        click.echo(f"\nA demo incident report (Arabic) waits in the helpline's queue. Receipt: {receipt}")
     click.echo(f"\nTAXII 2.1 discovery: http://127.0.0.1:{port}/taxii2/  (tokens: hub token add EMAIL)")
     if not no_serve:
         db.session.remove()

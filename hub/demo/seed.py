@@ -12,6 +12,9 @@ from hub.orgs import service as orgs
 from hub.orgs.models import Organisation
 from hub.policy.resolve import principal_for
 from hub.policy.tlp import Tlp
+from hub.reports.crypto import Sealer
+from hub.reports.service import ReportInput, submit_report
+from hub.reports.triage import designate_helpline
 from hub.sharing import service as sharing
 from hub.stix.ingest import add_objects
 
@@ -47,7 +50,7 @@ USERS = [
         "analyst@helpline.example",
         "Digital Defenders Helpline",
         "org-admin",
-        "named reader of the escalations channel: sees TLP:RED",
+        "helpline responder (incident reports); named reader of the escalations channel: TLP:RED",
     ),
     DemoUser(
         "researcher@rightswatch.example", "Frontline Rights Watch", "member", "vetted: sees GREEN and AMBER"
@@ -115,3 +118,21 @@ def seed(session: Session) -> bool:
     add_objects(session, p, community.id, objects.community_feed(producer))
     add_objects(session, p, escalation.id, objects.escalations(producer))
     return True
+
+
+def seed_report(session: Session, sealer: Sealer) -> str:
+    """Make the helpline a responder and file an incident report as an HRD would; returns its receipt code."""
+    helpline = orgs.get_org(session, "Digital Defenders Helpline")
+    designate_helpline(session, None, helpline)
+    platform = orgs.get_org(session, "Example Social")
+    _, code = submit_report(session, sealer, ReportInput(
+        category="impersonation",
+        language="ar",
+        text="حساب ينتحل شخصيتي ويراسل زملائي طالباً أرقام هواتفهم.",
+        traces="@defender_official_real\nhttps://social.example/defender_official_real",
+        platform_ids=(platform.id,),
+        may_share=True,
+        share_max_tlp=Tlp.GREEN,
+        may_escalate=True,
+    ))
+    return code

@@ -80,6 +80,7 @@ def test_demo_prepares_the_instance_twice_without_failing(tmp_path):
     assert second.returncode == 0, second.stderr
     assert first.stdout.startswith("Created") and second.stdout.startswith("Reusing")
     assert (tmp_path / "instance" / "hub.sqlite3").exists()
+    assert "Receipt: " in first.stdout and "Receipt: " not in second.stdout  # the demo report, filed once
 
 
 def test_serve_answers_http_with_gunicorn(tmp_path):
