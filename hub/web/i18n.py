@@ -14,7 +14,7 @@ from flask import Flask, request, session
 from flask_babel import get_locale
 
 from hub.extensions import babel
-from hub.web.auth import current_db_user
+from hub.web.auth import TOKEN_SURFACES, current_db_user
 
 SOURCE_LANGUAGE = "en"
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
@@ -49,7 +49,10 @@ def select_locale() -> str:
 
 
 def remember_query_language() -> None:
-    """`?lang=xx` on any page keeps that language for the rest of the session."""
+    """`?lang=xx` on any page keeps that language for the rest of the session (token-authenticated APIs have
+    no session, and must not be given a cookie)."""
+    if request.blueprint in TOKEN_SURFACES:
+        return
     code = request.args.get("lang")
     if is_language(code):
         session["lang"] = code

@@ -261,3 +261,9 @@ def test_head_answers_like_get_without_a_body(client, hub):
 def test_body_larger_than_the_web_cap_but_under_max_content_length_is_accepted(client, hub):
     body = b'{"objects": []' + b" " * (12 * 1024 * 1024) + b"}"
     assert post(client, f"collections/{hub.shared.id}/objects/", hub.producer, body).status_code == 202
+
+
+def test_a_language_parameter_never_gives_a_taxii_client_a_session_cookie(client):
+    response = client.get("/taxii2/?lang=ar", headers={"Accept": "application/taxii+json;version=2.1"})
+    assert response.status_code == 200
+    assert "Set-Cookie" not in response.headers
