@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from typing import Any, cast
 
 import orjson
@@ -52,7 +53,8 @@ class IndexedObservable(Base):
 
     id: Mapped[int] = mapped_column(BigInteger().with_variant(Integer, "sqlite"), primary_key=True)
     version_id: Mapped[int] = mapped_column(
-        BigInteger().with_variant(Integer, "sqlite"), ForeignKey("object_versions.id", ondelete="CASCADE"),
+        BigInteger().with_variant(Integer, "sqlite"),
+        ForeignKey("object_versions.id", ondelete="CASCADE"),
         index=True,
     )
     collection_id: Mapped[str] = mapped_column(String(36))
@@ -103,11 +105,24 @@ def _rows_for(
         codes: list[str] = []
         for warning in warnings_for(observable, hub_domains=domains):
             codes.append(warning.code)
-            flags.append({"id": obj["id"], "kind": observable.kind, "value": observable.value,
-                          "code": warning.code, "message": warning.message})
-        rows.append({**base, "kind": observable.kind, "value": observable.value,
-                     "key": observable_key(observable.kind, observable.value),
-                     "warning": ",".join(codes) or None})
+            flags.append(
+                {
+                    "id": obj["id"],
+                    "kind": observable.kind,
+                    "value": observable.value,
+                    "code": warning.code,
+                    "message": warning.message,
+                }
+            )
+        rows.append(
+            {
+                **base,
+                "kind": observable.kind,
+                "value": observable.value,
+                "key": observable_key(observable.kind, observable.value),
+                "warning": ",".join(codes) or None,
+            }
+        )
     return rows
 
 
@@ -115,33 +130,34 @@ def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
     # Core, not the ORM bulk path: its per-row bookkeeping cost more than the insert itself.
     statement = insert(cast(Table, IndexedObservable.__table__))
     for start in range(0, len(rows), CHUNK):
-        session.execute(statement, rows[start:start + CHUNK])
+        session.execute(statement, rows[start : start + CHUNK])
+
+
+@dataclass(frozen=True, slots=True)
+class StoredVersion:
+    """A version ingest has just inserted: its row id, its version (µs) and the object as stored."""
+
+    id: int
+    version: int
+    obj: dict[str, Any]
 
 
 def index_stored(
-    session: Session, collection_id: str, stored: Sequence[dict[str, Any]]
+    session: Session, collection_id: str, stored: Sequence[StoredVersion]
 ) -> list[dict[str, str]]:
-    """Index versions just inserted into a collection (`stored`: the insert parameters of `ObjectVersion`
-    rows, `date_added` unique within the collection); returns their warnings, one per observable and reason:
+    """Index versions just inserted into a collection; returns their warnings, one per observable and reason:
     `{"id", "version", "kind", "value", "code", "message"}`. Runs inside the caller's transaction."""
-    wanted = [row for row in stored if row["type"] in INDEXED_TYPES]
-    if not wanted:
-        return []
-    added = [row["date_added"] for row in wanted]
-    ids = dict(session.execute(
-        select(ObjectVersion.date_added, ObjectVersion.id).where(
-            ObjectVersion.collection_id == collection_id, ObjectVersion.type.in_(INDEXED_TYPES),
-            ObjectVersion.date_added >= min(added), ObjectVersion.date_added <= max(added))
-    ).all())
     domains = hub_domains()
     rows: list[dict[str, Any]] = []
     flags: list[dict[str, str]] = []
-    for row in wanted:
+    for version in stored:
+        if version.obj.get("type") not in INDEXED_TYPES:
+            continue
         found: list[dict[str, str]] = []
-        obj = orjson.loads(row["body"])
-        rows.extend(_rows_for(ids[row["date_added"]], collection_id, obj, domains, found))
-        version = format_timestamp(row["version"])
-        flags.extend({**flag, "version": version} for flag in found)
+        rows.extend(_rows_for(version.id, collection_id, version.obj, domains, found))
+        if found:
+            text = format_timestamp(version.version)
+            flags.extend({**flag, "version": text} for flag in found)
     _insert(session, rows)
     return flags
 
@@ -158,14 +174,22 @@ def reindex(session: Session, batch_size: int = CHUNK) -> int:
         batch = session.execute(
             select(ObjectVersion.id, ObjectVersion.collection_id, ObjectVersion.body)
             .where(ObjectVersion.type.in_(INDEXED_TYPES), ObjectVersion.id > after)
-            .order_by(ObjectVersion.id).limit(batch_size)
+            .order_by(ObjectVersion.id)
+            .limit(batch_size)
         ).all()
         if not batch:
             return done
-        _replace(session, [row.id for row in batch], (
-            row for version in batch
-            for row in _rows_for(version.id, version.collection_id, orjson.loads(version.body), domains, [])
-        ))
+        _replace(
+            session,
+            [row.id for row in batch],
+            (
+                row
+                for version in batch
+                for row in _rows_for(
+                    version.id, version.collection_id, orjson.loads(version.body), domains, []
+                )
+            ),
+        )
         session.commit()
         after, done = batch[-1].id, done + len(batch)
 

@@ -663,3 +663,34 @@ def test_check_pattern_agrees_with_stix2patterns(
     except InvalidStix:
         ours = False
     assert ours == expected, pattern
+
+
+_HASH_NAMES = st.sampled_from(
+    ["MD5", "md5", "SHA-1", "SHA1", "sha1", "SHA-256", "SHA256", "sha256", "SHA-512", "SHA512", "SHA3-256",
+     "SSDEEP", "TLSH", "Md5", "SHA-0256", "SHA--256"]
+)  # fmt: skip
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    _HASH_NAMES,
+    st.booleans(),
+    st.sampled_from([0, 1, 31, 32, 33, 40, 56, 64, 96, 128, 129]),
+    st.sampled_from(["0123456789abcdef", "ABCDEF", "0f", "g0"]),
+    st.sampled_from(["[{}]", "[ {} ]", "[{} ]"]),
+)
+def test_hash_pattern_fast_path_agrees_with_stix2patterns(
+    name: str, quoted: bool, length: int, alphabet: str, frame: str
+) -> None:
+    """The hash fast path accepts exactly what the full parser accepts (its hash-format check included)."""
+    from stix2patterns.validator import run_validator
+
+    value = (alphabet * 130)[:length]
+    step = f"'{name}'" if quoted else name
+    pattern = frame.format(f"file:hashes.{step} = '{value}'")
+    try:
+        check_pattern(pattern)
+        ours = True
+    except InvalidStix:
+        ours = False
+    assert ours == (not run_validator(pattern, "2.1")), pattern
