@@ -11,7 +11,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import MetaData, event
+from sqlalchemy import MetaData, event, text
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase
 
@@ -81,3 +81,19 @@ def begin_write(session: Any) -> None:
     """
     session.commit()
     session.connection(execution_options={WRITE_LOCK_OPTION: True})
+
+
+def refresh_planner_statistics(session: Any) -> None:
+    """Bring the query planner's statistics up to date after a bulk load (commits).
+
+    Right after a large first load PostgreSQL has no statistics for `object_versions`, estimates one row, and
+    sorts the whole collection for a first page instead of walking the keyset index; `ANALYZE` fixes that at
+    once instead of when autovacuum next passes.
+    """
+    session.commit()
+    if session.get_bind().dialect.name == "postgresql":
+        session.execute(text("ANALYZE object_versions"))
+        session.execute(text("ANALYZE observables"))
+    else:
+        session.execute(text("PRAGMA optimize"))
+    session.commit()

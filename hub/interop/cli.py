@@ -10,6 +10,7 @@ import click
 from flask.cli import with_appcontext
 
 from hub.cli_support import cli_errors
+from hub.db import refresh_planner_statistics
 from hub.errors import InvalidInput
 from hub.extensions import db
 from hub.interop.csvlist import export_csv
@@ -80,6 +81,8 @@ def import_command(
         total.add(report)
     if len(files) > 1:
         click.echo(f"all files: {total.summary()}")
+    if total.succeeded:
+        refresh_planner_statistics(db.session())
     if total.total and not total.succeeded:
         raise click.ClickException("no object could be imported")
 
