@@ -18,4 +18,6 @@ forwarded_allow_ips = os.environ.get("HUB_FORWARDED_ALLOW_IPS", "127.0.0.1,::1")
 accesslog = "-"
 # No client address, user agent or referrer: reporters and members are not tracked by the hub.
 access_log_format = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+# Strips addresses, user agents, referrers and the secrets of invitation links whatever the format says.
+logger_class = "hub.accesslog.PrivateAccessLogger"
 errorlog = "-"
