@@ -19,6 +19,8 @@ from hub.config import normalise_database_url
 from hub.db import Base
 from hub.extensions import db as hub_db
 
+pytest_plugins = ["tests.browser"]
+
 SHARED_DATA = Path(__file__).resolve().parents[1].parent / "shared" / "data"
 
 

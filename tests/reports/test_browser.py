@@ -8,52 +8,15 @@ records "actioned"; the metrics and the transparency page change accordingly.
 
 from __future__ import annotations
 
-import shutil
-import threading
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-from flask import Flask
-from werkzeug.serving import make_server
 
-from hub import create_app
-from hub.extensions import db
 from hub.orgs.service import set_password
 from hub.policy.tlp import Tlp
-from tests.conftest import _test_config
 from tests.factories import PASSWORD, make_collection
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
-playwright_api = pytest.importorskip("playwright.sync_api")
-CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
 ARABIC_TEXT = "وصلتني رسالة تطلب كلمة المرور من صفحة تشبه صفحة المنصة"
 TRACE = "https://example-social-login.example/verify"
-
-
-@pytest.fixture
-def live_url(app: Flask, tmp_path: Path) -> Iterator[str]:
-    """The hub served on a free local port, with CSRF checks on as in production."""
-    if CHROMIUM is None:
-        pytest.skip("chromium is not installed")
-    # Same instance folder as `app`, hence the same reports key.
-    config = _test_config(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path)
-    served = create_app({**config, "WTF_CSRF_ENABLED": True})
-    server = make_server("127.0.0.1", 0, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    with served.app_context():
-        db.engine.dispose()
-
-
-@pytest.fixture
-def browser() -> Iterator[object]:
-    with playwright_api.sync_playwright() as playwright:
-        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=["--no-sandbox"])
-        yield launched
-        launched.close()
 
 
 def _login(browser, base: str, email: str):  # type: ignore[no-untyped-def]
