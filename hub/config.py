@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import secrets
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
@@ -53,7 +53,7 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
             url = f"sqlite:///{instance / 'hub.sqlite3'}"
         app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(str(url))
     if not app.config.get("SECRET_KEY"):
-        app.config["SECRET_KEY"] = _instance_secret(instance)
+        app.config["SECRET_KEY"] = instance_secret(instance, "secret_key", lambda: secrets.token_urlsafe(48))
     if isinstance(app.config.get("HUB_DOMAINS"), str):
         app.config["HUB_DOMAINS"] = tuple(d for d in app.config["HUB_DOMAINS"].split(",") if d)
 
@@ -66,17 +66,20 @@ def normalise_database_url(url: str) -> str:
     return url
 
 
-def _instance_secret(instance: Path) -> str:
-    """Read, or create once with owner-only permissions, the secret key kept in the instance folder."""
+def instance_secret(instance: Path, name: str, generate: Callable[[], str]) -> str:
+    """Read the secret in file `name` of the instance folder, or create it once with owner-only permissions.
+
+    Several workers may start at once: the first to create the file wins and the others read it.
+    """
     instance.mkdir(parents=True, exist_ok=True)
-    path = instance / "secret_key"
+    path = instance / name
     if path.exists():
         return path.read_text().strip()
-    key = secrets.token_urlsafe(48)
+    value = generate()
     try:
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another worker created it first: use theirs
+    except FileExistsError:
         return path.read_text().strip()
     with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
+        handle.write(value)
+    return value

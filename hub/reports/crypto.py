@@ -9,7 +9,6 @@ docs/reporting.md.
 from __future__ import annotations
 
 import hashlib
-import os
 import secrets
 from pathlib import Path
 from typing import Any
@@ -17,6 +16,8 @@ from typing import Any
 import orjson
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from flask import Flask
+
+from hub.config import instance_secret
 
 KEY_FILE = "reports_key"
 CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -53,32 +54,18 @@ def sealer_for(app: Flask) -> Sealer:
     """The app's sealer, built once from `REPORTS_KEY` or the instance key file."""
     sealer = app.extensions.get("hub_reports_sealer")
     if sealer is None:
-        configured = app.config.get("REPORTS_KEY") or _instance_key(Path(app.instance_path))
+        configured = app.config.get("REPORTS_KEY") or instance_secret(
+            Path(app.instance_path), KEY_FILE, lambda: Fernet.generate_key().decode("ascii")
+        )
         sealer = Sealer([key.strip() for key in str(configured).split(",") if key.strip()])
         app.extensions["hub_reports_sealer"] = sealer
     return sealer
 
 
-def _instance_key(instance: Path) -> str:
-    """Read, or create once with owner-only permissions, the development reports key."""
-    instance.mkdir(parents=True, exist_ok=True)
-    path = instance / KEY_FILE
-    if path.exists():
-        return path.read_text().strip()
-    key = Fernet.generate_key().decode("ascii")
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    except FileExistsError:  # another worker created it first: use theirs
-        return path.read_text().strip()
-    with os.fdopen(fd, "w") as handle:
-        handle.write(key)
-    return key
-
-
 def new_receipt_code() -> str:
     """A fresh receipt code: 25 Crockford base32 characters (125 bits) in five groups: `7KQ2X-M4P9A-…`."""
     chars = "".join(secrets.choice(CROCKFORD) for _ in range(CODE_GROUPS * GROUP_LENGTH))
-    return "-".join(chars[i:i + GROUP_LENGTH] for i in range(0, len(chars), GROUP_LENGTH))
+    return "-".join(chars[i : i + GROUP_LENGTH] for i in range(0, len(chars), GROUP_LENGTH))
 
 
 def normalise_code(code: str) -> str:
