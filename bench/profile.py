@@ -96,7 +96,7 @@ def explain(app: Any, request: Callable[[], Any], label: str) -> None:
     prefix = "EXPLAIN (ANALYZE, BUFFERS)" if engine.dialect.name == "postgresql" else "EXPLAIN QUERY PLAN"
     for statement, parameters in statements:
         print("\n" + statement.strip())
-        if "object_versions" not in statement:
+        if "object_versions" not in statement and "observables" not in statement:
             continue
         rounds = ("right after the load", "after ANALYZE") if engine.dialect.name == "postgresql" else ("",)
         for when in rounds:
@@ -153,6 +153,10 @@ def run(collection: str, token: str, n: int, top: int) -> None:
 
     profiled(f"ingest of {n:,} objects in envelopes of 500", ingest, top)
     explain(app, lambda: client.get(objects, query_string={"limit": 100}, headers=headers), "first page")
+    one = data.indicator(n // 2, "b0")["id"]
+    explain(app, lambda: client.get(f"{objects}{one}/", headers=headers), "object by id")
+    values = {"values": [data.lookup_value(j * 4, "b0") for j in range(3)]}
+    explain(app, lambda: client.post("/api/v1/lookup", json=values, headers=headers), "lookup of 3 values")
     profiled("50 first pages (limit=100)", first_pages, top)
     profiled(f"paging through {n:,} objects (limit=1000)", page_all, top)
     profiled("50 objects by id", by_id, top)
