@@ -294,6 +294,8 @@ when the file is regenerated. Raw figures go to `bench/results/*.json` (not comm
 ## Method
 
 {commands}
+- The tables show the first run listed for each size; a size measured again in a later run appears in its
+  "measured again" notes (the last run above shared the machine with heavy test suites).
 - Every server is started fresh for each size, bound to 127.0.0.1 on a free port: the hub with `hub
   serve` (gunicorn, {workers} sync workers) on a new SQLite file and on a new PostgreSQL database
   `hub_bench`, seeded through the hub CLI (organisation, user, collections, API token); medallion 3.0.0
@@ -330,11 +332,13 @@ $ free -h
 
 def _command(run: dict[str, Any]) -> str:
     a = run["args"]
+    timeout = a.get("request_timeout", 120)
+    extra = "" if timeout == 120 else f" --request-timeout {timeout:.0f}"
     return (
         f"- Command: `python -m bench.run --sizes {','.join(str(s) for s in a['sizes'])} --peers "
         f"{','.join(a['peers']) or 'none'} --hub-databases {','.join(a.get('hub_databases', []))} "
-        f"--budget-seconds {a['budget_seconds']:.0f} --repeat {a['repeat']}` "
-        f"({run.get('seconds', 0) / 60:.0f} min, hub {run.get('hub') or _hub_of(run)})."
+        f"--budget-seconds {a['budget_seconds']:.0f} --repeat {a['repeat']}{extra}` "
+        f"({max(run.get('seconds', 0) / 60, 1):.0f} min, hub {run.get('hub') or _hub_of(run)})."
     )
 
 
