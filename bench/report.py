@@ -295,7 +295,7 @@ when the file is regenerated. Raw figures go to `bench/results/*.json` (not comm
 
 {commands}
 - The tables show the first run listed for each size; a size measured again in a later run appears in its
-  "measured again" notes (the last run above shared the machine with heavy test suites).
+  "measured again" notes, with the revision and the load average it ran under.
 - Every server is started fresh for each size, bound to 127.0.0.1 on a free port: the hub with `hub
   serve` (gunicorn, {workers} sync workers) on a new SQLite file and on a new PostgreSQL database
   `hub_bench`, seeded through the hub CLI (organisation, user, collections, API token); medallion 3.0.0
