@@ -1,0 +1,142 @@
+"""Lookup candidates: what a user typed, refanged and read as the observables it could mean."""
+
+from __future__ import annotations
+
+import re
+from typing import Final
+
+from hub.stix.observables.kinds import Kind, Observable
+from hub.stix.observables.normalisation import _HEX, _SCHEME, _has_control, normalise
+
+_REFANG: Final[tuple[tuple[re.Pattern[str], str], ...]] = (
+    (re.compile(r"\[\.\]|\(\.\)|\{\.\}|\[dot\]|\(dot\)", re.IGNORECASE), "."),
+    (re.compile(r"\[@\]|\(@\)|\[at\]|\(at\)", re.IGNORECASE), "@"),
+    (re.compile(r"\[:\]"), ":"),
+    (re.compile(r"^hxxp", re.IGNORECASE), "http"),
+    (re.compile(r"^fxp", re.IGNORECASE), "ftp"),
+)
+_HASH_BY_LENGTH: Final[dict[int, Kind]] = {32: "md5", 40: "sha1", 64: "sha256", 128: "sha512"}
+_PHONE_LIKE = re.compile(r"(?:\+|tel:)?[\d\s\-.()/]+", re.IGNORECASE)
+_EXTENSION = re.compile(r"[^/\\]+\.([A-Za-z0-9]{1,6})")
+# Extensions that make a dotted name more likely a file than a host ('roleaccountd.plist').
+_FILE_EXTENSIONS: Final[frozenset[str]] = frozenset(
+    "apk ipa plist db sqlite so dex jar exe dll sys bin sh js py zip rar 7z gz tar dmg pkg deb rpm msi "
+    "bat ps1 vbs doc docx xls xlsx ppt pptx pdf rtf txt log json xml html htm png jpg jpeg gif mp4 dylib "
+    "app ko elf tmp dat cfg conf ini lnk scr".split()
+)
+# First labels that make a dotted name look like an Android/iOS app id (reverse DNS: com.example.app).
+_REVERSED_FIRST_LABELS: Final[frozenset[str]] = frozenset(
+    "com org net io app dev info biz edu gov me co tv cc".split()
+)
+_PACKAGE = re.compile(r"[A-Za-z_][A-Za-z0-9_]*(?:\.[A-Za-z_][A-Za-z0-9_]*)+")
+_TOKEN = re.compile(r"[\w.-]+")
+_MAX_INPUT = 4096
+
+
+class _Candidates:
+    def __init__(self) -> None:
+        self.items: list[Observable] = []
+
+    def add(self, kind: Kind, raw: str) -> bool:
+        try:
+            obs = Observable(kind, normalise(kind, raw))
+        except ValueError:
+            return False
+        if obs not in self.items:
+            self.items.append(obs)
+        return True
+
+
+def _clean_input(raw: str) -> str:
+    text = raw.strip()
+    while len(text) >= 2 and (text[0], text[-1]) in {("<", ">"), ('"', '"'), ("'", "'"), ("`", "`")}:
+        text = text[1:-1].strip()
+    for regex, replacement in _REFANG:
+        text = regex.sub(replacement, text)
+    return text
+
+
+def _looks_reversed(text: str) -> bool:
+    first = text.split(".", 1)[0].lower()
+    return first in _REVERSED_FIRST_LABELS or len(first) == 2
+
+
+def _add_host(out: _Candidates, host: str) -> None:
+    for kind in ("ipv4", "ipv6", "domain"):
+        if out.add(kind, host):
+            return
+
+
+def _candidates(raw: str) -> list[Observable]:
+    text = _clean_input(raw)
+    if not text or len(text) > _MAX_INPUT or _has_control(text):
+        return []
+    out = _Candidates()
+    lowered = text.lower()
+
+    kind = _HASH_BY_LENGTH.get(len(text))
+    if kind and _HEX.fullmatch(lowered):
+        out.add(kind, text)
+        return out.items
+
+    if text.startswith("@") and "@" not in text[1:]:
+        out.add("account", text)
+        return out.items
+
+    if lowered.startswith("mailto:") or (
+        "@" in text and "/" not in text and not any(c.isspace() for c in text)
+    ):
+        if out.add("email", text):
+            return out.items
+
+    if out.add("ipv4", text) or out.add("ipv6", text):
+        return out.items
+
+    if _PHONE_LIKE.fullmatch(text) and sum(c.isdigit() for c in text) >= 7:
+        if out.add("phone", text):
+            out.add("account", normalise("phone", text))
+            return out.items
+
+    scheme = _SCHEME.match(text)
+    if scheme or any(sep in text for sep in "/?#:"):
+        if text.startswith("/"):
+            out.add("other", f"file:path={text}")
+            return out.items
+        urls = [text] if scheme else ["http://" + text, "https://" + text]
+        for url in urls:
+            out.add("url", url)
+        if out.items:
+            host = out.items[0].value.split("://", 1)[1]
+            host = re.split(r"[/?#]", host, maxsplit=1)[0].rpartition("@")[2]
+            if host.startswith("["):
+                host = host[1 : host.index("]")]
+            else:
+                host = host.partition(":")[0]
+            _add_host(out, host)
+        return out.items
+
+    is_domain = False
+    if "." in text and not any(c.isspace() for c in text):
+        is_domain = out.add("domain", text)
+        if _PACKAGE.fullmatch(text) and _looks_reversed(text):
+            out.add("app-id", text)
+    extension = _EXTENSION.fullmatch(text)
+    if extension and (not is_domain or extension.group(1).lower() in _FILE_EXTENSIONS):
+        out.add("file-name", text)
+    if not out.items and _TOKEN.fullmatch(text):
+        out.add("account", text)
+        out.add("other", f"process:name={text}")
+    return out.items
+
+
+def candidates(raw: str) -> list[Observable]:
+    """What a user typed into a lookup box -> the normalised observables it could mean, most likely first.
+
+    Accepts URLs with or without a scheme, domains ('Example.COM.'), IPs, phone numbers, '@handle',
+    email addresses, hashes, file names and app ids; defanged forms ('hxxp://evil[.]com') are refanged.
+    Never raises; returns an empty list for garbage.
+    """
+    try:
+        return _candidates(raw)
+    except Exception:  # noqa: BLE001 - the contract is "never raises"; garbage in, nothing out
+        return []

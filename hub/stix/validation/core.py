@@ -1,0 +1,199 @@
+"""validate_object: one decoded STIX object checked property by property, then by its type's rules."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from hub.stix.validation.errors import InvalidStix, _Ctx, _short
+from hub.stix.validation.properties import (
+    _BOOL,
+    _DICT,
+    _EXTENSIONS,
+    _EXTREFS,
+    _FLOAT,
+    _FLOAT_RANGES,
+    _GRANULAR,
+    _INT,
+    _INT_RANGES,
+    _KCP,
+    _KIND,
+    _PROP_NAME_RE,
+    _STR,
+    _STRLIST,
+    _TS,
+    _TYPE_RE,
+    _UUID_RE,
+    META_TYPES,
+    SDO_TYPES,
+    SRO_TYPES,
+    _check_extensions,
+    _check_external_references,
+    _check_granular_markings,
+    _check_hashes,
+    _check_kill_chain_phases,
+    _check_ref,
+    _check_refs,
+)
+from hub.stix.validation.rules import _ORDER, _REQUIRED, _RULES
+from hub.stix.validation.timestamps import parse_timestamp
+from hub.stix.validation.upgrade import _upgrade_20
+
+
+def validate_object(obj: object) -> dict[str, Any]:
+    """Check one STIX object (already JSON-decoded) and return it, upgraded to 2.1 when it is STIX 2.0.
+
+    Raises InvalidStix with a message like
+    "indicator--…: property 'pattern' is not a valid STIX pattern: <parser message>".
+
+    The caller's dict is never changed. The same dict is returned when it needs no change; a new one
+    when it was upgraded from STIX 2.0 (``spec_version`` "2.1" added; indicators get
+    ``pattern_type: "stix"``; malware gets ``is_family: false``, 2.0 having no such notion) or when
+    optional properties that were ``null`` or ``[]`` were dropped (the specification forbids both;
+    ``stix2`` drops them the same way).
+    """
+    if type(obj) is not dict:
+        raise InvalidStix(f"a STIX object must be a JSON object, not {type(obj).__name__}")
+    stype = obj.get("type")
+    if type(stype) is not str or _TYPE_RE.fullmatch(stype) is None:
+        if "type" not in obj:
+            raise InvalidStix("object: property 'type' is required", property="type")
+        raise InvalidStix(
+            f"object: property 'type' must be 3-250 characters of a-z, 0-9 and '-', not starting or ending"
+            f" with '-' (got {_short(stype)})",
+            property="type",
+        )
+    if stype == "bundle":
+        raise InvalidStix(
+            "a bundle cannot be stored as an object; send the objects it contains", property="type"
+        )
+    oid = obj.get("id")
+    if type(oid) is not str:
+        raise InvalidStix(f"{stype} object: property 'id' is required (type--UUID)", property="id")
+    if not (
+        oid.startswith(stype) and oid[len(stype) : len(stype) + 2] == "--" and len(oid) == len(stype) + 38
+    ):
+        raise InvalidStix(
+            f"{stype} object: property 'id' must be '{stype}--' followed by a UUID, not {_short(oid)}",
+            property="id",
+        )
+    if _UUID_RE.fullmatch(oid, len(stype) + 2) is None:
+        raise InvalidStix(
+            f"{_short(oid, 120)}: property 'id' does not end with a valid RFC 4122 UUID",
+            object_id=oid,
+            property="id",
+        )
+    ctx = _Ctx(oid, oid)
+
+    # spec_version, and the 2.0 -> 2.1 upgrade
+    result = obj
+    sv = obj.get("spec_version")
+    if sv != "2.1":
+        if sv is None or sv == "2.0":
+            if "created" in obj or stype in SDO_TYPES or stype in SRO_TYPES or stype in META_TYPES:
+                result = _upgrade_20(ctx, obj, stype)
+            elif sv == "2.0":
+                raise ctx.fail(
+                    "spec_version", "must be '2.1': STIX 2.0 has no stand-alone cyber-observable objects"
+                )
+        else:
+            raise ctx.fail("spec_version", f"must be '2.1' (or '2.0', upgraded), not {_short(sv)}")
+
+    # every property: name form, value form
+    stamps: dict[str, int] = {}
+    drop: list[str] | None = None
+    for key, value in result.items():
+        if value is None or value == []:
+            if drop is None:
+                drop = []
+            drop.append(key)
+            continue
+        kind = _KIND.get(key)
+        if kind is None:
+            if key == "type" or key == "id" or key == "spec_version":
+                continue
+            if type(key) is not str or _PROP_NAME_RE.fullmatch(key) is None:
+                raise ctx.fail(
+                    _short(key, 60).strip("'\""),
+                    "has a name that is not allowed: property names must be 3-250 characters"
+                    " of a-z, 0-9 and _",
+                )
+            if key.endswith("_ref"):
+                # MITRE ATT&CK writes "" for an unset custom reference (x_mitre_data_source_ref): tolerated
+                # for x_-prefixed custom properties only.
+                if not (value == "" and key.startswith("x_")):
+                    _check_ref(ctx, key, value)
+            elif key.endswith("_refs"):
+                _check_refs(ctx, key, value)
+            continue
+        if kind == _TS:
+            try:
+                stamps[key] = parse_timestamp(value)
+            except InvalidStix as exc:
+                raise ctx.fail(key, f"is not valid: {exc}") from None
+        elif kind == _STR:
+            if type(value) is not str:
+                raise ctx.fail(key, f"must be a string, not {_short(value)}")
+        elif kind == _STRLIST:
+            if type(value) is not list or any(type(v) is not str for v in value):
+                raise ctx.fail(key, f"must be a list of strings, not {_short(value)}")
+        elif kind == _BOOL:
+            if type(value) is not bool:
+                raise ctx.fail(key, f"must be true or false, not {_short(value)}")
+        elif kind == _INT:
+            if type(value) is not int:
+                raise ctx.fail(key, f"must be an integer, not {_short(value)}")
+            rng = _INT_RANGES.get(key)
+            if rng is not None and not rng[0] <= value <= rng[1]:
+                raise ctx.fail(key, f"must be between {rng[0]} and {rng[1]}, not {value}")
+        elif kind == _FLOAT:
+            if type(value) is not float and type(value) is not int:
+                raise ctx.fail(key, f"must be a number, not {_short(value)}")
+            frng = _FLOAT_RANGES.get(key)
+            if frng is not None and not frng[0] <= value <= frng[1]:
+                raise ctx.fail(key, f"must be between {frng[0]} and {frng[1]}, not {value}")
+        elif kind == _DICT:
+            if type(value) is not dict or not value:
+                raise ctx.fail(key, f"must be a non-empty JSON object, not {_short(value)}")
+            if key == "hashes":
+                _check_hashes(ctx, key, value)
+        elif kind == _EXTREFS:
+            _check_external_references(ctx, key, value)
+        elif kind == _KCP:
+            _check_kill_chain_phases(ctx, key, value)
+        elif kind == _GRANULAR:
+            _check_granular_markings(ctx, key, value)
+        elif kind == _EXTENSIONS:
+            _check_extensions(ctx, key, value)
+
+    if drop is not None:
+        result = {k: v for k, v in result.items() if k not in drop}
+
+    # presence rules
+    if (
+        stype in SDO_TYPES
+        or stype in SRO_TYPES
+        or stype == "language-content"
+        or stype == "extension-definition"
+    ):
+        if "created" not in result:
+            raise ctx.fail("created", f"is required for {stype} objects")
+        if "modified" not in result:
+            raise ctx.fail("modified", f"is required for {stype} objects")
+    for prop in _REQUIRED.get(stype, ()):
+        if prop not in result:
+            given = " (null or an empty list is not a value)" if drop is not None and prop in drop else ""
+            raise ctx.fail(prop, f"is required for {stype} objects{given}")
+
+    # order rules
+    if stamps:
+        for first, later, strict in _ORDER:
+            a, b = stamps.get(first), stamps.get(later)
+            if a is not None and b is not None and (b <= a if strict else b < a):
+                raise ctx.fail(
+                    later, f"must be {'later than' if strict else 'equal to or later than'} '{first}'"
+                )
+
+    rule = _RULES.get(stype)
+    if rule is not None:
+        rule(ctx, result)
+    return result
