@@ -122,16 +122,6 @@ _REF_FORBIDDEN: Final[dict[str, frozenset[str]]] = {
 }
 
 
-_TYPE_NAMES: Final = {
-    _STR: "a string",
-    _BOOL: "a boolean (true or false)",
-    _INT: "an integer",
-    _FLOAT: "a number",
-    _STRLIST: "a list of strings",
-    _DICT: "a non-empty JSON object",
-}
-
-
 def _check_ref(ctx: _Ctx, prop: str, value: object) -> None:
     if type(value) is not str or _REF_RE.fullmatch(value) is None:
         raise ctx.fail(prop, f"must be a STIX identifier (type--UUID), not {_short(value)}")
