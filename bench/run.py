@@ -23,7 +23,8 @@ from typing import Any
 import orjson
 
 from bench import floor, report
-from bench.servers import Target, start_hub, start_medallion, start_opentaxii, use_hub_source
+from bench.peers import start_medallion, start_opentaxii
+from bench.servers import Target, start_hub, use_hub_source
 from bench.workload import Client, Progress, run_workload
 
 ROOT = Path(__file__).resolve().parent.parent
