@@ -202,27 +202,13 @@ def test_push_sends_clear_only_and_green_only_to_a_declared_community(hub, sessi
             for level in (Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER, Tlp.AMBER_STRICT)
         ],
     )
-    args = (
-        "feed",
-        "add",
-        "out",
-        "--url",
-        peer.api_root,
-        "--collection",
-        peer.inbound,
-        "--into",
-        member.collection.id,
-        "--as",
-        member.email,
-        "--token-stdin",
-    )
-    assert hub(*args, input=peer.token_for_a + "\n").exit_code == 0
+    _add_push_feed(hub, member, peer)
     result = hub("feed", "push", "out")
     assert result.exit_code == 0, result.output
     assert "out: 1 objects sent: 1 accepted" in result.output
     assert [row.tlp for row in peer.versions(peer.inbound)] == [Tlp.CLEAR]
 
-    assert hub(*args, "--community", "--replace", input=peer.token_for_a + "\n").exit_code == 0
+    _add_push_feed(hub, member, peer, "--community", "--replace")
     session.execute(Feed.__table__.update().values(push_cursor=0))
     session.commit()
     again = hub("feed", "push", "out")
@@ -312,21 +298,7 @@ def test_credentials_are_never_sent_over_plain_http_to_another_host(hub, member)
 def test_push_resumes_from_its_cursor_and_carries_every_version(hub, session, member, peer):
     stix_id = "indicator--7d1f1a2e-3c4b-4d5e-8f60-718293a4b5c6"
     post(session, member.user, member.collection, [indicator(Tlp.CLEAR, stix_id=stix_id)])
-    args = (
-        "feed",
-        "add",
-        "out",
-        "--url",
-        peer.api_root,
-        "--collection",
-        peer.inbound,
-        "--into",
-        member.collection.id,
-        "--as",
-        member.email,
-        "--token-stdin",
-    )
-    assert hub(*args, input=peer.token_for_a + "\n").exit_code == 0
+    _add_push_feed(hub, member, peer)
     assert "1 objects sent: 1 accepted" in hub("feed", "push", "out").output
     post(
         session,
@@ -339,3 +311,10 @@ def test_push_resumes_from_its_cursor_and_carries_every_version(hub, session, me
     versions = peer.versions(peer.inbound)
     assert [row.stix_id for row in versions] == [stix_id, stix_id]
     assert len({row.version for row in versions}) == 2
+
+
+def _add_push_feed(hub, member, peer, *options: str) -> None:  # type: ignore[no-untyped-def]
+    """`hub feed add out`: this hub's collection pushed to the peer's inbound collection."""
+    args = ("feed", "add", "out", "--url", peer.api_root, "--collection", peer.inbound,
+            "--into", member.collection.id, "--as", member.email, "--token-stdin", *options)
+    assert hub(*args, input=peer.token_for_a + "\n").exit_code == 0
