@@ -22,7 +22,6 @@ from sqlalchemy import (
     any_,
     bindparam,
     distinct,
-    exists,
     func,
     select,
     text,
@@ -35,6 +34,7 @@ from hub.policy.visibility import visible
 from hub.stix.models import ObjectVersion
 from hub.stix.observable_index import SIGHTING_OF, IndexedObservable, observable_key
 from hub.stix.observables import Observable, candidates
+from hub.stix.query import is_last_visible
 from hub.stix.validation import format_timestamp
 
 MAX_VALUES = 1000
@@ -43,7 +43,6 @@ BATCH_PLANNING_KEYS = 20
 AnySelect = Select[*tuple[Any, ...]]
 CACHED_VALUE_LENGTH = 256  # with 32,768 entries the cache stays within a few MiB
 # Built once: `aliased()` copies every column, which costs more than running the query itself.
-_NEWER = aliased(ObjectVersion, name="newer")
 _SIGHTING = aliased(ObjectVersion, name="sighting")
 
 
@@ -119,15 +118,6 @@ def _read_as_cached(value: str) -> tuple[Observable, ...]:
     return tuple(candidates(value))
 
 
-def _latest_visible(p: Principal, version: Any) -> Any:
-    """SQL condition: no newer version of the same object in the same collection is visible to `p`."""
-    newer = _NEWER
-    return ~exists().where(
-        newer.collection_id == version.collection_id, newer.stix_id == version.stix_id,
-        newer.version > version.version, visible(p, newer),
-    )
-
-
 def _keys(session: Session, keys: list[bytes]) -> list[bytes]:
     """The `keys` parameter. For many keys PostgreSQL's default cost model (random_page_cost 4, for spinning
     disks) prefers reading the whole table to a thousand index probes, ten times slower when the index is
@@ -151,7 +141,7 @@ def _statements(p: Principal, postgresql: bool) -> tuple[AnySelect, AnySelect]:
         select(IndexedObservable.value, func.count(distinct(s.stix_id)))
         .join(s, s.id == IndexedObservable.version_id)
         .where(key_in, IndexedObservable.kind == SIGHTING_OF, s.type == "sighting", visible(p, s),
-               _latest_visible(p, s))
+               is_last_visible(p, s))
         .group_by(IndexedObservable.value)
     )
     return _matching(p, key_in), sightings
@@ -163,7 +153,7 @@ def _matching(p: Principal, key_in: ColumnElement[bool]) -> AnySelect:
         select(IndexedObservable.key, IndexedObservable.kind, IndexedObservable.value,
                IndexedObservable.warning, v.stix_id, v.collection_id, v.version, v.tlp, v.body)
         .join(v, v.id == IndexedObservable.version_id)
-        .where(key_in, v.type == "indicator", visible(p, v), _latest_visible(p, v))
+        .where(key_in, v.type == "indicator", visible(p, v), is_last_visible(p, v))
         .order_by(v.collection_id, v.stix_id, IndexedObservable.id)
     )
 

@@ -21,6 +21,8 @@ from hub.stix.models import ObjectVersion, Submission
 T = TypeVar("T")
 
 FIRST, LAST, ALL = "first", "last", "all"
+# Another version of the same object, for first/last conditions. Built once: `aliased()` copies every column.
+_OTHER = aliased(ObjectVersion, name="other_version")
 TEXT_PROPERTIES = ("name", "description", "pattern")
 
 
@@ -153,23 +155,29 @@ def _conditions(p: Principal, f: ObjectFilter) -> list[ColumnElement[bool]]:
     return conditions
 
 
+def is_last_visible(p: Principal, version: Any = ObjectVersion) -> ColumnElement[bool]:
+    """SQL condition: no newer version of the same object in the same collection is visible to `p`, so
+    `version` is the last one `p` may see (a newer hidden version neither shows through nor hides it)."""
+    return ~exists().where(_same_visible_object(p, version), _OTHER.version > version.version)
+
+
 def _version_condition(p: Principal, versions: tuple[str | int, ...]) -> ColumnElement[bool] | None:
     """`first`/`last` mean the first/last version *the principal may see*, so hidden versions never show
     through."""
     if not versions or ALL in versions:
         return None
     choices: list[ColumnElement[bool]] = []
-    other = aliased(ObjectVersion)
-    same_object = and_(
-        other.collection_id == ObjectVersion.collection_id,
-        other.stix_id == ObjectVersion.stix_id,
-        visible(p, other),
-    )
     if LAST in versions:
-        choices.append(~exists().where(same_object, other.version > ObjectVersion.version))
+        choices.append(is_last_visible(p))
     if FIRST in versions:
-        choices.append(~exists().where(same_object, other.version < ObjectVersion.version))
+        choices.append(~exists().where(_same_visible_object(p, ObjectVersion),
+                                       _OTHER.version < ObjectVersion.version))
     exact = [v for v in versions if isinstance(v, int)]
     if exact:
         choices.append(ObjectVersion.version.in_(exact))
     return or_(*choices) if choices else false()
+
+
+def _same_visible_object(p: Principal, version: Any) -> ColumnElement[bool]:
+    return and_(_OTHER.collection_id == version.collection_id, _OTHER.stix_id == version.stix_id,
+                visible(p, _OTHER))
