@@ -36,7 +36,6 @@ class Defaults:
     SESSION_COOKIE_HTTPONLY = True
     SESSION_COOKIE_SAMESITE = "Lax"
     REMEMBER_COOKIE_HTTPONLY = True
-    LANGUAGES = ("en", "ar")
 
 
 def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:

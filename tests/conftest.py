@@ -91,11 +91,12 @@ def app(_migrated: str, tmp_path: Path) -> Iterator[Flask]:
     with application.app_context():
         yield application
         hub_db.session.remove()
-        _empty_tables()
+        empty_tables()
         hub_db.engine.dispose()
 
 
-def _empty_tables() -> None:
+def empty_tables() -> None:
+    """Delete every row of every table of the current app's database (the schema stays)."""
     tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
     with hub_db.engine.begin() as connection:
         if connection.dialect.name == "postgresql":

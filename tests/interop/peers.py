@@ -16,8 +16,8 @@ from sqlalchemy.engine import make_url
 from werkzeug.serving import make_server
 
 from hub import create_app
-from hub.db import Base
 from hub.extensions import db
+from tests.conftest import empty_tables
 
 
 def peer_config(url: str, instance: Path) -> dict[str, object]:
@@ -67,13 +67,7 @@ def peer_hub(peer_url: str, instance: Path) -> Iterator[Flask]:
     finally:
         with app.app_context():
             db.session.remove()
-            tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
-            with db.engine.begin() as connection:
-                if connection.dialect.name == "postgresql":
-                    connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-                else:
-                    for table in tables:
-                        connection.execute(text(f"DELETE FROM {table}"))
+            empty_tables()
             db.engine.dispose()
 
 
