@@ -29,6 +29,5 @@ class PrivateAccessLogger(Logger):  # type: ignore[misc]
         # Header atoms ({x-forwarded-for}i and the like) could carry addresses: drop them all.
         atoms = {key: value for key, value in atoms.items() if not key.startswith("{")}
         path = redact_path(str(atoms.get("U") or ""))
-        atoms.update(h="-", a="-", f="-", u="-", q="-", U=path,
-                     r=f"{atoms.get('m')} {path} {atoms.get('H')}")
+        atoms.update(h="-", a="-", f="-", u="-", q="-", U=path, r=f"{atoms.get('m')} {path} {atoms.get('H')}")
         return atoms

@@ -32,15 +32,17 @@ class HubServer(BaseApplication):  # type: ignore[misc]
 
 def run_server(host: str, port: int, workers: int) -> None:
     """Serve until interrupted."""
-    HubServer({
-        "bind": f"{host}:{port}",
-        "workers": workers,
-        "accesslog": "-",
-        "access_log_format": ACCESS_LOG_FORMAT,
-        "logger_class": "hub.accesslog.PrivateAccessLogger",
-        "timeout": 120,
-        "forwarded_allow_ips": "127.0.0.1,::1",
-    }).run()
+    HubServer(
+        {
+            "bind": f"{host}:{port}",
+            "workers": workers,
+            "accesslog": "-",
+            "access_log_format": ACCESS_LOG_FORMAT,
+            "logger_class": "hub.accesslog.PrivateAccessLogger",
+            "timeout": 120,
+            "forwarded_allow_ips": "127.0.0.1,::1",
+        }
+    ).run()
 
 
 @click.command("serve")

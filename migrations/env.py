@@ -20,8 +20,12 @@ target_metadata = migrate_ext.db.metadata
 
 def run_migrations_offline() -> None:
     """Emit SQL to stdout instead of running it (`hub db upgrade --sql`)."""
-    context.configure(url=config.get_main_option("sqlalchemy.url"), target_metadata=target_metadata,
-                      literal_binds=True, **migrate_ext.configure_args)
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url"),
+        target_metadata=target_metadata,
+        literal_binds=True,
+        **migrate_ext.configure_args,
+    )
     with context.begin_transaction():
         context.run_migrations()
 

@@ -50,8 +50,15 @@ def _sync_playwright() -> Any:
 def live_url(app: Flask) -> Iterator[str]:
     """The hub on a free local port, on the test database and instance folder, with CSRF checks on."""
     config = {key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY")}
-    served = create_app({**config, "TESTING": True, "INSTANCE_PATH": app.instance_path,
-                         "WTF_CSRF_ENABLED": True, "RATELIMIT_ENABLED": False})
+    served = create_app(
+        {
+            **config,
+            "TESTING": True,
+            "INSTANCE_PATH": app.instance_path,
+            "WTF_CSRF_ENABLED": True,
+            "RATELIMIT_ENABLED": False,
+        }
+    )
     server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

@@ -56,13 +56,18 @@ def test_adapter_calls_services_instead_of_querying(path):
     assert violations(path.read_text(encoding="utf-8")) == []
 
 
-@pytest.mark.parametrize(("sample", "found"), [
-    ("rows = db.session.scalars(select(ObjectVersion).where(ObjectVersion.tlp == 0))",
-     ["select(ObjectVersion"]),
-    ("rows = db.session.execute(text('select * from object_versions'))", ["db.session.execute("]),
-    ("user = User.query.filter_by(email=email).first()\nx = db.session.query(User)", [".query("]),
-    ("q = select(\n    ObjectVersion.id)", ["select(ObjectVersion"]),
-])
+@pytest.mark.parametrize(
+    ("sample", "found"),
+    [
+        (
+            "rows = db.session.scalars(select(ObjectVersion).where(ObjectVersion.tlp == 0))",
+            ["select(ObjectVersion"],
+        ),
+        ("rows = db.session.execute(text('select * from object_versions'))", ["db.session.execute("]),
+        ("user = User.query.filter_by(email=email).first()\nx = db.session.query(User)", [".query("]),
+        ("q = select(\n    ObjectVersion.id)", ["select(ObjectVersion"]),
+    ],
+)
 def test_scanner_catches_a_bypass(sample, found):
     assert violations(sample) == found
 

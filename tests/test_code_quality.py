@@ -19,6 +19,11 @@ def test_ruff_finds_nothing():
     assert result.returncode == 0, result.stdout + result.stderr
 
 
+def test_ruff_format_changes_nothing():
+    result = _run("ruff", "format", "--check", "hub", "tests", "bench", "migrations")
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
 def test_mypy_strict_finds_nothing_in_the_package():
     result = _run("mypy", "hub")
     assert result.returncode == 0, result.stdout + result.stderr

@@ -41,8 +41,14 @@ def empty_database(database_url: str, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def fresh_app(empty_database: str, tmp_path: Path) -> Iterator[Flask]:
-    app = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": empty_database,
-                      "INSTANCE_PATH": str(tmp_path), "SECRET_KEY": "test"})
+    app = create_app(
+        {
+            "TESTING": True,
+            "SQLALCHEMY_DATABASE_URI": empty_database,
+            "INSTANCE_PATH": str(tmp_path),
+            "SECRET_KEY": "test",
+        }
+    )
     with app.app_context():
         yield app
         db.session.remove()

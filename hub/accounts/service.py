@@ -64,8 +64,9 @@ def register_failure(session: Session, user: User) -> None:
     if user.failed_logins >= MAX_FAILURES:
         user.failed_logins = 0
         user.locked_until = utcnow() + LOCKOUT
-        record(session, None, "user.locked", "user", user.id, org_id=user.org_id,
-               minutes=LOCKOUT.seconds // 60)
+        record(
+            session, None, "user.locked", "user", user.id, org_id=user.org_id, minutes=LOCKOUT.seconds // 60
+        )
 
 
 def register_success(user: User) -> None:

@@ -40,8 +40,9 @@ def home() -> Response | str:
     if not p.is_coordinator:
         return redirect(url_for("admin.users", org_id=p.org_id))
     waiting = applications.list_applications(db.session(), p, ApplicationStatus.PENDING)
-    return render_template("admin/home.html", waiting=len(waiting),
-                           queued=moderation.count_queue(db.session(), p))
+    return render_template(
+        "admin/home.html", waiting=len(waiting), queued=moderation.count_queue(db.session(), p)
+    )
 
 
 # Applications --------------------------------------------------------------------------------
@@ -60,8 +61,13 @@ def _application_page(application_id: int, status: int = 200, **forms: object) -
     application = applications.get_application(db.session(), p, application_id)
     context = {"approve_form": ApproveForm(), "note_form": NoteForm(), "reject_form": ReasonForm(), **forms}
     references = applications.reference_matches(db.session(), application)
-    return render_template("admin/application.html", application=application, references=references,
-                           messages=applications.messages(application), **context), status
+    return render_template(
+        "admin/application.html",
+        application=application,
+        references=references,
+        messages=applications.messages(application),
+        **context,
+    ), status
 
 
 @bp.get("/applications/<application_id>")
@@ -129,11 +135,21 @@ def org_list() -> str:
 def _org_page(org_id: int, status: int = 200, **forms: object) -> tuple[str, int]:
     p = require_coordinator_page()
     org = trust.get_org_for_coordinator(db.session(), p, org_id)
-    history = list_events(db.session(), p, AuditFilter(org_id=org.id), limit=PAGE_SIZE,
-                          before=request.args.get("before", type=int))
+    history = list_events(
+        db.session(),
+        p,
+        AuditFilter(org_id=org.id),
+        limit=PAGE_SIZE,
+        before=request.args.get("before", type=int),
+    )
     tier_form = forms.pop("tier_form", None) or TierForm(tier=Tier(org.tier).label)
-    return render_template("admin/org.html", org=org, history=history, tier_form=tier_form,
-                           status_form=forms.pop("status_form", None) or ReasonForm()), status
+    return render_template(
+        "admin/org.html",
+        org=org,
+        history=history,
+        tier_form=tier_form,
+        status_form=forms.pop("status_form", None) or ReasonForm(),
+    ), status
 
 
 @bp.get("/orgs/<org_id>")
@@ -173,8 +189,10 @@ def _set_status(org_id: str, suspend: bool) -> Response | tuple[str, int]:
         form.reason.errors = [exc.message]
         return _org_page(number(org_id), 409, status_form=form)
     db.session.commit()
-    flash(_("%(org)s is suspended.", org=org.name) if suspend else _("%(org)s is reinstated.", org=org.name),
-          "success")
+    flash(
+        _("%(org)s is suspended.", org=org.name) if suspend else _("%(org)s is reinstated.", org=org.name),
+        "success",
+    )
     return redirect(url_for("admin.org_detail", org_id=org.id))
 
 
@@ -199,9 +217,14 @@ def moderation_queue() -> str:
     p = require_coordinator_page()
     page = moderation.list_queue(db.session(), p, PAGE_SIZE, request.args.get("after", type=int))
     rows = [(version, parse_body(version)) for version in page.items]
-    return render_template("admin/moderation.html", page=page, rows=rows, action=ActionForm(),
-                           producers=moderation.producer_names(db.session(), page.items),
-                           reject_form=ReasonForm())
+    return render_template(
+        "admin/moderation.html",
+        page=page,
+        rows=rows,
+        action=ActionForm(),
+        producers=moderation.producer_names(db.session(), page.items),
+        reject_form=ReasonForm(),
+    )
 
 
 @bp.post("/moderation/<version_id>/approve")
@@ -239,8 +262,14 @@ def object_find() -> str:
     form = FindObjectForm(request.args, meta={"csrf": False})
     versions = moderation.find_object(db.session(), p, form.stix_id.data) if form.validate() else []
     titles = {c.id: c.title for c in channels.collections(db.session(), p)} if versions else {}
-    return render_template("admin/objects.html", form=form, versions=versions, searched=bool(request.args),
-                           titles=titles, withdraw_form=ReasonForm())
+    return render_template(
+        "admin/objects.html",
+        form=form,
+        versions=versions,
+        searched=bool(request.args),
+        titles=titles,
+        withdraw_form=ReasonForm(),
+    )
 
 
 @bp.post("/objects/<version_id>/withdraw")
@@ -268,11 +297,25 @@ def audit() -> str:
     p = require_coordinator_page()
     form = AuditFilterForm(request.args, meta={"csrf": False})
     valid = form.validate()
-    f = AuditFilter(actor=form.actor.data or "", org=form.org.data or "", target=form.target.data or "",
-                    action=form.action.data or "", since=form.since.data, until=form.until.data) if valid \
+    f = (
+        AuditFilter(
+            actor=form.actor.data or "",
+            org=form.org.data or "",
+            target=form.target.data or "",
+            action=form.action.data or "",
+            since=form.since.data,
+            until=form.until.data,
+        )
+        if valid
         else AuditFilter()
+    )
     before = request.args.get("before", type=int)
     page = list_events(db.session(), p, f, PAGE_SIZE, before)
     args: dict[str, Any] = {key: value for key, value in request.args.items() if key != "before" and value}
-    return render_template("admin/audit.html", form=form, page=page, args=args,
-                           first_url=url_for("admin.audit", **args) if before else None)
+    return render_template(
+        "admin/audit.html",
+        form=form,
+        page=page,
+        args=args,
+        first_url=url_for("admin.audit", **args) if before else None,
+    )

@@ -27,8 +27,9 @@ TLP_CHOICES = [SelectChoice(level.name.lower(), level.label) for level in Tlp]
 
 
 def _reason(label: object = None) -> TextAreaField:
-    return TextAreaField(label or _l("Reason"), validators=[DataRequired(), Length(max=2000)],
-                         render_kw={"rows": 2})
+    return TextAreaField(
+        label or _l("Reason"), validators=[DataRequired(), Length(max=2000)], render_kw={"rows": 2}
+    )
 
 
 class ActionForm(FlaskForm):  # type: ignore[misc]
@@ -39,8 +40,10 @@ class InviteForm(FlaskForm):  # type: ignore[misc]
     """Invite a person to the organisation."""
 
     email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=320)])
-    role = SelectField(_l("Role"), choices=[SelectChoice("member", _l("Member")),
-                                                SelectChoice("org-admin", _l("Organisation admin"))])
+    role = SelectField(
+        _l("Role"),
+        choices=[SelectChoice("member", _l("Member")), SelectChoice("org-admin", _l("Organisation admin"))],
+    )
 
 
 class TokenForm(FlaskForm):  # type: ignore[misc]
@@ -48,41 +51,51 @@ class TokenForm(FlaskForm):  # type: ignore[misc]
 
     user = SelectField(_l("For the account"), coerce=int, choices=[])
     label = StringField(_l("Label"), validators=[DataRequired(), Length(max=200)])
-    expires_days = IntegerField(_l("Valid for (days)"), default=90,
-                                validators=[DataRequired(), NumberRange(min=1, max=MAX_TOKEN_DAYS)])
+    expires_days = IntegerField(
+        _l("Valid for (days)"),
+        default=90,
+        validators=[DataRequired(), NumberRange(min=1, max=MAX_TOKEN_DAYS)],
+    )
 
 
 class AcceptInviteForm(FlaskForm):  # type: ignore[misc]
     """Choose a password through an invitation link."""
 
-    password = PasswordField(_l("New password"), validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH,
-                                                                                    max=1000)],
-                             render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("New password again"),
-                            validators=[DataRequired(),
-                                        EqualTo("password", message=_l("The two passwords differ."))],
-                            render_kw={"autocomplete": "new-password"})
+    password = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("password", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class ApplicationForm(FlaskForm):  # type: ignore[misc]
     """The public application to join the hub."""
 
     name = StringField(_l("Name of the organisation"), validators=[DataRequired(), Length(max=200)])
-    org_type = SelectField(_l("Kind of organisation"), choices=[SelectChoice(t.value, t.value)
-                                                                         for t in APPLICANT_TYPES])
+    org_type = SelectField(
+        _l("Kind of organisation"), choices=[SelectChoice(t.value, t.value) for t in APPLICANT_TYPES]
+    )
     country = StringField(_l("Country"), validators=[DataRequired(), Length(max=80)])
-    description = TextAreaField(_l("What you do"), validators=[DataRequired(), Length(max=5000)],
-                                render_kw={"rows": 5})
+    description = TextAreaField(
+        _l("What you do"), validators=[DataRequired(), Length(max=5000)], render_kw={"rows": 5}
+    )
     contact_email = EmailField(_l("Contact email"), validators=[DataRequired(), Length(max=320)])
-    references = TextAreaField(_l("References (optional)"), validators=[Optional(), Length(max=2000)],
-                               render_kw={"rows": 3})
+    references = TextAreaField(
+        _l("References (optional)"), validators=[Optional(), Length(max=2000)], render_kw={"rows": 3}
+    )
 
 
 class AnswerForm(FlaskForm):  # type: ignore[misc]
     """The applicant's answer to a coordinator's question."""
 
-    answer = TextAreaField(_l("Your answer"), validators=[DataRequired(), Length(max=5000)],
-                           render_kw={"rows": 4})
+    answer = TextAreaField(
+        _l("Your answer"), validators=[DataRequired(), Length(max=5000)], render_kw={"rows": 4}
+    )
 
 
 class ApproveForm(FlaskForm):  # type: ignore[misc]
@@ -124,30 +137,41 @@ class CollectionForm(FlaskForm):  # type: ignore[misc]
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     alias = StringField(_l("Alias (optional, for URLs)"), validators=[Optional(), Length(max=100)])
-    description = TextAreaField(_l("Description"), validators=[Optional(), Length(max=5000)],
-                                render_kw={"rows": 3})
+    description = TextAreaField(
+        _l("Description"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 3}
+    )
     default_tlp = SelectField(_l("TLP for objects that carry none"), choices=TLP_CHOICES, default="amber")
-    read = TextAreaField(_l("Who may read (one rule per line)"), validators=[Optional(), Length(max=5000)],
-                         render_kw={"rows": 4, "dir": "ltr"})
-    write = TextAreaField(_l("Who may write (one rule per line)"), validators=[Optional(), Length(max=5000)],
-                          render_kw={"rows": 4, "dir": "ltr"})
+    read = TextAreaField(
+        _l("Who may read (one rule per line)"),
+        validators=[Optional(), Length(max=5000)],
+        render_kw={"rows": 4, "dir": "ltr"},
+    )
+    write = TextAreaField(
+        _l("Who may write (one rule per line)"),
+        validators=[Optional(), Length(max=5000)],
+        render_kw={"rows": 4, "dir": "ltr"},
+    )
 
 
 class GroupForm(FlaskForm):  # type: ignore[misc]
     """A sharing group and its member organisations."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
-    members = TextAreaField(_l("Member organisations (one name per line)"), validators=[Optional(),
-                                                                                       Length(max=20000)],
-                            render_kw={"rows": 6})
+    members = TextAreaField(
+        _l("Member organisations (one name per line)"),
+        validators=[Optional(), Length(max=20000)],
+        render_kw={"rows": 6},
+    )
 
 
 class GroupMembersForm(FlaskForm):  # type: ignore[misc]
     """The member organisations of an existing group."""
 
-    members = TextAreaField(_l("Member organisations (one name per line)"), validators=[Optional(),
-                                                                                       Length(max=20000)],
-                            render_kw={"rows": 6})
+    members = TextAreaField(
+        _l("Member organisations (one name per line)"),
+        validators=[Optional(), Length(max=20000)],
+        render_kw={"rows": 6},
+    )
 
 
 class AuditFilterForm(FlaskForm):  # type: ignore[misc]

@@ -31,9 +31,14 @@ def apply() -> str | tuple[str, int]:
         return render_template("admin/join_apply.html", form=form), 400 if form.is_submitted() else 200
     try:
         submitted = applications.submit(
-            db.session(), name=form.name.data, org_type=form.org_type.data, country=form.country.data,
-            description=form.description.data, contact_email=form.contact_email.data,
-            references=form.references.data or "")
+            db.session(),
+            name=form.name.data,
+            org_type=form.org_type.data,
+            country=form.country.data,
+            description=form.description.data,
+            contact_email=form.contact_email.data,
+            references=form.references.data or "",
+        )
     except InvalidInput as exc:
         db.session.rollback()
         flash(exc.message, "error")
@@ -60,9 +65,14 @@ def status(secret: str) -> str | Response | tuple[str, int]:
         db.session.commit()
         flash(_("Thank you. A coordinator will read your answer."), "success")
         return redirect(url_for("join.status", secret=secret))
-    return render_template("admin/join_status.html", application=application, secret=secret, form=form,
-                           messages=applications.messages(application), action=ActionForm()), \
-        400 if form.is_submitted() else 200
+    return render_template(
+        "admin/join_status.html",
+        application=application,
+        secret=secret,
+        form=form,
+        messages=applications.messages(application),
+        action=ActionForm(),
+    ), 400 if form.is_submitted() else 200
 
 
 @bp.post("/status/<secret>/invite")
@@ -99,5 +109,6 @@ def accept_invite(secret: str) -> str | Response | tuple[str, int]:
             db.session.commit()
             flash(_("Your password is set. Log in now."), "success")
             return redirect(url_for("web.login"))
-    return render_template("admin/join_invite.html", form=form, email=invite.user.email,
-                           org=invite.user.org.name, secret=secret), 400 if form.is_submitted() else 200
+    return render_template(
+        "admin/join_invite.html", form=form, email=invite.user.email, org=invite.user.org.name, secret=secret
+    ), 400 if form.is_submitted() else 200

@@ -40,8 +40,15 @@ def _invite_form(p_is_coordinator: bool) -> InviteForm:
 def _users_page(org: Organisation, form: InviteForm, status: int = 200) -> tuple[str, int]:
     p = require_admin_page()
     users = admin.list_users(db.session(), p, org.id)
-    return render_template("admin/users.html", org=org, users=users, form=form, action=ActionForm(),
-                           me=p.user_id, may_manage_coordinators=p.is_coordinator), status
+    return render_template(
+        "admin/users.html",
+        org=org,
+        users=users,
+        form=form,
+        action=ActionForm(),
+        me=p.user_id,
+        may_manage_coordinators=p.is_coordinator,
+    ), status
 
 
 @bp.get("/orgs/<org_id>/users")
@@ -95,8 +102,10 @@ def _user_action(user_id: str, action: str) -> Response | tuple[str, int]:
             message = _("The account %(email)s is active again.", email=target.email)
         else:
             admin.reset_second_factor(db.session(), p, target.id)
-            message = _("The second factor of %(email)s is removed; they set up a new one at their next "
-                        "login.", email=target.email)
+            message = _(
+                "The second factor of %(email)s is removed; they set up a new one at their next login.",
+                email=target.email,
+            )
         db.session.commit()
         flash(message, "success")
     except InvalidInput as exc:
@@ -132,8 +141,11 @@ def reinvite(user_id: str) -> Response | tuple[str, int]:
 def _token_form(org: Organisation) -> TokenForm:
     p = require_admin_page()
     form = TokenForm()
-    form.user.choices = [SelectChoice(u.id, u.email) for u in admin.list_users(db.session(), p, org.id)
-                         if u.is_active and (p.is_coordinator or u.role != Role.COORDINATOR)]
+    form.user.choices = [
+        SelectChoice(u.id, u.email)
+        for u in admin.list_users(db.session(), p, org.id)
+        if u.is_active and (p.is_coordinator or u.role != Role.COORDINATOR)
+    ]
     if form.user.data is None:
         form.user.data = p.user_id
     return form

@@ -38,10 +38,6 @@ def current_principal() -> Principal:
 def _user(header: str | None) -> User:
     user = user_for_authorization(db.session(), header) if header is not None else None
     if user is None:
-        raise Unauthorized(
-            "send an API token as a Bearer token, or HTTP Basic with your email address and an API token"
-            if header is None else
-            "the credentials are not valid: send an API token as a Bearer token, or HTTP Basic with your "
-            "email address and an API token"
-        )
+        how = "send an API token as a Bearer token, or HTTP Basic with your email address and an API token"
+        raise Unauthorized(how if header is None else f"the credentials are not valid: {how}")
     return user

@@ -16,8 +16,13 @@ def observables_group() -> None:
 
 
 @observables_group.command("reindex")
-@click.option("--batch-size", default=1000, show_default=True, type=click.IntRange(1, 100_000),
-              help="Object versions per transaction.")
+@click.option(
+    "--batch-size",
+    default=1000,
+    show_default=True,
+    type=click.IntRange(1, 100_000),
+    help="Object versions per transaction.",
+)
 @cli_errors
 def reindex_command(batch_size: int) -> None:
     """Rebuild the index rows (and warning flags) of every stored indicator and sighting; safe to repeat."""

@@ -140,8 +140,13 @@ def _statements(p: Principal, postgresql: bool) -> tuple[AnySelect, AnySelect]:
     sightings = (
         select(IndexedObservable.value, func.count(distinct(s.stix_id)))
         .join(s, s.id == IndexedObservable.version_id)
-        .where(key_in, IndexedObservable.kind == SIGHTING_OF, s.type == "sighting", visible(p, s),
-               is_last_visible(p, s))
+        .where(
+            key_in,
+            IndexedObservable.kind == SIGHTING_OF,
+            s.type == "sighting",
+            visible(p, s),
+            is_last_visible(p, s),
+        )
         .group_by(IndexedObservable.value)
     )
     return _matching(p, key_in), sightings
@@ -150,8 +155,17 @@ def _statements(p: Principal, postgresql: bool) -> tuple[AnySelect, AnySelect]:
 def _matching(p: Principal, key_in: ColumnElement[bool]) -> AnySelect:
     v = ObjectVersion
     return (
-        select(IndexedObservable.key, IndexedObservable.kind, IndexedObservable.value,
-               IndexedObservable.warning, v.stix_id, v.collection_id, v.version, v.tlp, v.body)
+        select(
+            IndexedObservable.key,
+            IndexedObservable.kind,
+            IndexedObservable.value,
+            IndexedObservable.warning,
+            v.stix_id,
+            v.collection_id,
+            v.version,
+            v.tlp,
+            v.body,
+        )
         .join(v, v.id == IndexedObservable.version_id)
         .where(key_in, v.type == "indicator", visible(p, v), is_last_visible(p, v))
         .order_by(v.collection_id, v.stix_id, IndexedObservable.id)

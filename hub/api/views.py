@@ -45,7 +45,7 @@ def lookup_get() -> Response:
     """Look one value up: `?value=...`."""
     values = request.args.getlist("value")
     if len(values) != 1:
-        raise InvalidInput("give exactly one `value` parameter; POST {\"values\": [...]} to look up several")
+        raise InvalidInput('give exactly one `value` parameter; POST {"values": [...]} to look up several')
     result = _lookup([values[0]])[0]
     return _json(_result(result))
 
@@ -61,10 +61,12 @@ def lookup_post() -> Response:
         raise InvalidInput(f"the body is not valid JSON: {exc}") from None
     values = document.get("values") if isinstance(document, dict) else None
     if not isinstance(values, list) or not values:
-        raise InvalidInput("send a JSON object with a non-empty list of strings under \"values\"")
+        raise InvalidInput('send a JSON object with a non-empty list of strings under "values"')
     if len(values) > MAX_VALUES:
-        raise InvalidInput(f"at most {MAX_VALUES:,} values per request; this one has {len(values):,}: "
-                           "split it into several requests")
+        raise InvalidInput(
+            f"at most {MAX_VALUES:,} values per request; this one has {len(values):,}: "
+            "split it into several requests"
+        )
     for index, value in enumerate(values):
         if not isinstance(value, str):
             raise InvalidInput(f"values[{index}] is not a string")

@@ -44,8 +44,9 @@ class AuditRow:
     org: str | None
 
 
-def list_events(session: Session, p: Principal, f: AuditFilter, limit: int = 50, before: int | None = None
-                ) -> Page[AuditRow]:
+def list_events(
+    session: Session, p: Principal, f: AuditFilter, limit: int = 50, before: int | None = None
+) -> Page[AuditRow]:
     """Matching events, newest first, keyset-paged on the event id (`before` is exclusive).
 
     :raises PermissionDenied: unless `p` is a coordinator.
@@ -70,16 +71,22 @@ def count_events(session: Session, p: Principal, f: AuditFilter) -> int:
 def _query(f: AuditFilter) -> Select[AuditEvent, str, str, str]:
     actor_org = aliased(Organisation)
     concerned = aliased(Organisation)
-    query = (select(AuditEvent, User.email, actor_org.name, concerned.name)
-             .outerjoin(User, User.id == AuditEvent.actor_user_id)
-             .outerjoin(actor_org, actor_org.id == AuditEvent.actor_org_id)
-             .outerjoin(concerned, concerned.id == AuditEvent.org_id))
+    query = (
+        select(AuditEvent, User.email, actor_org.name, concerned.name)
+        .outerjoin(User, User.id == AuditEvent.actor_user_id)
+        .outerjoin(actor_org, actor_org.id == AuditEvent.actor_org_id)
+        .outerjoin(concerned, concerned.id == AuditEvent.org_id)
+    )
     if f.actor.strip():
         query = query.where(func.lower(User.email).contains(f.actor.strip().lower(), autoescape=True))
     if f.org.strip():
         needle = f.org.strip().lower()
-        query = query.where(or_(func.lower(actor_org.name).contains(needle, autoescape=True),
-                                func.lower(concerned.name).contains(needle, autoescape=True)))
+        query = query.where(
+            or_(
+                func.lower(actor_org.name).contains(needle, autoescape=True),
+                func.lower(concerned.name).contains(needle, autoescape=True),
+            )
+        )
     if f.org_id is not None:
         query = query.where(AuditEvent.org_id == f.org_id)
     if f.target.strip():

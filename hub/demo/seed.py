@@ -125,14 +125,18 @@ def seed_report(session: Session, sealer: Sealer) -> str:
     helpline = orgs.get_org(session, "Digital Defenders Helpline")
     designate_helpline(session, None, helpline)
     platform = orgs.get_org(session, "Example Social")
-    _, code = submit_report(session, sealer, ReportInput(
-        category="impersonation",
-        language="ar",
-        text="حساب ينتحل شخصيتي ويراسل زملائي طالباً أرقام هواتفهم.",
-        traces="@defender_official_real\nhttps://social.example/defender_official_real",
-        platform_ids=(platform.id,),
-        may_share=True,
-        share_max_tlp=Tlp.GREEN,
-        may_escalate=True,
-    ))
+    _, code = submit_report(
+        session,
+        sealer,
+        ReportInput(
+            category="impersonation",
+            language="ar",
+            text="حساب ينتحل شخصيتي ويراسل زملائي طالباً أرقام هواتفهم.",
+            traces="@defender_official_real\nhttps://social.example/defender_official_real",
+            platform_ids=(platform.id,),
+            may_share=True,
+            share_max_tlp=Tlp.GREEN,
+            may_escalate=True,
+        ),
+    )
     return code

@@ -65,8 +65,9 @@ def get_user_for(session: Session, p: Principal, user_id: int) -> User:
     return user
 
 
-def invite_user(session: Session, p: Principal, org_id: int, email: str, role: str | Role = Role.MEMBER
-                ) -> IssuedInvite:
+def invite_user(
+    session: Session, p: Principal, org_id: int, email: str, role: str | Role = Role.MEMBER
+) -> IssuedInvite:
     """Create a user without a password and a one-time link (valid 7 days) to set it.
 
     :raises PermissionDenied: not an admin of the organisation, or an org admin inviting a coordinator.
@@ -91,22 +92,39 @@ def issue_invite(session: Session, p: Principal | None, user: User) -> IssuedInv
     """A new one-time link (valid 7 days) for `user`; older unused links die. No permission check here."""
     session.execute(delete(Invite).where(Invite.user_id == user.id, Invite.used_at.is_(None)))
     secret = secrets.token_urlsafe(32)
-    invite = Invite(user=user, token_hash=_hash(secret), created_by_id=p.user_id if p else None,
-                    expires_at=utcnow() + INVITE_LIFETIME)
+    invite = Invite(
+        user=user,
+        token_hash=_hash(secret),
+        created_by_id=p.user_id if p else None,
+        expires_at=utcnow() + INVITE_LIFETIME,
+    )
     session.add(invite)
     session.flush()
-    record(session, p, "user.invite", "user", user.id, org_id=user.org_id, role=user.role,
-           expires=invite.expires_at.isoformat(timespec="seconds"))
+    record(
+        session,
+        p,
+        "user.invite",
+        "user",
+        user.id,
+        org_id=user.org_id,
+        role=user.role,
+        expires=invite.expires_at.isoformat(timespec="seconds"),
+    )
     return IssuedInvite(invite, secret)
 
 
 def get_invite(session: Session, secret: str) -> Invite:
     """The unused, unexpired invitation with this secret, for an active user. :raises NotFound:"""
     invite = session.scalar(select(Invite).where(Invite.token_hash == _hash(secret)))
-    if (invite is None or invite.used_at is not None or invite.expires_at <= utcnow()
-            or not invite.user.is_active):
-        raise NotFound("this invitation link is unknown, used or expired; "
-                       "ask your organisation's admin for a new one")
+    if (
+        invite is None
+        or invite.used_at is not None
+        or invite.expires_at <= utcnow()
+        or not invite.user.is_active
+    ):
+        raise NotFound(
+            "this invitation link is unknown, used or expired; ask your organisation's admin for a new one"
+        )
     return invite
 
 
@@ -144,10 +162,14 @@ def reset_second_factor(session: Session, p: Principal, user_id: int) -> User:
 def list_tokens(session: Session, p: Principal, org_id: int) -> list[ApiToken]:
     """Every API token of the organisation's users (revoked ones too), newest first."""
     org = get_org_for(session, p, org_id)
-    return list(session.scalars(
-        select(ApiToken).join(User).where(User.org_id == org.id).order_by(ApiToken.created_at.desc(),
-                                                                            ApiToken.id.desc())
-    ))
+    return list(
+        session.scalars(
+            select(ApiToken)
+            .join(User)
+            .where(User.org_id == org.id)
+            .order_by(ApiToken.created_at.desc(), ApiToken.id.desc())
+        )
+    )
 
 
 def create_token(session: Session, p: Principal, user_id: int, label: str, expires_days: int) -> IssuedToken:

@@ -61,12 +61,23 @@ def _append_message(application: Application, by: str, text: str) -> None:
     application.updated_at = utcnow()
 
 
-def submit(session: Session, *, name: str, org_type: str, country: str, description: str, contact_email: str,
-           references: str = "") -> SubmittedApplication:
+def submit(
+    session: Session,
+    *,
+    name: str,
+    org_type: str,
+    country: str,
+    description: str,
+    contact_email: str,
+    references: str = "",
+) -> SubmittedApplication:
     """Record an application from the public form. :raises InvalidInput: a missing or malformed field."""
     fields: dict[str, Any] = {
-        "name": name.strip(), "country": country.strip(), "description": description.strip(),
-        "contact_email": normalise_email(contact_email), "references": references.strip(),
+        "name": name.strip(),
+        "country": country.strip(),
+        "description": description.strip(),
+        "contact_email": normalise_email(contact_email),
+        "references": references.strip(),
     }
     for key, limit in LIMITS.items():
         if key != "references" and not fields[key]:
@@ -74,14 +85,21 @@ def submit(session: Session, *, name: str, org_type: str, country: str, descript
         if len(fields[key]) > limit:
             raise InvalidInput(f"the field {key.replace('_', ' ')} is longer than {limit} characters")
     if org_type not in {t.value for t in APPLICANT_TYPES}:
-        raise InvalidInput(f"unknown organisation type {org_type!r}; choose one of "
-                           f"{', '.join(t.value for t in APPLICANT_TYPES)}")
+        raise InvalidInput(
+            f"unknown organisation type {org_type!r}; choose one of "
+            f"{', '.join(t.value for t in APPLICANT_TYPES)}"
+        )
     local, at, domain = fields["contact_email"].partition("@")
     if not (local and at and "." in domain) or any(c.isspace() for c in fields["contact_email"]):
         raise InvalidInput(f"{contact_email!r} is not an email address")
     secret = secrets.token_urlsafe(32)
-    application = Application(org_type=org_type, status=ApplicationStatus.PENDING.value,
-                              status_token_hash=_hash(secret), messages="[]", **fields)
+    application = Application(
+        org_type=org_type,
+        status=ApplicationStatus.PENDING.value,
+        status_token_hash=_hash(secret),
+        messages="[]",
+        **fields,
+    )
     session.add(application)
     session.flush()
     record(session, None, "application.submit", "application", application.id, name=application.name)
@@ -121,15 +139,17 @@ def applicant_invite(session: Session, secret: str) -> IssuedInvite:
     application = get_by_status_secret(session, secret)
     if application.status != ApplicationStatus.APPROVED or application.org_id is None:
         raise Conflict("this application is not approved")
-    user = session.scalar(select(User).where(User.email == application.contact_email,
-                                             User.org_id == application.org_id))
+    user = session.scalar(
+        select(User).where(User.email == application.contact_email, User.org_id == application.org_id)
+    )
     if user is None or user.password_hash is not None or not user.is_active:
         raise Conflict("the first admin account is already set up; ask your organisation's admin for help")
     return issue_invite(session, None, user)
 
 
-def list_applications(session: Session, p: Principal, status: ApplicationStatus | None = None
-                      ) -> list[Application]:
+def list_applications(
+    session: Session, p: Principal, status: ApplicationStatus | None = None
+) -> list[Application]:
     """Applications, open ones first, newest activity first. :raises PermissionDenied:"""
     require_coordinator(p)
     query = select(Application).order_by(Application.updated_at.desc(), Application.id.desc())
@@ -157,9 +177,13 @@ def reference_matches(session: Session, application: Application) -> list[tuple[
         name = line.strip()
         if not name:
             continue
-        org = session.scalar(select(Organisation).where(
-            func.lower(Organisation.name) == name.lower(), Organisation.tier >= int(Tier.VETTED),
-            Organisation.status == OrgStatus.ACTIVE.value))
+        org = session.scalar(
+            select(Organisation).where(
+                func.lower(Organisation.name) == name.lower(),
+                Organisation.tier >= int(Tier.VETTED),
+                Organisation.status == OrgStatus.ACTIVE.value,
+            )
+        )
         found.append((name, org))
     return found
 
@@ -181,13 +205,27 @@ def _decide(application: Application, p: Principal, status: ApplicationStatus, r
 def approve(session: Session, p: Principal, application_id: int, tier: str | Tier) -> Approval:
     """Create the organisation at `tier` and invite the contact as its first admin. :raises Conflict:"""
     application = _open(session, p, application_id)
-    org = add_org(session, p, application.name, application.org_type, tier, country=application.country,
-                  description=application.description)
+    org = add_org(
+        session,
+        p,
+        application.name,
+        application.org_type,
+        tier,
+        country=application.country,
+        description=application.description,
+    )
     invite = invite_user(session, p, org.id, application.contact_email, Role.ORG_ADMIN)
     application.org = org
     _decide(application, p, ApplicationStatus.APPROVED, None)
-    record(session, p, "application.approve", "application", application.id, org_id=org.id,
-           tier=Tier(org.tier).label)
+    record(
+        session,
+        p,
+        "application.approve",
+        "application",
+        application.id,
+        org_id=org.id,
+        tier=Tier(org.tier).label,
+    )
     return Approval(org, invite)
 
 

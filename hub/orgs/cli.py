@@ -29,8 +29,10 @@ def org_group() -> None:
 def org_add(name: str, org_type: str, tier: str) -> None:
     """Add an organisation."""
     org = service.add_org(db.session(), None, name, org_type, tier)
-    click.echo(f"added organisation {org.name!r} ({org.type}, tier {org.tier_enum.label}, "
-               f"identity {org.identity_id})")
+    click.echo(
+        f"added organisation {org.name!r} ({org.type}, tier {org.tier_enum.label}, "
+        f"identity {org.identity_id})"
+    )
 
 
 @org_group.command("set-tier")

@@ -33,8 +33,9 @@ def principal_for(session: Session | scoped_session[Session], user: User | None)
 def resolve_collections(session: Session | scoped_session[Session], base: Principal) -> Principal:
     """Fill in the collections the principal may read and write, and those whose read rules name it."""
     rows = session.execute(
-        select(AccessRule.collection_id, AccessRule.kind, AccessRule.mode)
-        .where(or_(rule_matches(base, Mode.READ), rule_matches(base, Mode.WRITE)))
+        select(AccessRule.collection_id, AccessRule.kind, AccessRule.mode).where(
+            or_(rule_matches(base, Mode.READ), rule_matches(base, Mode.WRITE))
+        )
     ).all()
     read_rows = [row for row in rows if row.mode == Mode.READ.value]
     return replace(

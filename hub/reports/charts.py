@@ -34,7 +34,7 @@ def bar_chart(table: Table, title: str | None = None) -> Markup:
             f'fill="currentColor">{escape(label)}</text>'
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{length}" height="{BAR_HEIGHT}" fill="#2b6cb0"></rect>'
             f'<text x="{LABEL_WIDTH + length + 6}" y="{middle}" font-size="13" fill="currentColor">'
-            f'{escape(f"{value:g}")}</text></g>'
+            f"{escape(f'{value:g}')}</text></g>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))

@@ -18,8 +18,12 @@ helpline_group = AppGroup("helpline", help="Organisations whose members respond 
 
 
 @retention_group.command("run")
-@click.option("--days", type=click.IntRange(min=0), default=None,
-              help="Keep closed reports this many days (default: HUB_REPORTS_RETENTION_DAYS, else 90).")
+@click.option(
+    "--days",
+    type=click.IntRange(min=0),
+    default=None,
+    help="Keep closed reports this many days (default: HUB_REPORTS_RETENTION_DAYS, else 90).",
+)
 @cli_errors
 def retention_run(days: int | None) -> None:
     """Purge the text, contact, traces and messages of reports closed more than DAYS ago, and TAXII status

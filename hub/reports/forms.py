@@ -80,20 +80,27 @@ class ReportForm(FlaskForm):  # type: ignore[misc]
     """The anonymous incident report; the TLP choices are filled in per request, in the reader's language."""
 
     category = RadioField(_l("What happened?"), choices=choices(CATEGORY_LABELS), validators=[DataRequired()])
-    platforms = CheckboxesField(_l("Which platforms or services are involved?"), coerce=int, choices=[],
-                                validators=[Optional()])
-    platform_other = StringField(_l("Other platforms or services"),
-                                 validators=[Optional(), Length(max=MAX_CONTACT)])
-    text = TextAreaField(_l("What happened, in your own words"),
-                         validators=[Optional(), Length(max=MAX_TEXT)],
-                         render_kw={"rows": 8})
-    traces = TextAreaField(_l("Technical traces, one per line"),
-                           validators=[Optional(), Length(max=MAX_TEXT * 5)],
-                           render_kw={"rows": 6, "dir": "ltr", "spellcheck": "false",
-                                      "autocapitalize": "off"})
-    contact = StringField(_l("How can we reach you? (optional)"),
-                          validators=[Optional(), Length(max=MAX_CONTACT)],
-                          render_kw={"autocomplete": "off"})
+    platforms = CheckboxesField(
+        _l("Which platforms or services are involved?"), coerce=int, choices=[], validators=[Optional()]
+    )
+    platform_other = StringField(
+        _l("Other platforms or services"), validators=[Optional(), Length(max=MAX_CONTACT)]
+    )
+    text = TextAreaField(
+        _l("What happened, in your own words"),
+        validators=[Optional(), Length(max=MAX_TEXT)],
+        render_kw={"rows": 8},
+    )
+    traces = TextAreaField(
+        _l("Technical traces, one per line"),
+        validators=[Optional(), Length(max=MAX_TEXT * 5)],
+        render_kw={"rows": 6, "dir": "ltr", "spellcheck": "false", "autocapitalize": "off"},
+    )
+    contact = StringField(
+        _l("How can we reach you? (optional)"),
+        validators=[Optional(), Length(max=MAX_CONTACT)],
+        render_kw={"autocomplete": "off"},
+    )
     may_share = BooleanField(_l("The technical traces may be shared with platforms and the hub's community"))
     share_max_tlp = RadioField(_l("Shared at most with"), default=str(int(Tlp.AMBER)), choices=[])
     may_escalate = BooleanField(_l("The report may be passed on to the platforms I named"))
@@ -107,12 +114,19 @@ def tlp_choices() -> list[SelectChoice]:
 class CodeForm(FlaskForm):  # type: ignore[misc]
     """The receipt code, and optionally something to add."""
 
-    code = StringField(_l("Your receipt code"), validators=[DataRequired(), Length(max=100)],
-                       render_kw={"autocomplete": "off", "autocapitalize": "characters",
-                                  "spellcheck": "false",
-                                  "dir": "ltr"})
-    message = TextAreaField(_l("Answer or add information"), validators=[Optional(), Length(max=MAX_TEXT)],
-                            render_kw={"rows": 5})
+    code = StringField(
+        _l("Your receipt code"),
+        validators=[DataRequired(), Length(max=100)],
+        render_kw={
+            "autocomplete": "off",
+            "autocapitalize": "characters",
+            "spellcheck": "false",
+            "dir": "ltr",
+        },
+    )
+    message = TextAreaField(
+        _l("Answer or add information"), validators=[Optional(), Length(max=MAX_TEXT)], render_kw={"rows": 5}
+    )
 
 
 class StatusForm(FlaskForm):  # type: ignore[misc]
@@ -130,20 +144,28 @@ class AssignForm(FlaskForm):  # type: ignore[misc]
 class MessageForm(FlaskForm):  # type: ignore[misc]
     """A reply to the reporter or an internal note."""
 
-    kind = RadioField(_l("Kind"), choices=[SelectChoice("reply", _l("Reply to the reporter")),
-                                           SelectChoice("note", _l("Internal note"))],
-                      default="reply")
-    text = TextAreaField(_l("Message"), validators=[DataRequired(), Length(max=MAX_TEXT)],
-                         render_kw={"rows": 5})
+    kind = RadioField(
+        _l("Kind"),
+        choices=[
+            SelectChoice("reply", _l("Reply to the reporter")),
+            SelectChoice("note", _l("Internal note")),
+        ],
+        default="reply",
+    )
+    text = TextAreaField(
+        _l("Message"), validators=[DataRequired(), Length(max=MAX_TEXT)], render_kw={"rows": 5}
+    )
 
 
 class EscalateForm(FlaskForm):  # type: ignore[misc]
     """Escalate to a platform the reporter named."""
 
     platform = SelectField(_l("Platform"), coerce=int, choices=[])
-    request = TextAreaField(_l("What you ask the platform to do"),
-                            validators=[DataRequired(), Length(max=MAX_TEXT)],
-                            render_kw={"rows": 4})
+    request = TextAreaField(
+        _l("What you ask the platform to do"),
+        validators=[DataRequired(), Length(max=MAX_TEXT)],
+        render_kw={"rows": 4},
+    )
 
 
 class PublishForm(FlaskForm):  # type: ignore[misc]
@@ -151,24 +173,35 @@ class PublishForm(FlaskForm):  # type: ignore[misc]
 
     collection = SelectField(_l("Collection"), choices=[])
     tlp = SelectField(_l("TLP"), choices=[])
-    bundle = TextAreaField(_l("STIX bundle (JSON)"), validators=[DataRequired()],
-                           render_kw={"rows": 24, "dir": "ltr", "spellcheck": "false"})
+    bundle = TextAreaField(
+        _l("STIX bundle (JSON)"),
+        validators=[DataRequired()],
+        render_kw={"rows": 24, "dir": "ltr", "spellcheck": "false"},
+    )
 
 
 class AnswerForm(FlaskForm):  # type: ignore[misc]
     """A platform's answer to an escalation."""
 
-    outcome = RadioField(_l("Your answer"),
-                         choices=[SelectChoice(k, v) for k, v in OUTCOME_LABELS.items() if k != "pending"],
-                         validators=[DataRequired()])
-    note = TextAreaField(_l("Note for the responders"), validators=[Optional(), Length(max=MAX_TEXT)],
-                         render_kw={"rows": 4})
+    outcome = RadioField(
+        _l("Your answer"),
+        choices=[SelectChoice(k, v) for k, v in OUTCOME_LABELS.items() if k != "pending"],
+        validators=[DataRequired()],
+    )
+    note = TextAreaField(
+        _l("Note for the responders"), validators=[Optional(), Length(max=MAX_TEXT)], render_kw={"rows": 4}
+    )
 
 
 class HelplineForm(FlaskForm):  # type: ignore[misc]
     """Designate an organisation as a helpline, or stop."""
 
     org = SelectField(_l("Organisation"), coerce=int, choices=[])
-    action = RadioField(_l("Action"), default="add",
-                        choices=[SelectChoice("add", _l("Make it a helpline")),
-                                 SelectChoice("remove", _l("Stop it being a helpline"))])
+    action = RadioField(
+        _l("Action"),
+        default="add",
+        choices=[
+            SelectChoice("add", _l("Make it a helpline")),
+            SelectChoice("remove", _l("Stop it being a helpline")),
+        ],
+    )

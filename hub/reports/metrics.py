@@ -74,10 +74,13 @@ def outcome_of(report: Report) -> str:
 
 
 def _reports(session: Session) -> list[Report]:
-    return list(session.scalars(
-        select(Report).options(selectinload(Report.platforms), selectinload(Report.escalations))
-        .order_by(Report.created_at)
-    ))
+    return list(
+        session.scalars(
+            select(Report)
+            .options(selectinload(Report.platforms), selectinload(Report.escalations))
+            .order_by(Report.created_at)
+        )
+    )
 
 
 def _hours(pairs: Iterable[tuple[datetime, datetime | None]]) -> list[float]:
@@ -116,26 +119,49 @@ def metric_tables(session: Session, p: Principal) -> list[Table]:
     for report in reports:
         platforms.update([org.name for org in report.platforms] or [NO_PLATFORM])
     return [
-        Table("response-times", N_("Median response times"), "hours", [
-            ("time to triage", _median(triage)),
-            ("time to first response", _median(response)),
-            ("escalation to platform answer", _median(action)),
-        ]),
-        Table("by-month", N_("Reports by month"), "reports",
-              sorted(_counted(Counter(month_of(r.created_at) for r in reports)))),
-        Table("by-category", N_("Reports by category"), "reports",
-              _counted(Counter(r.category for r in reports))),
+        Table(
+            "response-times",
+            N_("Median response times"),
+            "hours",
+            [
+                ("time to triage", _median(triage)),
+                ("time to first response", _median(response)),
+                ("escalation to platform answer", _median(action)),
+            ],
+        ),
+        Table(
+            "by-month",
+            N_("Reports by month"),
+            "reports",
+            sorted(_counted(Counter(month_of(r.created_at) for r in reports))),
+        ),
+        Table(
+            "by-category",
+            N_("Reports by category"),
+            "reports",
+            _counted(Counter(r.category for r in reports)),
+        ),
         Table("by-platform", N_("Reports by platform"), "reports", _counted(platforms)),
-        Table("by-language", N_("Reports by language"), "reports",
-              _counted(Counter(r.language for r in reports))),
-        Table("outcomes", N_("Reports by outcome"), "reports",
-              _counted(Counter(outcome_of(r) for r in reports))),
-        Table("escalations", N_("Escalations to platforms"), "escalations", [
-            ("escalated", float(len(escalations))),
-            ("answered", float(len(answered))),
-            ("actioned", float(actioned)),
-            ("share actioned (%)", round(100 * actioned / len(escalations), 1) if escalations else 0.0),
-        ]),
+        Table(
+            "by-language",
+            N_("Reports by language"),
+            "reports",
+            _counted(Counter(r.language for r in reports)),
+        ),
+        Table(
+            "outcomes", N_("Reports by outcome"), "reports", _counted(Counter(outcome_of(r) for r in reports))
+        ),
+        Table(
+            "escalations",
+            N_("Escalations to platforms"),
+            "escalations",
+            [
+                ("escalated", float(len(escalations))),
+                ("answered", float(len(answered))),
+                ("actioned", float(actioned)),
+                ("share actioned (%)", round(100 * actioned / len(escalations), 1) if escalations else 0.0),
+            ],
+        ),
     ]
 
 
@@ -158,8 +184,15 @@ def transparency(session: Session) -> list[TransparencyRow]:
         hidden = hidden_cells(counter)
         for label, count in sorted(counter.items()):
             small = count < SUPPRESS_BELOW
-            rows.append(TransparencyRow(quarter, dimension, label, None if label in hidden else count,
-                                        withheld=label in hidden and not small))
+            rows.append(
+                TransparencyRow(
+                    quarter,
+                    dimension,
+                    label,
+                    None if label in hidden else count,
+                    withheld=label in hidden and not small,
+                )
+            )
     return rows
 
 

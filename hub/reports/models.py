@@ -94,8 +94,9 @@ class Report(Base):
     closed_at: Mapped[datetime | None] = mapped_column(DateTime)
     purged_at: Mapped[datetime | None] = mapped_column(DateTime)
 
-    platforms: Mapped[list[Organisation]] = relationship(secondary=report_platforms,
-                                                         order_by=Organisation.name)
+    platforms: Mapped[list[Organisation]] = relationship(
+        secondary=report_platforms, order_by=Organisation.name
+    )
     assignee: Mapped[User | None] = relationship()
     messages: Mapped[list[ReportMessage]] = relationship(
         back_populates="report", cascade="all, delete-orphan", order_by="ReportMessage.id"

@@ -58,8 +58,9 @@ def pattern_for(trace: str) -> tuple[Kind, str, str] | None:
     return None
 
 
-def draft_bundle(session: Session, p: Principal, sealer: Sealer, report: Report,
-                 selected: list[int]) -> dict[str, Any]:
+def draft_bundle(
+    session: Session, p: Principal, sealer: Sealer, report: Report, selected: list[int]
+) -> dict[str, Any]:
     """A STIX bundle for the selected traces (indexes): indicators, an incident and a note tying them
     together.
 
@@ -74,37 +75,68 @@ def draft_bundle(session: Session, p: Principal, sealer: Sealer, report: Report,
     if org is None or not chosen:
         raise InvalidInput("select at least one technical trace")
     now = format_timestamp(now_us() // 1000 * 1000)  # milliseconds, as usual in STIX
-    common = {"spec_version": "2.1", "created": now, "modified": now, "created_by_ref": org.identity_id,
-              "object_marking_refs": [ceiling.marking_id]}
+    common = {
+        "spec_version": "2.1",
+        "created": now,
+        "modified": now,
+        "created_by_ref": org.identity_id,
+        "object_marking_refs": [ceiling.marking_id],
+    }
     indicators = []
     for trace in chosen:
         found = pattern_for(trace)
         if found is None:
             continue
         kind, value, pattern = found
-        indicators.append({"type": "indicator", "id": f"indicator--{uuid.uuid4()}", **common,
-                           "name": f"Reported {kind}: {value}", "indicator_types": ["malicious-activity"],
-                           "pattern": pattern, "pattern_type": "stix", "valid_from": now})
+        indicators.append(
+            {
+                "type": "indicator",
+                "id": f"indicator--{uuid.uuid4()}",
+                **common,
+                "name": f"Reported {kind}: {value}",
+                "indicator_types": ["malicious-activity"],
+                "pattern": pattern,
+                "pattern_type": "stix",
+                "valid_from": now,
+            }
+        )
     if not indicators:
-        raise InvalidInput("none of the selected traces is a link, domain, address, account, phone number "
-                           "or hash")
-    incident = {"type": "incident", "id": f"incident--{uuid.uuid4()}", **common,
-                "name": f"Reported {report.category} incident",
-                "description": "Reported to the hub by a human-rights defender; details withheld to protect "
-                               "them."}
+        raise InvalidInput(
+            "none of the selected traces is a link, domain, address, account, phone number or hash"
+        )
+    incident = {
+        "type": "incident",
+        "id": f"incident--{uuid.uuid4()}",
+        **common,
+        "name": f"Reported {report.category} incident",
+        "description": "Reported to the hub by a human-rights defender; details withheld to protect them.",
+    }
     refs = [obj["id"] for obj in indicators]
-    relationships = [{"type": "relationship", "id": f"relationship--{uuid.uuid4()}", **common,
-                      "relationship_type": "indicates", "source_ref": ref, "target_ref": incident["id"]}
-                     for ref in refs]
-    note = {"type": "note", "id": f"note--{uuid.uuid4()}", **common,
-            "content": "Indicators drawn from a report received through the hub's reporting channel.",
-            "object_refs": [incident["id"], *refs]}
+    relationships = [
+        {
+            "type": "relationship",
+            "id": f"relationship--{uuid.uuid4()}",
+            **common,
+            "relationship_type": "indicates",
+            "source_ref": ref,
+            "target_ref": incident["id"],
+        }
+        for ref in refs
+    ]
+    note = {
+        "type": "note",
+        "id": f"note--{uuid.uuid4()}",
+        **common,
+        "content": "Indicators drawn from a report received through the hub's reporting channel.",
+        "object_refs": [incident["id"], *refs],
+    }
     objects = [*indicators, incident, *relationships, note]
     return {"type": "bundle", "id": f"bundle--{uuid.uuid4()}", "objects": objects}
 
 
-def publish(session: Session, p: Principal, report: Report, collection_id: str, level: Tlp,
-            bundle_json: str) -> Submission:
+def publish(
+    session: Session, p: Principal, report: Report, collection_id: str, level: Tlp, bundle_json: str
+) -> Submission:
     """Publish the (edited) bundle into a collection at `level`, which must not be wider than the consent.
 
     Every object is marked with exactly `level` (TLP markings in the text are replaced, so editing cannot
@@ -116,8 +148,9 @@ def publish(session: Session, p: Principal, report: Report, collection_id: str, 
     report = get_report(session, p, report.id)
     ceiling = consent_ceiling(report)
     if level < ceiling:
-        raise PermissionDenied(f"the reporter consented to sharing at most at {ceiling.label}; "
-                               f"{level.label} is wider than that")
+        raise PermissionDenied(
+            f"the reporter consented to sharing at most at {ceiling.label}; {level.label} is wider than that"
+        )
     org = session.get(Organisation, p.org_id)
     if org is None:
         raise PermissionDenied("only members of an organisation publish intelligence")
@@ -126,8 +159,16 @@ def publish(session: Session, p: Principal, report: Report, collection_id: str, 
     submission = add_objects(session, p, collection_id, objects, IngestOptions(tlp=level))
     report = get_report(session, p, report_id)
     report.published_count += submission.success_count
-    record(session, p, "report.publish", "report", report.id, collection=collection_id, tlp=level.label,
-           objects=submission.success_count)
+    record(
+        session,
+        p,
+        "report.publish",
+        "report",
+        report.id,
+        collection=collection_id,
+        tlp=level.label,
+        objects=submission.success_count,
+    )
     return submission
 
 

@@ -25,9 +25,11 @@ def purge_closed(session: Session, days: int, now: datetime | None = None) -> in
         raise InvalidInput("the retention period cannot be negative")
     moment = now or utcnow()
     cutoff = moment - timedelta(days=days)
-    reports = session.scalars(select(Report).where(
-        Report.status == Status.CLOSED.value, Report.closed_at <= cutoff, Report.purged_at.is_(None)
-    )).all()
+    reports = session.scalars(
+        select(Report).where(
+            Report.status == Status.CLOSED.value, Report.closed_at <= cutoff, Report.purged_at.is_(None)
+        )
+    ).all()
     for report in reports:
         report.sealed = None
         report.has_contact = False
@@ -38,7 +40,14 @@ def purge_closed(session: Session, days: int, now: datetime | None = None) -> in
             escalation.sealed_request = None
             escalation.sealed_answer = None
     if reports:
-        record(session, None, "report.purge", "report", ",".join(str(r.id) for r in reports)[:300],
-               days=days, count=len(reports))
+        record(
+            session,
+            None,
+            "report.purge",
+            "report",
+            ",".join(str(r.id) for r in reports)[:300],
+            days=days,
+            count=len(reports),
+        )
     session.flush()
     return len(reports)

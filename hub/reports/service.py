@@ -95,11 +95,13 @@ def parse_traces(text: str) -> tuple[str, ...]:
 
 def platform_choices(session: Session) -> list[Organisation]:
     """The active platform organisations a reporter can name."""
-    return list(session.scalars(
-        select(Organisation)
-        .where(Organisation.type == OrgType.PLATFORM.value, Organisation.status == OrgStatus.ACTIVE.value)
-        .order_by(Organisation.name)
-    ))
+    return list(
+        session.scalars(
+            select(Organisation)
+            .where(Organisation.type == OrgType.PLATFORM.value, Organisation.status == OrgStatus.ACTIVE.value)
+            .order_by(Organisation.name)
+        )
+    )
 
 
 def submit_report(session: Session, sealer: Sealer, data: ReportInput) -> tuple[Report, str]:
@@ -128,11 +130,18 @@ def submit_report(session: Session, sealer: Sealer, data: ReportInput) -> tuple[
         status=Status.NEW.value,
         may_share=data.may_share,
         share_max_tlp=int(data.share_max_tlp if data.share_max_tlp is not None else Tlp.AMBER)
-        if data.may_share else None,
+        if data.may_share
+        else None,
         may_escalate=data.may_escalate and bool(platforms),
         has_contact=bool(contact),
-        sealed=sealer.seal({"text": text, "contact": contact, "traces": list(traces),
-                            "platform_other": data.platform_other.strip()}),
+        sealed=sealer.seal(
+            {
+                "text": text,
+                "contact": contact,
+                "traces": list(traces),
+                "platform_other": data.platform_other.strip(),
+            }
+        ),
         platforms=platforms,
         published_count=0,
     )
@@ -146,8 +155,12 @@ def open_contents(sealer: Sealer, report: Report) -> Contents:
     if report.sealed is None:
         return Contents(purged=True)
     value: dict[str, Any] = sealer.open(report.sealed)
-    return Contents(text=value.get("text", ""), contact=value.get("contact", ""),
-                    traces=tuple(value.get("traces", ())), platform_other=value.get("platform_other", ""))
+    return Contents(
+        text=value.get("text", ""),
+        contact=value.get("contact", ""),
+        traces=tuple(value.get("traces", ())),
+        platform_other=value.get("platform_other", ""),
+    )
 
 
 def thread(sealer: Sealer, report: Report, *, with_notes: bool) -> list[ThreadMessage]:
@@ -168,8 +181,9 @@ def report_for_code(session: Session, code: str) -> Report:
     """The report a receipt code opens. :raises NotFound: no report has this code (or it was mistyped)."""
     report = session.scalar(select(Report).where(Report.receipt_hash == code_hash(code)))
     if report is None or not code.strip():
-        raise NotFound(N_(
-            "no report matches this code; check it and try again (a lost code cannot be recovered)"))
+        raise NotFound(
+            N_("no report matches this code; check it and try again (a lost code cannot be recovered)")
+        )
     return report
 
 
@@ -192,8 +206,13 @@ def add_from_reporter(session: Session, sealer: Sealer, code: str, text: str) ->
         raise InvalidInput("the message is too long; send it in parts")
     if report.status == Status.CLOSED or report.sealed is None:
         raise InvalidInput(N_("this report is closed; file a new report if something else happened"))
-    message = ReportMessage(report=report, author=Author.REPORTER.value, kind=MessageKind.REPLY.value,
-                            sealed=sealer.seal(text), created_at=utcnow())
+    message = ReportMessage(
+        report=report,
+        author=Author.REPORTER.value,
+        kind=MessageKind.REPLY.value,
+        sealed=sealer.seal(text),
+        created_at=utcnow(),
+    )
     session.add(message)
     if report.status == Status.RESOLVED:
         report.status = Status.IN_PROGRESS.value

@@ -57,8 +57,9 @@ class PlatformCase:
     answer: str
 
 
-def designate_helpline(session: Session, p: Principal | None, org: Organisation,
-                       designated: bool = True) -> None:
+def designate_helpline(
+    session: Session, p: Principal | None, org: Organisation, designated: bool = True
+) -> None:
     """Make an organisation a helpline (its members respond to reports), or stop. `p` None is the operator.
 
     :raises PermissionDenied: `p` is not a coordinator.
@@ -73,8 +74,14 @@ def designate_helpline(session: Session, p: Principal | None, org: Organisation,
     else:
         return
     session.flush()
-    record(session, p, "helpline.designate" if designated else "helpline.revoke", "organisation", org.id,
-           org_id=org.id)
+    record(
+        session,
+        p,
+        "helpline.designate" if designated else "helpline.revoke",
+        "organisation",
+        org.id,
+        org_id=org.id,
+    )
 
 
 def list_helplines(session: Session) -> list[Organisation]:
@@ -115,8 +122,9 @@ def get_report(session: Session, p: Principal, report_id: int) -> Report:
 def get_case(session: Session, p: Principal, sealer: Sealer, report_id: int) -> Case:
     """A report with its opened contents and whole thread, notes included. :raises NotFound:"""
     report = get_report(session, p, report_id)
-    texts = {e.id: (_open(sealer, e.sealed_request), _open(sealer, e.sealed_answer))
-             for e in report.escalations}
+    texts = {
+        e.id: (_open(sealer, e.sealed_request), _open(sealer, e.sealed_answer)) for e in report.escalations
+    }
     return Case(report, open_contents(sealer, report), thread(sealer, report, with_notes=True), texts)
 
 
@@ -127,11 +135,13 @@ def _open(sealer: Sealer, token: str | None) -> str:
 def list_responders(session: Session) -> list[User]:
     """Users who may be assigned a report."""
     helpline_orgs = select(Helpline.org_id)
-    return list(session.scalars(
-        select(User)
-        .where(User.is_active.is_(True), User.org_id.in_(helpline_orgs) | (User.role == "coordinator"))
-        .order_by(User.email)
-    ))
+    return list(
+        session.scalars(
+            select(User)
+            .where(User.is_active.is_(True), User.org_id.in_(helpline_orgs) | (User.role == "coordinator"))
+            .order_by(User.email)
+        )
+    )
 
 
 def _touch(report: Report) -> None:
@@ -168,8 +178,9 @@ def assign(session: Session, p: Principal, report: Report, user: User | None) ->
     record(session, p, "report.assign", "report", report.id, assignee=user.email if user else None)
 
 
-def add_message(session: Session, p: Principal, sealer: Sealer, report: Report, kind: MessageKind,
-                text: str) -> ReportMessage:
+def add_message(
+    session: Session, p: Principal, sealer: Sealer, report: Report, kind: MessageKind, text: str
+) -> ReportMessage:
     """Reply to the reporter (through the receipt channel) or add an internal note. :raises InvalidInput:"""
     report = get_report(session, p, report.id)
     text = text.strip()
@@ -178,8 +189,14 @@ def add_message(session: Session, p: Principal, sealer: Sealer, report: Report, 
     if len(text) > MAX_TEXT:
         raise InvalidInput("the message is too long")
     _touch(report)
-    message = ReportMessage(report=report, author=Author.RESPONDER.value, kind=kind.value, user_id=p.user_id,
-                            sealed=sealer.seal(text), created_at=utcnow())
+    message = ReportMessage(
+        report=report,
+        author=Author.RESPONDER.value,
+        kind=kind.value,
+        user_id=p.user_id,
+        sealed=sealer.seal(text),
+        created_at=utcnow(),
+    )
     session.add(message)
     if kind == MessageKind.REPLY:
         if report.first_response_at is None:
@@ -190,8 +207,9 @@ def add_message(session: Session, p: Principal, sealer: Sealer, report: Report, 
     return message
 
 
-def escalate(session: Session, p: Principal, sealer: Sealer, report: Report, platform: Organisation,
-             request: str) -> Escalation:
+def escalate(
+    session: Session, p: Principal, sealer: Sealer, report: Report, platform: Organisation, request: str
+) -> Escalation:
     """Escalate to a platform the reporter named, if they consented.
 
     :raises PermissionDenied: no consent. :raises InvalidInput: not a named platform.
@@ -205,9 +223,14 @@ def escalate(session: Session, p: Principal, sealer: Sealer, report: Report, pla
     if any(e.platform_org_id == platform.id and e.outcome == Outcome.PENDING for e in report.escalations):
         raise Conflict(f"this report already awaits an answer from {platform.name}")
     _touch(report)
-    escalation = Escalation(report=report, platform=platform, escalated_by_id=p.user_id,
-                            escalated_at=utcnow(), sealed_request=sealer.seal(request.strip()[:MAX_TEXT]),
-                            outcome=Outcome.PENDING.value)
+    escalation = Escalation(
+        report=report,
+        platform=platform,
+        escalated_by_id=p.user_id,
+        escalated_at=utcnow(),
+        sealed_request=sealer.seal(request.strip()[:MAX_TEXT]),
+        outcome=Outcome.PENDING.value,
+    )
     session.add(escalation)
     report.status = Status.ESCALATED.value
     session.flush()
@@ -219,10 +242,13 @@ def list_platform_cases(session: Session, p: Principal) -> list[Escalation]:
     """The escalations addressed to the principal's (platform) organisation, newest first."""
     if not p.org_active or p.org_id is None:
         return []
-    return list(session.scalars(
-        select(Escalation).where(Escalation.platform_org_id == p.org_id)
-        .order_by(Escalation.escalated_at.desc(), Escalation.id.desc())
-    ))
+    return list(
+        session.scalars(
+            select(Escalation)
+            .where(Escalation.platform_org_id == p.org_id)
+            .order_by(Escalation.escalated_at.desc(), Escalation.id.desc())
+        )
+    )
 
 
 def has_platform_cases(session: Session, p: Principal) -> bool:
@@ -252,8 +278,9 @@ def get_platform_case(session: Session, p: Principal, sealer: Sealer, escalation
     )
 
 
-def answer_escalation(session: Session, p: Principal, sealer: Sealer, escalation_id: int, outcome: Outcome,
-                      note: str) -> Escalation:
+def answer_escalation(
+    session: Session, p: Principal, sealer: Sealer, escalation_id: int, outcome: Outcome, note: str
+) -> Escalation:
     """The platform records its response. :raises NotFound: :raises InvalidInput: not an answer."""
     escalation = get_platform_case(session, p, sealer, escalation_id).escalation
     if outcome not in ANSWERS:
@@ -262,6 +289,13 @@ def answer_escalation(session: Session, p: Principal, sealer: Sealer, escalation
     escalation.sealed_answer = sealer.seal(note.strip()[:MAX_TEXT])
     escalation.answered_at = utcnow()
     escalation.answered_by_id = p.user_id
-    record(session, p, "report.platform-answer", "report", escalation.report_id, org_id=p.org_id,
-           outcome=outcome.value)
+    record(
+        session,
+        p,
+        "report.platform-answer",
+        "report",
+        escalation.report_id,
+        org_id=p.org_id,
+        outcome=outcome.value,
+    )
     return escalation

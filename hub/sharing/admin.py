@@ -36,19 +36,43 @@ def collection(session: Session, p: Principal, collection_id: str) -> Collection
     return get_collection(session, collection_id)
 
 
-def create_collection(session: Session, p: Principal, title: str, description: str, alias: str | None,
-                      default_tlp: Tlp, read: str, write: str) -> Collection:
+def create_collection(
+    session: Session,
+    p: Principal,
+    title: str,
+    description: str,
+    alias: str | None,
+    default_tlp: Tlp,
+    read: str,
+    write: str,
+) -> Collection:
     """A new collection with rules written one per line. :raises InvalidInput: :raises Conflict:"""
     require_coordinator(p)
     try:
-        return add_collection(session, p, title, description=description.strip(), alias=alias or None,
-                              read=rule_lines(read), write=rule_lines(write), default_tlp=default_tlp)
+        return add_collection(
+            session,
+            p,
+            title,
+            description=description.strip(),
+            alias=alias or None,
+            read=rule_lines(read),
+            write=rule_lines(write),
+            default_tlp=default_tlp,
+        )
     except NotFound as exc:
         raise InvalidInput(f"a rule names something unknown: {exc.message}") from None
 
 
-def update_collection(session: Session, p: Principal, collection_id: str, title: str, description: str,
-                      default_tlp: Tlp, read: str, write: str) -> Collection:
+def update_collection(
+    session: Session,
+    p: Principal,
+    collection_id: str,
+    title: str,
+    description: str,
+    default_tlp: Tlp,
+    read: str,
+    write: str,
+) -> Collection:
     """Change a collection's title, description, default TLP and rules; audited. :raises InvalidInput:"""
     target = collection(session, p, collection_id)
     if not title.strip():
@@ -67,8 +91,11 @@ def update_collection(session: Session, p: Principal, collection_id: str, title:
 
 
 def _described(target: Collection) -> dict[str, str]:
-    return {"title": target.title, "description": target.description,
-            "default_tlp": Tlp(target.default_tlp).label}
+    return {
+        "title": target.title,
+        "description": target.description,
+        "default_tlp": Tlp(target.default_tlp).label,
+    }
 
 
 def groups(session: Session, p: Principal) -> list[SharingGroup]:
@@ -105,7 +132,13 @@ def set_group_members(session: Session, p: Principal, group_id: int, members: st
     before = sorted(o.name for o in target.orgs)
     target.orgs = list({o.id: o for o in orgs}.values())
     session.flush()
-    record(session, p, "group.set-members", "sharing-group", target.id, before=before,
-           after=sorted(o.name for o in target.orgs))
+    record(
+        session,
+        p,
+        "group.set-members",
+        "sharing-group",
+        target.id,
+        before=before,
+        after=sorted(o.name for o in target.orgs),
+    )
     return target
-

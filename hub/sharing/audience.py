@@ -45,15 +45,21 @@ def audience(session: Session, collection: Collection, tlp: Tlp) -> Audience:
     user_ids = sorted(r.user_id for r in rules if r.kind == RuleKind.USER and r.user_id is not None)
     readers: ColumnElement[bool]
     if tlp is Tlp.RED:
-        named = select(User.org_id).join(Organisation).where(
-            User.id.in_(user_ids), User.is_active.is_(True), Organisation.status == OrgStatus.ACTIVE.value)
+        named = (
+            select(User.org_id)
+            .join(Organisation)
+            .where(
+                User.id.in_(user_ids), User.is_active.is_(True), Organisation.status == OrgStatus.ACTIVE.value
+            )
+        )
         readers = Organisation.id.in_(named)
         named_users = len(session.scalars(named).all()) if user_ids else 0
     else:
         readers = _rule_condition(rules, user_ids)
         named_users = 0
-    query = select(Organisation.name, Organisation.tier).where(Organisation.status == OrgStatus.ACTIVE.value,
-                                                               readers)
+    query = select(Organisation.name, Organisation.tier).where(
+        Organisation.status == OrgStatus.ACTIVE.value, readers
+    )
     if Tlp.CLEAR < tlp < Tlp.RED:
         query = query.where(Organisation.tier >= int(Tier.VETTED))
     rows = session.execute(query.order_by(Organisation.name)).all()
@@ -74,9 +80,11 @@ def _rule_condition(rules: list[AccessRule], user_ids: list[int]) -> ColumnEleme
         clauses.append(Organisation.id.in_(org_ids))
     group_ids = sorted(r.group_id for r in rules if r.kind == RuleKind.GROUP and r.group_id is not None)
     if group_ids:
-        clauses.append(Organisation.id.in_(select(group_members.c.org_id)
-                                           .where(group_members.c.group_id.in_(group_ids))))
+        clauses.append(
+            Organisation.id.in_(select(group_members.c.org_id).where(group_members.c.group_id.in_(group_ids)))
+        )
     if user_ids:
-        clauses.append(Organisation.id.in_(select(User.org_id).where(User.id.in_(user_ids),
-                                                                     User.is_active.is_(True))))
+        clauses.append(
+            Organisation.id.in_(select(User.org_id).where(User.id.in_(user_ids), User.is_active.is_(True)))
+        )
     return or_(*clauses) if clauses else false()

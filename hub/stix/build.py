@@ -74,8 +74,9 @@ def observable_of(kind: ObservableKind, raw: str) -> Observable:
         if kind is ObservableKind.HASH:
             digest = text.lower()
             if len(digest) not in _HASHES:
-                raise ValueError("a file hash has 32 (MD5), 40 (SHA-1), 64 (SHA-256) or 128 (SHA-512) "
-                                 "hex digits")
+                raise ValueError(
+                    "a file hash has 32 (MD5), 40 (SHA-1), 64 (SHA-256) or 128 (SHA-512) hex digits"
+                )
             hash_kind = _HASHES[len(digest)][0]
             return Observable(hash_kind, normalise(hash_kind, digest))  # type: ignore[arg-type]
         return Observable(kind.value, normalise(kind.value, text))  # type: ignore[arg-type]
@@ -93,8 +94,9 @@ def pattern_for(kind: ObservableKind, observable: Observable, platform: str = ""
     return f"[{comparison}]"
 
 
-def build_indicator(data: IndicatorInput, created_by_ref: str | None,
-                    now: datetime | None = None) -> dict[str, Any]:
+def build_indicator(
+    data: IndicatorInput, created_by_ref: str | None, now: datetime | None = None
+) -> dict[str, Any]:
     """A STIX 2.1 indicator for one observable, marked with the chosen TLP. :raises InvalidInput:"""
     observable = observable_of(data.kind, data.value)
     if data.valid_until is not None and data.valid_until <= data.valid_from:
@@ -126,8 +128,14 @@ def build_indicator(data: IndicatorInput, created_by_ref: str | None,
     return obj
 
 
-def build_sighting(indicator_id: str, tlp: Tlp, kind: Feedback, note: str, created_by_ref: str | None,
-                   now: datetime | None = None) -> dict[str, Any]:
+def build_sighting(
+    indicator_id: str,
+    tlp: Tlp,
+    kind: Feedback,
+    note: str,
+    created_by_ref: str | None,
+    now: datetime | None = None,
+) -> dict[str, Any]:
     """A sighting of an indicator carrying member feedback (`x_hub_feedback`), at the indicator's TLP."""
     stamp = _timestamp(now)
     obj: dict[str, Any] = {

@@ -48,8 +48,16 @@ def delete_object(
         if not rows:
             raise NotFound(f"no such version of {stix_id!r}")
     session.execute(delete(ObjectVersion).where(ObjectVersion.id.in_([row.id for row in rows])))
-    record(session, p, "object.delete", "stix-object", stix_id, org_id=p.org_id, collection=collection.id,
-           versions=sorted(format_timestamp(row.version) for row in rows))
+    record(
+        session,
+        p,
+        "object.delete",
+        "stix-object",
+        stix_id,
+        org_id=p.org_id,
+        collection=collection.id,
+        versions=sorted(format_timestamp(row.version) for row in rows),
+    )
     return len(rows)
 
 

@@ -26,13 +26,16 @@ from hub.stix.models import ObjectVersion, State
 from hub.stix.query import Page
 
 
-def list_queue(session: Session, p: Principal, limit: int = 50, after: int | None = None
-               ) -> Page[ObjectVersion]:
+def list_queue(
+    session: Session, p: Principal, limit: int = 50, after: int | None = None
+) -> Page[ObjectVersion]:
     """Quarantined versions `p` may see, oldest first, paged on the row id. :raises PermissionDenied:"""
     require_coordinator(p)
-    query = (select(ObjectVersion)
-             .where(visible(p), ObjectVersion.state == int(State.QUARANTINED))
-             .order_by(ObjectVersion.id))
+    query = (
+        select(ObjectVersion)
+        .where(visible(p), ObjectVersion.state == int(State.QUARANTINED))
+        .order_by(ObjectVersion.id)
+    )
     if after is not None:
         query = query.where(ObjectVersion.id > after)
     rows = list(session.scalars(query.limit(limit + 1)))
@@ -44,8 +47,14 @@ def list_queue(session: Session, p: Principal, limit: int = 50, after: int | Non
 def count_queue(session: Session, p: Principal) -> int:
     """How many quarantined versions `p` may see. :raises PermissionDenied:"""
     require_coordinator(p)
-    return session.scalar(select(func.count(ObjectVersion.id))
-                          .where(visible(p), ObjectVersion.state == int(State.QUARANTINED))) or 0
+    return (
+        session.scalar(
+            select(func.count(ObjectVersion.id)).where(
+                visible(p), ObjectVersion.state == int(State.QUARANTINED)
+            )
+        )
+        or 0
+    )
 
 
 def producer_names(session: Session, versions: list[ObjectVersion]) -> dict[int, str]:
@@ -69,9 +78,13 @@ def get_version(session: Session, p: Principal, version_id: int) -> ObjectVersio
 def find_object(session: Session, p: Principal, stix_id: str) -> list[ObjectVersion]:
     """Every version of a STIX id that `p` may see, in any collection, newest first (to withdraw it)."""
     require_coordinator(p)
-    return list(session.scalars(select(ObjectVersion)
-                                .where(ObjectVersion.stix_id == stix_id.strip(), visible(p))
-                                .order_by(ObjectVersion.collection_id, ObjectVersion.version.desc())))
+    return list(
+        session.scalars(
+            select(ObjectVersion)
+            .where(ObjectVersion.stix_id == stix_id.strip(), visible(p))
+            .order_by(ObjectVersion.collection_id, ObjectVersion.version.desc())
+        )
+    )
 
 
 def approve(session: Session, p: Principal, version_id: int) -> ObjectVersion:
@@ -88,13 +101,22 @@ def approve(session: Session, p: Principal, version_id: int) -> ObjectVersion:
         select(Collection.last_date_added).where(Collection.id == version.collection_id).with_for_update()
     ).scalar_one()
     stamp = max(now_us(), last + 1)
-    session.execute(update(Collection).where(Collection.id == version.collection_id)
-                    .values(last_date_added=stamp))
+    session.execute(
+        update(Collection).where(Collection.id == version.collection_id).values(last_date_added=stamp)
+    )
     version.state = int(State.PUBLISHED)
     version.date_added = stamp
     session.flush()
-    record(session, p, "object.approve", "object", version.stix_id, org_id=version.producer_org_id,
-           collection=version.collection_id, version_id=version.id)
+    record(
+        session,
+        p,
+        "object.approve",
+        "object",
+        version.stix_id,
+        org_id=version.producer_org_id,
+        collection=version.collection_id,
+        version_id=version.id,
+    )
     return version
 
 
@@ -105,8 +127,17 @@ def reject(session: Session, p: Principal, version_id: int, reason: str) -> Obje
     if version.state != State.QUARANTINED:
         raise Conflict(f"this version is {State(version.state).label}, not quarantined")
     version.state = int(State.WITHDRAWN)
-    record(session, p, "object.reject", "object", version.stix_id, org_id=version.producer_org_id,
-           reason=text, collection=version.collection_id, version_id=version.id)
+    record(
+        session,
+        p,
+        "object.reject",
+        "object",
+        version.stix_id,
+        org_id=version.producer_org_id,
+        reason=text,
+        collection=version.collection_id,
+        version_id=version.id,
+    )
     return version
 
 
@@ -120,24 +151,41 @@ def withdraw(session: Session, p: Principal, version_id: int, reason: str) -> in
     text = require_reason(reason)
     version = get_version(session, p, version_id)
     if version.state != State.PUBLISHED:
-        raise Conflict(f"this version is {State(version.state).label}; "
-                       "only published objects can be withdrawn")
+        raise Conflict(
+            f"this version is {State(version.state).label}; only published objects can be withdrawn"
+        )
     result: CursorResult[Any] = session.execute(  # type: ignore[assignment]
         update(ObjectVersion)
-        .where(ObjectVersion.collection_id == version.collection_id, ObjectVersion.stix_id == version.stix_id,
-               ObjectVersion.state != int(State.WITHDRAWN))
+        .where(
+            ObjectVersion.collection_id == version.collection_id,
+            ObjectVersion.stix_id == version.stix_id,
+            ObjectVersion.state != int(State.WITHDRAWN),
+        )
         .values(state=int(State.WITHDRAWN))
         .execution_options(synchronize_session="fetch")
     )
     count = result.rowcount
-    record(session, p, "object.withdraw", "object", version.stix_id, org_id=version.producer_org_id,
-           reason=text, collection=version.collection_id, versions=count)
+    record(
+        session,
+        p,
+        "object.withdraw",
+        "object",
+        version.stix_id,
+        org_id=version.producer_org_id,
+        reason=text,
+        collection=version.collection_id,
+        versions=count,
+    )
     return int(count)
 
 
 def _locked_version(session: Session, p: Principal, version_id: int) -> ObjectVersion:
-    version = session.scalar(select(ObjectVersion).where(ObjectVersion.id == version_id, visible(p))
-                             .with_for_update().execution_options(populate_existing=True))
+    version = session.scalar(
+        select(ObjectVersion)
+        .where(ObjectVersion.id == version_id, visible(p))
+        .with_for_update()
+        .execution_options(populate_existing=True)
+    )
     if version is None:
         raise NotFound(f"no object version with id {version_id}")
     return version

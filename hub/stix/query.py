@@ -170,8 +170,9 @@ def _version_condition(p: Principal, versions: tuple[str | int, ...]) -> ColumnE
     if LAST in versions:
         choices.append(is_last_visible(p))
     if FIRST in versions:
-        choices.append(~exists().where(_same_visible_object(p, ObjectVersion),
-                                       _OTHER.version < ObjectVersion.version))
+        choices.append(
+            ~exists().where(_same_visible_object(p, ObjectVersion), _OTHER.version < ObjectVersion.version)
+        )
     exact = [v for v in versions if isinstance(v, int)]
     if exact:
         choices.append(ObjectVersion.version.in_(exact))
@@ -179,5 +180,6 @@ def _version_condition(p: Principal, versions: tuple[str | int, ...]) -> ColumnE
 
 
 def _same_visible_object(p: Principal, version: Any) -> ColumnElement[bool]:
-    return and_(_OTHER.collection_id == version.collection_id, _OTHER.stix_id == version.stix_id,
-                visible(p, _OTHER))
+    return and_(
+        _OTHER.collection_id == version.collection_id, _OTHER.stix_id == version.stix_id, visible(p, _OTHER)
+    )

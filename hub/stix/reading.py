@@ -50,8 +50,9 @@ def parse_body(version: ObjectVersion) -> dict[str, Any]:
     return value if isinstance(value, dict) else {}
 
 
-def get_object_for(session: Session, p: Principal, collection_id: str, stix_id: str,
-                   version: int | None = None) -> ObjectView:
+def get_object_for(
+    session: Session, p: Principal, collection_id: str, stix_id: str, version: int | None = None
+) -> ObjectView:
     """The object's visible versions (oldest first), the chosen (or newest) one, relationships and sightings.
     :raises NotFound: no visible version (or not the asked-for one)."""
     every = ObjectFilter(ids=(stix_id,), versions=(ALL,))
@@ -74,10 +75,18 @@ def get_object_for(session: Session, p: Principal, collection_id: str, stix_id: 
     return ObjectView(versions, current, parse_body(current), relationships, sightings)
 
 
-def _related(session: Session, p: Principal, collection_id: str, link_type: str, key: str, stix_id: str,
-             other_key: str | None) -> list[Related]:
-    links = list_versions(session, p, collection_id,
-                          ObjectFilter(types=(link_type,), properties=((key, stix_id),)), MAX_RELATED).items
+def _related(
+    session: Session,
+    p: Principal,
+    collection_id: str,
+    link_type: str,
+    key: str,
+    stix_id: str,
+    other_key: str | None,
+) -> list[Related]:
+    links = list_versions(
+        session, p, collection_id, ObjectFilter(types=(link_type,), properties=((key, stix_id),)), MAX_RELATED
+    ).items
     found: list[Related] = []
     for link in links:
         body = parse_body(link)

@@ -44,8 +44,11 @@ def taxii_response(
 def render_error(status: int, title: str, description: str, details: Any = None) -> Response:
     """A TAXII 2.1 error resource (§3.6.1) for any failure under /taxii2, HTTP errors and crashes included."""
     # Domain errors arrive titled with their class name (`InvalidInput`); people read the HTTP phrase better.
-    body: dict[str, Any] = {"title": HTTP_STATUS_CODES.get(status, title), "description": description,
-                            "http_status": str(status)}
+    body: dict[str, Any] = {
+        "title": HTTP_STATUS_CODES.get(status, title),
+        "description": description,
+        "http_status": str(status),
+    }
     if details is not None:
         body["details"] = details if isinstance(details, dict) else {"detail": details}
     response = taxii_response(body, status)
@@ -121,6 +124,8 @@ def _authenticated_user(header: str | None) -> User | None:
         return None
     user = user_for_authorization(session(), header)
     if user is None:
-        raise Unauthorized("the credentials are not valid: send an API token as a Bearer token, or HTTP "
-                           "Basic with your email address and an API token")
+        raise Unauthorized(
+            "the credentials are not valid: send an API token as a Bearer token, or HTTP "
+            "Basic with your email address and an API token"
+        )
     return user

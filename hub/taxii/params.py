@@ -38,8 +38,13 @@ class PageRequest:
     after: int | None
 
 
-def page_request(args: MultiDict[str, str], p: Principal, scope: str, allowed: tuple[str, ...] = FILTER_NAMES,
-                 fixed: ObjectFilter | None = None) -> PageRequest:
+def page_request(
+    args: MultiDict[str, str],
+    p: Principal,
+    scope: str,
+    allowed: tuple[str, ...] = FILTER_NAMES,
+    fixed: ObjectFilter | None = None,
+) -> PageRequest:
     """Parse the filters this endpoint allows, `limit` and `next`; `scope` names the collection and endpoint.
 
     `fixed` carries settings the endpoint imposes (the object id of the object and versions endpoints).
@@ -85,8 +90,9 @@ def _read_token(token: str, p: Principal, scope: str) -> tuple[ObjectFilter, int
             raise InvalidInput("this `next` token belongs to another collection, endpoint or user")
         return _decode(data["f"]), int(data["a"])
     except BadSignature:  # also covers expiry (SignatureExpired)
-        raise InvalidInput("the `next` token is not valid (expired, altered or not issued here); "
-                           "start again without it") from None
+        raise InvalidInput(
+            "the `next` token is not valid (expired, altered or not issued here); start again without it"
+        ) from None
     except (KeyError, TypeError, ValueError):
         raise InvalidInput("the `next` token is not valid; start again without it") from None
 
@@ -102,8 +108,10 @@ def _decode(data: dict[str, Any]) -> ObjectFilter:
 
 def _filter_key(f: ObjectFilter) -> str:
     """A digest of the filter's meaning: order and repetition within a field do not matter."""
-    normal = {key: sorted(set(map(str, value))) if isinstance(value, tuple) else value
-              for key, value in asdict(f).items()}
+    normal = {
+        key: sorted(set(map(str, value))) if isinstance(value, tuple) else value
+        for key, value in asdict(f).items()
+    }
     return hashlib.sha256(orjson.dumps(normal, option=orjson.OPT_SORT_KEYS)).hexdigest()
 
 
@@ -133,5 +141,6 @@ def _timestamp(name: str, text: str) -> int:
         return parse_timestamp(text)
     except InvalidStix:
         choices = "first, last, all or " if name == "match[version]" else ""
-        raise InvalidInput(f"{name} must be {choices}a timestamp like 2026-01-31T12:00:00.000000Z; "
-                           f"got {text[:60]!r}") from None
+        raise InvalidInput(
+            f"{name} must be {choices}a timestamp like 2026-01-31T12:00:00.000000Z; got {text[:60]!r}"
+        ) from None

@@ -20,8 +20,12 @@ AnyRow = Row[*tuple[Any, ...]]
 
 def api_root(title: str, description: str, max_content_length: int) -> dict[str, Any]:
     """The API root resource (§4.2)."""
-    return {"title": title, "description": description, "versions": [TAXII_MEDIA_TYPE],
-            "max_content_length": max_content_length}
+    return {
+        "title": title,
+        "description": description,
+        "versions": [TAXII_MEDIA_TYPE],
+        "max_content_length": max_content_length,
+    }
 
 
 def collection(c: Collection, p: Principal) -> dict[str, Any]:
@@ -57,8 +61,15 @@ def manifest(page: Page[AnyRow], next_token: str | None) -> dict[str, Any]:
     """The manifest resource (§5.6) of a page of `(stix_id, version, date_added)` rows."""
     if not page.items:
         return {}
-    objects = [{"id": row[0], "date_added": format_timestamp(row[2]), "version": format_timestamp(row[1]),
-                "media_type": STIX_MEDIA_TYPE} for row in page.items]
+    objects = [
+        {
+            "id": row[0],
+            "date_added": format_timestamp(row[2]),
+            "version": format_timestamp(row[1]),
+            "media_type": STIX_MEDIA_TYPE,
+        }
+        for row in page.items
+    ]
     return _paged({"objects": objects}, page, next_token)
 
 
@@ -90,8 +101,10 @@ def date_added_headers(page: Page[AnyRow]) -> dict[str, str]:
     """`X-TAXII-Date-Added-First/Last` (§3.2) over what this page returns; none for an empty page."""
     if not page.items:
         return {}
-    return {"X-TAXII-Date-Added-First": format_timestamp(page.items[0][-1]),
-            "X-TAXII-Date-Added-Last": format_timestamp(page.items[-1][-1])}  # `date_added` comes last
+    return {
+        "X-TAXII-Date-Added-First": format_timestamp(page.items[0][-1]),
+        "X-TAXII-Date-Added-Last": format_timestamp(page.items[-1][-1]),
+    }  # `date_added` comes last
 
 
 def _paged(resource: dict[str, Any], page: Page[AnyRow], next_token: str | None) -> dict[str, Any]:

@@ -44,9 +44,12 @@ def _before() -> None:
 def discovery() -> Response:
     """§4.1 Server Discovery."""
     root = url_for("taxii.api_root", api_root=current_app.config["TAXII_API_ROOT"], _external=True)
-    resource: dict[str, Any] = {"title": current_app.config["HUB_NAME"],
-                                "description": current_app.config["HUB_DESCRIPTION"],
-                                "default": root, "api_roots": [root]}
+    resource: dict[str, Any] = {
+        "title": current_app.config["HUB_NAME"],
+        "description": current_app.config["HUB_DESCRIPTION"],
+        "default": root,
+        "api_roots": [root],
+    }
     if current_app.config["HUB_CONTACT"]:
         resource["contact"] = current_app.config["HUB_CONTACT"]
     return taxii_response(resource)
@@ -56,8 +59,11 @@ def discovery() -> Response:
 def api_root(api_root: str) -> Response:
     """§4.2 Get API Root Information."""
     config = current_app.config
-    return taxii_response(serializers.api_root(config["HUB_NAME"], config["HUB_DESCRIPTION"],
-                                               int(config["TAXII_MAX_CONTENT_LENGTH"])))
+    return taxii_response(
+        serializers.api_root(
+            config["HUB_NAME"], config["HUB_DESCRIPTION"], int(config["TAXII_MAX_CONTENT_LENGTH"])
+        )
+    )
 
 
 @bp.get("/<api_root>/status/<status_id>/", **NO_OPTIONS)

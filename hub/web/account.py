@@ -38,8 +38,12 @@ def _code_mismatch() -> str:
 
 
 def _refused() -> str:
-    return str(_("The email address, password or code is wrong, or the account is locked for a while. "
-                 "Try again later."))
+    return str(
+        _(
+            "The email address, password or code is wrong, or the account is locked for a while. "
+            "Try again later."
+        )
+    )
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -61,8 +65,11 @@ def login() -> ResponseReturnValue:
 
 def _second_step(user: User, next_url: str | None) -> Response:
     """Send the user on to the code, to enrolment, or straight in."""
-    pending: dict[str, Any] = {"uid": user.id, "next": safe_next(next_url),
-                               "exp": time.time() + PENDING_SECONDS}
+    pending: dict[str, Any] = {
+        "uid": user.id,
+        "next": safe_next(next_url),
+        "exp": time.time() + PENDING_SECONDS,
+    }
     if user.totp_secret:
         session[PENDING] = pending
         return redirect(url_for("web.login_code"))
@@ -184,9 +191,17 @@ def profile() -> str:
     uri = accounts.provisioning_uri(secret, user.email, current_app.config["HUB_NAME"]) if secret else None
     language = _language_form()
     language.lang.data = user.locale or ""
-    return render_template("web/profile.html", user=user, password_form=PasswordForm(), code_form=CodeForm(),
-                           disable_form=DisableTotpForm(), language_form=language, secret=secret, uri=uri,
-                           totp_required=accounts.needs_totp(user))
+    return render_template(
+        "web/profile.html",
+        user=user,
+        password_form=PasswordForm(),
+        code_form=CodeForm(),
+        disable_form=DisableTotpForm(),
+        language_form=language,
+        secret=secret,
+        uri=uri,
+        totp_required=accounts.needs_totp(user),
+    )
 
 
 @bp.post("/profile/password")
@@ -247,8 +262,12 @@ def profile_totp_disable() -> Response:
             accounts.disable_totp(db_session(), current_principal(), user, form.password.data)
         except InvalidInput:
             db.session.rollback()
-            flash(_("Coordinators and organisation admins must keep a second factor.")
-                  if accounts.needs_totp(user) else _("The current password is wrong."), "error")
+            flash(
+                _("Coordinators and organisation admins must keep a second factor.")
+                if accounts.needs_totp(user)
+                else _("The current password is wrong."),
+                "error",
+            )
         else:
             db.session.commit()
             login_user(SessionUser(user))

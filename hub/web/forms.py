@@ -25,39 +25,53 @@ from hub.orgs.passwords import MIN_PASSWORD_LENGTH
 class LoginForm(FlaskForm):  # type: ignore[misc]
     """Email and password."""
 
-    email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=320)],
-                       render_kw={"autocomplete": "username"})
-    password = PasswordField(_l("Password"), validators=[DataRequired(), Length(max=1000)],
-                             render_kw={"autocomplete": "current-password"})
+    email = EmailField(
+        _l("Email address"),
+        validators=[DataRequired(), Length(max=320)],
+        render_kw={"autocomplete": "username"},
+    )
+    password = PasswordField(
+        _l("Password"),
+        validators=[DataRequired(), Length(max=1000)],
+        render_kw={"autocomplete": "current-password"},
+    )
     next = HiddenField()
 
 
 class CodeForm(FlaskForm):  # type: ignore[misc]
     """A six-digit code from the authenticator app."""
 
-    code = StringField(_l("Code from your authenticator app"), validators=[DataRequired(), Length(max=12)],
-                       render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"})
+    code = StringField(
+        _l("Code from your authenticator app"),
+        validators=[DataRequired(), Length(max=12)],
+        render_kw={"autocomplete": "one-time-code", "inputmode": "numeric"},
+    )
 
 
 class PasswordForm(FlaskForm):  # type: ignore[misc]
     """Change the password."""
 
-    current = PasswordField(_l("Current password"), validators=[DataRequired()],
-                            render_kw={"autocomplete": "current-password"})
-    new = PasswordField(_l("New password"),
-                        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000)],
-                        render_kw={"autocomplete": "new-password"})
-    confirm = PasswordField(_l("New password again"),
-                            validators=[DataRequired(),
-                                        EqualTo("new", message=_l("The two passwords differ."))],
-                            render_kw={"autocomplete": "new-password"})
+    current = PasswordField(
+        _l("Current password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
+    new = PasswordField(
+        _l("New password"),
+        validators=[DataRequired(), Length(min=MIN_PASSWORD_LENGTH, max=1000)],
+        render_kw={"autocomplete": "new-password"},
+    )
+    confirm = PasswordField(
+        _l("New password again"),
+        validators=[DataRequired(), EqualTo("new", message=_l("The two passwords differ."))],
+        render_kw={"autocomplete": "new-password"},
+    )
 
 
 class DisableTotpForm(FlaskForm):  # type: ignore[misc]
     """Turn off the second factor (asks for the password)."""
 
-    password = PasswordField(_l("Current password"), validators=[DataRequired()],
-                             render_kw={"autocomplete": "current-password"})
+    password = PasswordField(
+        _l("Current password"), validators=[DataRequired()], render_kw={"autocomplete": "current-password"}
+    )
 
 
 class LanguageForm(FlaskForm):  # type: ignore[misc]
@@ -67,9 +81,25 @@ class LanguageForm(FlaskForm):  # type: ignore[misc]
     next = HiddenField()
 
 
-STIX_TYPES = ("indicator", "malware", "threat-actor", "campaign", "intrusion-set", "attack-pattern", "tool",
-              "vulnerability", "identity", "infrastructure", "report", "note", "observed-data",
-              "relationship", "sighting", "course-of-action", "location")
+STIX_TYPES = (
+    "indicator",
+    "malware",
+    "threat-actor",
+    "campaign",
+    "intrusion-set",
+    "attack-pattern",
+    "tool",
+    "vulnerability",
+    "identity",
+    "infrastructure",
+    "report",
+    "note",
+    "observed-data",
+    "relationship",
+    "sighting",
+    "course-of-action",
+    "location",
+)
 
 
 class BrowseForm(FlaskForm):  # type: ignore[misc]
@@ -79,8 +109,11 @@ class BrowseForm(FlaskForm):  # type: ignore[misc]
         csrf = False
 
     q = StringField(_l("Text"), validators=[Length(max=200)])
-    type = SelectField(_l("Type"), default="",
-                       choices=[SelectChoice("", _l("Any type")), *(SelectChoice(t) for t in STIX_TYPES)])
+    type = SelectField(
+        _l("Type"),
+        default="",
+        choices=[SelectChoice("", _l("Any type")), *(SelectChoice(t) for t in STIX_TYPES)],
+    )
     tlp = SelectField(_l("TLP"), choices=[], default="")
     added_from = DateField(_l("Added from"), validators=[Optional()])
     added_to = DateField(_l("Added until"), validators=[Optional()])
@@ -94,22 +127,44 @@ class IndicatorForm(FlaskForm):  # type: ignore[misc]
     """Share one observable as a STIX indicator (collection and TLP choices are filled per user)."""
 
     collection = SelectField(_l("Channel"), choices=[])
-    kind = SelectField(_l("What you observed"), choices=_choices([
-        ("domain", _l("Domain name")), ("url", _l("Web address (URL)")), ("ipv4", _l("IPv4 address")),
-        ("ipv6", _l("IPv6 address")), ("email", _l("Email address")),
-        ("hash", _l("File hash (MD5, SHA-1, SHA-256, SHA-512)")), ("account", _l("Social-media account")),
-        ("phone", _l("Phone number"))]))
-    value = StringField(_l("Value"), validators=[DataRequired(), Length(max=2000)],
-                        render_kw={"dir": "ltr", "spellcheck": "false", "autocomplete": "off"})
-    platform = StringField(_l("Platform of the account (for example twitter, facebook, telegram)"),
-                           validators=[Length(max=100)])
+    kind = SelectField(
+        _l("What you observed"),
+        choices=_choices(
+            [
+                ("domain", _l("Domain name")),
+                ("url", _l("Web address (URL)")),
+                ("ipv4", _l("IPv4 address")),
+                ("ipv6", _l("IPv6 address")),
+                ("email", _l("Email address")),
+                ("hash", _l("File hash (MD5, SHA-1, SHA-256, SHA-512)")),
+                ("account", _l("Social-media account")),
+                ("phone", _l("Phone number")),
+            ]
+        ),
+    )
+    value = StringField(
+        _l("Value"),
+        validators=[DataRequired(), Length(max=2000)],
+        render_kw={"dir": "ltr", "spellcheck": "false", "autocomplete": "off"},
+    )
+    platform = StringField(
+        _l("Platform of the account (for example twitter, facebook, telegram)"), validators=[Length(max=100)]
+    )
     name = StringField(_l("What it is"), validators=[DataRequired(), Length(max=250)])
     description = TextAreaField(_l("Context"), validators=[Length(max=5000)])
     threat = StringField(_l("Campaign or threat"), validators=[Length(max=250)])
-    indicator_type = SelectField(_l("Kind of indicator"), choices=_choices([
-        ("malicious-activity", _l("Malicious activity")), ("anomalous-activity", _l("Suspicious activity")),
-        ("compromised", _l("Compromised (a victim's resource)")), ("attribution", _l("Attribution")),
-        ("unknown", _l("Unknown"))]))
+    indicator_type = SelectField(
+        _l("Kind of indicator"),
+        choices=_choices(
+            [
+                ("malicious-activity", _l("Malicious activity")),
+                ("anomalous-activity", _l("Suspicious activity")),
+                ("compromised", _l("Compromised (a victim's resource)")),
+                ("attribution", _l("Attribution")),
+                ("unknown", _l("Unknown")),
+            ]
+        ),
+    )
     valid_from = DateField(_l("Valid from"), validators=[DataRequired()])
     valid_until = DateField(_l("Valid until"), validators=[Optional()])
     tlp = SelectField(_l("TLP"), choices=[])
@@ -129,7 +184,15 @@ class UploadForm(FlaskForm):  # type: ignore[misc]
 class FeedbackForm(FlaskForm):  # type: ignore[misc]
     """Feedback on an indicator, stored as a STIX sighting."""
 
-    kind = RadioField(_l("Feedback"), validators=[DataRequired()], choices=_choices([
-        ("seen", _l("Seen by us")), ("actioned", _l("Actioned (for example taken down)")),
-        ("false-positive", _l("False positive"))]))
+    kind = RadioField(
+        _l("Feedback"),
+        validators=[DataRequired()],
+        choices=_choices(
+            [
+                ("seen", _l("Seen by us")),
+                ("actioned", _l("Actioned (for example taken down)")),
+                ("false-positive", _l("False positive")),
+            ]
+        ),
+    )
     note = TextAreaField(_l("Note (optional)"), validators=[Length(max=2000)])

@@ -26,8 +26,9 @@ class NavItem:
 _items: list[NavItem] = []
 
 
-def add_nav_item(endpoint: str, label: object, when: Predicate = lambda p: not p.is_anonymous,
-                 order: int = 50) -> None:
+def add_nav_item(
+    endpoint: str, label: object, when: Predicate = lambda p: not p.is_anonymous, order: int = 50
+) -> None:
     """Register a link (once per endpoint); `label` should be a `lazy_gettext` string."""
     if all(item.endpoint != endpoint for item in _items):
         _items.append(NavItem(endpoint, label, when, order))
@@ -35,8 +36,10 @@ def add_nav_item(endpoint: str, label: object, when: Predicate = lambda p: not p
 
 def nav_items(p: Principal) -> list[NavItem]:
     """The links this principal sees, for endpoints that exist in this app."""
-    return sorted((item for item in _items if item.endpoint in current_app.view_functions and item.when(p)),
-                  key=lambda item: item.order)
+    return sorted(
+        (item for item in _items if item.endpoint in current_app.view_functions and item.when(p)),
+        key=lambda item: item.order,
+    )
 
 
 def _member(p: Principal) -> bool:

@@ -88,8 +88,14 @@ def share_in(collection_id: str) -> str:
     _tlp_choices(upload, p, collection)
     form.valid_from.data = form.valid_from.data or _today()
     audiences = [audience(db_session(), collection, level) for level in levels]
-    return render_template("web/share.html", collection=collection, form=form, upload=upload,
-                           audiences=audiences, quarantined=_quarantined(p))
+    return render_template(
+        "web/share.html",
+        collection=collection,
+        form=form,
+        upload=upload,
+        audiences=audiences,
+        quarantined=_quarantined(p),
+    )
 
 
 @bp.post("/share/<collection_id>/indicator")
@@ -102,24 +108,40 @@ def share_indicator(collection_id: str) -> ResponseReturnValue:
     preview: dict[str, Any] | None = None
     if form.validate_on_submit():
         data = IndicatorInput(
-            kind=ObservableKind(form.kind.data), value=form.value.data, name=form.name.data,
-            tlp=Tlp.parse(form.tlp.data), valid_from=form.valid_from.data, valid_until=form.valid_until.data,
-            description=form.description.data or "", threat=form.threat.data or "",
-            indicator_type=form.indicator_type.data, platform=form.platform.data or "")
+            kind=ObservableKind(form.kind.data),
+            value=form.value.data,
+            name=form.name.data,
+            tlp=Tlp.parse(form.tlp.data),
+            valid_from=form.valid_from.data,
+            valid_until=form.valid_until.data,
+            description=form.description.data or "",
+            threat=form.threat.data or "",
+            indicator_type=form.indicator_type.data,
+            platform=form.platform.data or "",
+        )
         try:
             indicator = build_indicator(data, _org_identity())
         except InvalidInput as exc:
             form.value.errors = [*form.value.errors, exc.message]
         else:
-            warnings = warnings_for(observable_of(data.kind, data.value),
-                                    hub_domains=current_app.config.get("HUB_DOMAINS", ()))
+            warnings = warnings_for(
+                observable_of(data.kind, data.value), hub_domains=current_app.config.get("HUB_DOMAINS", ())
+            )
             if request.form.get("action") == "share" and (not warnings or form.insist.data):
                 return _store(collection, [indicator], IngestOptions(**_attribution(form.anonymous.data)))
-            preview = {"indicator": indicator, "warnings": warnings,
-                       "audience": audience(db_session(), collection, data.tlp)}
+            preview = {
+                "indicator": indicator,
+                "warnings": warnings,
+                "audience": audience(db_session(), collection, data.tlp),
+            }
     status = 200 if preview or not form.errors else 400
-    return render_template("web/share_preview.html", collection=collection, form=form, preview=preview,
-                           quarantined=_quarantined(p)), status
+    return render_template(
+        "web/share_preview.html",
+        collection=collection,
+        form=form,
+        preview=preview,
+        quarantined=_quarantined(p),
+    ), status
 
 
 @bp.post("/share/<collection_id>/upload")
@@ -165,9 +187,14 @@ def _store(collection: Collection, objects: list[Any], options: IngestOptions) -
 
 def _result_page(collection: Collection, submission: Submission) -> str:
     results = orjson.loads(submission.results)
-    return render_template("web/share_result.html", collection=collection, submission=submission,
-                           successes=results.get("successes", []), failures=results.get("failures", []),
-                           warnings=results.get("warnings", []))
+    return render_template(
+        "web/share_result.html",
+        collection=collection,
+        submission=submission,
+        successes=results.get("successes", []),
+        failures=results.get("failures", []),
+        warnings=results.get("warnings", []),
+    )
 
 
 def _attribution(anonymous: bool) -> dict[str, Any]:
@@ -211,8 +238,9 @@ def feedback(collection_id: str, stix_id: str) -> Response:
     if not form.validate_on_submit():
         flash(_("Choose what kind of feedback you give."), "error")
         return redirect(target)
-    sighting = build_sighting(stix_id, Tlp(view.current.tlp), Feedback(form.kind.data), form.note.data or "",
-                              _org_identity())
+    sighting = build_sighting(
+        stix_id, Tlp(view.current.tlp), Feedback(form.kind.data), form.note.data or "", _org_identity()
+    )
     submission = add_objects(db_session(), p, collection.id, [sighting])
     db.session.commit()
     if submission.failure_count:

@@ -69,16 +69,25 @@ def browse(collection_id: str) -> str:
     """A filtered, paged listing of the newest visible version of each object."""
     collection = _readable_collection(collection_id)
     form = BrowseForm(request.args)
-    form.tlp.choices = [SelectChoice("", _("Any TLP")),
-                        *(SelectChoice(level.name.lower(), level.label) for level in Tlp)]
+    form.tlp.choices = [
+        SelectChoice("", _("Any TLP")),
+        *(SelectChoice(level.name.lower(), level.label) for level in Tlp),
+    ]
     f = _object_filter(form) if form.validate() else ObjectFilter()
     after = request.args.get("after", type=int)
     page = list_versions(db_session(), current_principal(), collection.id, f, PAGE_SIZE, after)
     rows = [(version, parse_body(version)) for version in page.items]
     args: dict[str, Any] = {key: value for key, value in request.args.items() if key != "after" and value}
     first = url_for("web.browse", collection_id=collection.id, **args) if after is not None else None
-    return render_template("web/browse.html", collection=collection, form=form, rows=rows, page=page,
-                           args={**args, "collection_id": collection.id}, first_url=first)
+    return render_template(
+        "web/browse.html",
+        collection=collection,
+        form=form,
+        rows=rows,
+        page=page,
+        args={**args, "collection_id": collection.id},
+        first_url=first,
+    )
 
 
 def _object_filter(form: BrowseForm) -> ObjectFilter:
@@ -103,13 +112,21 @@ def _day_us(day: date) -> int:
 def object_detail(collection_id: str, stix_id: str) -> str:
     """One object: readable fields, all visible versions, relationships, sightings and the raw JSON."""
     collection = _readable_collection(collection_id)
-    view = get_object_for(db_session(), current_principal(), collection.id, stix_id,
-                          request.args.get("version", type=int))
+    view = get_object_for(
+        db_session(), current_principal(), collection.id, stix_id, request.args.get("version", type=int)
+    )
     raw = orjson.dumps(view.body, option=orjson.OPT_INDENT_2).decode()
     ref = view.body.get("created_by_ref")
     is_hub = ref == hub_identity_id(current_app.config)
     source = current_app.config["HUB_NAME"] if is_hub else source_name(db_session(), ref)
     producer = producer_name(db_session(), current_principal(), view.current)
-    return render_template("web/object.html", collection=collection, view=view, obj=view.body, raw=raw,
-                           source=source, producer=producer,
-                           feedback_form=feedback_form_for(collection, view.current.type))
+    return render_template(
+        "web/object.html",
+        collection=collection,
+        view=view,
+        obj=view.body,
+        raw=raw,
+        source=source,
+        producer=producer,
+        feedback_form=feedback_form_for(collection, view.current.type),
+    )

@@ -5,21 +5,22 @@ Revises: 0005
 Create Date: 2026-11-29 11:15:00
 
 """
+
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = '0006'
-down_revision = '0005'
+revision = "0006"
+down_revision = "0005"
 branch_labels = None
 depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('totp_last_step', sa.BigInteger(), nullable=True))
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("totp_last_step", sa.BigInteger(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('users', schema=None) as batch_op:
-        batch_op.drop_column('totp_last_step')
+    with op.batch_alter_table("users", schema=None) as batch_op:
+        batch_op.drop_column("totp_last_step")

@@ -31,4 +31,6 @@ def downgrade():
     if op.get_bind().dialect.name != "postgresql":
         return
     for table in TABLES:
-        op.execute(f"ALTER TABLE {table} RESET (autovacuum_analyze_scale_factor, autovacuum_analyze_threshold)")
+        op.execute(
+            f"ALTER TABLE {table} RESET (autovacuum_analyze_scale_factor, autovacuum_analyze_threshold)"
+        )

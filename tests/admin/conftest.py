@@ -30,8 +30,10 @@ def people(session) -> dict[str, User | Organisation]:
     org_a, org_b = make_org(session, "Org A"), make_org(session, "Org B")
     coordination = make_org(session, "Coordination", "trusted", "coordinator")
     found: dict[str, User | Organisation] = {
-        "org_a": org_a, "org_b": org_b,
-        "member": user(session, org_a), "admin_a": user(session, org_a, "org-admin"),
+        "org_a": org_a,
+        "org_b": org_b,
+        "member": user(session, org_a),
+        "admin_a": user(session, org_a, "org-admin"),
         "admin_b": user(session, org_b, "org-admin"),
         "coordinator": user(session, coordination, "coordinator"),
     }

@@ -17,8 +17,9 @@ def test_a_poller_using_added_after_receives_the_approved_object(client, session
     producer = user(session, make_org(session, "Producer", "vetted"))
     poller = user(session, make_org(session, "Platform", "vetted", "platform"))
     secret = issue_token(session, None, poller).secret
-    collection = make_collection(session, read=["tier:registered"], write=["tier:registered"],
-                                 default_tlp=Tlp.GREEN)
+    collection = make_collection(
+        session, read=["tier:registered"], write=["tier:registered"], default_tlp=Tlp.GREEN
+    )
     session.commit()
     waiting = indicator(Tlp.GREEN)
     post(session, newcomer, collection, [waiting])

@@ -38,8 +38,9 @@ def test_filters(session, log):
     assert _actions(session, p, action="org.") == ["org.set-tier", "org.add", "org.add"]
     assert _actions(session, p, action="org.set-tier", org="coordination") == ["org.set-tier"]
     assert _actions(session, p, since=date.today() + timedelta(days=1)) == []
-    assert len(_actions(session, p, since=date.today(), until=date.today())) == count_events(session, p,
-                                                                                           AuditFilter())
+    assert len(_actions(session, p, since=date.today(), until=date.today())) == count_events(
+        session, p, AuditFilter()
+    )
 
 
 def test_wildcards_in_filters_are_literal(session, log):

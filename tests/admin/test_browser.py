@@ -34,8 +34,13 @@ def test_coordinator_approves_a_quarantined_object_in_the_browser(session, live_
     coordinator.totp_secret = pyotp.random_base32()
     newcomer = make_user(session, make_org(session, "New Voices", "registered"))
     reader = make_user(session, make_org(session, "Rights Watch", "vetted"))
-    channel = make_collection(session, read=["tier:registered"], write=["tier:registered"],
-                              default_tlp=Tlp.GREEN, title="Community feed")
+    channel = make_collection(
+        session,
+        read=["tier:registered"],
+        write=["tier:registered"],
+        default_tlp=Tlp.GREEN,
+        title="Community feed",
+    )
     session.commit()
     obj = indicator(Tlp.GREEN, name="Fake login page of a news site")
     post(session, newcomer, channel, [obj])

@@ -15,27 +15,45 @@ from tests.factories import make_org, principal
 
 @pytest.fixture
 def coordinator(session):
-    return principal(session, user(session, make_org(session, "Coordination", "trusted", "coordinator"),
-                                   "coordinator"))
+    return principal(
+        session, user(session, make_org(session, "Coordination", "trusted", "coordinator"), "coordinator")
+    )
 
 
 def test_create_and_edit_a_collection_with_rules_one_per_line(session, coordinator):
     make_org(session, "Helpline, Inc.")
-    created = channels.create_collection(session, coordinator, "Phishing", "Campaigns", "phishing", Tlp.GREEN,
-                                         "tier:vetted\n\norg:Helpline, Inc.", "tier:trusted")
+    created = channels.create_collection(
+        session,
+        coordinator,
+        "Phishing",
+        "Campaigns",
+        "phishing",
+        Tlp.GREEN,
+        "tier:vetted\n\norg:Helpline, Inc.",
+        "tier:trusted",
+    )
     assert sorted(f"{r.mode} {rule_text(r)}" for r in created.rules) == [
-        "read org:Helpline, Inc.", "read tier:vetted", "write tier:trusted"]
+        "read org:Helpline, Inc.",
+        "read tier:vetted",
+        "write tier:trusted",
+    ]
     channels.update_collection(session, coordinator, created.id, "Phishing kits", "", Tlp.AMBER, "public", "")
     assert (created.title, created.default_tlp, [rule_text(r) for r in created.rules]) == (
-        "Phishing kits", Tlp.AMBER, ["public"])
+        "Phishing kits",
+        Tlp.AMBER,
+        ["public"],
+    )
 
 
-@pytest.mark.parametrize(("read", "write", "message"), [
-    ("tier:gold", "", "unknown tier"),
-    ("everyone", "", "rules are"),
-    ("", "public", "only be a read rule"),
-    ("org:Nobody Known", "", "no organisation named 'Nobody Known'"),
-])
+@pytest.mark.parametrize(
+    ("read", "write", "message"),
+    [
+        ("tier:gold", "", "unknown tier"),
+        ("everyone", "", "rules are"),
+        ("", "public", "only be a read rule"),
+        ("org:Nobody Known", "", "no organisation named 'Nobody Known'"),
+    ],
+)
 def test_rule_errors_are_clear(session, coordinator, read, write, message):
     with pytest.raises(InvalidInput, match=message):
         channels.create_collection(session, coordinator, "Broken", "", None, Tlp.GREEN, read, write)
@@ -63,8 +81,9 @@ def test_audience_follows_the_tlp_gate(session, coordinator):
     suspended = make_org(session, "Suspended Org")
     suspended.status = "suspended"
     named = user(session, vetted)
-    collection = channels.create_collection(session, coordinator, "Mixed", "", None, Tlp.GREEN,
-                                            f"public\nuser:{named.email}", "tier:vetted")
+    collection = channels.create_collection(
+        session, coordinator, "Mixed", "", None, Tlp.GREEN, f"public\nuser:{named.email}", "tier:vetted"
+    )
     clear = audience(session, collection, Tlp.CLEAR)
     assert clear.public and clear.org_names == ["Coordination", registered.name, vetted.name]
     amber = audience(session, collection, Tlp.AMBER)
@@ -78,7 +97,8 @@ def test_audience_follows_the_tlp_gate(session, coordinator):
 def test_audience_of_a_group_rule(session, coordinator):
     member, outsider = make_org(session, "In Group"), make_org(session, "Not In Group")
     channels.create_group(session, coordinator, "Circle", member.name)
-    collection = channels.create_collection(session, coordinator, "Circle only", "", None, Tlp.AMBER,
-                                            "group:Circle", "")
+    collection = channels.create_collection(
+        session, coordinator, "Circle only", "", None, Tlp.AMBER, "group:Circle", ""
+    )
     assert audience(session, collection, Tlp.AMBER).org_names == [member.name]
     assert outsider.name not in audience(session, collection, Tlp.CLEAR).org_names

@@ -1,5 +1,5 @@
-"""Coordinators' pages: applications end to end, tiers with reasons, moderation, withdrawal, audit, channels.
-"""
+"""Coordinators' pages: applications end to end, tiers with reasons, moderation, withdrawal, audit,
+channels."""
 
 from __future__ import annotations
 
@@ -13,9 +13,14 @@ from hub.stix.models import ObjectVersion, State
 from tests.admin.builders import user
 from tests.factories import indicator, make_collection, make_org, post
 
-APPLICATION = {"name": "Rights Radio <script>alert(1)</script>", "org_type": "ngo", "country": "Kenya",
-               "description": "Community radio.", "contact_email": "lead@rights-radio.example",
-               "references": "Org A\nUnknown Friends"}
+APPLICATION = {
+    "name": "Rights Radio <script>alert(1)</script>",
+    "org_type": "ngo",
+    "country": "Kenya",
+    "description": "Community radio.",
+    "contact_email": "lead@rights-radio.example",
+    "references": "Org A\nUnknown Friends",
+}
 
 
 def _status_link(html: bytes) -> str:
@@ -37,8 +42,12 @@ def test_apply_ask_answer_approve_and_set_up_the_first_admin(as_role, session):
     assert b"vetted member: Org A" in detail and b"not a vetted member of the hub" in detail
 
     assert coordinator.post(f"/admin/applications/{application_id}/ask", data={"note": ""}).status_code == 400
-    assert coordinator.post(f"/admin/applications/{application_id}/ask",
-                            data={"note": "Who funds you?"}).status_code == 302
+    assert (
+        coordinator.post(
+            f"/admin/applications/{application_id}/ask", data={"note": "Who funds you?"}
+        ).status_code
+        == 302
+    )
     assert b"Who funds you?" in applicant.get(status_url).data
     assert applicant.post(status_url, data={"answer": "Two foundations."}).status_code == 302
     assert b"Two foundations." in coordinator.get(f"/admin/applications/{application_id}").data
@@ -50,8 +59,9 @@ def test_apply_ask_answer_approve_and_set_up_the_first_admin(as_role, session):
 
     fetched = applicant.post(f"{status_url}/invite")
     assert fetched.status_code == 302 and fetched.location.startswith("/join/invite/")
-    done = applicant.post(fetched.location, data={"password": "a long enough password",
-                                                  "confirm": "a long enough password"})
+    done = applicant.post(
+        fetched.location, data={"password": "a long enough password", "confirm": "a long enough password"}
+    )
     assert done.status_code == 302 and done.location == "/login"
 
 
@@ -74,8 +84,12 @@ def test_tier_changes_need_a_reason_and_appear_in_the_history(as_role, people, s
     reason = "long record of good reports"
     assert coordinator.post(tier_url, data={"tier": "trusted", "reason": reason}).status_code == 302
     assert coordinator.post(f"/admin/orgs/{org_b.id}/suspend", data={"reason": ""}).status_code == 400
-    assert coordinator.post(f"/admin/orgs/{org_b.id}/suspend",
-                            data={"reason": "compromised account"}).status_code == 302
+    assert (
+        coordinator.post(
+            f"/admin/orgs/{org_b.id}/suspend", data={"reason": "compromised account"}
+        ).status_code
+        == 302
+    )
     session.refresh(org_b)
     assert (org_b.tier, org_b.status) == (Tier.TRUSTED, OrgStatus.SUSPENDED)
     history = coordinator.get(f"/admin/orgs/{org_b.id}").data
@@ -85,8 +99,9 @@ def test_tier_changes_need_a_reason_and_appear_in_the_history(as_role, people, s
 
 def test_moderation_queue_approve_and_reject(as_role, session):
     newcomer = user(session, make_org(session, "Newcomer", "registered"))
-    collection = make_collection(session, read=["tier:registered"], write=["tier:registered"],
-                                 default_tlp=Tlp.GREEN)
+    collection = make_collection(
+        session, read=["tier:registered"], write=["tier:registered"], default_tlp=Tlp.GREEN
+    )
     good, bad = indicator(Tlp.GREEN, name="Good <b>find</b>"), indicator(Tlp.GREEN, name="Spam")
     post(session, newcomer, collection, [good, bad])
     coordinator = as_role("coordinator")
@@ -98,10 +113,14 @@ def test_moderation_queue_approve_and_reject(as_role, session):
     assert coordinator.post(f"/admin/moderation/{ids[good['id']]}/approve").status_code == 302
     reject_url = f"/admin/moderation/{ids[bad['id']]}/reject"
     assert coordinator.post(reject_url, data={"reason": ""}).status_code == 302
-    assert session.scalar(select(ObjectVersion.state).where(ObjectVersion.stix_id == bad["id"])) \
+    assert (
+        session.scalar(select(ObjectVersion.state).where(ObjectVersion.stix_id == bad["id"]))
         == State.QUARANTINED
-    assert coordinator.post(f"/admin/moderation/{ids[bad['id']]}/reject",
-                            data={"reason": "spam"}).status_code == 302
+    )
+    assert (
+        coordinator.post(f"/admin/moderation/{ids[bad['id']]}/reject", data={"reason": "spam"}).status_code
+        == 302
+    )
     states = dict(session.execute(select(ObjectVersion.stix_id, ObjectVersion.state)).all())
     assert (states[good["id"]], states[bad["id"]]) == (State.PUBLISHED, State.WITHDRAWN)
     assert b"Nothing is waiting." in coordinator.get("/admin/moderation").data
@@ -115,8 +134,12 @@ def test_withdraw_a_published_object(as_role, people, session):
     found = coordinator.get(f"/admin/objects?stix_id={obj['id']}").data
     version_id = re.search(rb"/admin/objects/(\d+)/withdraw", found).group(1).decode()
     assert coordinator.post(f"/admin/objects/{version_id}/withdraw", data={"reason": ""}).status_code == 302
-    assert coordinator.post(f"/admin/objects/{version_id}/withdraw",
-                            data={"reason": "names a person at risk"}).status_code == 302
+    assert (
+        coordinator.post(
+            f"/admin/objects/{version_id}/withdraw", data={"reason": "names a person at risk"}
+        ).status_code
+        == 302
+    )
     assert session.scalar(select(ObjectVersion.state)) == State.WITHDRAWN
     reader = as_role("admin_b")
     assert reader.get(f"/collections/{collection.id}/objects/{obj['id']}").status_code == 404
@@ -134,8 +157,14 @@ def test_audit_log_filters(as_role, people):
 
 def test_channels_rules_errors_and_audience_preview(as_role, people, session):
     coordinator = as_role("coordinator")
-    form = {"title": "Phishing", "alias": "", "description": "", "default_tlp": "green",
-            "read": "tier:gold", "write": ""}
+    form = {
+        "title": "Phishing",
+        "alias": "",
+        "description": "",
+        "default_tlp": "green",
+        "read": "tier:gold",
+        "write": "",
+    }
     refused = coordinator.post("/admin/collections/new", data=form)
     assert refused.status_code == 400 and b"unknown tier" in refused.data
     created = coordinator.post("/admin/collections/new", data={**form, "read": "tier:vetted\norg:Org B"})

@@ -21,9 +21,14 @@ from tests.factories import make_org, principal
 def orgs(session):
     org_a, org_b = make_org(session, "Org A"), make_org(session, "Org B")
     coordination = make_org(session, "Coordination", "trusted", "coordinator")
-    return {"a": org_a, "b": org_b, "admin_a": user(session, org_a, "org-admin"),
-            "member_a": user(session, org_a), "member_b": user(session, org_b),
-            "coordinator": user(session, coordination, "coordinator")}
+    return {
+        "a": org_a,
+        "b": org_b,
+        "admin_a": user(session, org_a, "org-admin"),
+        "member_a": user(session, org_a),
+        "member_b": user(session, org_b),
+        "coordinator": user(session, coordination, "coordinator"),
+    }
 
 
 def test_invite_stores_only_a_hash_expires_in_seven_days_and_sets_the_password_once(session, orgs):
@@ -60,8 +65,9 @@ def test_a_new_invite_replaces_the_old_link(session, orgs):
 
 def test_org_admins_cannot_invite_coordinators_and_members_cannot_invite(session, orgs):
     with pytest.raises(PermissionDenied):
-        admin.invite_user(session, principal(session, orgs["admin_a"]), orgs["a"].id, "x@org-a.example",
-                          "coordinator")
+        admin.invite_user(
+            session, principal(session, orgs["admin_a"]), orgs["a"].id, "x@org-a.example", "coordinator"
+        )
     with pytest.raises(PermissionDenied):
         admin.invite_user(session, principal(session, orgs["member_a"]), orgs["a"].id, "y@org-a.example")
 
@@ -98,11 +104,13 @@ def test_org_admin_of_a_cannot_touch_org_b_users_or_tokens(session, orgs):
         admin.list_tokens(session, p, orgs["b"].id)
     with pytest.raises(PermissionDenied):
         admin.invite_user(session, p, orgs["b"].id, "intruder@org-b.example")
-    for action in (lambda: admin.set_active(session, p, orgs["member_b"].id, False),
-                   lambda: admin.reset_second_factor(session, p, orgs["member_b"].id),
-                   lambda: admin.reinvite_user(session, p, orgs["member_b"].id),
-                   lambda: admin.create_token(session, p, orgs["member_b"].id, "mine now", 5),
-                   lambda: admin.revoke_org_token(session, p, b_token.token.id)):
+    for action in (
+        lambda: admin.set_active(session, p, orgs["member_b"].id, False),
+        lambda: admin.reset_second_factor(session, p, orgs["member_b"].id),
+        lambda: admin.reinvite_user(session, p, orgs["member_b"].id),
+        lambda: admin.create_token(session, p, orgs["member_b"].id, "mine now", 5),
+        lambda: admin.revoke_org_token(session, p, b_token.token.id),
+    ):
         with pytest.raises(NotFound):
             action()
     assert orgs["member_b"].is_active and b_token.token.revoked_at is None

@@ -18,8 +18,9 @@ def _link(html: bytes) -> str:
 
 def test_invite_link_is_shown_once_and_sets_the_password(as_role, people, session):
     client = as_role("admin_a")
-    page = client.post(f"/admin/orgs/{people['org_a'].id}/users", data={"email": "new@org-a.example",
-                                                                       "role": "member"})
+    page = client.post(
+        f"/admin/orgs/{people['org_a'].id}/users", data={"email": "new@org-a.example", "role": "member"}
+    )
     assert page.status_code == 200
     link = _link(page.data)
     assert link.encode() not in client.get(f"/admin/orgs/{people['org_a'].id}/users").data
@@ -37,17 +38,20 @@ def test_invite_link_is_shown_once_and_sets_the_password(as_role, people, sessio
 
 def test_invite_errors_are_shown_on_the_form(as_role, people):
     client = as_role("admin_a")
-    taken = client.post(f"/admin/orgs/{people['org_a'].id}/users",
-                        data={"email": people["member"].email, "role": "member"})
+    taken = client.post(
+        f"/admin/orgs/{people['org_a'].id}/users", data={"email": people["member"].email, "role": "member"}
+    )
     assert taken.status_code == 409 and b"already exists" in taken.data
-    coordinator_role = client.post(f"/admin/orgs/{people['org_a'].id}/users",
-                                   data={"email": "boss@org-a.example", "role": "coordinator"})
+    coordinator_role = client.post(
+        f"/admin/orgs/{people['org_a'].id}/users", data={"email": "boss@org-a.example", "role": "coordinator"}
+    )
     assert coordinator_role.status_code == 400
 
 
 def test_org_admin_cannot_invite_into_another_org(as_role, people):
-    response = as_role("admin_a").post(f"/admin/orgs/{people['org_b'].id}/users",
-                                       data={"email": "spy@org-b.example", "role": "member"})
+    response = as_role("admin_a").post(
+        f"/admin/orgs/{people['org_b'].id}/users", data={"email": "spy@org-b.example", "role": "member"}
+    )
     assert response.status_code == 403
 
 
@@ -91,6 +95,8 @@ def test_token_secret_is_shown_once_and_revocation_works(as_role, people, sessio
 
 
 def test_token_form_validates_expiry(as_role, people):
-    response = as_role("admin_a").post(f"/admin/orgs/{people['org_a'].id}/tokens",
-                                       data={"user": people["member"].id, "label": "x", "expires_days": 0})
+    response = as_role("admin_a").post(
+        f"/admin/orgs/{people['org_a'].id}/tokens",
+        data={"user": people["member"].id, "label": "x", "expires_days": 0},
+    )
     assert response.status_code == 400

@@ -9,8 +9,17 @@ from hub import create_app
 from hub.admin.join import APPLY_LIMIT
 from hub.extensions import db
 
-COORDINATOR_PAGES = ["/admin/", "/admin/applications", "/admin/orgs", "/admin/moderation", "/admin/objects",
-                     "/admin/audit", "/admin/collections", "/admin/collections/new", "/admin/groups"]
+COORDINATOR_PAGES = [
+    "/admin/",
+    "/admin/applications",
+    "/admin/orgs",
+    "/admin/moderation",
+    "/admin/objects",
+    "/admin/audit",
+    "/admin/collections",
+    "/admin/collections/new",
+    "/admin/groups",
+]
 
 
 @pytest.mark.parametrize("url", COORDINATOR_PAGES)
@@ -47,8 +56,13 @@ def test_coordinator_org_pages_refuse_org_admins(as_role, people):
 
 def test_unknown_ids_are_404(as_role):
     client = as_role("coordinator")
-    for url in ("/admin/orgs/999/users", "/admin/orgs/abc", "/admin/applications/5", "/admin/groups/7",
-                "/admin/collections/nope"):
+    for url in (
+        "/admin/orgs/999/users",
+        "/admin/orgs/abc",
+        "/admin/applications/5",
+        "/admin/groups/7",
+        "/admin/collections/nope",
+    ):
         assert client.get(url).status_code == 404, url
 
 

@@ -14,8 +14,9 @@ from tests.factories import make_org, principal
 
 @pytest.fixture
 def coordinator(session):
-    return principal(session, user(session, make_org(session, "Coordination", "trusted", "coordinator"),
-                                   "coordinator"))
+    return principal(
+        session, user(session, make_org(session, "Coordination", "trusted", "coordinator"), "coordinator")
+    )
 
 
 def test_raise_lower_suspend_reinstate_are_audited_with_their_reasons(session, coordinator):
@@ -27,9 +28,12 @@ def test_raise_lower_suspend_reinstate_are_audited_with_their_reasons(session, c
     trust.reinstate(session, coordinator, org.id, "credentials rotated")
     history = list_events(session, coordinator, AuditFilter(org_id=org.id)).items
     assert [(row.event.action, row.event.reason) for row in history] == [
-        ("org.reinstate", "credentials rotated"), ("org.suspend", "account compromise"),
-        ("org.set-tier", "reference withdrawn"), ("org.set-tier", "two references checked"),
-        ("org.add", None)]
+        ("org.reinstate", "credentials rotated"),
+        ("org.suspend", "account compromise"),
+        ("org.set-tier", "reference withdrawn"),
+        ("org.set-tier", "two references checked"),
+        ("org.add", None),
+    ]
 
 
 @pytest.mark.parametrize("reason", ["", "   ", None])

@@ -22,12 +22,16 @@ class Api:
         self.secret = secret
 
     def get(self, value: str) -> TestResponse:
-        return self.client.get("/api/v1/lookup", query_string={"value": value},
-                               headers={"Authorization": f"Bearer {self.secret}"})
+        return self.client.get(
+            "/api/v1/lookup",
+            query_string={"value": value},
+            headers={"Authorization": f"Bearer {self.secret}"},
+        )
 
     def post(self, values: list[Any]) -> TestResponse:
-        return self.client.post("/api/v1/lookup", json={"values": values},
-                                headers={"Authorization": f"Bearer {self.secret}"})
+        return self.client.post(
+            "/api/v1/lookup", json={"values": values}, headers={"Authorization": f"Bearer {self.secret}"}
+        )
 
     def matches(self, value: str) -> list[dict[str, Any]]:
         response = self.get(value)

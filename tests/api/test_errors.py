@@ -65,30 +65,47 @@ def test_get_needs_exactly_one_value(client, secret):
 
 
 def test_more_than_1000_values_is_refused_with_a_clear_message(client, secret):
-    response = client.post("/api/v1/lookup", json={"values": ["a.example"] * 1001},
-                           headers={"Authorization": f"Bearer {secret}"})
+    response = client.post(
+        "/api/v1/lookup", json={"values": ["a.example"] * 1001}, headers={"Authorization": f"Bearer {secret}"}
+    )
     assert "at most 1,000 values" in _error(response, 400)["description"]
 
 
 def test_malformed_bodies_are_refused(client, secret):
-    for body in (b"{not json", b"[]", b'{"values": "a.example"}', b'{"values": []}', b'{"values": ["a", 3]}',
-                 b'{"values": ["' + b"a" * 5000 + b'"]}'):
-        response = client.post("/api/v1/lookup", data=body, content_type="application/json",
-                               headers={"Authorization": f"Bearer {secret}"})
+    for body in (
+        b"{not json",
+        b"[]",
+        b'{"values": "a.example"}',
+        b'{"values": []}',
+        b'{"values": ["a", 3]}',
+        b'{"values": ["' + b"a" * 5000 + b'"]}',
+    ):
+        response = client.post(
+            "/api/v1/lookup",
+            data=body,
+            content_type="application/json",
+            headers={"Authorization": f"Bearer {secret}"},
+        )
         _error(response, 400)
 
 
 def test_other_content_types_are_refused(client, secret):
-    response = client.post("/api/v1/lookup", data="values=a.example",
-                           content_type="application/x-www-form-urlencoded",
-                           headers={"Authorization": f"Bearer {secret}"})
+    response = client.post(
+        "/api/v1/lookup",
+        data="values=a.example",
+        content_type="application/x-www-form-urlencoded",
+        headers={"Authorization": f"Bearer {secret}"},
+    )
     _error(response, 415)
 
 
 def test_large_bodies_are_refused(app, client, secret):
     app.config["API_MAX_CONTENT_LENGTH"] = 1000
-    response = client.post("/api/v1/lookup", json={"values": ["a" * 600, "b" * 600]},
-                           headers={"Authorization": f"Bearer {secret}"})
+    response = client.post(
+        "/api/v1/lookup",
+        json={"values": ["a" * 600, "b" * 600]},
+        headers={"Authorization": f"Bearer {secret}"},
+    )
     _error(response, 413)
 
 

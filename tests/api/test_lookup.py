@@ -25,7 +25,12 @@ def collection(session):
 
 TYPED = [  # (pattern, what a user types, the kind and normalised value it must be read as)
     ("[domain-name:value = 'example.com']", "Example.COM.", "domain", "example.com"),
-    ("[url:value = 'https://evil.example/path']", "hxxps://evil[.]example/path", "url", "https://evil.example/path"),
+    (
+        "[url:value = 'https://evil.example/path']",
+        "hxxps://evil[.]example/path",
+        "url",
+        "https://evil.example/path",
+    ),
     ("[x-phone-number:value = '+447911123456']", "+44 7911 123456", "phone", "+447911123456"),
     ("[user-account:account_login = 'Handle']", "@handle", "account", "handle"),
     ("[ipv4-addr:value = '203.0.114.7']", " 203.0.114.7 ", "ipv4", "203.0.114.7"),
@@ -69,7 +74,10 @@ def test_invisible_indicators_are_not_found_nor_counted(session, api_as, produce
 
     assert response.status_code == 200
     assert response.json == {
-        "value": "amber.example", "candidates": [{"kind": "domain", "value": "amber.example"}], "matches": []}
+        "value": "amber.example",
+        "candidates": [{"kind": "domain", "value": "amber.example"}],
+        "matches": [],
+    }
 
 
 def test_red_is_found_only_by_named_readers(session, api_as, producer, reader):
@@ -93,8 +101,11 @@ def test_quarantined_indicators_are_found_only_by_their_producer(session, api_as
 
 def test_only_the_latest_visible_version_answers(session, api_as, producer, reader, collection):
     first = indicator(Tlp.GREEN, value="old.example", modified="2026-01-01T00:00:00.000Z")
-    second = {**first, "modified": "2026-02-01T00:00:00.000Z",
-              "pattern": "[domain-name:value = 'new.example']"}
+    second = {
+        **first,
+        "modified": "2026-02-01T00:00:00.000Z",
+        "pattern": "[domain-name:value = 'new.example']",
+    }
     post(session, producer, collection, [first, second])
     api = api_as(reader)
 
@@ -106,8 +117,11 @@ def test_only_the_latest_visible_version_answers(session, api_as, producer, read
 def test_a_hidden_newer_version_does_not_hide_the_visible_one(session, api_as, producer, collection):
     registered = make_user(session, make_org(session, tier="registered"))
     first = indicator(Tlp.CLEAR, value="kept.example", modified="2026-01-01T00:00:00.000Z")
-    second = {**indicator(Tlp.AMBER, value="kept.example"), "id": first["id"],
-              "modified": "2026-02-01T00:00:00.000Z"}
+    second = {
+        **indicator(Tlp.AMBER, value="kept.example"),
+        "id": first["id"],
+        "modified": "2026-02-01T00:00:00.000Z",
+    }
     post(session, producer, collection, [first, second])
     [match] = api_as(registered).matches("kept.example")
     assert (match["version"], match["tlp"]) == ("2026-01-01T00:00:00.000000Z", "TLP:CLEAR")
@@ -118,10 +132,15 @@ def test_sightings_are_counted_under_the_visibility_rule(session, api_as, produc
     hidden = make_collection(session, read=["tier:trusted"], write=["tier:trusted"])
 
     def sighting(n: int) -> dict:
-        return {"type": "sighting", "spec_version": "2.1",
-                "id": f"sighting--6b0b5e44-5ae4-4d3a-9e0e-1fd3b2a8d9c{n}",
-                "created": "2026-01-03T00:00:00.000Z", "modified": "2026-01-03T00:00:00.000Z",
-                "sighting_of_ref": target["id"], "object_marking_refs": [Tlp.GREEN.marking_id]}
+        return {
+            "type": "sighting",
+            "spec_version": "2.1",
+            "id": f"sighting--6b0b5e44-5ae4-4d3a-9e0e-1fd3b2a8d9c{n}",
+            "created": "2026-01-03T00:00:00.000Z",
+            "modified": "2026-01-03T00:00:00.000Z",
+            "sighting_of_ref": target["id"],
+            "object_marking_refs": [Tlp.GREEN.marking_id],
+        }
 
     post(session, producer, collection, [target, sighting(1), sighting(2)])
     post(session, producer, hidden, [sighting(3)])
@@ -133,17 +152,29 @@ def test_sightings_are_counted_under_the_visibility_rule(session, api_as, produc
 
 
 def test_warning_flags_stay_visible_to_readers(session, api_as, producer, reader, collection):
-    post(session, producer, collection, [indicator(Tlp.GREEN, value="google.com"),
-                                         indicator(Tlp.GREEN, pattern="[ipv4-addr:value = '10.0.0.1']")])
+    post(
+        session,
+        producer,
+        collection,
+        [
+            indicator(Tlp.GREEN, value="google.com"),
+            indicator(Tlp.GREEN, pattern="[ipv4-addr:value = '10.0.0.1']"),
+        ],
+    )
     api = api_as(reader)
     assert api.matches("google.com")[0]["matched"] == [
-        {"kind": "domain", "value": "google.com", "warnings": ["popular-domain"]}]
+        {"kind": "domain", "value": "google.com", "warnings": ["popular-domain"]}
+    ]
     assert api.matches("10.0.0.1")[0]["matched"][0]["warnings"] == ["private-ip"]
 
 
 def test_batch_of_1000_values_answers_in_order(session, api_as, producer, reader, collection):
-    post(session, producer, collection,
-         [indicator(Tlp.GREEN, value=f"batch{i}.example") for i in range(0, 1000, 100)])
+    post(
+        session,
+        producer,
+        collection,
+        [indicator(Tlp.GREEN, value=f"batch{i}.example") for i in range(0, 1000, 100)],
+    )
     values = [f"BATCH{i}.example." for i in range(1000)]
 
     response = api_as(reader).post(values)

@@ -56,8 +56,10 @@ def test_org_add_list_set_tier_and_suspend(hub, session):
     assert hub("org", "suspend", "Rights Watch").exit_code == 0
 
     listed = hub("org", "list")
-    assert listed.stdout.splitlines() == ["Helpline\tcert\ttrusted\tactive\t0 users",
-                                          "Rights Watch\tngo\tvetted\tsuspended\t0 users"]
+    assert listed.stdout.splitlines() == [
+        "Helpline\tcert\ttrusted\tactive\t0 users",
+        "Rights Watch\tngo\tvetted\tsuspended\t0 users",
+    ]
     assert orgs.get_org(session, "Helpline").tier == Tier.TRUSTED
     assert orgs.get_org(session, "Rights Watch").status == OrgStatus.SUSPENDED
 
@@ -67,14 +69,17 @@ def test_org_add_defaults_to_the_registered_tier(hub, session):
     assert orgs.get_org(session, "New Voices").tier == Tier.REGISTERED
 
 
-@pytest.mark.parametrize(("args", "fragment"), [
-    (("org", "add", "Dup", "--type", "ngo"), "already exists"),
-    (("org", "add", "Other", "--type", "ngo", "--tier", "golden"), "unknown tier 'golden'"),
-    (("org", "add", "Other", "--type", "club"), "unknown organisation type 'club'"),
-    (("org", "set-tier", "Nobody", "vetted"), "no organisation named 'Nobody'"),
-    (("org", "set-tier", "Dup", "platinum"), "unknown tier 'platinum'"),
-    (("org", "suspend", "Nobody"), "no organisation named 'Nobody'"),
-])
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("org", "add", "Dup", "--type", "ngo"), "already exists"),
+        (("org", "add", "Other", "--type", "ngo", "--tier", "golden"), "unknown tier 'golden'"),
+        (("org", "add", "Other", "--type", "club"), "unknown organisation type 'club'"),
+        (("org", "set-tier", "Nobody", "vetted"), "no organisation named 'Nobody'"),
+        (("org", "set-tier", "Dup", "platinum"), "unknown tier 'platinum'"),
+        (("org", "suspend", "Nobody"), "no organisation named 'Nobody'"),
+    ],
+)
 def test_org_refusals_are_one_line(hub, session, args, fragment):
     orgs.add_org(session, None, "Dup", "ngo", "vetted")
     session.commit()
@@ -85,8 +90,17 @@ def test_org_refusals_are_one_line(hub, session, args, fragment):
 
 def test_user_add_reads_the_password_from_stdin(hub, session):
     hub("org", "add", "Helpline", "--type", "cert", "--tier", "trusted")
-    result = hub("user", "add", "Analyst@Helpline.example", "--org", "Helpline", "--role", "org-admin",
-                 "--password-stdin", input=PASSWORD + "\n")
+    result = hub(
+        "user",
+        "add",
+        "Analyst@Helpline.example",
+        "--org",
+        "Helpline",
+        "--role",
+        "org-admin",
+        "--password-stdin",
+        input=PASSWORD + "\n",
+    )
     assert result.exit_code == 0, result.output
     user = orgs.get_user(session, "analyst@helpline.example")
     assert (user.email, user.role, user.org.name) == ("analyst@helpline.example", "org-admin", "Helpline")
@@ -101,12 +115,18 @@ def test_user_add_asks_for_the_password_twice(hub, session):
     assert user.role == "member" and verify_password(user.password_hash, PASSWORD)
 
 
-@pytest.mark.parametrize(("args", "fragment"), [
-    (("user", "add", "TAKEN@helpline.example", "--org", "Helpline"), "already exists"),
-    (("user", "add", "new@helpline.example", "--org", "Nowhere"), "no organisation named 'Nowhere'"),
-    (("user", "add", "new@helpline.example", "--org", "Helpline", "--role", "king"), "unknown role 'king'"),
-    (("user", "add", "not-an-email", "--org", "Helpline"), "is not an email address"),
-])
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("user", "add", "TAKEN@helpline.example", "--org", "Helpline"), "already exists"),
+        (("user", "add", "new@helpline.example", "--org", "Nowhere"), "no organisation named 'Nowhere'"),
+        (
+            ("user", "add", "new@helpline.example", "--org", "Helpline", "--role", "king"),
+            "unknown role 'king'",
+        ),
+        (("user", "add", "not-an-email", "--org", "Helpline"), "is not an email address"),
+    ],
+)
 def test_user_refusals_are_one_line_and_store_nothing(hub, session, args, fragment):
     orgs.add_user(session, None, "taken@helpline.example", orgs.add_org(session, None, "Helpline", "cert"))
     session.commit()
@@ -116,8 +136,9 @@ def test_user_refusals_are_one_line_and_store_nothing(hub, session, args, fragme
 
 def test_user_add_refuses_a_short_password(hub, session):
     hub("org", "add", "Helpline", "--type", "cert")
-    result = hub("user", "add", "a@helpline.example", "--org", "Helpline", "--password-stdin",
-                 input="short\n")
+    result = hub(
+        "user", "add", "a@helpline.example", "--org", "Helpline", "--password-stdin", input="short\n"
+    )
     refused(result, "at least 10 characters")
     assert count(session, User) == 0
 
@@ -140,34 +161,62 @@ def test_collection_add_prints_the_id_last_and_stores_the_rules(hub, session):
     hub("org", "add", "Helpline", "--type", "cert", "--tier", "trusted")
     hub("user", "add", "a@helpline.example", "--org", "Helpline", "--password-stdin", input=PASSWORD + "\n")
     hub("group", "add", "Circle", "--org", "Helpline")
-    result = hub("collection", "add", "Escalations", "--description", "Cases", "--alias", "esc",
-                 "--read", "tier:vetted", "--read", "org:Helpline", "--read", "group:Circle",
-                 "--read", "user:A@helpline.example", "--write", "org:Helpline",
-                 "--default-tlp", "amber+strict")
+    result = hub(
+        "collection",
+        "add",
+        "Escalations",
+        "--description",
+        "Cases",
+        "--alias",
+        "esc",
+        "--read",
+        "tier:vetted",
+        "--read",
+        "org:Helpline",
+        "--read",
+        "group:Circle",
+        "--read",
+        "user:A@helpline.example",
+        "--write",
+        "org:Helpline",
+        "--default-tlp",
+        "amber+strict",
+    )
     assert result.exit_code == 0, result.output
     collection_id = result.stdout.strip().splitlines()[-1]
     assert str(uuid.UUID(collection_id)) == collection_id
     collection = sharing.get_collection(session, collection_id)
     assert (collection.title, collection.alias, collection.description, collection.default_tlp) == (
-        "Escalations", "esc", "Cases", 3)
+        "Escalations",
+        "esc",
+        "Cases",
+        3,
+    )
     assert [f"{r.mode} {sharing.rule_text(r)}" for r in collection.rules] == [
-        "read tier:vetted", "read org:Helpline", "read group:Circle", "read user:a@helpline.example",
-        "write org:Helpline"]
+        "read tier:vetted",
+        "read org:Helpline",
+        "read group:Circle",
+        "read user:a@helpline.example",
+        "write org:Helpline",
+    ]
     listed = hub("collection", "list").stdout
     assert collection_id in listed and "read=user:a@helpline.example" in listed
 
 
-@pytest.mark.parametrize(("rule", "fragment"), [
-    (("--read", "everyone"), "unknown rule 'everyone'"),
-    (("--read", "tier:gold"), "unknown tier 'gold'"),
-    (("--read", "org:"), "needs a target"),
-    (("--read", "public:x"), "takes no target"),
-    (("--write", "public"), "only be a read rule"),
-    (("--read", "org:Ghost"), "no organisation named 'Ghost'"),
-    (("--read", "group:Ghosts"), "no sharing group named 'Ghosts'"),
-    (("--read", "user:ghost@example.org"), "no user with email"),
-    (("--default-tlp", "purple"), "unknown TLP level 'purple'"),
-])
+@pytest.mark.parametrize(
+    ("rule", "fragment"),
+    [
+        (("--read", "everyone"), "unknown rule 'everyone'"),
+        (("--read", "tier:gold"), "unknown tier 'gold'"),
+        (("--read", "org:"), "needs a target"),
+        (("--read", "public:x"), "takes no target"),
+        (("--write", "public"), "only be a read rule"),
+        (("--read", "org:Ghost"), "no organisation named 'Ghost'"),
+        (("--read", "group:Ghosts"), "no sharing group named 'Ghosts'"),
+        (("--read", "user:ghost@example.org"), "no user with email"),
+        (("--default-tlp", "purple"), "unknown TLP level 'purple'"),
+    ],
+)
 def test_collection_add_refusals_are_one_line(hub, session, rule, fragment):
     refused(hub("collection", "add", "Channel", *rule), fragment)
     assert count(session, Collection) == 0
@@ -193,10 +242,13 @@ def test_token_add_prints_a_working_secret_last_and_revoke_stops_it(hub, session
     assert user_for_secret(session, secret) is None
 
 
-@pytest.mark.parametrize(("args", "fragment"), [
-    (("token", "add", "ghost@example.org"), "no user with email 'ghost@example.org'"),
-    (("token", "revoke", "999"), "no API token with id 999"),
-])
+@pytest.mark.parametrize(
+    ("args", "fragment"),
+    [
+        (("token", "add", "ghost@example.org"), "no user with email 'ghost@example.org'"),
+        (("token", "revoke", "999"), "no API token with id 999"),
+    ],
+)
 def test_token_refusals_are_one_line(hub, session, args, fragment):
     refused(hub(*args), fragment)
     assert count(session, ApiToken) == 0

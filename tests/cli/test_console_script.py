@@ -34,8 +34,9 @@ def environment(tmp_path: Path, database: bool = True) -> dict[str, str]:
 
 
 def hub(env: dict[str, str], *args: str, input: str | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(HUB), *args], env=env, input=input, capture_output=True, text=True,
-                          timeout=180)
+    return subprocess.run(
+        [str(HUB), *args], env=env, input=input, capture_output=True, text=True, timeout=180
+    )
 
 
 def test_operator_session_from_an_empty_database(tmp_path):
@@ -44,8 +45,16 @@ def test_operator_session_from_an_empty_database(tmp_path):
         upgraded = hub(env, "db", "upgrade")
         assert upgraded.returncode == 0, upgraded.stderr
     assert hub(env, "org", "add", "Helpline", "--type", "cert", "--tier", "trusted").returncode == 0
-    added = hub(env, "user", "add", "bot@helpline.example", "--org", "Helpline", "--password-stdin",
-                input=PASSWORD + "\n")
+    added = hub(
+        env,
+        "user",
+        "add",
+        "bot@helpline.example",
+        "--org",
+        "Helpline",
+        "--password-stdin",
+        input=PASSWORD + "\n",
+    )
     assert added.returncode == 0, added.stderr
     collection = hub(env, "collection", "add", "Feed", "--read", "tier:vetted", "--write", "org:Helpline")
     token = hub(env, "token", "add", "bot@helpline.example", "--label", "connector")
@@ -53,8 +62,9 @@ def test_operator_session_from_an_empty_database(tmp_path):
     collection_id = collection.stdout.splitlines()[-1]
     secret = token.stdout.splitlines()[-1]
 
-    app = create_app({"SQLALCHEMY_DATABASE_URI": env["HUB_DATABASE_URL"],
-                      "INSTANCE_PATH": env["HUB_INSTANCE_PATH"]})
+    app = create_app(
+        {"SQLALCHEMY_DATABASE_URI": env["HUB_DATABASE_URL"], "INSTANCE_PATH": env["HUB_INSTANCE_PATH"]}
+    )
     with app.app_context():
         assert db.session.scalar(select(Collection.title).where(Collection.id == collection_id)) == "Feed"
         assert user_for_secret(db.session, secret).email == "bot@helpline.example"
@@ -65,8 +75,9 @@ def test_operator_session_from_an_empty_database(tmp_path):
 def test_refusal_is_one_line_on_stderr_and_a_non_zero_exit(tmp_path):
     env = environment(tmp_path)
     hub(env, "db", "upgrade")
-    result = hub(env, "user", "add", "a@b.example", "--org", "Nowhere", "--password-stdin",
-                 input=PASSWORD + "\n")
+    result = hub(
+        env, "user", "add", "a@b.example", "--org", "Nowhere", "--password-stdin", input=PASSWORD + "\n"
+    )
     assert result.returncode == 1
     assert result.stderr.strip().splitlines() == ["Error: no organisation named 'Nowhere'"]
     assert result.stdout == ""
@@ -89,8 +100,12 @@ def test_serve_answers_http_with_gunicorn(tmp_path):
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
-    server = subprocess.Popen([str(HUB), "serve", "--port", str(port), "--workers", "1"], env=env,
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [str(HUB), "serve", "--port", str(port), "--workers", "1"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         headers = None
         deadline = time.monotonic() + 60

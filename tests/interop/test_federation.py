@@ -315,6 +315,19 @@ def test_push_resumes_from_its_cursor_and_carries_every_version(hub, session, me
 
 def _add_push_feed(hub, member, peer, *options: str) -> None:  # type: ignore[no-untyped-def]
     """`hub feed add out`: this hub's collection pushed to the peer's inbound collection."""
-    args = ("feed", "add", "out", "--url", peer.api_root, "--collection", peer.inbound,
-            "--into", member.collection.id, "--as", member.email, "--token-stdin", *options)
+    args = (
+        "feed",
+        "add",
+        "out",
+        "--url",
+        peer.api_root,
+        "--collection",
+        peer.inbound,
+        "--into",
+        member.collection.id,
+        "--as",
+        member.email,
+        "--token-stdin",
+        *options,
+    )
     assert hub(*args, input=peer.token_for_a + "\n").exit_code == 0

@@ -15,18 +15,24 @@ from tests.factories import make_org, principal
 
 
 def _apply(session, **overrides):
-    fields = {"name": "Rights Radio", "org_type": "ngo", "country": "Kenya",
-              "description": "We run a community radio about rights.",
-              "contact_email": "Lead@Rights-Radio.example",
-              "references": ""}
+    fields = {
+        "name": "Rights Radio",
+        "org_type": "ngo",
+        "country": "Kenya",
+        "description": "We run a community radio about rights.",
+        "contact_email": "Lead@Rights-Radio.example",
+        "references": "",
+    }
     fields.update(overrides)
     return applications.submit(session, **fields)
 
 
 @pytest.fixture
 def coordinator(session):
-    return principal(session, make_user(session, make_org(session, "Coordination", "trusted", "coordinator"),
-                                        "coordinator"))
+    return principal(
+        session,
+        make_user(session, make_org(session, "Coordination", "trusted", "coordinator"), "coordinator"),
+    )
 
 
 def test_submission_stores_only_a_hash_of_the_status_link(session):
@@ -69,7 +75,10 @@ def test_approval_creates_the_org_at_the_chosen_tier_and_invites_its_first_admin
     assert (org.name, org.tier, org.country) == ("Rights Radio", Tier.VETTED, "Kenya")
     first_admin = approval.invite.invite.user
     assert (first_admin.email, first_admin.role, first_admin.password_hash) == (
-        "lead@rights-radio.example", Role.ORG_ADMIN, None)
+        "lead@rights-radio.example",
+        Role.ORG_ADMIN,
+        None,
+    )
     assert submitted.application.status == ApplicationStatus.APPROVED
     user = admin.accept_invite(session, approval.invite.secret, "a long enough password")
     assert user.password_hash is not None
@@ -102,15 +111,19 @@ def test_question_and_answer_round_trip_through_the_status_link(session, coordin
     applications.answer(session, submitted.status_secret, "Two foundations.")
     assert submitted.application.status == ApplicationStatus.PENDING
     assert [(m["by"], m["text"]) for m in applications.messages(submitted.application)] == [
-        ("coordinator", "Who funds you?"), ("applicant", "Two foundations.")]
+        ("coordinator", "Who funds you?"),
+        ("applicant", "Two foundations."),
+    ]
 
 
 def test_references_are_matched_only_against_vetted_active_members(session):
     make_org(session, "Known Vetted", "vetted")
     make_org(session, "Only Registered", "registered")
     submitted = _apply(session, references="known vetted\nOnly Registered\n\nNobody")
-    matches = [(name, org.name if org else None)
-               for name, org in applications.reference_matches(session, submitted.application)]
+    matches = [
+        (name, org.name if org else None)
+        for name, org in applications.reference_matches(session, submitted.application)
+    ]
     assert matches == [("known vetted", "Known Vetted"), ("Only Registered", None), ("Nobody", None)]
 
 

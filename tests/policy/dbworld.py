@@ -34,9 +34,15 @@ def build(session: Session, world: ref.World) -> dict[str, int]:
         if not org.active:
             orgs.set_status(session, None, row, OrgStatus.SUSPENDED, "test world")
         org_rows[org.name] = row
-    groups = sorted({g for org in world.orgs.values() for g in org.groups}
-                    | {r.target for c in world.collections.values() for r in (*c.read, *c.write)
-                       if r.kind == "group" and r.target})
+    groups = sorted(
+        {g for org in world.orgs.values() for g in org.groups}
+        | {
+            r.target
+            for c in world.collections.values()
+            for r in (*c.read, *c.write)
+            if r.kind == "group" and r.target
+        }
+    )
     for group in groups:
         orgs.add_group(session, None, group, sorted(o.name for o in world.orgs.values() if group in o.groups))
     user_ids: dict[str, int] = {}
@@ -47,8 +53,14 @@ def build(session: Session, world: ref.World) -> dict[str, int]:
         session.flush()
         user_ids[user.email] = row.id
     for c in world.collections.values():
-        sharing.add_collection(session, None, f"Collection {c.id[:8]}", collection_id=c.id,
-                               read=[r.text() for r in c.read], write=[r.text() for r in c.write])
+        sharing.add_collection(
+            session,
+            None,
+            f"Collection {c.id[:8]}",
+            collection_id=c.id,
+            read=[r.text() for r in c.read],
+            write=[r.text() for r in c.write],
+        )
     session.commit()
     return user_ids
 
@@ -125,5 +137,3 @@ def empty_tables(session: Session) -> None:
     for table in tables:  # DELETE, not TRUNCATE: on a few rows it is much faster on PostgreSQL
         session.execute(text(f"DELETE FROM {table}"))
     session.commit()
-
-

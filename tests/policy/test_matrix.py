@@ -109,8 +109,16 @@ def fill(session: Session, world: ref.World, user_ids: dict[str, int]) -> None:
     session.commit()
     stored = {row.stix_id: row for row in session.scalars(select(ObjectVersion))}
     world.versions[:] = [
-        ref.Version(cid, x.stix_id, stored[x.stix_id].version, stored[x.stix_id].date_added, x.tlp, x.state,
-                    x.producer, x.author)
+        ref.Version(
+            cid,
+            x.stix_id,
+            stored[x.stix_id].version,
+            stored[x.stix_id].date_added,
+            x.tlp,
+            x.state,
+            x.producer,
+            x.author,
+        )
         for x in world.versions
     ]
 
@@ -154,8 +162,11 @@ def test_every_principal_sees_exactly_what_the_reference_allows(session, kind):
                 cells.add((world.orgs[user.org].tier, user.role, status, x.tlp, x.state, relation(x, inner)))
 
     assert not problems, f"{len(problems)} cells differ from the reference:\n" + "\n".join(problems[:60])
-    expected_cells = {*itertools.product(ref.TIERS, ref.ROLES, STATUSES, ref.TLPS, ref.STATES,
-                                         ("author", "same-org", "other-org")),
-                      *itertools.product(("anonymous",), ref.TLPS, ref.STATES)}
+    expected_cells = {
+        *itertools.product(
+            ref.TIERS, ref.ROLES, STATUSES, ref.TLPS, ref.STATES, ("author", "same-org", "other-org")
+        ),
+        *itertools.product(("anonymous",), ref.TLPS, ref.STATES),
+    }
     assert cells == expected_cells
     assert outcomes == {True, False}

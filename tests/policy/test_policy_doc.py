@@ -32,34 +32,59 @@ ROWS = {
     "coordinator (vetted or above), named by `user:`": ("named-coordinator@trusted.example", P),
     "producer org, not the author": ("colleague@producer.example", P),
     "producer org at registered tier, not the author": (
-        "colleague@small.example", ("small", "author@small.example")),
+        "colleague@small.example",
+        ("small", "author@small.example"),
+    ),
     "the author": ("author@producer.example", P),
     "named reader (`user:` rule), vetted": ("named@vetted.example", P),
     "named reader (`user:` rule), registered tier": ("named@registered.example", P),
     "any user of a suspended organisation (even named, even the author)": (
-        "author@suspended.example", ("suspended", "author@suspended.example")),
+        "author@suspended.example",
+        ("suspended", "author@suspended.example"),
+    ),
 }
 
 
 def scenario() -> ref.World:
     world = ref.World()
-    for name, tier, active in [("producer", "vetted", True), ("small", "registered", True),
-                               ("registered", "registered", True), ("vetted", "vetted", True),
-                               ("trusted", "trusted", True), ("suspended", "trusted", False)]:
+    for name, tier, active in [
+        ("producer", "vetted", True),
+        ("small", "registered", True),
+        ("registered", "registered", True),
+        ("vetted", "vetted", True),
+        ("trusted", "trusted", True),
+        ("suspended", "trusted", False),
+    ]:
         world.orgs[name] = ref.Org(name, tier, active)
-    for address, role in [("author@producer.example", "member"), ("colleague@producer.example", "member"),
-                          ("author@small.example", "member"), ("colleague@small.example", "member"),
-                          ("member@registered.example", "member"), ("named@registered.example", "member"),
-                          ("admin@vetted.example", "org-admin"), ("named@vetted.example", "member"),
-                          ("coordinator@trusted.example", "coordinator"),
-                          ("named-coordinator@trusted.example", "coordinator"),
-                          ("author@suspended.example", "coordinator")]:
+    for address, role in [
+        ("author@producer.example", "member"),
+        ("colleague@producer.example", "member"),
+        ("author@small.example", "member"),
+        ("colleague@small.example", "member"),
+        ("member@registered.example", "member"),
+        ("named@registered.example", "member"),
+        ("admin@vetted.example", "org-admin"),
+        ("named@vetted.example", "member"),
+        ("coordinator@trusted.example", "coordinator"),
+        ("named-coordinator@trusted.example", "coordinator"),
+        ("author@suspended.example", "coordinator"),
+    ]:
         world.users[address] = ref.User(address, address.partition("@")[2].removesuffix(".example"), role)
-    named = ("named-coordinator@trusted.example", "named@vetted.example", "named@registered.example",
-             "author@suspended.example")
+    named = (
+        "named-coordinator@trusted.example",
+        "named@vetted.example",
+        "named@registered.example",
+        "author@suspended.example",
+    )
     cid = str(uuid.UUID(int=1))
-    world.collections[cid] = ref.Collection(cid, (ref.Rule("public"), ref.Rule("tier", "registered"),
-                                                  *(ref.Rule("user", address) for address in named)))
+    world.collections[cid] = ref.Collection(
+        cid,
+        (
+            ref.Rule("public"),
+            ref.Rule("tier", "registered"),
+            *(ref.Rule("user", address) for address in named),
+        ),
+    )
     serial = itertools.count(1)
     for producer, author in {object_of for _, object_of in ROWS.values()}:
         for tlp, state in itertools.product(ref.TLPS, ref.STATES):
@@ -82,8 +107,11 @@ def answers(world: ref.World, visible: set[str], email: str | None, producer: st
     """The six cells of a row: for each TLP band and state group, are all (or none) of its objects visible?"""
     cells = []
     for band, states in itertools.product(BANDS, STATES):
-        wanted = [x.stix_id for x in world.versions
-                  if x.tlp in band and x.state in states and (x.producer, x.author) == (producer, author)]
+        wanted = [
+            x.stix_id
+            for x in world.versions
+            if x.tlp in band and x.state in states and (x.producer, x.author) == (producer, author)
+        ]
         seen = {stix_id in visible for stix_id in wanted}
         assert len(seen) == 1, f"{email}: a cell of the table mixes visible and invisible objects"
         cells.append("yes" if seen.pop() else "no")

@@ -54,8 +54,9 @@ def worlds(draw: st.DrawFn) -> ref.World:
         "user": st.sampled_from(emails),
     }
     rule = st.sampled_from(ref.RULE_KINDS).flatmap(
-        lambda kind: st.just(ref.Rule(kind)) if kind == "public"
-        else targets[kind].map(lambda t: ref.Rule(kind, t))
+        lambda kind: (
+            st.just(ref.Rule(kind)) if kind == "public" else targets[kind].map(lambda t: ref.Rule(kind, t))
+        )
     )
     write_rule = rule.filter(lambda r: r.kind != "public")
     serial = itertools.count(1)  # ids from a counter, so that hypothesis can replay and shrink examples
@@ -72,13 +73,18 @@ def worlds(draw: st.DrawFn) -> ref.World:
         versions = draw(st.lists(pairs, max_size=10, unique=True))
         order = draw(st.permutations(range(len(versions))))  # date_added order is not version order
         for (stix_id, version), added in zip(versions, order, strict=True):
-            world.versions.append(ref.Version(
-                cid, stix_id, version * 1_000_000, added + 1,
-                draw(st.sampled_from(ref.TLPS)),
-                draw(st.sampled_from(ref.STATES)),
-                draw(st.sampled_from([None, *orgs])),
-                draw(st.sampled_from([None, *emails])),
-            ))
+            world.versions.append(
+                ref.Version(
+                    cid,
+                    stix_id,
+                    version * 1_000_000,
+                    added + 1,
+                    draw(st.sampled_from(ref.TLPS)),
+                    draw(st.sampled_from(ref.STATES)),
+                    draw(st.sampled_from([None, *orgs])),
+                    draw(st.sampled_from([None, *emails])),
+                )
+            )
     return world
 
 

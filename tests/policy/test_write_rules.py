@@ -37,8 +37,13 @@ def results(submission) -> dict[str, list[dict[str, str]]]:
 
 
 def rows(session, collection) -> list[ObjectVersion]:
-    return list(session.scalars(select(ObjectVersion).where(ObjectVersion.collection_id == collection.id)
-                                .order_by(ObjectVersion.date_added)))
+    return list(
+        session.scalars(
+            select(ObjectVersion)
+            .where(ObjectVersion.collection_id == collection.id)
+            .order_by(ObjectVersion.date_added)
+        )
+    )
 
 
 def body(row: ObjectVersion) -> dict:
@@ -65,8 +70,9 @@ def test_registered_organisation_posts_clear_and_green_into_quarantine(session):
 def test_registered_organisation_may_not_post_amber_or_red(session, level):
     author = make_user(session, make_org(session, tier="registered"))
     reader = make_user(session, make_org(session))
-    collection = make_collection(session, read=["tier:registered", f"user:{reader.email}"],
-                                 write=["tier:registered"])
+    collection = make_collection(
+        session, read=["tier:registered", f"user:{reader.email}"], write=["tier:registered"]
+    )
     submission = post(session, author, collection, [indicator(level)])
 
     assert (submission.success_count, submission.failure_count) == (0, 1)
@@ -85,8 +91,9 @@ def test_vetted_organisation_posts_are_published(session):
 
 def test_red_is_refused_where_no_user_rule_names_a_reader(session):
     author = make_user(session, make_org(session, tier="trusted"))
-    collection = make_collection(session, read=["tier:vetted", f"org:{author.org.name}"],
-                                 write=["tier:vetted"])
+    collection = make_collection(
+        session, read=["tier:vetted", f"org:{author.org.name}"], write=["tier:vetted"]
+    )
     submission = post(session, author, collection, [indicator(Tlp.RED), indicator(Tlp.AMBER)])
 
     (failure,) = results(submission)["failures"]
@@ -143,7 +150,9 @@ def test_only_the_producer_organisation_adds_versions(session):
     assert "only the organisation that first posted" in results(hijack)["failures"][0]["message"]
     assert update.success_count == 1
     assert [body(row)["modified"] for row in rows(session, collection)] == [
-        "2026-01-01T00:00:00.000Z", "2026-03-01T00:00:00.000Z"]
+        "2026-01-01T00:00:00.000Z",
+        "2026-03-01T00:00:00.000Z",
+    ]
 
 
 def test_identical_repost_succeeds_and_stores_nothing_twice(session):
@@ -173,8 +182,9 @@ def test_different_object_with_same_id_and_version_is_a_failure(session):
 def test_unmarked_object_gets_the_collection_default_as_a_tlp2_marking(session, default):
     author = make_user(session, make_org(session))
     reader = make_user(session, make_org(session))
-    collection = make_collection(session, read=["tier:vetted", f"user:{reader.email}"], write=["tier:vetted"],
-                                 default_tlp=default)
+    collection = make_collection(
+        session, read=["tier:vetted", f"user:{reader.email}"], write=["tier:vetted"], default_tlp=default
+    )
     post(session, author, collection, [indicator(None)])
     (row,) = rows(session, collection)
     assert row.tlp == default
@@ -183,10 +193,15 @@ def test_unmarked_object_gets_the_collection_default_as_a_tlp2_marking(session, 
 
 def test_collection_default_is_amber_unless_configured(session):
     author = make_user(session, make_org(session))
-    collection = sharing.add_collection(session, None, "Defaults", read=["tier:vetted"],
-                                        write=["tier:vetted"])
-    post(session, author, collection, [indicator(None, object_marking_refs=[
-        "marking-definition--34098fce-0000-48ae-8e50-ebd3cc5e41da"])])  # a non-TLP marking is kept
+    collection = sharing.add_collection(
+        session, None, "Defaults", read=["tier:vetted"], write=["tier:vetted"]
+    )
+    post(
+        session,
+        author,
+        collection,
+        [indicator(None, object_marking_refs=["marking-definition--34098fce-0000-48ae-8e50-ebd3cc5e41da"])],
+    )  # a non-TLP marking is kept
     (row,) = rows(session, collection)
     assert row.tlp == Tlp.AMBER
     assert body(row)["object_marking_refs"][-1] == TLP2_MARKING_IDS[Tlp.AMBER]
@@ -201,12 +216,15 @@ def test_ingest_option_tlp_overrides_the_collection_default(session):
     assert (row.tlp, body(row)["object_marking_refs"]) == (Tlp.GREEN, [TLP2_MARKING_IDS[Tlp.GREEN]])
 
 
-@pytest.mark.parametrize(("markings", "expected"), [
-    ([TLP2_MARKING_IDS[Tlp.GREEN], TLP2_MARKING_IDS[Tlp.AMBER]], Tlp.AMBER),
-    ([TLP2_MARKING_IDS[Tlp.AMBER_STRICT], TLP2_MARKING_IDS[Tlp.CLEAR]], Tlp.AMBER_STRICT),
-    ([TLP1_MARKING_IDS[Tlp.GREEN], TLP2_MARKING_IDS[Tlp.AMBER]], Tlp.AMBER),
-    ([TLP1_MARKING_IDS[Tlp.RED], TLP2_MARKING_IDS[Tlp.GREEN]], Tlp.RED),
-])
+@pytest.mark.parametrize(
+    ("markings", "expected"),
+    [
+        ([TLP2_MARKING_IDS[Tlp.GREEN], TLP2_MARKING_IDS[Tlp.AMBER]], Tlp.AMBER),
+        ([TLP2_MARKING_IDS[Tlp.AMBER_STRICT], TLP2_MARKING_IDS[Tlp.CLEAR]], Tlp.AMBER_STRICT),
+        ([TLP1_MARKING_IDS[Tlp.GREEN], TLP2_MARKING_IDS[Tlp.AMBER]], Tlp.AMBER),
+        ([TLP1_MARKING_IDS[Tlp.RED], TLP2_MARKING_IDS[Tlp.GREEN]], Tlp.RED),
+    ],
+)
 def test_several_tlp_markings_the_most_restrictive_wins(session, markings, expected):
     author = make_user(session, make_org(session, tier="trusted"))
     reader = make_user(session, make_org(session))
@@ -217,13 +235,19 @@ def test_several_tlp_markings_the_most_restrictive_wins(session, markings, expec
     assert body(row)["object_marking_refs"] == markings  # the producer's markings are served unchanged
 
 
-@pytest.mark.parametrize(("level", "expected"), [
-    (Tlp.CLEAR, Tlp.CLEAR), (Tlp.GREEN, Tlp.GREEN), (Tlp.AMBER, Tlp.AMBER), (Tlp.RED, Tlp.RED)])
+@pytest.mark.parametrize(
+    ("level", "expected"),
+    [(Tlp.CLEAR, Tlp.CLEAR), (Tlp.GREEN, Tlp.GREEN), (Tlp.AMBER, Tlp.AMBER), (Tlp.RED, Tlp.RED)],
+)
 def test_tlp1_marking_ids_are_recognised(session, level, expected):
     author = make_user(session, make_org(session, tier="trusted"))
     reader = make_user(session, make_org(session))
-    collection = make_collection(session, read=["tier:vetted", f"user:{reader.email}"], write=["tier:vetted"],
-                                 default_tlp=Tlp.AMBER_STRICT)
+    collection = make_collection(
+        session,
+        read=["tier:vetted", f"user:{reader.email}"],
+        write=["tier:vetted"],
+        default_tlp=Tlp.AMBER_STRICT,
+    )
     post(session, author, collection, [indicator(None, object_marking_refs=[TLP1_MARKING_IDS[level]])])
     (row,) = rows(session, collection)
     assert row.tlp == expected
@@ -240,8 +264,14 @@ def test_tlp_marking_definitions_are_clear_and_readable_by_anyone(session):
 def test_sharing_without_attribution_shows_the_hub_identity_but_keeps_the_producer(session):
     author = make_user(session, make_org(session))
     collection = make_collection(session, read=["tier:vetted"], write=["tier:vetted"])
-    post(session, author, collection, [indicator(Tlp.GREEN, created_by_ref=author.org.identity_id)],
-         anonymous=True, hub_identity_id=HUB_IDENTITY)
+    post(
+        session,
+        author,
+        collection,
+        [indicator(Tlp.GREEN, created_by_ref=author.org.identity_id)],
+        anonymous=True,
+        hub_identity_id=HUB_IDENTITY,
+    )
     (row,) = rows(session, collection)
     assert body(row)["created_by_ref"] == HUB_IDENTITY
     assert author.org.identity_id not in row.body

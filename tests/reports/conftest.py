@@ -66,14 +66,33 @@ def world(session: Session) -> World:
     return built
 
 
-def file_report(session: Session, sealer: Sealer, world: World, *, share: Tlp | None = Tlp.GREEN,
-                escalate: bool = True, category: str = "phishing", language: str = "en",
-                traces: str = f"{SECRET_TRACE}\nevil-login.example\n", text: str = SECRET_TEXT,
-                contact: str = SECRET_CONTACT) -> tuple[Report, str]:
-    report, code = submit_report(session, sealer, ReportInput(
-        category=category, language=language, text=text, traces=traces, contact=contact,
-        platform_ids=(world.platform.id,), may_share=share is not None, share_max_tlp=share,
-        may_escalate=escalate,
-    ))
+def file_report(
+    session: Session,
+    sealer: Sealer,
+    world: World,
+    *,
+    share: Tlp | None = Tlp.GREEN,
+    escalate: bool = True,
+    category: str = "phishing",
+    language: str = "en",
+    traces: str = f"{SECRET_TRACE}\nevil-login.example\n",
+    text: str = SECRET_TEXT,
+    contact: str = SECRET_CONTACT,
+) -> tuple[Report, str]:
+    report, code = submit_report(
+        session,
+        sealer,
+        ReportInput(
+            category=category,
+            language=language,
+            text=text,
+            traces=traces,
+            contact=contact,
+            platform_ids=(world.platform.id,),
+            may_share=share is not None,
+            share_max_tlp=share,
+            may_escalate=escalate,
+        ),
+    )
     session.commit()
     return report, code

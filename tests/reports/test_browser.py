@@ -31,8 +31,13 @@ def _login(browser, base: str, email: str):  # type: ignore[no-untyped-def]
 def test_report_to_platform_action_end_to_end(session, world, live_url, browser):
     set_password(world.responder, PASSWORD)
     set_password(world.platform_user, PASSWORD)
-    collection = make_collection(session, read=["tier:registered"], write=[f"org:{world.helpline.name}"],
-                                 default_tlp=Tlp.AMBER, title="Helpline indicators")
+    collection = make_collection(
+        session,
+        read=["tier:registered"],
+        write=[f"org:{world.helpline.name}"],
+        default_tlp=Tlp.AMBER,
+        title="Helpline indicators",
+    )
     session.commit()
     public = browser.new_context(java_script_enabled=False).new_page()
     public.goto(f"{live_url}/transparency")

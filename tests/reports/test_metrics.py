@@ -37,13 +37,21 @@ def test_median_times_to_triage_first_response_and_platform_action(session, seal
     for triaged, replied in ((1, 2), (3, 6), (5, 10)):
         report, _ = file_report(session, sealer, world)
         _at(report, base, triaged, replied)
-    escalation = Escalation(report=report, platform=world.platform, escalated_at=base, outcome="actioned",
-                            answered_at=base + timedelta(hours=48))
+    escalation = Escalation(
+        report=report,
+        platform=world.platform,
+        escalated_at=base,
+        outcome="actioned",
+        answered_at=base + timedelta(hours=48),
+    )
     session.add(escalation)
     session.commit()
     rows = dict(metric_table(session, world.p(session, world.coordinator), "response-times").rows)
-    assert rows == {"time to triage": 3.0, "time to first response": 6.0,
-                    "escalation to platform answer": 48.0}
+    assert rows == {
+        "time to triage": 3.0,
+        "time to first response": 6.0,
+        "escalation to platform answer": 48.0,
+    }
 
 
 def test_volumes_by_category_language_platform_and_month_with_csv(session, sealer, world):
@@ -119,13 +127,16 @@ def test_a_lone_small_count_is_protected_by_withholding_the_next_smallest(sessio
     assert rows["phishing"].count == 6
 
 
-@pytest.mark.parametrize(("counts", "hidden"), [
-    ({"a": 9, "b": 7}, set()),
-    ({"a": 9, "b": 7, "c": 1}, {"c", "b"}),
-    ({"a": 9, "b": 1, "c": 1}, {"b", "c", "a"}),
-    ({"a": 9, "b": 2, "c": 3}, {"b", "c"}),
-    ({"a": 3}, {"a"}),
-])
+@pytest.mark.parametrize(
+    ("counts", "hidden"),
+    [
+        ({"a": 9, "b": 7}, set()),
+        ({"a": 9, "b": 7, "c": 1}, {"c", "b"}),
+        ({"a": 9, "b": 1, "c": 1}, {"b", "c", "a"}),
+        ({"a": 9, "b": 2, "c": 3}, {"b", "c"}),
+        ({"a": 3}, {"a"}),
+    ],
+)
 def test_hidden_cells_are_never_alone_and_never_sum_below_five(counts, hidden):
     assert hidden_cells(Counter(counts)) == hidden
 

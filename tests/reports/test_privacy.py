@@ -36,9 +36,16 @@ def test_database_and_logs_hold_no_plaintext_and_no_network_metadata(app, sessio
     caplog.set_level(logging.DEBUG)
     reporter = app.test_client()
     reporter.environ_base.update(REPORTER)
-    form = {"category": "harassment", "platforms": [str(world.platform.id)], "text": SECRET_TEXT,
-            "traces": SECRET_TRACE, "contact": SECRET_CONTACT, "may_share": "y",
-            "share_max_tlp": str(int(Tlp.GREEN)), "may_escalate": "y"}
+    form = {
+        "category": "harassment",
+        "platforms": [str(world.platform.id)],
+        "text": SECRET_TEXT,
+        "traces": SECRET_TRACE,
+        "contact": SECRET_CONTACT,
+        "may_share": "y",
+        "share_max_tlp": str(int(Tlp.GREEN)),
+        "may_escalate": "y",
+    }
     code = CODE.search(reporter.post("/report?lang=ar", data=form).get_data(as_text=True)).group(1)
     reporter.post("/report/follow-up", data={"code": code, "message": "They found my home address"})
 
@@ -47,16 +54,34 @@ def test_database_and_logs_hold_no_plaintext_and_no_network_metadata(app, sessio
     session.commit()
     responder.post("/login", data={"email": world.responder.email, "password": PASSWORD})
     report_id = session.scalar(select(Report.id))
-    assert responder.post(f"/reports/{report_id}/message",
-                          data={"kind": "reply", "text": "We are on it"}).status_code == 303
-    assert responder.post(f"/reports/{report_id}/escalate",
-                          data={"platform": str(world.platform.id), "request": "please remove the post"}
-                          ).status_code == 303
+    assert (
+        responder.post(
+            f"/reports/{report_id}/message", data={"kind": "reply", "text": "We are on it"}
+        ).status_code
+        == 303
+    )
+    assert (
+        responder.post(
+            f"/reports/{report_id}/escalate",
+            data={"platform": str(world.platform.id), "request": "please remove the post"},
+        ).status_code
+        == 303
+    )
     assert "We are on it" in reporter.post("/report/follow-up", data={"code": code}).get_data(as_text=True)
 
     dump = _dump_every_table(session)
-    for secret in (SECRET_TEXT, SECRET_CONTACT, SECRET_TRACE, "They found my home address", "We are on it",
-                   "please remove the post", code, code.replace("-", ""), REPORTER_IP, REPORTER_AGENT):
+    for secret in (
+        SECRET_TEXT,
+        SECRET_CONTACT,
+        SECRET_TRACE,
+        "They found my home address",
+        "We are on it",
+        "please remove the post",
+        code,
+        code.replace("-", ""),
+        REPORTER_IP,
+        REPORTER_AGENT,
+    ):
         assert secret not in dump, secret
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert REPORTER_IP not in logged and REPORTER_AGENT not in logged
@@ -107,13 +132,15 @@ def test_rate_limit_key_is_a_daily_keyed_hash_not_the_address(app):
 
 def test_report_form_is_rate_limited_without_logging_the_address(app, world, tmp_path, caplog):
     caplog.set_level(logging.DEBUG)
-    limited = create_app({**_test_config(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path),
-                          "RATELIMIT_ENABLED": True})
+    limited = create_app(
+        {**_test_config(app.config["SQLALCHEMY_DATABASE_URI"], tmp_path), "RATELIMIT_ENABLED": True}
+    )
     with limited.app_context():
         client = limited.test_client()
         client.environ_base.update(REPORTER)
-        statuses = [client.post("/report", data={"category": "other", "text": "x"}).status_code
-                    for _ in range(11)]
+        statuses = [
+            client.post("/report", data={"category": "other", "text": "x"}).status_code for _ in range(11)
+        ]
         db.session.remove()
         db.engine.dispose()
     assert statuses[:10] == [200] * 10 and statuses[10] == 429

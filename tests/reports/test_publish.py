@@ -13,20 +13,24 @@ from tests.factories import make_collection
 from tests.reports.conftest import SECRET_CONTACT, SECRET_TEXT, file_report
 
 
-@pytest.mark.parametrize(("trace", "pattern"), [
-    ("hxxps://evil[.]example/login", "[url:value = 'https://evil.example/login']"),
-    ("Evil.Example", "[domain-name:value = 'evil.example']"),
-    ("spy@evil.example", "[email-addr:value = 'spy@evil.example']"),
-    ("@fake_ngo", "[user-account:account_login = 'fake_ngo']"),
-    ("a" * 64, f"[file:hashes.'SHA-256' = '{'a' * 64}']"),
-])
+@pytest.mark.parametrize(
+    ("trace", "pattern"),
+    [
+        ("hxxps://evil[.]example/login", "[url:value = 'https://evil.example/login']"),
+        ("Evil.Example", "[domain-name:value = 'evil.example']"),
+        ("spy@evil.example", "[email-addr:value = 'spy@evil.example']"),
+        ("@fake_ngo", "[user-account:account_login = 'fake_ngo']"),
+        ("a" * 64, f"[file:hashes.'SHA-256' = '{'a' * 64}']"),
+    ],
+)
 def test_traces_become_indicator_patterns(trace, pattern):
     found = pattern_for(trace)
     assert found is not None and found[2] == pattern
 
 
 def test_draft_has_indicators_an_incident_and_a_note_by_the_responders_org_without_reporter_text(
-        session, sealer, world):
+    session, sealer, world
+):
     report, _ = file_report(session, sealer, world)
     bundle = draft_bundle(session, world.p(session, world.responder), sealer, report, [0, 1])
     types = [obj["type"] for obj in bundle["objects"]]
@@ -39,8 +43,9 @@ def test_draft_has_indicators_an_incident_and_a_note_by_the_responders_org_witho
 
 def _publishable(session, world, sealer, share):
     report, _ = file_report(session, sealer, world, share=share)
-    collection = make_collection(session, read=["tier:vetted"], write=[f"org:{world.helpline.name}"],
-                                 default_tlp=Tlp.CLEAR)
+    collection = make_collection(
+        session, read=["tier:vetted"], write=[f"org:{world.helpline.name}"], default_tlp=Tlp.CLEAR
+    )
     session.commit()
     p = world.p(session, world.responder)
     bundle = orjson.dumps(draft_bundle(session, p, sealer, report, [0])).decode()
@@ -65,7 +70,8 @@ def test_editing_the_bundle_cannot_widen_the_tlp(session, sealer, world):
 
 
 def test_publishing_stricter_than_the_consent_is_allowed_and_attributed_to_the_responders_org(
-        session, sealer, world):
+    session, sealer, world
+):
     report, collection, p, bundle = _publishable(session, world, sealer, Tlp.GREEN)
     edited = bundle.replace(world.helpline.identity_id, "identity--00000000-0000-4000-8000-000000000000")
     publish(session, p, report, collection.id, Tlp.AMBER, edited)

@@ -73,16 +73,20 @@ def test_reporter_cannot_add_to_a_closed_report(session, sealer, world):
 
 def test_a_report_needs_a_description_or_a_trace(session, sealer, world):
     with pytest.raises(InvalidInput):
-        submit_report(session, sealer,
-                      ReportInput(category="phishing", language="en", text="  ", traces="\n"))
+        submit_report(
+            session, sealer, ReportInput(category="phishing", language="en", text="  ", traces="\n")
+        )
 
 
 def test_unknown_category_and_unknown_platform_are_refused(session, sealer, world):
     with pytest.raises(InvalidInput, match="what happened"):
         submit_report(session, sealer, ReportInput(category="burglary", language="en", text="x"))
     with pytest.raises(InvalidInput, match="platforms"):
-        submit_report(session, sealer, ReportInput(category="other", language="en", text="x",
-                                                   platform_ids=(world.helpline.id,)))
+        submit_report(
+            session,
+            sealer,
+            ReportInput(category="other", language="en", text="x", platform_ids=(world.helpline.id,)),
+        )
 
 
 def test_traces_are_one_per_line_trimmed_and_deduplicated():
@@ -92,15 +96,20 @@ def test_traces_are_one_per_line_trimmed_and_deduplicated():
 
 
 def test_escalation_consent_needs_a_named_platform(session, sealer, world):
-    report, _ = submit_report(session, sealer, ReportInput(category="other", language="en", text="x",
-                                                           may_escalate=True))
+    report, _ = submit_report(
+        session, sealer, ReportInput(category="other", language="en", text="x", may_escalate=True)
+    )
     assert report.may_escalate is False
 
 
 def test_sharing_without_a_chosen_tlp_defaults_to_amber_and_no_sharing_stores_none(session, sealer, world):
-    shared, _ = submit_report(session, sealer, ReportInput(category="other", language="en", text="x",
-                                                           may_share=True))
-    private, _ = submit_report(session, sealer, ReportInput(category="other", language="en", text="x",
-                                                            may_share=False, share_max_tlp=Tlp.CLEAR))
+    shared, _ = submit_report(
+        session, sealer, ReportInput(category="other", language="en", text="x", may_share=True)
+    )
+    private, _ = submit_report(
+        session,
+        sealer,
+        ReportInput(category="other", language="en", text="x", may_share=False, share_max_tlp=Tlp.CLEAR),
+    )
     assert shared.share_max_tlp == Tlp.AMBER
     assert private.share_max_tlp is None

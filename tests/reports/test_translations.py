@@ -1,5 +1,5 @@
-"""Every string of the reporting pages, and every message a reporter can be shown, has an Arabic translation.
-"""
+"""Every string of the reporting pages, and every message a reporter can be shown, has an Arabic
+translation."""
 
 from __future__ import annotations
 
@@ -20,14 +20,19 @@ def _catalogue() -> set[str]:
 
 
 def _strings(directory: Path, pattern: str, method: str) -> set[str]:
-    return {text if isinstance(text, str) else text[0]
-            for _f, _l, text, *_ in extract_from_dir(str(directory), [(pattern, method)], keywords=KEYWORDS,
-                                                     options_map={pattern: {}})}
+    return {
+        text if isinstance(text, str) else text[0]
+        for _f, _l, text, *_ in extract_from_dir(
+            str(directory), [(pattern, method)], keywords=KEYWORDS, options_map={pattern: {}}
+        )
+    }
 
 
 def test_reporting_pages_and_messages_are_translated_to_arabic(session, world):
-    wanted = (_strings(ROOT / "hub" / "reports", "**.py", "python")
-              | _strings(ROOT / "hub" / "templates" / "reports", "**.html", "jinja2")
-              | {table.title for table in metric_tables(session, world.p(session, world.coordinator))})
+    wanted = (
+        _strings(ROOT / "hub" / "reports", "**.py", "python")
+        | _strings(ROOT / "hub" / "templates" / "reports", "**.html", "jinja2")
+        | {table.title for table in metric_tables(session, world.p(session, world.coordinator))}
+    )
     missing = sorted(wanted - _catalogue())
     assert not missing, f"append these to the Arabic catalogue and recompile: {missing}"

@@ -137,15 +137,22 @@ def test_platform_answer_is_seen_by_responders(session, sealer, world):
     report, _ = file_report(session, sealer, world)
     escalation = escalate(session, world.p(session, world.responder), sealer, report, world.platform, "x")
     session.commit()
-    answer_escalation(session, world.p(session, world.platform_user), sealer, escalation.id, Outcome.ACTIONED,
-                      "account suspended")
+    answer_escalation(
+        session,
+        world.p(session, world.platform_user),
+        sealer,
+        escalation.id,
+        Outcome.ACTIONED,
+        "account suspended",
+    )
     session.commit()
     case = get_case(session, world.p(session, world.coordinator), sealer, report.id)
     assert case.report.escalations[0].outcome == Outcome.ACTIONED
     assert case.escalation_texts[escalation.id] == ("x", "account suspended")
     with pytest.raises(InvalidInput):
-        answer_escalation(session, world.p(session, world.platform_user), sealer, escalation.id,
-                          Outcome.PENDING, "")
+        answer_escalation(
+            session, world.p(session, world.platform_user), sealer, escalation.id, Outcome.PENDING, ""
+        )
 
 
 def test_inactive_helpline_member_is_not_a_responder(session, world):

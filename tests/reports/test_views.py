@@ -18,9 +18,17 @@ CODE = re.compile(r'id="receipt-code">([0-9A-Z-]{29})<')
 
 
 def _report_form(platform_id: int, **extra: object) -> dict[str, object]:
-    return {"category": "phishing", "platforms": [str(platform_id)], "text": SECRET_TEXT,
-            "traces": f"{SECRET_TRACE}\n", "contact": "", "may_share": "y",
-            "share_max_tlp": str(int(Tlp.GREEN)), "may_escalate": "y", **extra}
+    return {
+        "category": "phishing",
+        "platforms": [str(platform_id)],
+        "text": SECRET_TEXT,
+        "traces": f"{SECRET_TRACE}\n",
+        "contact": "",
+        "may_share": "y",
+        "share_max_tlp": str(int(Tlp.GREEN)),
+        "may_escalate": "y",
+        **extra,
+    }
 
 
 def test_report_form_in_english_without_scripts_or_third_party_resources(client, world):
@@ -54,8 +62,9 @@ def test_follow_up_with_the_code_by_post_shows_the_report_and_takes_an_answer(cl
     code = CODE.search(filed).group(1)
     html = client.post("/report/follow-up", data={"code": code}).get_data(as_text=True)
     assert SECRET_TEXT in html and "No reply yet" in html
-    html = client.post("/report/follow-up",
-                       data={"code": code, "message": "one more thing"}).get_data(as_text=True)
+    html = client.post("/report/follow-up", data={"code": code, "message": "one more thing"}).get_data(
+        as_text=True
+    )
     assert "one more thing" in html
     wrong = client.post("/report/follow-up", data={"code": "AAAAA-AAAAA-AAAAA-AAAAA-AAAAA"})
     assert wrong.status_code == 404 and "cannot be recovered" in wrong.get_data(as_text=True)
@@ -91,8 +100,9 @@ def test_responder_triages_replies_and_sees_metrics(responder_client, session, s
     client = responder_client
     assert SECRET_TEXT in client.get(f"/reports/{report.id}").get_data(as_text=True)
     assert client.post(f"/reports/{report.id}/status", data={"status": "in-progress"}).status_code == 303
-    client.post(f"/reports/{report.id}/message",
-                data={"kind": "reply", "text": "Please change your password"})
+    client.post(
+        f"/reports/{report.id}/message", data={"kind": "reply", "text": "Please change your password"}
+    )
     page = client.get("/reports/metrics").get_data(as_text=True)
     assert "<svg" in page and "<script" not in page
     csv = client.get("/reports/metrics/by-category.csv")
@@ -113,8 +123,7 @@ def test_a_code_in_the_url_opens_nothing(client, session, sealer, world):
     assert SECRET_TEXT not in html and 'name="code"' in html
 
 
-def test_publishing_wider_than_the_consent_is_refused_by_the_page(responder_client, session, sealer,
-                                                                   world):
+def test_publishing_wider_than_the_consent_is_refused_by_the_page(responder_client, session, sealer, world):
     from tests.factories import make_collection
 
     report, _ = file_report(session, sealer, world, share=Tlp.GREEN)
@@ -125,8 +134,14 @@ def test_publishing_wider_than_the_consent_is_refused_by_the_page(responder_clie
     bundle = re.search(r"<textarea[^>]*name=\"bundle\"[^>]*>\s*(.*?)</textarea>", page, re.S).group(1)
     import html as html_module
 
-    response = responder_client.post(f"/reports/{report.id}/publish", data={
-        "collection": collection.id, "tlp": str(int(Tlp.CLEAR)), "bundle": html_module.unescape(bundle)})
+    response = responder_client.post(
+        f"/reports/{report.id}/publish",
+        data={
+            "collection": collection.id,
+            "tlp": str(int(Tlp.CLEAR)),
+            "bundle": html_module.unescape(bundle),
+        },
+    )
     assert response.status_code == 400
     assert report.published_count == 0
 

@@ -14,8 +14,9 @@ from tests.factories import indicator, make_collection, make_org, make_user, pos
 def red_case(session):
     org = make_org(session, tier="trusted")
     author, colleague = make_user(session, org), make_user(session, org)
-    collection = make_collection(session, read=[f"org:{org.name}", f"user:{author.email}"],
-                                 write=[f"org:{org.name}"])
+    collection = make_collection(
+        session, read=[f"org:{org.name}", f"user:{author.email}"], write=[f"org:{org.name}"]
+    )
     red = indicator(Tlp.RED)
     post(session, author, collection, [red])
     return author, colleague, collection, red["id"]

@@ -22,11 +22,17 @@ def world(session):
     newcomer = make_user(session, make_org(session, "Newcomer", "registered"))
     vetted = make_user(session, make_org(session, "Vetted Producer", "vetted"))
     reader = make_user(session, make_org(session, "Vetted Reader", "vetted"))
-    collection = make_collection(session, read=["tier:registered"], write=["tier:registered"],
-                                 default_tlp=Tlp.GREEN)
+    collection = make_collection(
+        session, read=["tier:registered"], write=["tier:registered"], default_tlp=Tlp.GREEN
+    )
     session.commit()
-    return {"coordinator": coordinator, "newcomer": newcomer, "vetted": vetted, "reader": reader,
-            "collection": collection}
+    return {
+        "coordinator": coordinator,
+        "newcomer": newcomer,
+        "vetted": vetted,
+        "reader": reader,
+        "collection": collection,
+    }
 
 
 def _versions(session, stix_id):
@@ -72,8 +78,9 @@ def test_approval_restamps_date_added_so_an_added_after_poll_sees_it(session, wo
     moderation.approve(session, principal(session, world["coordinator"]), version.id)
     session.commit()
 
-    second_poll = list_versions(session, reader, world["collection"].id, ObjectFilter(added_after=high_water),
-                                limit=100)
+    second_poll = list_versions(
+        session, reader, world["collection"].id, ObjectFilter(added_after=high_water), limit=100
+    )
     assert [v.stix_id for v in second_poll.items] == [waiting["id"]]
     assert second_poll.items[0].date_added > high_water
     assert world["collection"].last_date_added == second_poll.items[0].date_added
@@ -91,11 +98,19 @@ def test_approving_something_not_quarantined_is_refused(session, world):
 def _quarantined_red(session, world, collection):
     """A TLP:RED quarantined row (ingest refuses RED from registered orgs; this is the rule's second line)."""
     producer = world["newcomer"]
-    row = ObjectVersion(collection_id=collection.id,
-                        stix_id="indicator--00000000-0000-4000-8000-000000000001",
-                        type="indicator", spec_version="2.1", version=1, date_added=1, tlp=int(Tlp.RED),
-                        state=int(State.QUARANTINED), producer_org_id=producer.org_id, author_id=producer.id,
-                        body="{}")
+    row = ObjectVersion(
+        collection_id=collection.id,
+        stix_id="indicator--00000000-0000-4000-8000-000000000001",
+        type="indicator",
+        spec_version="2.1",
+        version=1,
+        date_added=1,
+        tlp=int(Tlp.RED),
+        state=int(State.QUARANTINED),
+        producer_org_id=producer.org_id,
+        author_id=producer.id,
+        body="{}",
+    )
     session.add(row)
     session.commit()
     return row
@@ -103,8 +118,9 @@ def _quarantined_red(session, world, collection):
 
 def test_a_coordinator_sees_a_red_object_in_the_queue_only_when_named(session, world):
     someone = make_user(session, world["reader"].org)
-    collection = make_collection(session, read=["tier:registered", f"user:{someone.email}"],
-                                 write=["tier:registered"])
+    collection = make_collection(
+        session, read=["tier:registered", f"user:{someone.email}"], write=["tier:registered"]
+    )
     row = _quarantined_red(session, world, collection)
     coordinator = principal(session, world["coordinator"])
     assert _queue_ids(session, world["coordinator"]) == []
@@ -114,8 +130,14 @@ def test_a_coordinator_sees_a_red_object_in_the_queue_only_when_named(session, w
         moderation.get_version(session, coordinator, row.id)
 
     from hub.sharing.service import set_rules
-    set_rules(session, None, collection, ["tier:registered", f"user:{someone.email}",
-                                          f"user:{world['coordinator'].email}"], ["tier:registered"])
+
+    set_rules(
+        session,
+        None,
+        collection,
+        ["tier:registered", f"user:{someone.email}", f"user:{world['coordinator'].email}"],
+        ["tier:registered"],
+    )
     session.commit()
     assert _queue_ids(session, world["coordinator"]) == [row.stix_id]
 
@@ -160,8 +182,10 @@ def test_withdraw_hides_every_version_from_everyone_but_the_producer_and_coordin
         assert count_versions(session, p, world["collection"].id, ObjectFilter(versions=("all",))) == 2
     with pytest.raises(Conflict):
         moderation.withdraw(session, coordinator, version.id, "again")
-    assert session.scalar(select(AuditEvent.reason).where(AuditEvent.action == "object.withdraw")) == \
-        "names a person at risk"
+    assert (
+        session.scalar(select(AuditEvent.reason).where(AuditEvent.action == "object.withdraw"))
+        == "names a person at risk"
+    )
 
 
 def test_find_object_lists_only_visible_versions(session, world):

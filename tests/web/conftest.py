@@ -24,11 +24,13 @@ class WebActions:
         self.client = client
 
     def login(self, user: User, password: str = PASSWORD, follow: bool = False):  # type: ignore[no-untyped-def]
-        response = self.client.post("/login", data={"email": user.email, "password": password},
-                                    follow_redirects=follow)
+        response = self.client.post(
+            "/login", data={"email": user.email, "password": password}, follow_redirects=follow
+        )
         if user.totp_secret and response.status_code == 302 and "/login/code" in response.location:
-            response = self.client.post("/login/code", data={"code": pyotp.TOTP(user.totp_secret).now()},
-                                        follow_redirects=follow)
+            response = self.client.post(
+                "/login/code", data={"code": pyotp.TOTP(user.totp_secret).now()}, follow_redirects=follow
+            )
         return response
 
 
@@ -44,9 +46,17 @@ def variant(app: Flask) -> Iterator[Callable[..., Flask]]:
     built: list[Flask] = []
 
     def build(**overrides: object) -> Flask:
-        other = create_app({"TESTING": True, "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
-                            "SECRET_KEY": "another-test-key", "INSTANCE_PATH": app.instance_path,
-                            "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False, **overrides})
+        other = create_app(
+            {
+                "TESTING": True,
+                "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
+                "SECRET_KEY": "another-test-key",
+                "INSTANCE_PATH": app.instance_path,
+                "WTF_CSRF_ENABLED": False,
+                "RATELIMIT_ENABLED": False,
+                **overrides,
+            }
+        )
         built.append(other)
         return other
 

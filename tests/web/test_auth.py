@@ -23,8 +23,9 @@ def member(session):
 
 
 def test_member_logs_in_with_password_and_reaches_next(client, web, member):
-    response = client.post("/login", data={"email": member.email.upper(), "password": PASSWORD,
-                                           "next": "/collections"})
+    response = client.post(
+        "/login", data={"email": member.email.upper(), "password": PASSWORD, "next": "/collections"}
+    )
     assert response.status_code == 302
     assert response.location == "/collections"
     assert client.get("/").status_code == 200
@@ -50,8 +51,10 @@ def test_five_failures_lock_the_account_even_for_the_right_password(client, sess
 def test_login_is_rate_limited(variant, member):
     limited = variant(RATELIMIT_ENABLED=True)
     client = limited.test_client()
-    codes = [client.post("/login", data={"email": "x@y.example", "password": "nope"}).status_code
-             for _ in range(LOGIN_ATTEMPTS_PER_MINUTE + 1)]
+    codes = [
+        client.post("/login", data={"email": "x@y.example", "password": "nope"}).status_code
+        for _ in range(LOGIN_ATTEMPTS_PER_MINUTE + 1)
+    ]
     assert codes[-1] == 429 and 429 not in codes[:-1]
 
 
@@ -125,8 +128,10 @@ def test_password_change_ends_other_sessions(app, session, web, member):
     other = app.test_client()
     web.login(member)
     type(web)(other).login(member)
-    response = web.client.post("/profile/password", data={
-        "current": PASSWORD, "new": "a brand new passphrase", "confirm": "a brand new passphrase"})
+    response = web.client.post(
+        "/profile/password",
+        data={"current": PASSWORD, "new": "a brand new passphrase", "confirm": "a brand new passphrase"},
+    )
     assert response.status_code == 302
     db.session.expire_all()
     assert web.client.get("/").status_code == 200

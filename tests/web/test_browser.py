@@ -42,19 +42,32 @@ def _logout(page: Any) -> None:
 
 @pytest.fixture
 def world(session: Any) -> dict[str, Any]:
-    author = make_user(session, make_org(session, "Frontline Rights Watch", tier="vetted"),
-                       email="researcher@rightswatch.example")
+    author = make_user(
+        session,
+        make_org(session, "Frontline Rights Watch", tier="vetted"),
+        email="researcher@rightswatch.example",
+    )
     author.totp_secret = pyotp.random_base32()
-    platform = make_user(session, make_org(session, "Example Social", tier="vetted", org_type="platform"),
-                         email="trust-safety@social.example")
+    platform = make_user(
+        session,
+        make_org(session, "Example Social", tier="vetted", org_type="platform"),
+        email="trust-safety@social.example",
+    )
     newcomer_org = make_org(session, "New Voices Collective", tier="registered", org_type="hrd")
     newcomer = make_user(session, newcomer_org, email="member@newvoices.example")
-    channel = make_collection(session, read=["tier:registered"], write=["tier:registered"],
-                              title="Community threat feed")
+    channel = make_collection(
+        session, read=["tier:registered"], write=["tier:registered"], title="Community threat feed"
+    )
     channel.description = "Indicators shared among members."
-    post(session, author, channel, [
-        indicator(Tlp.CLEAR, name="Fake helpline number", value="helpline-update.net"),
-        indicator(Tlp.GREEN, name="Spyware delivery domain", value="cdn-sync.app")])
+    post(
+        session,
+        author,
+        channel,
+        [
+            indicator(Tlp.CLEAR, name="Fake helpline number", value="helpline-update.net"),
+            indicator(Tlp.GREEN, name="Spyware delivery domain", value="cdn-sync.app"),
+        ],
+    )
     session.commit()
     return {"author": author, "platform": platform, "newcomer": newcomer, "channel": channel}
 

@@ -40,8 +40,11 @@ def _web_routes(app: Flask) -> list[tuple[str, str, str]]:
 
 def test_every_non_public_web_route_sends_anonymous_users_to_login(app, client):
     with app.test_request_context():
-        routes = [(endpoint, method, url) for endpoint, method, url in _web_routes(app)
-                  if not is_public_endpoint(endpoint)]
+        routes = [
+            (endpoint, method, url)
+            for endpoint, method, url in _web_routes(app)
+            if not is_public_endpoint(endpoint)
+        ]
     assert len(routes) >= 8
     for endpoint, method, url in routes:
         response = client.open(url, method=method)
@@ -61,17 +64,20 @@ def test_login_redirect_keeps_the_page_asked_for(client):
     assert response.location == "/login?next=/collections?x%3D1"
 
 
-@pytest.mark.parametrize("target, expected", [
-    ("/collections", "/collections"),
-    ("/collections?a=1#b", "/collections?a=1#b"),
-    ("//evil.example/", "/"),
-    ("/\\evil.example", "/"),
-    ("https://evil.example/", "/"),
-    ("javascript:alert(1)", "/"),
-    ("/\r\nLocation: x", "/"),
-    ("", "/"),
-    (None, "/"),
-])
+@pytest.mark.parametrize(
+    "target, expected",
+    [
+        ("/collections", "/collections"),
+        ("/collections?a=1#b", "/collections?a=1#b"),
+        ("//evil.example/", "/"),
+        ("/\\evil.example", "/"),
+        ("https://evil.example/", "/"),
+        ("javascript:alert(1)", "/"),
+        ("/\r\nLocation: x", "/"),
+        ("", "/"),
+        (None, "/"),
+    ],
+)
 def test_safe_next_accepts_only_same_site_paths(target, expected):
     assert safe_next(target) == expected
 
@@ -79,8 +85,9 @@ def test_safe_next_accepts_only_same_site_paths(target, expected):
 def test_login_never_redirects_off_site(client, session):
     user = make_user(session, make_org(session))
     session.commit()
-    response = client.post("/login", data={"email": user.email, "password": PASSWORD,
-                                           "next": "//evil.example/steal"})
+    response = client.post(
+        "/login", data={"email": user.email, "password": PASSWORD, "next": "//evil.example/steal"}
+    )
     assert response.location == "/"
 
 
@@ -125,8 +132,9 @@ def test_csrf_is_enforced_on_forms_when_enabled(variant, session):
     token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page)
     token = token or re.search(r'name="csrf_token" value="([^"]+)"', page)
     assert token
-    accepted = client.post("/login", data={"email": user.email, "password": PASSWORD,
-                                           "csrf_token": token.group(1)})
+    accepted = client.post(
+        "/login", data={"email": user.email, "password": PASSWORD, "csrf_token": token.group(1)}
+    )
     assert accepted.status_code == 302
     assert client.post("/logout").status_code == 400  # logged in, still no token: refused
 
@@ -134,8 +142,12 @@ def test_csrf_is_enforced_on_forms_when_enabled(variant, session):
 def test_csrf_does_not_apply_to_taxii(variant):
     client = variant(WTF_CSRF_ENABLED=True).test_client()
     media = "application/taxii+json;version=2.1"
-    response = client.post("/taxii2/api/collections/x/objects/", data='{"objects": []}', content_type=media,
-                           headers={"Accept": media})
+    response = client.post(
+        "/taxii2/api/collections/x/objects/",
+        data='{"objects": []}',
+        content_type=media,
+        headers={"Accept": media},
+    )
     assert response.status_code in (401, 404)  # TAXII answers itself; the web's CSRF check (400) stays out
     assert response.mimetype == "application/taxii+json"
 
@@ -165,7 +177,8 @@ def test_language_follows_the_browser_until_chosen(client):
     assert 'lang="ar"' in arabic.get_data(as_text=True)
     client.post("/language", data={"lang": "en", "next": "/login"})
     assert '<html lang="en" dir="ltr">' in client.get("/login", headers={"Accept-Language": "ar"}).get_data(
-        as_text=True)
+        as_text=True
+    )
 
 
 def test_language_choice_is_saved_to_the_account(client, session, web):
@@ -196,7 +209,7 @@ def test_tlp_labels_are_never_translated(client, session, web):
 
 
 def test_oversized_web_requests_are_refused_before_parsing(client):
-    body = b"--b\r\nContent-Disposition: form-data; name=\"f\"; filename=\"f\"\r\n\r\n" + b"x" * (12 * 2**20)
+    body = b'--b\r\nContent-Disposition: form-data; name="f"; filename="f"\r\n\r\n' + b"x" * (12 * 2**20)
     response = client.post("/login", data=body, content_type="multipart/form-data; boundary=b")
     assert response.status_code == 413
     assert response.mimetype == "text/html"

@@ -24,11 +24,17 @@ def world(session):
         "registered": make_user(session, newcomer_org),
         "coordinator": make_user(session, coordination, role="coordinator"),
     }
-    channel = make_collection(session, read=["tier:registered", "user:reader@helpline.example"],
-                              write=["tier:registered"], title="Community")
+    channel = make_collection(
+        session,
+        read=["tier:registered", "user:reader@helpline.example"],
+        write=["tier:registered"],
+        title="Community",
+    )
     private = make_collection(session, read=["org:Rights Watch"], write=["org:Rights Watch"], title="Private")
-    objects = {level: indicator(level, name=f"obj-{level.name.lower()}",
-                                value=f"{level.name.lower()}.example.net") for level in Tlp}
+    objects = {
+        level: indicator(level, name=f"obj-{level.name.lower()}", value=f"{level.name.lower()}.example.net")
+        for level in Tlp
+    }
     post(session, users["author"], channel, list(objects.values()))
     quarantined = indicator(Tlp.GREEN, name="obj-quarantined", value="waiting.example.net")
     post(session, users["registered"], channel, [quarantined])
@@ -58,8 +64,19 @@ def _login(client, user, session):
 
 def _listed(client, url):
     page = client.get(url).get_data(as_text=True)
-    return {name for name in ("obj-clear", "obj-green", "obj-amber", "obj-amber_strict", "obj-red",
-                              "obj-quarantined", "obj-private") if f">{name}<" in page}
+    return {
+        name
+        for name in (
+            "obj-clear",
+            "obj-green",
+            "obj-amber",
+            "obj-amber_strict",
+            "obj-red",
+            "obj-quarantined",
+            "obj-private",
+        )
+        if f">{name}<" in page
+    }
 
 
 @pytest.mark.parametrize("role", sorted(EXPECTED))
@@ -84,7 +101,9 @@ def test_search_finds_only_visible_objects(client, session, world, role):
     found = _listed(client, f"/collections/{world['channel'].id}?q=example.net")
     assert found == EXPECTED[role]
     assert _listed(client, f"/collections/{world['channel'].id}?q=AMBER") == EXPECTED[role] & {
-        "obj-amber", "obj-amber_strict"}
+        "obj-amber",
+        "obj-amber_strict",
+    }
 
 
 @pytest.mark.parametrize("role", sorted(EXPECTED))
@@ -143,20 +162,44 @@ def test_browse_pages_with_a_keyset(client, session, world, monkeypatch):
 def test_object_page_shows_fields_versions_relationships_and_raw_json(client, session, world):
     author, channel = world["users"]["author"], world["channel"]
     stix_id = world["ids"]["obj-green"]
-    newer = indicator(Tlp.GREEN, stix_id=stix_id, name="obj-green", modified="2026-02-01T00:00:00.000Z",
-                      kill_chain_phases=[{"kill_chain_name": "mitre-attack", "phase_name": "initial-access"}],
-                      external_references=[{"source_name": "report", "url": "https://example.org/r"}])
-    malware = {"type": "malware", "spec_version": "2.1",
-               "id": "malware--1c9a0a1e-6d2b-4b7e-9f0e-2b7f3e0f8a11",
-               "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
-               "name": "Pegasus", "is_family": True, "object_marking_refs": [Tlp.GREEN.marking_id]}
-    hidden = {**malware, "id": "malware--2c9a0a1e-6d2b-4b7e-9f0e-2b7f3e0f8a12", "name": "RedOnly",
-              "object_marking_refs": [Tlp.RED.marking_id]}
-    rels = [{"type": "relationship", "spec_version": "2.1",
-             "id": f"relationship--{n}c9a0a1e-6d2b-4b7e-9f0e-2b7f3e0f8a1{n}",
-             "created": "2026-01-01T00:00:00.000Z", "modified": "2026-01-01T00:00:00.000Z",
-             "relationship_type": "indicates", "source_ref": stix_id, "target_ref": target["id"],
-             "object_marking_refs": [Tlp.GREEN.marking_id]} for n, target in ((3, malware), (4, hidden))]
+    newer = indicator(
+        Tlp.GREEN,
+        stix_id=stix_id,
+        name="obj-green",
+        modified="2026-02-01T00:00:00.000Z",
+        kill_chain_phases=[{"kill_chain_name": "mitre-attack", "phase_name": "initial-access"}],
+        external_references=[{"source_name": "report", "url": "https://example.org/r"}],
+    )
+    malware = {
+        "type": "malware",
+        "spec_version": "2.1",
+        "id": "malware--1c9a0a1e-6d2b-4b7e-9f0e-2b7f3e0f8a11",
+        "created": "2026-01-01T00:00:00.000Z",
+        "modified": "2026-01-01T00:00:00.000Z",
+        "name": "Pegasus",
+        "is_family": True,
+        "object_marking_refs": [Tlp.GREEN.marking_id],
+    }
+    hidden = {
+        **malware,
+        "id": "malware--2c9a0a1e-6d2b-4b7e-9f0e-2b7f3e0f8a12",
+        "name": "RedOnly",
+        "object_marking_refs": [Tlp.RED.marking_id],
+    }
+    rels = [
+        {
+            "type": "relationship",
+            "spec_version": "2.1",
+            "id": f"relationship--{n}c9a0a1e-6d2b-4b7e-9f0e-2b7f3e0f8a1{n}",
+            "created": "2026-01-01T00:00:00.000Z",
+            "modified": "2026-01-01T00:00:00.000Z",
+            "relationship_type": "indicates",
+            "source_ref": stix_id,
+            "target_ref": target["id"],
+            "object_marking_refs": [Tlp.GREEN.marking_id],
+        }
+        for n, target in ((3, malware), (4, hidden))
+    ]
     post(session, author, channel, [newer, malware, hidden, *rels])
     _login(client, world["users"]["org_admin"], session)
     page = client.get(f"/collections/{channel.id}/objects/{stix_id}").get_data(as_text=True)
@@ -173,8 +216,15 @@ def test_every_members_page_opens_for_every_role(client, session, world, role):
     _login(client, world["users"][role], session)
     channel = world["channel"].id
     clear = world["ids"]["obj-clear"]
-    pages = ["/", "/collections", f"/collections/{channel}", f"/collections/{channel}/objects/{clear}",
-             "/share", f"/share/{channel}", "/profile"]
+    pages = [
+        "/",
+        "/collections",
+        f"/collections/{channel}",
+        f"/collections/{channel}/objects/{clear}",
+        "/share",
+        f"/share/{channel}",
+        "/profile",
+    ]
     for url in pages:
         response = client.get(url, follow_redirects=True)
         assert response.status_code == 200, (role, url)

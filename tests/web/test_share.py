@@ -30,10 +30,19 @@ def world(session):
 
 
 def _indicator_form(world, **changes):
-    data = {"collection": world["channel"].id, "kind": "domain", "value": "login-bank.evil-phish.net",
-            "name": "Phishing page", "description": "Sent by SMS", "threat": "BankPhish",
-            "indicator_type": "malicious-activity", "valid_from": "2026-01-01", "valid_until": "",
-            "tlp": "amber", "action": "preview"}
+    data = {
+        "collection": world["channel"].id,
+        "kind": "domain",
+        "value": "login-bank.evil-phish.net",
+        "name": "Phishing page",
+        "description": "Sent by SMS",
+        "threat": "BankPhish",
+        "indicator_type": "malicious-activity",
+        "valid_from": "2026-01-01",
+        "valid_until": "",
+        "tlp": "amber",
+        "action": "preview",
+    }
     data.update(changes)
     return data
 
@@ -70,8 +79,10 @@ def test_preview_then_share_builds_a_stix_indicator(client, session, web, world)
 
 def test_invalid_observable_is_explained_next_to_the_field(client, session, web, world):
     web.login(world["author"])
-    response = client.post(f"/share/{world['channel'].id}/indicator",
-                           data=_indicator_form(world, kind="ipv4", value="999.1.1.1", action="share"))
+    response = client.post(
+        f"/share/{world['channel'].id}/indicator",
+        data=_indicator_form(world, kind="ipv4", value="999.1.1.1", action="share"),
+    )
     assert response.status_code == 400
     assert 'id="value-errors"' in response.get_data(as_text=True)
     assert not _stored(session, world["channel"])
@@ -89,8 +100,9 @@ def test_warning_list_hits_need_insisting(client, session, web, world):
 
 def test_share_without_attribution_shows_the_hub_as_source(app, client, session, web, world):
     web.login(world["author"])
-    client.post(f"/share/{world['channel'].id}/indicator", data=_indicator_form(world, action="share",
-                                                                                anonymous="y"))
+    client.post(
+        f"/share/{world['channel'].id}/indicator", data=_indicator_form(world, action="share", anonymous="y")
+    )
     [row] = _stored(session, world["channel"])
     assert orjson.loads(row.body)["created_by_ref"] == hub_identity_id(app.config)
     assert row.is_anonymous and row.producer_org_id == world["author"].org_id
@@ -101,8 +113,12 @@ def test_share_without_attribution_shows_the_hub_as_source(app, client, session,
 
 
 def test_attributed_objects_name_their_organisation(client, session, web, world):
-    post(session, world["author"], world["channel"], [indicator(Tlp.GREEN, name="named",
-                                                                created_by_ref=world["author"].org.identity_id)])
+    post(
+        session,
+        world["author"],
+        world["channel"],
+        [indicator(Tlp.GREEN, name="named", created_by_ref=world["author"].org.identity_id)],
+    )
     web.login(world["reader"])
     [row] = _stored(session, world["channel"])
     page = client.get(f"/collections/{world['channel'].id}/objects/{row.stix_id}").get_data(as_text=True)
@@ -126,9 +142,15 @@ def test_upload_reports_each_object(client, session, web, world):
     good = indicator(Tlp.GREEN)
     bad = {"type": "indicator", "id": "indicator--not-a-uuid"}
     bundle = {"type": "bundle", "id": "bundle--6f1c1f0e-8d0b-4d39-9a57-1b0a3c2e9b11", "objects": [good, bad]}
-    response = client.post(f"/share/{world['channel'].id}/upload", content_type="multipart/form-data", data={
-        "collection": world["channel"].id, "tlp": "amber",
-        "bundle": (io.BytesIO(json.dumps(bundle).encode()), "bundle.json")})
+    response = client.post(
+        f"/share/{world['channel'].id}/upload",
+        content_type="multipart/form-data",
+        data={
+            "collection": world["channel"].id,
+            "tlp": "amber",
+            "bundle": (io.BytesIO(json.dumps(bundle).encode()), "bundle.json"),
+        },
+    )
     text = response.get_data(as_text=True)
     assert "1 of 2 objects stored" in text and "Refused" in text and good["id"] in text
     assert [row.stix_id for row in _stored(session, world["channel"])] == [good["id"]]
@@ -136,8 +158,11 @@ def test_upload_reports_each_object(client, session, web, world):
 
 def test_upload_of_something_else_than_json_is_refused(client, web, world):
     web.login(world["author"])
-    response = client.post(f"/share/{world['channel'].id}/upload", content_type="multipart/form-data", data={
-        "collection": world["channel"].id, "tlp": "amber", "bundle": (io.BytesIO(b"<html>"), "x.json")})
+    response = client.post(
+        f"/share/{world['channel'].id}/upload",
+        content_type="multipart/form-data",
+        data={"collection": world["channel"].id, "tlp": "amber", "bundle": (io.BytesIO(b"<html>"), "x.json")},
+    )
     assert response.status_code == 400
 
 
@@ -157,8 +182,10 @@ def test_feedback_is_a_sighting_at_the_indicators_tlp(client, session, web, worl
     web.login(world["reader"])
     page = client.get(f"/collections/{world['channel'].id}/objects/{target['id']}").get_data(as_text=True)
     assert "Give feedback on this indicator" in page
-    client.post(f"/collections/{world['channel'].id}/objects/{target['id']}/feedback",
-                data={"kind": "false-positive", "note": "our own server"})
+    client.post(
+        f"/collections/{world['channel'].id}/objects/{target['id']}/feedback",
+        data={"kind": "false-positive", "note": "our own server"},
+    )
     sightings = [r for r in _stored(session, world["channel"]) if r.type == "sighting"]
     assert len(sightings) == 1 and sightings[0].tlp == Tlp.AMBER
     body = orjson.loads(sightings[0].body)
@@ -171,22 +198,28 @@ def test_feedback_on_an_invisible_indicator_is_not_found(client, session, web, w
     target = indicator(Tlp.AMBER)
     post(session, world["author"], world["channel"], [target])
     web.login(world["unvetted"])
-    response = client.post(f"/collections/{world['channel'].id}/objects/{target['id']}/feedback",
-                           data={"kind": "seen"})
+    response = client.post(
+        f"/collections/{world['channel'].id}/objects/{target['id']}/feedback", data={"kind": "seen"}
+    )
     assert response.status_code == 404
     assert not [r for r in _stored(session, world["channel"]) if r.type == "sighting"]
 
 
 def test_red_is_offered_only_where_people_are_named_and_says_who(client, session, web, world):
-    named = make_collection(session, read=["org:Rights Watch", f"user:{world['reader'].email}"],
-                            write=["org:Rights Watch"], title="Escalations")
+    named = make_collection(
+        session,
+        read=["org:Rights Watch", f"user:{world['reader'].email}"],
+        write=["org:Rights Watch"],
+        title="Escalations",
+    )
     session.commit()
     web.login(world["author"])
     assert "TLP:RED" not in client.get(f"/share/{world['channel'].id}").get_data(as_text=True)
     page = client.get(f"/share/{named.id}").get_data(as_text=True)
     assert "TLP:RED" in page and "1 named person" in page
-    preview = client.post(f"/share/{named.id}/indicator", data=_indicator_form(world, collection=named.id,
-                                                                               tlp="red"))
+    preview = client.post(
+        f"/share/{named.id}/indicator", data=_indicator_form(world, collection=named.id, tlp="red")
+    )
     text = preview.get_data(as_text=True)
     assert "Only the named people may read this" in text and "1 named person" in text
 
@@ -194,8 +227,14 @@ def test_red_is_offered_only_where_people_are_named_and_says_who(client, session
 def test_coordinators_still_see_who_shared_without_attribution(client, session, web, world):
     coordinator = make_user(session, make_org(session, "Coordination", tier="trusted"), role="coordinator")
     coordinator.totp_secret = pyotp.random_base32()
-    post(session, world["author"], world["channel"], [indicator(Tlp.GREEN, name="hidden source")],
-         anonymous=True, hub_identity_id="identity--9b0f3c52-7a7e-4c1d-8f0e-5d2a1c6b4e83")
+    post(
+        session,
+        world["author"],
+        world["channel"],
+        [indicator(Tlp.GREEN, name="hidden source")],
+        anonymous=True,
+        hub_identity_id="identity--9b0f3c52-7a7e-4c1d-8f0e-5d2a1c6b4e83",
+    )
     [row] = _stored(session, world["channel"])
     url = f"/collections/{world['channel'].id}/objects/{row.stix_id}"
     web.login(world["reader"])

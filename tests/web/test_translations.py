@@ -45,11 +45,14 @@ def _package_strings() -> set[str]:
     """Every translatable string in the hub, extracted as `pybabel extract -F babel.cfg -k N_` would."""
     keywords = {"_": None, "gettext": None, "_l": None, "lazy_gettext": None, "N_": None, "ngettext": (1, 2)}
     found: set[str] = set()
-    sources = [(ROOT / "hub", [("**.py", "python")], {}),
-               (ROOT / "hub" / "templates", [("**.html", "jinja2")], {"**.html": {}})]
+    sources = [
+        (ROOT / "hub", [("**.py", "python")], {}),
+        (ROOT / "hub" / "templates", [("**.html", "jinja2")], {"**.html": {}}),
+    ]
     for folder, mapping, options in sources:
-        for _filename, _lineno, text, *_rest in extract_from_dir(str(folder), mapping, keywords=keywords,
-                                                                 options_map=options):
+        for _filename, _lineno, text, *_rest in extract_from_dir(
+            str(folder), mapping, keywords=keywords, options_map=options
+        ):
             found.add(text if isinstance(text, str) else text[0])
     return found
 
