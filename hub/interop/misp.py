@@ -2,7 +2,8 @@
 
 Import: a MISP event export (`{"Event": ...}`, a list of them, or the API's `{"response": [...]}`) becomes
 STIX 2.1 (attributes and objects with `to_ids` become indicators, the others observed-data, the event a
-grouping); the event's `tlp:*` tag marks every object that carries no TLP marking of its own. Export: what a
+grouping); every object is marked with the most restrictive TLP its event, attribute and referrers give it,
+MISP `distribution` included (`hub.interop.misp_marking`). Export: what a
 principal may see in the scope becomes one MISP event (JSON) that MISP ingests with "Add event > Import from
 MISP JSON". Both sides hold one event in memory: MISP events are units of analysis, not bulk feeds.
 """
@@ -23,8 +24,8 @@ from stix2 import parse as stix2_parse
 from hub.errors import InvalidInput
 from hub.interop.exporter import ExportScope, iter_visible
 from hub.interop.importer import ImportReport, Progress, import_objects
+from hub.interop.misp_marking import mark_event_objects
 from hub.policy.principal import Principal
-from hub.policy.tlp import Tlp, tlp_of_markings
 from hub.stix.ingest import IngestOptions
 
 
@@ -49,37 +50,13 @@ def misp_events(document: Any) -> list[dict[str, Any]]:
     return events
 
 
-def event_tlp(event: dict[str, Any]) -> Tlp | None:
-    """The most restrictive `tlp:` tag of an event, or None."""
-    levels = []
-    for tag in event["Event"].get("Tag", ()):
-        name = str(tag.get("name", "")).lower()
-        if name.startswith("tlp:"):
-            try:
-                levels.append(Tlp.parse(name))
-            except ValueError:
-                continue
-    return max(levels) if levels else None
-
-
 def event_to_stix(event: dict[str, Any]) -> list[dict[str, Any]]:
-    """The STIX 2.1 objects of one MISP event, TLP-marked as the event is."""
+    """The STIX 2.1 objects of one MISP event, each marked with the most restrictive TLP the event, its
+    attribute or object, and whatever references it give it (`hub.interop.misp_marking`)."""
     parser = _misp_stix().MISPtoSTIX21Parser()
     parser.parse_json_content(event)
     objects: list[dict[str, Any]] = json.loads(parser.bundle.serialize())["objects"]
-    level = event_tlp(event)
-    if level is None:
-        return objects
-    marked = []
-    for obj in objects:
-        if (
-            obj["type"] != "marking-definition"
-            and tlp_of_markings(obj.get("object_marking_refs", ())) is None
-            and "created" in obj
-        ):
-            obj = {**obj, "object_marking_refs": [*obj.get("object_marking_refs", ()), level.marking_id]}
-        marked.append(obj)
-    return marked
+    return mark_event_objects(event, objects)
 
 
 def import_misp(

@@ -17,7 +17,7 @@ EVENT = {
         "timestamp": "1767000000",
         "threat_level_id": "2",
         "analysis": "2",
-        "distribution": "1",
+        "distribution": "3",
         "published": True,
         "Orgc": {"name": "CiviCERT member", "uuid": "5e0f3c5a-1b7c-4c1e-9a62-8c1f0d1e2a02"},
         "Tag": [{"name": "tlp:green"}],
