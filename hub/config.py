@@ -53,6 +53,13 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
         app.config["SQLALCHEMY_DATABASE_URI"] = normalise_database_url(str(url))
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(instance, "secret_key", lambda: secrets.token_urlsafe(48))
+    # Test a pooled connection before lending it: after a PostgreSQL restart every worker's pool holds dead
+    # connections, and without the ping the first request on each of them fails. Operators' own engine options
+    # (HUB_SQLALCHEMY_ENGINE_OPTIONS) are merged over this default, not instead of it.
+    app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
+        "pool_pre_ping": True,
+        **app.config["SQLALCHEMY_ENGINE_OPTIONS"],
+    }
     if isinstance(app.config.get("HUB_DOMAINS"), str):
         app.config["HUB_DOMAINS"] = tuple(d for d in app.config["HUB_DOMAINS"].split(",") if d)
 

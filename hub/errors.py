@@ -11,7 +11,19 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, Response, request
+from sqlalchemy.exc import InterfaceError, OperationalError
+from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
+
+from hub.accesslog import redact_path
+
+# PEP 249's OperationalError is the database failing to operate, not the request being wrong: a lost or
+# refused connection, a server restarting, a locked SQLite file. With a pool that cannot lend a connection in
+# time, these are outages: the client should come back, and the log needs one line, not a traceback each.
+DATABASE_OUTAGES = (OperationalError, InterfaceError, PoolTimeout)
+RETRY_AFTER_SECONDS = 10
+# Surfaces whose writes are idempotent (a TAXII envelope posted twice stores each object version once).
+IDEMPOTENT_WRITE_PREFIXES = ("/taxii2/",)
 
 
 class HubError(Exception):
@@ -91,6 +103,12 @@ def register_error_handlers(app: Flask) -> None:
                 response.headers[header] = original
         return response
 
+    @app.errorhandler(OperationalError)
+    @app.errorhandler(InterfaceError)
+    @app.errorhandler(PoolTimeout)
+    def _database_outage(exc: Exception) -> Response:
+        return database_unavailable(app, exc)
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
         from hub.extensions import db
@@ -98,3 +116,41 @@ def register_error_handlers(app: Flask) -> None:
         db.session.rollback()
         app.logger.exception("unhandled error")
         return _render(500, "Internal Server Error", "The hub failed to answer; nothing was changed.")
+
+
+def database_unavailable(app: Flask, exc: Exception) -> Response:
+    """503 with Retry-After in the surface's format; one log line naming the failure (no SQL, no values)."""
+    from hub.extensions import db
+
+    try:
+        db.session.rollback()
+    except DATABASE_OUTAGES:  # the connection may be gone already; the pool discards it
+        pass
+    cause = getattr(exc, "orig", None) or exc
+    first_line = (str(cause).splitlines() or [""])[0]
+    app.logger.error(
+        "database unavailable, answered 503: %s %s: %s: %s",
+        request.method,
+        redact_path(request.path),
+        type(cause).__name__,
+        first_line,
+    )
+    response = _render(503, "Service Unavailable", _outage_description())
+    response.headers["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    return response
+
+
+def _outage_description() -> str:
+    """What the client may do: wait and retry; after a write, know that its outcome is unknown."""
+    wait = f"Try again in {RETRY_AFTER_SECONDS} seconds."
+    if request.method in ("GET", "HEAD", "OPTIONS"):
+        return f"The hub's database is unavailable for the moment. {wait}"
+    if request.path.startswith(IDEMPOTENT_WRITE_PREFIXES):
+        return (
+            "The hub's database became unavailable, so whether this request took effect is unknown. "
+            f"{wait} Sending the same request again is safe: what is already stored is not stored twice."
+        )
+    return (
+        "The hub's database became unavailable, so whether this request took effect is unknown. "
+        f"{wait} Check whether your change was saved before sending it again."
+    )
