@@ -21,9 +21,13 @@ def blueprints() -> list[tuple[Blueprint, str | None]]:
     from hub.api import bp as api_bp
 
     mounted.append((api_bp, "/api/v1"))
-    from hub.reports.views import bp as reports_bp
+    from hub.reports.platform_views import bp as platform_bp
+    from hub.reports.reporter_views import bp as reporter_bp
+    from hub.reports.responder_views import bp as responder_bp
 
-    mounted.append((reports_bp, "/"))
+    mounted.append((reporter_bp, "/"))
+    mounted.append((responder_bp, "/"))
+    mounted.append((platform_bp, "/"))
     from hub.admin import bp as admin_bp
     from hub.admin import join_bp
 

@@ -6,6 +6,7 @@ services apply; an adapter that queries the database could forget it. The scan i
 
 from __future__ import annotations
 
+import ast
 import io
 import re
 import tokenize
@@ -75,3 +76,81 @@ def test_scanner_catches_a_bypass(sample, found):
 def test_scanner_ignores_prose():
     prose = '"""Never call db.session.execute( here."""\n# select(ObjectVersion) is for services\n'
     assert violations(prose) == []
+
+
+# --- the reporter's side stands apart --------------------------------------------------------------------
+# The anonymous reporter's pages share no module, blueprint or base template with the people who read reports
+# (SecureDrop keeps source_app and journalist_app apart for the same reason): they cannot learn who is logged
+# in, and a change on the responders' side cannot leak into them.
+
+REPORTER_MODULES = ("reports/reporter_views.py", "reports/reporter_forms.py", "reports/intake.py")
+REPORTER_FORBIDDEN_IMPORTS = (
+    "flask_login",
+    "hub.web.auth",
+    "hub.accounts",
+    "hub.policy",
+    "hub.reports.triage",
+)
+# The TLP vocabulary is a value type, not an access decision; only the reporter's sharing choice names levels.
+REPORTER_ALLOWED_IMPORTS = ("hub.policy.tlp",)
+REPORTER_TEMPLATES = HUB / "templates" / "reporter"
+
+
+def imported_modules(source: str) -> set[str]:
+    """Every name a source imports, dotted: `import x.y` as `x.y`, `from x.y import z` as `x.y.z`."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Import):
+            found.update(alias.name for alias in node.names)
+        elif isinstance(node, ast.ImportFrom) and node.module:
+            found.update(f"{node.module}.{alias.name}" for alias in node.names)
+    return found
+
+
+def reporter_violations(source: str) -> list[str]:
+    """The forbidden modules a reporter-side source imports."""
+    return sorted(
+        name
+        for name in imported_modules(source)
+        if any(name == bad or name.startswith(bad + ".") for bad in REPORTER_FORBIDDEN_IMPORTS)
+        and not any(name == ok or name.startswith(ok + ".") for ok in REPORTER_ALLOWED_IMPORTS)
+    )
+
+
+@pytest.mark.parametrize("module", REPORTER_MODULES)
+def test_reporter_side_imports_no_login_policy_or_triage(module):
+    assert reporter_violations((HUB / module).read_text(encoding="utf-8")) == []
+
+
+def test_reporter_scan_catches_a_forbidden_import():
+    sample = (
+        "from hub.web.auth import current_principal\nimport flask_login\nfrom hub.reports import triage\n"
+        "from hub.policy.visibility import visible\nfrom hub.policy import tlp\n"
+    )
+    assert reporter_violations(sample) == [
+        "flask_login",
+        "hub.policy.visibility.visible",
+        "hub.reports.triage",
+        "hub.web.auth.current_principal",
+    ]
+
+
+def test_reporter_templates_have_their_own_base_without_member_navigation():
+    templates = sorted(REPORTER_TEMPLATES.glob("*.html"))
+    assert {path.name for path in templates} >= {
+        "base.html",
+        "report_new.html",
+        "receipt.html",
+        "thread.html",
+    }
+    for path in templates:
+        text = path.read_text(encoding="utf-8")
+        expressions = " ".join(re.findall(r"\{[{%](.*?)[}%]\}", text, re.S))
+        assert not re.search(r"\b(current_user|principal|nav)\b", expressions), path.name
+        if path.name != "base.html":
+            assert '{% extends "reporter/base.html" %}' in text, path.name
+
+
+def test_reporter_blueprint_is_only_the_reporter_pages(app):
+    rules = {rule.rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("reporter.")}
+    assert rules == {"/report", "/report/follow-up", "/transparency"}

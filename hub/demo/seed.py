@@ -13,7 +13,7 @@ from hub.orgs.models import Organisation
 from hub.policy.resolve import principal_for
 from hub.policy.tlp import Tlp
 from hub.reports.crypto import Sealer
-from hub.reports.service import ReportInput, submit_report
+from hub.reports.intake import ReportInput, submit_report
 from hub.reports.triage import designate_helpline
 from hub.sharing import service as sharing
 from hub.stix.ingest import add_objects

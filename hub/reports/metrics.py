@@ -1,4 +1,5 @@
-"""The monitoring benchmarks: response times, volumes and outcomes, and the public transparency aggregates.
+"""The monitoring benchmarks for responders: response times, volumes and outcomes (the public aggregates are
+in `hub.reports.transparency`).
 
 Computed from the non-sealed columns only (category, language, platforms, timestamps, statuses, outcomes),
 which retention keeps, so purging old reports never changes the figures.
@@ -14,15 +15,14 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from hub.policy.principal import Principal
-from hub.reports.models import Outcome, Report, Status
-from hub.reports.service import N_
+from hub.reports.contents import N_
+from hub.reports.models import Outcome
+from hub.reports.transparency import all_reports, outcome_of
 from hub.reports.triage import require_responder
 
-SUPPRESS_BELOW = 5
 NO_PLATFORM = "(none named)"
 
 
@@ -45,44 +45,6 @@ class Table:
         return out.getvalue()
 
 
-@dataclass(frozen=True, slots=True)
-class TransparencyRow:
-    """One published aggregate. `count` None: hidden, either because it is below 5 (`withheld` False: shown as
-    "fewer than 5") or to protect a small count beside it (`withheld` True)."""
-
-    quarter: str
-    dimension: str
-    label: str
-    count: int | None
-    withheld: bool = False
-
-
-def outcome_of(report: Report) -> str:
-    """The single outcome a report counts under in the aggregates."""
-    answers = {e.outcome for e in report.escalations}
-    if Outcome.ACTIONED in answers:
-        return "platform-actioned"
-    if Outcome.DECLINED in answers:
-        return "platform-declined"
-    if answers:
-        return "escalated"
-    if report.published_count:
-        return "indicators-shared"
-    if report.status in (Status.RESOLVED, Status.CLOSED):
-        return "resolved"
-    return "open"
-
-
-def _reports(session: Session) -> list[Report]:
-    return list(
-        session.scalars(
-            select(Report)
-            .options(selectinload(Report.platforms), selectinload(Report.escalations))
-            .order_by(Report.created_at)
-        )
-    )
-
-
 def _hours(pairs: Iterable[tuple[datetime, datetime | None]]) -> list[float]:
     return [(end - start).total_seconds() / 3600 for start, end in pairs if end is not None]
 
@@ -100,15 +62,10 @@ def month_of(moment: datetime) -> str:
     return f"{moment.year:04d}-{moment.month:02d}"
 
 
-def quarter_of(moment: datetime) -> str:
-    """`2026-Q4`."""
-    return f"{moment.year:04d}-Q{(moment.month - 1) // 3 + 1}"
-
-
 def metric_tables(session: Session, p: Principal) -> list[Table]:
     """Every metric for coordinators and responders. :raises PermissionDenied: `p` is no responder."""
     require_responder(session, p)
-    reports = _reports(session)
+    reports = all_reports(session)
     escalations = [e for r in reports for e in r.escalations]
     triage = _hours((r.created_at, r.triaged_at) for r in reports)
     response = _hours((r.created_at, r.first_response_at) for r in reports)
@@ -168,43 +125,3 @@ def metric_tables(session: Session, p: Principal) -> list[Table]:
 def metric_table(session: Session, p: Principal, name: str) -> Table | None:
     """One metric by name, or None."""
     return next((t for t in metric_tables(session, p) if t.name == name), None)
-
-
-def transparency(session: Session) -> list[TransparencyRow]:
-    """Public counts per quarter by category, outcome and platform; below 5 suppressed; no zeros."""
-    counters: dict[tuple[str, str], Counter[str]] = {}
-    for report in _reports(session):
-        quarter = quarter_of(report.created_at)
-        counters.setdefault((quarter, "category"), Counter())[report.category] += 1
-        counters.setdefault((quarter, "outcome"), Counter())[outcome_of(report)] += 1
-        for org in report.platforms:
-            counters.setdefault((quarter, "platform"), Counter())[org.name] += 1
-    rows = []
-    for (quarter, dimension), counter in sorted(counters.items()):
-        hidden = hidden_cells(counter)
-        for label, count in sorted(counter.items()):
-            small = count < SUPPRESS_BELOW
-            rows.append(
-                TransparencyRow(
-                    quarter,
-                    dimension,
-                    label,
-                    None if label in hidden else count,
-                    withheld=label in hidden and not small,
-                )
-            )
-    return rows
-
-
-def hidden_cells(counter: Counter[str]) -> set[str]:
-    """The labels to hide: every count below 5, plus the smallest others until at least two hidden cells
-    sum to 5 or more. Category and outcome each split a quarter's reports, so the total is known whenever one
-    of them is fully shown; a lone hidden cell would be the total minus the rest (complementary suppression).
-    """
-    hidden = {label for label, count in counter.items() if count < SUPPRESS_BELOW}
-    if not hidden:
-        return hidden
-    others = sorted((count, label) for label, count in counter.items() if label not in hidden)
-    while others and (len(hidden) < 2 or sum(counter[label] for label in hidden) < SUPPRESS_BELOW):
-        hidden.add(others.pop(0)[1])
-    return hidden

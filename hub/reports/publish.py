@@ -16,9 +16,9 @@ from hub.errors import InvalidInput, PermissionDenied
 from hub.orgs.models import Organisation
 from hub.policy.principal import Principal
 from hub.policy.tlp import LEVEL_BY_MARKING_ID, Tlp, is_tlp_marking_definition
+from hub.reports.contents import open_contents
 from hub.reports.crypto import Sealer
 from hub.reports.models import Report
-from hub.reports.service import open_contents
 from hub.reports.triage import get_report
 from hub.stix.ingest import IngestOptions, add_objects
 from hub.stix.models import Submission

@@ -17,6 +17,7 @@ from hub.db import utcnow
 from hub.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from hub.orgs.models import Organisation, OrgType, User
 from hub.policy.principal import Principal
+from hub.reports.contents import MAX_TEXT, Contents, ThreadMessage, open_contents, thread
 from hub.reports.crypto import Sealer
 from hub.reports.models import (
     Author,
@@ -28,7 +29,6 @@ from hub.reports.models import (
     ReportMessage,
     Status,
 )
-from hub.reports.service import MAX_TEXT, Contents, ThreadMessage, open_contents, thread
 
 ANSWERS = (Outcome.ACKNOWLEDGED, Outcome.ACTIONED, Outcome.DECLINED)
 

@@ -7,9 +7,6 @@ Every route needs a logged-in user unless its view is marked `@public`. The toke
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any, TypeVar
-
 from flask import Flask, current_app, g, redirect, request, url_for
 from flask_login import AnonymousUserMixin, UserMixin, current_user
 from sqlalchemy.orm import Session
@@ -20,16 +17,10 @@ from hub.extensions import db, login_manager
 from hub.orgs.models import User
 from hub.policy.principal import Principal
 from hub.policy.resolve import principal_for
-
-F = TypeVar("F", bound=Callable[..., Any])
+from hub.public import is_marked_public
+from hub.public import public as public  # views import the mark from here
 
 TOKEN_SURFACES = frozenset({"taxii", "api"})
-
-
-def public(view: F) -> F:
-    """Mark a view as reachable without logging in (login, language switch, public forms, /report pages)."""
-    view._hub_public = True  # type: ignore[attr-defined]
-    return view
 
 
 class SessionUser(UserMixin):  # type: ignore[misc]
@@ -90,7 +81,7 @@ def is_public_endpoint(endpoint: str | None) -> bool:
     if endpoint == "static" or endpoint.endswith(".static"):
         return True
     view = current_app.view_functions.get(endpoint)
-    return bool(getattr(view, "_hub_public", False))
+    return is_marked_public(view)
 
 
 def require_login() -> Response | None:

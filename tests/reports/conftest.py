@@ -13,8 +13,8 @@ from hub.orgs.service import add_user
 from hub.policy.principal import Principal
 from hub.policy.tlp import Tlp
 from hub.reports.crypto import Sealer, sealer_for
+from hub.reports.intake import ReportInput, submit_report
 from hub.reports.models import Report
-from hub.reports.service import ReportInput, submit_report
 from hub.reports.triage import designate_helpline
 from tests.factories import make_org, principal
 

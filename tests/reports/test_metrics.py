@@ -8,15 +8,9 @@ from datetime import datetime, timedelta
 import pytest
 
 from hub.errors import PermissionDenied
-from hub.reports.metrics import (
-    hidden_cells,
-    metric_table,
-    metric_tables,
-    outcome_of,
-    quarter_of,
-    transparency,
-)
+from hub.reports.metrics import metric_table, metric_tables
 from hub.reports.models import Escalation, MessageKind, Outcome, Report
+from hub.reports.transparency import hidden_cells, outcome_of, quarter_of, transparency
 from hub.reports.triage import add_message, answer_escalation, escalate
 from tests.reports.conftest import file_report
 

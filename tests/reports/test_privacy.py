@@ -14,7 +14,7 @@ from hub.orgs.service import set_password
 from hub.policy.tlp import Tlp
 from hub.reports.crypto import Sealer
 from hub.reports.models import Report
-from hub.reports.views import daily_client_key
+from hub.reports.reporter_views import daily_client_key
 from tests.conftest import _test_config
 from tests.factories import PASSWORD
 from tests.reports.conftest import SECRET_CONTACT, SECRET_TEXT, SECRET_TRACE
@@ -145,4 +145,4 @@ def test_report_form_is_rate_limited_without_logging_the_address(app, world, tmp
         db.engine.dispose()
     assert statuses[:10] == [200] * 10 and statuses[10] == 429
     logged = "\n".join(record.getMessage() for record in caplog.records)
-    assert "exceeded at endpoint: reports.report_new" in logged and REPORTER_IP not in logged
+    assert "exceeded at endpoint: reporter.report_new" in logged and REPORTER_IP not in logged

@@ -6,10 +6,10 @@ from datetime import timedelta
 
 from hub.cli import main
 from hub.db import utcnow
-from hub.reports.metrics import transparency
+from hub.reports.intake import view_receipt
 from hub.reports.models import MessageKind, Status
 from hub.reports.retention import purge_closed
-from hub.reports.service import view_receipt
+from hub.reports.transparency import transparency
 from hub.reports.triage import add_message, escalate, get_case, set_status
 from tests.reports.conftest import file_report
 

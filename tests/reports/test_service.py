@@ -9,8 +9,8 @@ import pytest
 from hub.errors import InvalidInput, NotFound
 from hub.policy.tlp import Tlp
 from hub.reports.crypto import code_hash, new_receipt_code, normalise_code
+from hub.reports.intake import ReportInput, add_from_reporter, parse_traces, submit_report, view_receipt
 from hub.reports.models import MessageKind, Status
-from hub.reports.service import ReportInput, add_from_reporter, parse_traces, submit_report, view_receipt
 from hub.reports.triage import add_message
 from tests.reports.conftest import SECRET_TEXT, file_report
 

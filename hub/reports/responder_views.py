@@ -1,17 +1,10 @@
-"""Pages of the reporting channel: the public report form and follow-up, the responders' queue and case pages,
-the platforms' escalated cases, the metrics and the public transparency page.
-
-Privacy: nothing here reads or logs the client's address or user agent, except the rate limiter's key
-function, which turns the address into a keyed hash that changes every day and is held only in the limiter's
-memory.
-"""
+"""The responders' pages: the triage queue, a case and the actions on it, publishing from a report, the
+metrics, and the designation of helplines. For logged-in coordinators and helpline members; every decision is
+the triage service's. The reporter's pages are in `reporter_views`, the platforms' in `platform_views`."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 from dataclasses import replace
-from datetime import UTC, datetime
 
 import orjson
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
@@ -20,146 +13,35 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import SelectChoice
 
-from hub.errors import HubError, InvalidInput, NotFound, PermissionDenied
-from hub.extensions import db, limiter
+from hub.errors import InvalidInput, NotFound, PermissionDenied
+from hub.extensions import db
 from hub.orgs.models import Organisation, User
 from hub.orgs.service import list_orgs
 from hub.policy.tlp import Tlp
-from hub.reports import metrics, publish, service, triage
+from hub.reports import metrics, publish, triage
 from hub.reports.charts import bar_chart
 from hub.reports.crypto import Sealer, sealer_for
 from hub.reports.forms import (
-    CATEGORY_LABELS,
-    METRIC_LABELS,
-    OUTCOME_LABELS,
-    STATUS_LABELS,
-    AnswerForm,
     AssignForm,
-    CodeForm,
     EscalateForm,
     HelplineForm,
     MessageForm,
     PublishForm,
-    ReportForm,
     StatusForm,
-    tlp_choices,
 )
-from hub.reports.models import MessageKind, Outcome, Status
+from hub.reports.labels import CATEGORY_LABELS, METRIC_LABELS, report_labels
+from hub.reports.models import MessageKind, Status
 from hub.sharing.service import list_collections_for
-from hub.web.auth import current_principal, public
-from hub.web.i18n import current_language, is_language, language_name
+from hub.web.auth import current_principal
+from hub.web.i18n import is_language, language_name
 from hub.web.nav import add_nav_item
 
 bp = Blueprint("reports", __name__)
-DEFAULT_REPORT_LIMIT = "10 per hour;30 per day"
-DEFAULT_FOLLOW_UP_LIMIT = "60 per hour"
-
-
-def daily_client_key() -> str:
-    """The rate-limit key: HMAC(secret key, today's date + client address). Never stored or logged; it rotates
-    daily, so yesterday's counters cannot be linked to today's."""
-    day = datetime.now(UTC).date().isoformat()
-    message = f"{day}|{request.remote_addr or ''}".encode()
-    return hmac.new(current_app.config["SECRET_KEY"].encode(), message, hashlib.sha256).hexdigest()
+bp.add_app_template_global(report_labels)
 
 
 def _sealer() -> Sealer:
     return sealer_for(current_app)
-
-
-def _private(body: str, status: int = 200) -> Response:
-    """A page that no cache, proxy or browser history may keep (it may show a receipt code or report text)."""
-    response = Response(body, status=status, mimetype="text/html")
-    response.headers["Cache-Control"] = "no-store"
-    return response
-
-
-@bp.app_template_global()
-def report_labels() -> dict[str, dict[str, object]]:
-    """Translated labels of categories, statuses and outcomes for the templates."""
-    return {"category": dict(CATEGORY_LABELS), "status": dict(STATUS_LABELS), "outcome": dict(OUTCOME_LABELS)}
-
-
-# --- the reporter (public, no account) ------------------------------------------------------------
-
-
-@bp.route("/report", methods=["GET", "POST"])
-@public
-@limiter.limit(
-    lambda: str(current_app.config.get("REPORTS_RATE_LIMIT", DEFAULT_REPORT_LIMIT)),
-    key_func=daily_client_key,
-    methods=["POST"],
-)
-def report_new() -> Response:
-    """The report form; on success, the receipt code (shown once, in the page, never in a URL)."""
-    form = ReportForm()
-    form.platforms.choices = [
-        SelectChoice(org.id, org.name) for org in service.platform_choices(db.session())
-    ]
-    form.share_max_tlp.choices = tlp_choices()
-    if form.validate_on_submit():
-        data = service.ReportInput(
-            category=form.category.data,
-            language=current_language(),
-            text=form.text.data or "",
-            traces=form.traces.data or "",
-            contact=form.contact.data or "",
-            platform_ids=tuple(form.platforms.data or ()),
-            platform_other=form.platform_other.data or "",
-            may_share=form.may_share.data,
-            share_max_tlp=Tlp(int(form.share_max_tlp.data or Tlp.AMBER)),
-            may_escalate=form.may_escalate.data,
-        )
-        try:
-            code = service.submit_report(db.session(), _sealer(), data)[1]
-        except InvalidInput as exc:
-            db.session.rollback()
-            flash(_(exc.message), "error")
-            return _private(render_template("reports/report_new.html", form=form), 400)
-        db.session.commit()
-        return _private(render_template("reports/receipt.html", code=code))
-    return _private(render_template("reports/report_new.html", form=form), 400 if form.errors else 200)
-
-
-@bp.route("/report/follow-up", methods=["GET", "POST"])
-@public
-@limiter.limit(
-    lambda: str(current_app.config.get("REPORTS_FOLLOW_UP_RATE_LIMIT", DEFAULT_FOLLOW_UP_LIMIT)),
-    key_func=daily_client_key,
-    methods=["POST"],
-)
-def follow_up() -> Response:
-    """Come back with the receipt code (always POSTed) to read replies and add information."""
-    form = CodeForm()
-    if not form.validate_on_submit():
-        return _private(render_template("reports/follow_up.html", form=form))
-    sealer = _sealer()
-    try:
-        if form.message.data and form.message.data.strip():
-            service.add_from_reporter(db.session(), sealer, form.code.data, form.message.data)
-            db.session.commit()
-            flash(_("Your message was added."), "success")
-        view = service.view_receipt(db.session(), sealer, form.code.data)
-    except HubError as exc:
-        db.session.rollback()
-        flash(_(exc.message), "error")
-        return _private(render_template("reports/follow_up.html", form=form), exc.status)
-    form.message.data = ""
-    return _private(render_template("reports/thread.html", form=form, view=view))
-
-
-@bp.get("/transparency")
-@public
-def transparency() -> str:
-    """Aggregate counts per quarter; counts below 5 are shown as "fewer than 5"."""
-    rows = metrics.transparency(db.session())
-    quarters = sorted({row.quarter for row in rows}, reverse=True)
-    return render_template(
-        "reports/transparency.html", rows=rows, quarters=quarters, threshold=metrics.SUPPRESS_BELOW
-    )
-
-
-# --- responders ----------------------------------------------------------------------------------
 
 
 @bp.get("/reports/")
@@ -349,46 +231,12 @@ def helplines() -> Response | str:
     return render_template("reports/helplines.html", form=form, helplines=triage.list_helplines(db.session()))
 
 
-# --- platforms -----------------------------------------------------------------------------------
-
-
-@bp.get("/platform/cases")
-def platform_cases() -> str:
-    """The cases escalated to the user's organisation."""
-    return render_template(
-        "reports/platform_cases.html",
-        escalations=triage.list_platform_cases(db.session(), current_principal()),
-    )
-
-
-@bp.route("/platform/cases/<int:escalation_id>", methods=["GET", "POST"])
-def platform_case(escalation_id: int) -> Response | str:
-    """One escalated case with only the consented fields, and the platform's answer."""
-    p = current_principal()
-    found = triage.get_platform_case(db.session(), p, _sealer(), escalation_id)
-    form = AnswerForm()
-    if form.validate_on_submit():
-        triage.answer_escalation(
-            db.session(), p, _sealer(), escalation_id, Outcome(form.outcome.data), form.note.data or ""
-        )
-        db.session.commit()
-        flash(_("Your answer was recorded."), "success")
-        target = url_for("reports.platform_case", escalation_id=escalation_id)
-        return redirect(target, 303)  # type: ignore[return-value]
-    return render_template("reports/platform_case.html", case=found, form=form)
-
-
 def _is_responder(p: object) -> bool:
     return triage.is_responder(db.session(), p)  # type: ignore[arg-type]
-
-
-def _has_cases(p: object) -> bool:
-    return triage.has_platform_cases(db.session(), p)  # type: ignore[arg-type]
 
 
 add_nav_item("reports.queue", _l("Reports"), _is_responder, 60)
 add_nav_item("reports.metrics_page", _l("Metrics"), _is_responder, 61)
 add_nav_item("reports.helplines", _l("Helplines"), lambda p: p.is_coordinator, 63)
-add_nav_item("reports.platform_cases", _l("Escalated cases"), _has_cases, 62)
-add_nav_item("reports.transparency", _l("Transparency"), lambda p: True, 90)
-add_nav_item("reports.report_new", _l("Report an incident"), lambda p: True, 91)
+add_nav_item("reporter.transparency", _l("Transparency"), lambda p: True, 90)
+add_nav_item("reporter.report_new", _l("Report an incident"), lambda p: True, 91)

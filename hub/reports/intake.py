@@ -1,14 +1,13 @@
-"""The reporter's side: filing a report without an account, and coming back with the receipt code.
+"""Intake, the reporter's service: filing a report without an account, and coming back with the receipt code.
 
 These functions take no `Principal`: reporters are anonymous by design, and nothing about their connection
-reaches this layer. The receipt code is the only credential; only its hash is stored.
+reaches this layer. The receipt code is the only credential; only its hash is stored. The responders' service
+beside it is `hub.reports.triage`; the reporter's side never imports it (tests/test_architecture.py).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -17,18 +16,19 @@ from hub.db import utcnow
 from hub.errors import InvalidInput, NotFound
 from hub.orgs.models import Organisation, OrgStatus, OrgType
 from hub.policy.tlp import Tlp
+from hub.reports.contents import (
+    MAX_CONTACT,
+    MAX_TEXT,
+    MAX_TRACE_LENGTH,
+    MAX_TRACES,
+    N_,
+    Contents,
+    ThreadMessage,
+    open_contents,
+    thread,
+)
 from hub.reports.crypto import Sealer, code_hash, new_receipt_code
 from hub.reports.models import Author, Category, MessageKind, Report, ReportMessage, Status
-
-MAX_TEXT = 20_000
-MAX_CONTACT = 500
-MAX_TRACES = 200
-MAX_TRACE_LENGTH = 2048
-
-
-def N_(message: str) -> str:  # noqa: N802  (the gettext convention)
-    """Mark a message for translation where it is raised; the page showing it translates it."""
-    return message
 
 
 @dataclass(frozen=True, slots=True)
@@ -43,31 +43,8 @@ class ReportInput:
     platform_ids: tuple[int, ...] = ()
     platform_other: str = ""
     may_share: bool = False
-    share_max_tlp: Tlp | None = None
+    share_max_tlp: int | None = None  # a TLP level
     may_escalate: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class Contents:
-    """The sealed part of a report, opened; empty once retention purged it."""
-
-    text: str = ""
-    contact: str = ""
-    traces: tuple[str, ...] = ()
-    platform_other: str = ""
-    purged: bool = False
-
-
-@dataclass(frozen=True, slots=True)
-class ThreadMessage:
-    """One opened message of a report's thread."""
-
-    id: int
-    author: str
-    kind: str
-    text: str
-    created_at: datetime
-    by: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -148,33 +125,6 @@ def submit_report(session: Session, sealer: Sealer, data: ReportInput) -> tuple[
     session.add(report)
     session.flush()
     return report, code
-
-
-def open_contents(sealer: Sealer, report: Report) -> Contents:
-    """The report's sealed part, opened (empty after retention)."""
-    if report.sealed is None:
-        return Contents(purged=True)
-    value: dict[str, Any] = sealer.open(report.sealed)
-    return Contents(
-        text=value.get("text", ""),
-        contact=value.get("contact", ""),
-        traces=tuple(value.get("traces", ())),
-        platform_other=value.get("platform_other", ""),
-    )
-
-
-def thread(sealer: Sealer, report: Report, *, with_notes: bool) -> list[ThreadMessage]:
-    """The report's messages, opened; internal notes only when `with_notes`."""
-    messages = []
-    for message in report.messages:
-        if message.kind == MessageKind.NOTE and not with_notes:
-            continue
-        text = sealer.open(message.sealed) if message.sealed is not None else ""
-        by = None
-        if message.user is not None:  # the reporter sees the helpline's name, responders see who wrote it
-            by = f"{message.user.email} ({message.user.org.name})" if with_notes else message.user.org.name
-        messages.append(ThreadMessage(message.id, message.author, message.kind, text, message.created_at, by))
-    return messages
 
 
 def report_for_code(session: Session, code: str) -> Report:

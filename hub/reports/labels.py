@@ -1,0 +1,55 @@
+"""Translated labels of the reporting channel's stable values (categories, statuses, outcomes, metrics),
+shared by the reporter's and the responders' pages; CSV exports keep the stable English values.
+"""
+
+from __future__ import annotations
+
+from flask_babel import lazy_gettext as _l
+from wtforms import SelectChoice
+
+CATEGORY_LABELS = {
+    "phishing": _l("Phishing"),
+    "account-compromise": _l("Account compromise"),
+    "spyware": _l("Suspected spyware"),
+    "harassment": _l("Harassment or doxxing"),
+    "impersonation": _l("Impersonation"),
+    "smear": _l("Smear or disinformation campaign"),
+    "other": _l("Something else"),
+}
+STATUS_LABELS = {
+    "new": _l("New"),
+    "in-progress": _l("In progress"),
+    "escalated": _l("Escalated"),
+    "resolved": _l("Resolved"),
+    "closed": _l("Closed"),
+}
+OUTCOME_LABELS = {
+    "pending": _l("Awaiting an answer"),
+    "acknowledged": _l("Acknowledged"),
+    "actioned": _l("Actioned"),
+    "declined": _l("Declined"),
+}
+METRIC_LABELS = {
+    "time to triage": _l("time to triage"),
+    "time to first response": _l("time to first response"),
+    "escalation to platform answer": _l("escalation to platform answer"),
+    "escalated": _l("escalated"),
+    "answered": _l("answered"),
+    "actioned": _l("actioned"),
+    "share actioned (%)": _l("share actioned (%)"),
+    "open": _l("open"),
+    "resolved": _l("resolved"),
+    "indicators-shared": _l("indicators shared"),
+    "platform-actioned": _l("platform took action"),
+    "platform-declined": _l("platform declined"),
+}
+
+
+def choices(labels: dict[str, object]) -> list[SelectChoice]:
+    """Choices from a value -> label mapping."""
+    return [SelectChoice(value, label) for value, label in labels.items()]
+
+
+def report_labels() -> dict[str, dict[str, object]]:
+    """Translated labels of categories, statuses and outcomes for the templates."""
+    return {"category": dict(CATEGORY_LABELS), "status": dict(STATUS_LABELS), "outcome": dict(OUTCOME_LABELS)}

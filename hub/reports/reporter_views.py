@@ -1,0 +1,129 @@
+"""The reporter's pages: the public report form, the follow-up with the receipt code, and the public
+transparency page. Anonymous by design, on a blueprint of their own with a base template of their own
+(`reporter/base.html`: no member navigation, no logged-in user).
+
+This side never imports login, policy or triage code (tests/test_architecture.py): it cannot learn who is
+logged in, and a mistake on the responders' side cannot leak into it. Its service is `hub.reports.intake`.
+
+Privacy: nothing here reads or logs the client's address or user agent, except the rate limiter's key
+function, which turns the address into a keyed hash that changes every day and is held only in the limiter's
+memory.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+from datetime import UTC, datetime
+
+from flask import Blueprint, Response, current_app, flash, render_template, request
+from flask_babel import gettext as _
+from wtforms import SelectChoice
+
+from hub.errors import HubError, InvalidInput
+from hub.extensions import db, limiter
+from hub.public import public
+from hub.reports import intake
+from hub.reports import transparency as aggregates
+from hub.reports.crypto import Sealer, sealer_for
+from hub.reports.labels import report_labels
+from hub.reports.reporter_forms import CodeForm, ReportForm, tlp_choices
+from hub.web.i18n import current_language
+
+bp = Blueprint("reporter", __name__)
+bp.add_app_template_global(report_labels)
+DEFAULT_REPORT_LIMIT = "10 per hour;30 per day"
+DEFAULT_FOLLOW_UP_LIMIT = "60 per hour"
+
+
+def daily_client_key() -> str:
+    """The rate-limit key: HMAC(secret key, today's date + client address). Never stored or logged; it rotates
+    daily, so yesterday's counters cannot be linked to today's."""
+    day = datetime.now(UTC).date().isoformat()
+    message = f"{day}|{request.remote_addr or ''}".encode()
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), message, hashlib.sha256).hexdigest()
+
+
+def _sealer() -> Sealer:
+    return sealer_for(current_app)
+
+
+def _private(body: str, status: int = 200) -> Response:
+    """A page that no cache, proxy or browser history may keep (it may show a receipt code or report text)."""
+    response = Response(body, status=status, mimetype="text/html")
+    response.headers["Cache-Control"] = "no-store"
+    return response
+
+
+@bp.route("/report", methods=["GET", "POST"])
+@public
+@limiter.limit(
+    lambda: str(current_app.config.get("REPORTS_RATE_LIMIT", DEFAULT_REPORT_LIMIT)),
+    key_func=daily_client_key,
+    methods=["POST"],
+)
+def report_new() -> Response:
+    """The report form; on success, the receipt code (shown once, in the page, never in a URL)."""
+    form = ReportForm()
+    form.platforms.choices = [SelectChoice(org.id, org.name) for org in intake.platform_choices(db.session())]
+    form.share_max_tlp.choices = tlp_choices()
+    if form.validate_on_submit():
+        data = intake.ReportInput(
+            category=form.category.data,
+            language=current_language(),
+            text=form.text.data or "",
+            traces=form.traces.data or "",
+            contact=form.contact.data or "",
+            platform_ids=tuple(form.platforms.data or ()),
+            platform_other=form.platform_other.data or "",
+            may_share=form.may_share.data,
+            share_max_tlp=int(form.share_max_tlp.data) if form.share_max_tlp.data else None,
+            may_escalate=form.may_escalate.data,
+        )
+        try:
+            code = intake.submit_report(db.session(), _sealer(), data)[1]
+        except InvalidInput as exc:
+            db.session.rollback()
+            flash(_(exc.message), "error")
+            return _private(render_template("reporter/report_new.html", form=form), 400)
+        db.session.commit()
+        return _private(render_template("reporter/receipt.html", code=code))
+    return _private(render_template("reporter/report_new.html", form=form), 400 if form.errors else 200)
+
+
+@bp.route("/report/follow-up", methods=["GET", "POST"])
+@public
+@limiter.limit(
+    lambda: str(current_app.config.get("REPORTS_FOLLOW_UP_RATE_LIMIT", DEFAULT_FOLLOW_UP_LIMIT)),
+    key_func=daily_client_key,
+    methods=["POST"],
+)
+def follow_up() -> Response:
+    """Come back with the receipt code (always POSTed) to read replies and add information."""
+    form = CodeForm()
+    if not form.validate_on_submit():
+        return _private(render_template("reporter/follow_up.html", form=form))
+    sealer = _sealer()
+    try:
+        if form.message.data and form.message.data.strip():
+            intake.add_from_reporter(db.session(), sealer, form.code.data, form.message.data)
+            db.session.commit()
+            flash(_("Your message was added."), "success")
+        view = intake.view_receipt(db.session(), sealer, form.code.data)
+    except HubError as exc:
+        db.session.rollback()
+        flash(_(exc.message), "error")
+        return _private(render_template("reporter/follow_up.html", form=form), exc.status)
+    form.message.data = ""
+    return _private(render_template("reporter/thread.html", form=form, view=view))
+
+
+@bp.get("/transparency")
+@public
+def transparency() -> str:
+    """Aggregate counts per quarter; counts below 5 are shown as "fewer than 5"."""
+    rows = aggregates.transparency(db.session())
+    quarters = sorted({row.quarter for row in rows}, reverse=True)
+    return render_template(
+        "reporter/transparency.html", rows=rows, quarters=quarters, threshold=aggregates.SUPPRESS_BELOW
+    )
