@@ -24,6 +24,11 @@ FIRST, LAST, ALL = "first", "last", "all"
 # Another version of the same object, for first/last conditions. Built once: `aliased()` copies every column.
 _OTHER = aliased(ObjectVersion, name="other_version")
 TEXT_PROPERTIES = ("name", "description", "pattern")
+# The version as the object writes it (`modified`, else `created`): TAXII clients compare these strings, so
+# `...59.444Z` must not come back as `...59.444000Z`. NULL for objects versioned by `date_added` (SCOs).
+VERSION_TEXT = func.coalesce(
+    json_text(ObjectVersion.body, "modified"), json_text(ObjectVersion.body, "created")
+).label("version_text")
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +95,7 @@ def list_columns(
     f: ObjectFilter,
     limit: int,
     after: int | None,
-    columns: tuple[InstrumentedAttribute[Any], ...],
+    columns: tuple[InstrumentedAttribute[Any] | ColumnElement[Any], ...],
 ) -> Page[Row[*tuple[Any, ...]]]:
     """Like `list_versions`, but loads only `columns` (plus `date_added`, last): envelopes splice stored
     text and manifests need no body, so neither pays for building ORM objects."""

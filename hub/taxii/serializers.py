@@ -58,14 +58,14 @@ def envelope(page: Page[AnyRow], next_token: str | None) -> bytes:
 
 
 def manifest(page: Page[AnyRow], next_token: str | None) -> dict[str, Any]:
-    """The manifest resource (§5.6) of a page of `(stix_id, version, date_added)` rows."""
+    """The manifest resource (§5.6) of a page of `(stix_id, version, version_text, date_added)` rows."""
     if not page.items:
         return {}
     objects = [
         {
             "id": row[0],
-            "date_added": format_timestamp(row[2]),
-            "version": format_timestamp(row[1]),
+            "date_added": format_timestamp(row[3]),
+            "version": _version(row[1], row[2]),
             "media_type": STIX_MEDIA_TYPE,
         }
         for row in page.items
@@ -74,10 +74,10 @@ def manifest(page: Page[AnyRow], next_token: str | None) -> dict[str, Any]:
 
 
 def versions(page: Page[AnyRow], next_token: str | None) -> dict[str, Any]:
-    """The versions resource (§5.8) of a page of `(version, date_added)` rows."""
+    """The versions resource (§5.8) of a page of `(version, version_text, date_added)` rows."""
     if not page.items:
         return {}
-    return _paged({"versions": [format_timestamp(row[0]) for row in page.items]}, page, next_token)
+    return _paged({"versions": [_version(row[0], row[1]) for row in page.items]}, page, next_token)
 
 
 def status(s: Submission) -> dict[str, Any]:
@@ -105,6 +105,12 @@ def date_added_headers(page: Page[AnyRow]) -> dict[str, str]:
         "X-TAXII-Date-Added-First": format_timestamp(page.items[0][-1]),
         "X-TAXII-Date-Added-Last": format_timestamp(page.items[-1][-1]),
     }  # `date_added` comes last
+
+
+def _version(version: int, text: str | None) -> str:
+    """The object's own `modified` (else `created`) text, so clients comparing strings see what they hold;
+    objects without either (SCOs) are versioned by their `date_added`, in the server's format."""
+    return text if text is not None else format_timestamp(version)
 
 
 def _paged(resource: dict[str, Any], page: Page[AnyRow], next_token: str | None) -> dict[str, Any]:

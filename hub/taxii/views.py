@@ -15,7 +15,15 @@ from hub.sharing.service import get_collection_for, list_collections_for
 from hub.stix.deletion import delete_object
 from hub.stix.ingest import add_objects
 from hub.stix.models import ObjectVersion
-from hub.stix.query import ALL, ObjectFilter, Page, get_submission_for, list_columns, object_exists
+from hub.stix.query import (
+    ALL,
+    VERSION_TEXT,
+    ObjectFilter,
+    Page,
+    get_submission_for,
+    list_columns,
+    object_exists,
+)
 from hub.taxii import bp, serializers
 from hub.taxii.http import authenticate, check_request, current_principal, register, session, taxii_response
 from hub.taxii.params import PageRequest, next_token, object_filter, page_request
@@ -23,8 +31,8 @@ from hub.taxii.params import PageRequest, next_token, object_filter, page_reques
 COLLECTION = "/<api_root>/collections/<collection_id>"
 OBJECT = COLLECTION + "/objects/<object_id>"
 BODY_COLUMNS = (ObjectVersion.body,)
-MANIFEST_COLUMNS = (ObjectVersion.stix_id, ObjectVersion.version)
-VERSION_COLUMNS = (ObjectVersion.version,)
+MANIFEST_COLUMNS = (ObjectVersion.stix_id, ObjectVersion.version, VERSION_TEXT)
+VERSION_COLUMNS = (ObjectVersion.version, VERSION_TEXT)
 NO_OPTIONS = {"provide_automatic_options": False, "strict_slashes": False}
 
 bp.record_once(lambda state: register(state.url_prefix or "/taxii2"))
@@ -83,7 +91,7 @@ def collection_list(api_root: str) -> Response:
 def collection_get(api_root: str, collection_id: str) -> Response:
     """§5.2 Get a Collection."""
     p = current_principal()
-    return taxii_response(serializers.collection(get_collection_for(session(), p, collection_id), p))
+    return taxii_response(serializers.collection(_collection(p, collection_id), p))
 
 
 @bp.get(COLLECTION + "/manifest/", **NO_OPTIONS)
@@ -128,15 +136,18 @@ def object_get(api_root: str, collection_id: str, object_id: str) -> Response:
 
 @bp.delete(OBJECT + "/", **NO_OPTIONS)
 def object_delete(api_root: str, collection_id: str, object_id: str) -> Response:
-    """§5.7 Delete an Object: all versions, or those in `match[version]`; the producer organisation only."""
+    """§5.7 Delete an Object: every version unless `match[version]` / `match[spec_version]` (§3.4.1) choose
+    some; the producer organisation only."""
     p = current_principal()
-    collection = get_collection_for(session(), p, collection_id)
+    collection = _collection(p, collection_id)
     if p.is_anonymous:
         raise Unauthorized("log in with an API token to delete objects")
-    f = object_filter(request.args, ("match[version]",), ObjectFilter(versions=(ALL,)))
-    if any(isinstance(v, str) and v != ALL for v in f.versions):
-        raise InvalidInput("to delete, match[version] takes timestamps (or all), not first or last")
-    delete_object(session(), p, collection.id, object_id, [v for v in f.versions if isinstance(v, int)])
+    allowed = ("match[version]", "match[spec_version]")
+    unknown = sorted(set(request.args) - set(allowed))
+    if unknown:
+        raise InvalidInput(f"to delete, only {' and '.join(allowed)} apply; not {', '.join(unknown)}")
+    f = object_filter(request.args, allowed, ObjectFilter(versions=(ALL,)))
+    delete_object(session(), p, collection.id, object_id, f.versions, f.spec_versions)
     session().commit()
     return taxii_response(b"")
 
@@ -154,11 +165,23 @@ def versions_get(api_root: str, collection_id: str, object_id: str) -> Response:
     return taxii_response(serializers.versions(page, token), headers=serializers.date_added_headers(page))
 
 
+def _collection(p: Principal, collection_id: str) -> Collection:
+    """The collection, if `p` may read or write it. The anonymous are told to authenticate (401) for every
+    collection that is not public, existing or not, so the answer neither hides a credential problem behind
+    a 404 nor tells which collection ids exist. :raises Unauthorized: :raises NotFound:"""
+    try:
+        return get_collection_for(session(), p, collection_id)
+    except NotFound:
+        if p.is_anonymous:
+            raise Unauthorized("this collection is not public: send an API token to use it") from None
+        raise
+
+
 def _readable(collection_id: str) -> tuple[Principal, Collection]:
     """The principal and the collection, which it must be allowed to read. :raises NotFound: :raises
-    PermissionDenied:"""
+    PermissionDenied: :raises Unauthorized:"""
     p = current_principal()
-    collection = get_collection_for(session(), p, collection_id)
+    collection = _collection(p, collection_id)
     if collection.id not in p.readable:
         raise PermissionDenied("you may add objects to this collection but not read it")
     return p, collection
@@ -166,7 +189,7 @@ def _readable(collection_id: str) -> tuple[Principal, Collection]:
 
 def _writer(collection_id: str) -> Principal:
     p = current_principal()
-    collection = get_collection_for(session(), p, collection_id)
+    collection = _collection(p, collection_id)
     if p.is_anonymous:
         raise Unauthorized("log in with an API token to add objects")
     if collection.id not in p.writable:

