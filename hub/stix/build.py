@@ -14,7 +14,7 @@ from typing import Any
 
 from hub.errors import InvalidInput
 from hub.policy.tlp import Tlp
-from hub.stix.observables import Observable, normalise
+from hub.stix.observables import Observable, normalise, refang
 
 
 class ObservableKind(StrEnum):
@@ -68,8 +68,9 @@ class IndicatorInput:
 
 
 def observable_of(kind: ObservableKind, raw: str) -> Observable:
-    """The typed value as a normalised observable. :raises InvalidInput: not a value of that kind."""
-    text = raw.strip()
+    """The typed value (defanged forms accepted) as a normalised observable.
+    :raises InvalidInput: not a value of that kind."""
+    text = refang(raw)
     try:
         if kind is ObservableKind.HASH:
             digest = text.lower()

@@ -30,8 +30,10 @@ from hub.stix.build import (
     build_sighting,
     observable_of,
 )
+from hub.stix.correlation import Correlation, correlate_observables
 from hub.stix.ingest import IngestOptions, add_objects
 from hub.stix.models import Submission
+from hub.stix.observables import Observable, candidates
 from hub.stix.reading import get_object_for
 from hub.stix.warninglists import warnings_for
 from hub.web import bp
@@ -124,15 +126,15 @@ def share_indicator(collection_id: str) -> ResponseReturnValue:
         except InvalidInput as exc:
             form.value.errors = [*form.value.errors, exc.message]
         else:
-            warnings = warnings_for(
-                observable_of(data.kind, data.value), hub_domains=current_app.config.get("HUB_DOMAINS", ())
-            )
+            observable = observable_of(data.kind, data.value)
+            warnings = warnings_for(observable, hub_domains=current_app.config.get("HUB_DOMAINS", ()))
             if request.form.get("action") == "share" and (not warnings or form.insist.data):
                 return _store(collection, [indicator], IngestOptions(**_attribution(form.anonymous.data)))
             preview = {
                 "indicator": indicator,
                 "warnings": warnings,
                 "audience": audience(db_session(), collection, data.tlp),
+                "correlation": _correlation(p, data.value, observable),
             }
     status = 200 if preview or not form.errors else 400
     return render_template(
@@ -162,6 +164,12 @@ def share_upload(collection_id: str) -> str | Response:
     objects = _objects_of(raw)
     options = IngestOptions(tlp=Tlp.parse(form.tlp.data), **_attribution(form.anonymous.data))
     return _store(collection, objects, options)
+
+
+def _correlation(p: Principal, typed: str, observable: Observable) -> Correlation:
+    """Where the value already is: read as the lookup API reads it, and as the form built it."""
+    read_as = [observable, *candidates(typed)]
+    return correlate_observables(db_session(), p, [(typed, read_as)])[0]
 
 
 def _objects_of(raw: bytes) -> list[Any]:

@@ -12,7 +12,7 @@ from hub.stix.observables.extraction import _parse_fast as _parse_fast
 from hub.stix.observables.extraction import _parse_full as _parse_full
 from hub.stix.observables.extraction import clear_cache, extract_observables
 from hub.stix.observables.kinds import Kind, Observable
-from hub.stix.observables.lookup import candidates
+from hub.stix.observables.lookup import candidates, refang
 from hub.stix.observables.normalisation import normalise
 
-__all__ = ["Kind", "Observable", "candidates", "clear_cache", "extract_observables", "normalise"]
+__all__ = ["Kind", "Observable", "candidates", "clear_cache", "extract_observables", "normalise", "refang"]

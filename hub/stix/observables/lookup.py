@@ -47,7 +47,9 @@ class _Candidates:
         return True
 
 
-def _clean_input(raw: str) -> str:
+def refang(raw: str) -> str:
+    """What a person pasted, without quotes or brackets around it and with defanged forms undone
+    ('hxxp://evil[.]com' -> 'http://evil.com'): how analysts write values in reports."""
     text = raw.strip()
     while len(text) >= 2 and (text[0], text[-1]) in {("<", ">"), ('"', '"'), ("'", "'"), ("`", "`")}:
         text = text[1:-1].strip()
@@ -68,7 +70,7 @@ def _add_host(out: _Candidates, host: str) -> None:
 
 
 def _candidates(raw: str) -> list[Observable]:
-    text = _clean_input(raw)
+    text = refang(raw)
     if not text or len(text) > _MAX_INPUT or _has_control(text):
         return []
     out = _Candidates()

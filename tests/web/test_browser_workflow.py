@@ -1,0 +1,87 @@
+"""Members' daily workflow in headless Chromium with JavaScript off, in English and Arabic: correlation on
+the share preview ("already in the hub N times"), including a bad value that keeps the member's input.
+
+Run with `HUB_SCREENSHOTS=1` to refresh the screenshots under docs/screenshots/.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+
+from hub.policy.tlp import Tlp
+from tests.browser import screenshot
+from tests.factories import PASSWORD, indicator, make_collection, make_org, make_user, post
+
+pytestmark = pytest.mark.browser
+
+
+@pytest.fixture
+def page(browser: Any, live_url: str) -> Iterator[Any]:
+    context = browser.new_context(base_url=live_url, locale="en-GB", java_script_enabled=False)
+    yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def world(session: Any) -> dict[str, Any]:
+    watch = make_user(
+        session,
+        make_org(session, "Frontline Rights Watch", tier="vetted"),
+        email="analyst@rightswatch.example",
+    )
+    platform = make_user(
+        session,
+        make_org(session, "Example Social", tier="vetted", org_type="platform"),
+        email="trust-safety@social.example",
+    )
+    channel = make_collection(
+        session, read=["tier:registered"], write=["tier:registered"], title="Community threat feed"
+    )
+    post(
+        session,
+        watch,
+        channel,
+        [indicator(Tlp.GREEN, name="Fake downloads site", value="free247downloads.com")],
+    )
+    session.commit()
+    return {"watch": watch, "platform": platform, "channel": channel}
+
+
+def _login(page: Any, email: str) -> None:
+    page.goto("/login")
+    page.get_by_label("Email address").fill(email)
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+
+
+def test_the_share_preview_says_where_a_value_already_is(page: Any, world: dict[str, Any]) -> None:
+    _login(page, world["platform"].email)
+    page.goto(f"/share/{world['channel'].id}")
+    page.get_by_label("What you observed").select_option("domain")
+    page.get_by_label("Value").fill("not a domain at all")
+    page.get_by_label("What it is").fill("Seen in a takedown queue")
+    page.get_by_role("button", name="Preview").click()
+    assert page.get_by_label("Value").input_value() == "not a domain at all"  # the input survives the error
+    assert page.get_by_label("What it is").input_value() == "Seen in a takedown queue"
+    assert page.locator(".field.invalid .errors").count() >= 1
+    page.get_by_label("Value").fill("FREE247DOWNLOADS[.]com")
+    page.get_by_role("button", name="Check again").click()
+    correlation = page.locator("section.correlation").inner_text()
+    assert "Already in the hub 1 time:" in correlation
+    assert "Fake downloads site" in correlation and "Frontline Rights Watch" in correlation
+    assert "Community threat feed" in correlation and "TLP:GREEN" in correlation
+    screenshot(page, "share-correlation")
+
+    page.goto("/?lang=ar")
+    page.goto(f"/share/{world['channel'].id}")
+    page.locator("#kind").select_option("url")
+    page.locator("#value").fill("hxxp://free247downloads[.]com/setup.exe")
+    page.locator("#name").fill("رابط تنزيل مزيف")
+    page.locator("button[value=preview]").click()
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    correlation = page.locator("section.correlation").inner_text()
+    assert "موجود في المنصة مرة واحدة" in correlation and "Frontline Rights Watch" in correlation
+    screenshot(page, "share-correlation-ar")
