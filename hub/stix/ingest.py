@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from hub.db import begin_write, now_us
 from hub.errors import NotFound, PermissionDenied
 from hub.orgs.models import Tier
+from hub.policy.attribution import Identities, attribution_problem, identities_for
 from hub.policy.principal import Principal
 from hub.policy.tlp import Tlp, is_tlp_marking_definition, marking_refs, tlp_of_markings
 from hub.sharing.models import Collection
@@ -40,6 +41,7 @@ class IngestOptions:
     anonymous: bool = False
     tlp: Tlp | None = None
     hub_identity_id: str | None = None
+    via_feed: str | None = None  # the feed pulling the objects in: readers see it as their source
 
 
 @dataclass(slots=True)
@@ -102,13 +104,14 @@ def add_objects(
         raise PermissionDenied("you may read this collection but not add objects to it")
     request_timestamp = now_us()
     results = _Results()
-    candidates = list(_check_all(p, collection, objects, options, results))
+    identities = identities_for(session, p, via_feed=options.via_feed is not None)
+    candidates = list(_check_all(p, collection, objects, options, results, identities))
     begin_write(session)
     try:
         last = session.execute(
             select(Collection.last_date_added).where(Collection.id == collection.id).with_for_update()
         ).scalar_one()
-        stored = _store(session, p, collection.id, candidates, last, results, anonymous=options.anonymous)
+        stored = _store(session, p, collection.id, candidates, last, results, options)
         if stored:
             session.execute(
                 update(Collection).where(Collection.id == collection.id).values(last_date_added=stored)
@@ -153,7 +156,12 @@ def add_objects(
 
 
 def _check_all(
-    p: Principal, collection: Collection, objects: Iterable[Any], options: IngestOptions, results: _Results
+    p: Principal,
+    collection: Collection,
+    objects: Iterable[Any],
+    options: IngestOptions,
+    results: _Results,
+    identities: Identities,
 ) -> Iterable[_Candidate]:
     named_readers = has_named_readers(collection)
     for index, raw in enumerate(objects):
@@ -167,7 +175,7 @@ def _check_all(
         version_text = version_of(obj)
         version = parse_timestamp(version_text) if version_text else None
         level, obj = _effective_tlp(obj, Tlp(collection.default_tlp) if options.tlp is None else options.tlp)
-        problem = _tlp_problem(p, level, named_readers)
+        problem = _tlp_problem(p, level, named_readers) or attribution_problem(obj, identities)
         if problem:
             results.fail(obj["id"], version_text, problem)
             continue
@@ -211,8 +219,7 @@ def _store(
     candidates: list[_Candidate],
     last: int,
     results: _Results,
-    *,
-    anonymous: bool,
+    options: IngestOptions,
 ) -> int:
     """Insert what is new under the collection's write lock; returns the new last `date_added` (0 if none)."""
     existing = _existing(session, collection_id, {c.stix_id for c in candidates})
@@ -258,7 +265,8 @@ def _store(
                 "state": int(candidate.state),
                 "producer_org_id": p.org_id,
                 "author_id": p.user_id,
-                "is_anonymous": anonymous,
+                "is_anonymous": options.anonymous,
+                "via_feed": options.via_feed,
                 "body": candidate.body,
             }
         )

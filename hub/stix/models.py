@@ -63,6 +63,7 @@ class ObjectVersion(Base):
     producer_org_id: Mapped[int | None] = mapped_column(ForeignKey("organisations.id"), index=True)
     author_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     is_anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
+    via_feed: Mapped[str | None] = mapped_column(String(100))  # the feed that pulled it in, by name
     body: Mapped[str] = mapped_column(Text)
 
 

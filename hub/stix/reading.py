@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from hub.errors import NotFound
 from hub.orgs.models import Organisation
+from hub.policy.attribution import owns_identity
 from hub.policy.principal import Principal
 from hub.stix.models import ObjectVersion
 from hub.stix.query import ALL, ObjectFilter, list_versions
@@ -102,12 +103,16 @@ def _related(
     return found
 
 
-def source_name(session: Session, created_by_ref: object) -> str | None:
-    """The member organisation whose STIX identity is `created_by_ref`, if any (the id is derived from the
-    name, so this says nothing the object did not)."""
-    if not isinstance(created_by_ref, str):
+def source_label(session: Session, version: ObjectVersion, hub_identity: str, hub_name: str) -> str | None:
+    """Who readers are told an object comes from: the feed that pulled it in; the hub, for objects the hub
+    attributed to itself (shared without attribution); the producer organisation, only when `created_by_ref`
+    is its own identity. Otherwise nothing: a `created_by_ref` alone proves nothing."""
+    if version.via_feed:
         return None
-    return session.scalar(select(Organisation.name).where(Organisation.identity_id == created_by_ref))
+    ref = parse_body(version).get("created_by_ref")
+    if version.is_anonymous:
+        return hub_name if ref == hub_identity else None
+    return owns_identity(session, version.producer_org_id, ref)
 
 
 def producer_name(session: Session, p: Principal, version: ObjectVersion) -> str | None:

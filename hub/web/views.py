@@ -16,7 +16,7 @@ from hub.policy.tlp import Tlp
 from hub.sharing.models import Collection
 from hub.sharing.service import get_collection_for, list_collections_for
 from hub.stix.query import ObjectFilter, count_versions, list_versions
-from hub.stix.reading import get_object_for, parse_body, producer_name, source_name
+from hub.stix.reading import get_object_for, parse_body, producer_name, source_label
 from hub.web import bp
 from hub.web.auth import current_principal, db_session
 from hub.web.forms import BrowseForm
@@ -116,9 +116,8 @@ def object_detail(collection_id: str, stix_id: str) -> str:
         db_session(), current_principal(), collection.id, stix_id, request.args.get("version", type=int)
     )
     raw = orjson.dumps(view.body, option=orjson.OPT_INDENT_2).decode()
-    ref = view.body.get("created_by_ref")
-    is_hub = ref == hub_identity_id(current_app.config)
-    source = current_app.config["HUB_NAME"] if is_hub else source_name(db_session(), ref)
+    hub = hub_identity_id(current_app.config), current_app.config["HUB_NAME"]
+    source = source_label(db_session(), view.current, *hub)
     producer = producer_name(db_session(), current_principal(), view.current)
     return render_template(
         "web/object.html",

@@ -331,3 +331,36 @@ def _add_push_feed(hub, member, peer, *options: str) -> None:  # type: ignore[no
         *options,
     )
     assert hub(*args, input=peer.token_for_a + "\n").exit_code == 0
+
+
+def test_pulled_objects_show_the_feed_as_their_source(hub, session, member, peer, client):
+    from tests.web.conftest import WebActions
+
+    _add_feed(hub, member, peer, "--tlp-max", "green")
+    assert hub("feed", "sync", "peer").exit_code == 0
+    rows = _local(session, member.collection.id)
+    assert rows and {row.via_feed for row in rows} == {"peer"}
+    WebActions(client).login(member.user)
+    page = client.get(f"/collections/{member.collection.id}/objects/{rows[0].stix_id}").get_data(as_text=True)
+    assert "feed peer" in page
+    assert "Peer Producer" not in page
+
+
+def test_an_upstream_cannot_speak_for_a_local_member(hub, session, member, peer):
+    local = member.user.org
+    with peer.app.app_context():
+        from hub.sharing import service as sharing
+        from hub.sharing.models import Collection
+
+        # The peer's member named like ours has the same (name-derived) identity id, so its object
+        # truly says "created_by_ref: our member": it must not arrive here as our member's word.
+        twin = make_user(db.session, make_org(db.session, name=local.name), email="twin@peer.example")
+        outbound = db.session.get(Collection, peer.outbound)
+        sharing.set_rules(db.session, None, outbound, read=["tier:vetted"], write=["tier:vetted"])
+        db.session.commit()
+        claim = indicator(Tlp.GREEN, value="claimed.example", created_by_ref=local.identity_id)
+        post(db.session, twin, outbound, [claim])
+    _add_feed(hub, member, peer, "--tlp-max", "green")
+    result = hub("feed", "sync", "peer")
+    assert "claimed.example" not in "".join(row.body for row in _local(session, member.collection.id))
+    assert "1 failed" in result.output, result.output

@@ -84,7 +84,9 @@ def sync_feed(
                     allowed.append(obj)
             if allowed:
                 report.imported.add(
-                    import_objects(session, p, feed.local_collection_id, allowed, IngestOptions())
+                    import_objects(
+                        session, p, feed.local_collection_id, allowed, IngestOptions(via_feed=feed.name)
+                    )
                 )
             report.pages += 1
             if remote.date_added_last:
