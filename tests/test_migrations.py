@@ -4,6 +4,7 @@ database of its own next to the test database)."""
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -78,3 +79,45 @@ def test_downgrade_to_base_and_upgrade_again(fresh_app):
     assert tables() == set()
     upgrade()
     assert schema_differences(fresh_app) == []
+
+
+def test_forged_tlp_marking_definitions_stored_before_0008_are_deleted(fresh_app):
+    """Issue 10, finding 4: forged official TLP definitions go; official ones (2.1 or 2.0 form) stay."""
+    from hub.policy.tlp import TLP1_MARKING_IDS, Tlp, marking_definition
+
+    upgrade(revision="0007")
+    official = marking_definition(Tlp.RED)
+    tlp1_green_20 = {
+        "type": "marking-definition",
+        "spec_version": "2.1",
+        "id": TLP1_MARKING_IDS[Tlp.GREEN],
+        "created": "2017-01-20T00:00:00.000Z",
+        "definition_type": "tlp",
+        "definition": {"tlp": "green"},
+    }
+    bodies = {
+        1: official,
+        2: {**official, "name": "TLP:CLEAR", "x_note": "share freely"},
+        3: tlp1_green_20,
+        4: {**tlp1_green_20, "name": "TLP:WHITE"},
+    }
+    with db.engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO collections (id, title, description, default_tlp, last_date_added, created_at)"
+                " VALUES ('c', 'c', '', 2, 0, '2026-01-01 00:00:00')"
+            )
+        )
+        for key, body in bodies.items():
+            connection.execute(
+                text(
+                    "INSERT INTO object_versions (id, collection_id, stix_id, type, spec_version, version,"
+                    " date_added, tlp, state, is_anonymous, body) VALUES (:id, 'c', :stix_id,"
+                    " 'marking-definition', '2.1', :id, :id, 0, 0, false, :body)"
+                ),
+                {"id": key, "stix_id": body["id"], "body": json.dumps(body)},
+            )
+    upgrade()
+    with db.engine.connect() as connection:
+        kept = connection.execute(text("SELECT id FROM object_versions ORDER BY id")).scalars().all()
+    assert kept == [1, 3]

@@ -12,11 +12,10 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import IO
 
-import orjson
 from sqlalchemy.orm import Session
 
 from hub.policy.principal import Principal
-from hub.policy.tlp import TLP2_MARKING_IDS, Tlp, marking_definition
+from hub.policy.tlp import LEVEL_BY_MARKING_ID, Tlp, official_marking_text
 from hub.sharing.service import get_collection_for
 from hub.stix.models import ObjectVersion
 from hub.stix.query import ALL, LAST, ObjectFilter, list_versions
@@ -59,13 +58,20 @@ def iter_visible(
             after = page.next_after
 
 
+def served_body(row: ObjectVersion) -> str:
+    """The JSON text an export writes for a stored version: an official TLP marking definition is always
+    written as the official text, even over a forgery an older hub stored, since readers trust these ids."""
+    return official_marking_text(row.stix_id) or row.body
+
+
 class BundleWriter:
-    """Writes a STIX 2.1 bundle piece by piece, closed with the TLP 2.0 marking definitions it references."""
+    """Writes a STIX 2.1 bundle piece by piece, closed with the official TLP marking definitions (2.0 and
+    1.0) it references and does not hold yet."""
 
     def __init__(self, out: IO[str]) -> None:
         self._out = out
         self._count = 0
-        self._referenced: set[Tlp] = set()
+        self._referenced: set[str] = set()
         self._written_ids: set[str] = set()
         out.write(f'{{"type":"bundle","id":"bundle--{uuid.uuid4()}","objects":[')
 
@@ -75,20 +81,22 @@ class BundleWriter:
         return self._count
 
     def write(self, body: str, stix_id: str) -> None:
-        """Append one object given as JSON text."""
+        """Append one object given as JSON text (an official TLP marking definition: its official text)."""
+        if stix_id in self._written_ids:
+            return
+        body = official_marking_text(stix_id) or body
         self._out.write(("," if self._count else "") + "\n" + body)
         self._count += 1
         if stix_id.startswith("marking-definition--"):
             self._written_ids.add(stix_id)
-        for level, marking_id in TLP2_MARKING_IDS.items():
-            if marking_id in body:
-                self._referenced.add(level)
+        self._referenced.update(marking_id for marking_id in LEVEL_BY_MARKING_ID if marking_id in body)
 
     def close(self) -> int:
-        """Add the referenced TLP 2.0 marking definitions still missing, end the bundle; return the count."""
-        for level in sorted(self._referenced):
-            if level.marking_id not in self._written_ids:
-                self.write(orjson.dumps(marking_definition(level)).decode(), level.marking_id)
+        """Add the referenced TLP marking definitions still missing, end the bundle; return the count."""
+        for marking_id in sorted(
+            self._referenced - self._written_ids, key=lambda m: (LEVEL_BY_MARKING_ID[m], m)
+        ):
+            self.write(official_marking_text(marking_id) or "", marking_id)
         self._out.write("\n]}\n")
         return self._count
 

@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from stix2 import parse as stix2_parse
 
 from hub.errors import InvalidInput
-from hub.interop.exporter import ExportScope, iter_visible
+from hub.interop.exporter import ExportScope, iter_visible, served_body
 from hub.interop.importer import ImportReport, Progress, import_objects
 from hub.interop.misp_marking import mark_event_objects
 from hub.policy.principal import Principal
@@ -80,7 +80,7 @@ def import_misp(
 
 def export_misp(session: Session, p: Principal, scope: ExportScope, out: IO[str]) -> int:
     """Write what `p` may see in the scope as one MISP event (JSON); returns how many STIX objects went in."""
-    objects = [orjson.loads(row.body) for row in iter_visible(session, p, scope)]
+    objects = [orjson.loads(served_body(row)) for row in iter_visible(session, p, scope)]
     if not objects:
         raise InvalidInput("nothing to export: no visible object in this scope")
     bundle = stix2_parse(

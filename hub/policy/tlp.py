@@ -11,6 +11,8 @@ from collections.abc import Iterable, Mapping
 from enum import IntEnum
 from typing import Any
 
+import orjson
+
 
 class Tlp(IntEnum):
     """TLP levels ordered from least to most restrictive; the integer is what the database stores."""
@@ -99,7 +101,8 @@ def is_tlp_marking_definition(obj: Mapping[str, Any]) -> bool:
 
 
 def marking_definition(level: Tlp) -> dict[str, Any]:
-    """The official TLP 2.0 marking-definition object for a level, as published by OASIS."""
+    """The official TLP 2.0 marking-definition object for a level, as published by OASIS
+    (oasis-open/cti-stix-common-objects, `extension-definition-specifications/tlp-2.0`)."""
     return {
         "type": "marking-definition",
         "spec_version": "2.1",
@@ -113,3 +116,61 @@ def marking_definition(level: Tlp) -> dict[str, Any]:
             }
         },
     }
+
+
+def _tlp1_definition(level: Tlp, colour: str) -> dict[str, Any]:
+    """An official TLP 1.0 marking definition, as the STIX 2.1 specification (§7.2.1.4) publishes it."""
+    return {
+        "type": "marking-definition",
+        "spec_version": "2.1",
+        "id": TLP1_MARKING_IDS[level],
+        "created": "2017-01-20T00:00:00.000Z",
+        "definition_type": "tlp",
+        "name": f"TLP:{colour.upper()}",
+        "definition": {"tlp": colour},
+    }
+
+
+_OFFICIAL: Mapping[str, bytes] = {
+    **{level.marking_id: orjson.dumps(marking_definition(level)) for level in Tlp},
+    **{
+        TLP1_MARKING_IDS[level]: orjson.dumps(_tlp1_definition(level, colour))
+        for level, colour in (
+            (Tlp.CLEAR, "white"),
+            (Tlp.GREEN, "green"),
+            (Tlp.AMBER, "amber"),
+            (Tlp.RED, "red"),
+        )
+    },
+}
+
+
+def official_marking_definition(marking_id: str) -> dict[str, Any] | None:
+    """The official definition (a fresh copy) behind a TLP 1.0 or 2.0 marking id; None for other ids."""
+    text = _OFFICIAL.get(marking_id)
+    return None if text is None else dict(orjson.loads(text))
+
+
+def official_marking_text(marking_id: str) -> str | None:
+    """The official definition behind a TLP marking id as the hub stores and serves it (compact JSON)."""
+    text = _OFFICIAL.get(marking_id)
+    return None if text is None else text.decode()
+
+
+def is_official_copy(obj: Mapping[str, Any]) -> bool:
+    """True when `obj` equals, after canonical JSON (sorted keys), the official definition of its TLP id.
+
+    The official TLP markings are immutable: a copy that differs in anything (a name, a custom property, a
+    creator, a date) is a forgery, since every reader trusts what these ids mean. A STIX 2.0 copy of a TLP
+    1.0 definition, which has no `name`, counts as official once upgraded to 2.1 (which adds `spec_version`).
+    """
+    official = official_marking_definition(str(obj.get("id")))
+    if official is None:
+        return False
+    canonical = orjson.dumps(obj, option=orjson.OPT_SORT_KEYS)
+    if canonical == orjson.dumps(official, option=orjson.OPT_SORT_KEYS):
+        return True
+    if official.get("definition_type") == "tlp":  # STIX 2.0 form: no `name`
+        del official["name"]
+        return canonical == orjson.dumps(official, option=orjson.OPT_SORT_KEYS)
+    return False

@@ -21,7 +21,13 @@ from hub.errors import NotFound, PermissionDenied
 from hub.orgs.models import Tier
 from hub.policy.attribution import Identities, attribution_problem, identities_for
 from hub.policy.principal import Principal
-from hub.policy.tlp import Tlp, is_tlp_marking_definition, marking_refs, tlp_of_markings
+from hub.policy.tlp import (
+    Tlp,
+    is_tlp_marking_definition,
+    marking_refs,
+    official_marking_definition,
+    tlp_of_markings,
+)
 from hub.sharing.models import Collection
 from hub.sharing.service import has_named_readers
 from hub.stix.models import ObjectVersion, State, Submission
@@ -189,9 +195,11 @@ def _check_all(
 
 def _effective_tlp(obj: dict[str, Any], default: Tlp) -> tuple[Tlp, dict[str, Any]]:
     """The object's TLP (the most restrictive of its markings) and the object as served, carrying that
-    marking."""
-    if is_tlp_marking_definition(obj):
-        return Tlp.CLEAR, obj
+    marking. An official TLP marking definition (validation refused forgeries) is public knowledge, stored as
+    its official text whatever the key order it came in, so every copy is the same version."""
+    official = official_marking_definition(obj["id"]) if is_tlp_marking_definition(obj) else None
+    if official is not None:
+        return Tlp.CLEAR, official
     level = tlp_of_markings(marking_refs(obj))
     if level is not None:
         return level, obj

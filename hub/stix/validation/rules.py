@@ -6,6 +6,7 @@ import re
 from collections.abc import Callable, Mapping
 from typing import Any, Final
 
+from hub.policy.tlp import is_official_copy
 from hub.stix.validation.errors import _Ctx, _short
 from hub.stix.validation.patterns import _pattern_error
 
@@ -137,8 +138,19 @@ def _rule_extension_definition(ctx: _Ctx, obj: Mapping[str, Any]) -> None:
             raise ctx.fail("extension_types", f"must contain only {', '.join(sorted(_EXTENSION_TYPES))}")
 
 
+_FORGED_TLP: Final = (
+    "is an official TLP marking definition, and those cannot be changed: this copy differs from the official "
+    "one (in a name, a date, a creator, a custom property...). Send the official definition unchanged, or "
+    "leave it out: the hub knows it already"
+)
+
+
 def _rule_marking_definition(ctx: _Ctx, obj: Mapping[str, Any]) -> None:
     oid = obj["id"]
+    if oid in TLP1_IDS or oid in TLP2_IDS:  # every reader trusts what these ids mean
+        if not is_official_copy(obj):
+            raise ctx.fail(None, _FORGED_TLP)
+        return
     if "created" not in obj:
         raise ctx.fail("created", "is required for marking-definition objects")
     dtype, definition, extensions = obj.get("definition_type"), obj.get("definition"), obj.get("extensions")
