@@ -1,5 +1,6 @@
 """Import every model so that SQLAlchemy's metadata (and Alembic) knows all tables."""
 
+from hub.approvals.models import Proposal
 from hub.audit.models import AuditEvent
 from hub.interop.feeds.models import Feed
 from hub.orgs.models import ApiToken, Organisation, SharingGroup, User
@@ -22,6 +23,7 @@ __all__ = [
     "Invite",
     "ObjectVersion",
     "Organisation",
+    "Proposal",
     "Report",
     "ReportMessage",
     "SharingGroup",

@@ -12,4 +12,4 @@ bp = Blueprint("admin", __name__)
 join_bp = Blueprint("join", __name__)
 
 # Attach the routes to the blueprints.
-from hub.admin import channel_views, coordinator_views, join, nav, org_views  # noqa: E402,F401
+from hub.admin import channel_views, coordinator_views, join, nav, org_views, proposal_views  # noqa: E402,F401

@@ -11,6 +11,8 @@ from werkzeug.wrappers import Response
 from hub.admin import bp
 from hub.admin.forms import CollectionForm, GroupForm, GroupMembersForm
 from hub.admin.nav import number, require_coordinator_page
+from hub.admin.proposal_views import flash_proposed
+from hub.approvals import service as approvals
 from hub.errors import Conflict, InvalidInput
 from hub.extensions import db
 from hub.policy.rules import RULE_FORMS
@@ -92,23 +94,24 @@ def collection_edit(collection_id: str) -> Response | tuple[str, int]:
     )
     if not form.validate_on_submit():
         return _form_page(form, collection, 400 if form.is_submitted() else 200)
+    payload = {
+        "title": form.title.data,
+        "description": form.description.data or "",
+        "default_tlp": _tlp(form).label,
+        "read": form.read.data or "",
+        "write": form.write.data or "",
+    }
     try:
-        channels.update_collection(
-            db.session(),
-            p,
-            collection.id,
-            form.title.data,
-            form.description.data or "",
-            _tlp(form),
-            form.read.data or "",
-            form.write.data or "",
-        )
+        proposal = approvals.submit(db.session(), p, "collection.update", collection.id, payload)
     except InvalidInput as exc:
         db.session.rollback()
         form.read.errors = [*form.read.errors, exc.message]
         return _form_page(form, channels.collection(db.session(), p, collection_id), 400)
     db.session.commit()
-    flash(_("The channel is saved."), "success")
+    if proposal is not None:
+        flash_proposed()
+    else:
+        flash(_("The channel is saved."), "success")
     return redirect(url_for("admin.collection_edit", collection_id=collection_id))
 
 
@@ -140,14 +143,18 @@ def group_edit(group_id: str) -> Response | tuple[str, int]:
     group = channels.group(db.session(), p, number(group_id))
     form = GroupMembersForm(members="\n".join(sorted(o.name for o in group.orgs)))
     if form.validate_on_submit():
+        payload = {"members": form.members.data or ""}
         try:
-            channels.set_group_members(db.session(), p, group.id, form.members.data or "")
+            proposal = approvals.submit(db.session(), p, "group.members", str(group.id), payload)
         except InvalidInput as exc:
             db.session.rollback()
             form.members.errors = [*form.members.errors, exc.message]
             group = channels.group(db.session(), p, number(group_id))
         else:
             db.session.commit()
-            flash(_("The group is saved."), "success")
+            if proposal is not None:
+                flash_proposed()
+            else:
+                flash(_("The group is saved."), "success")
             return redirect(url_for("admin.group_edit", group_id=group_id))
     return render_template("admin/group.html", group=group, form=form), 400 if form.is_submitted() else 200

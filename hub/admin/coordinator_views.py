@@ -19,6 +19,8 @@ from hub.admin.forms import (
     TierForm,
 )
 from hub.admin.nav import number, require_admin_page, require_coordinator_page
+from hub.admin.proposal_views import flash_proposed
+from hub.approvals import service as approvals
 from hub.audit.queries import AuditFilter, list_events
 from hub.errors import Conflict, InvalidInput
 from hub.extensions import db
@@ -77,8 +79,8 @@ def application_detail(application_id: str) -> tuple[str, int]:
 
 
 @bp.post("/applications/<application_id>/approve")
-def application_approve(application_id: str) -> tuple[str, int]:
-    """Approve: creates the organisation and shows the first admin's invitation link once."""
+def application_approve(application_id: str) -> Response | tuple[str, int]:
+    """Approve: creates the organisation; its first admin fetches the invitation from the status page."""
     p = require_coordinator_page()
     form = ApproveForm()
     if not form.validate_on_submit():
@@ -89,11 +91,17 @@ def application_approve(application_id: str) -> tuple[str, int]:
         db.session.rollback()
         form.tier.errors = [exc.message]
         return _application_page(number(application_id), 409, approve_form=form)
-    link = url_for("join.accept_invite", secret=approval.invite.secret, _external=True)
-    user, expires = approval.invite.invite.user, approval.invite.invite.expires_at
+    name = approval.org.name
     db.session.commit()
-    flash(_("%(org)s is now a member.", org=approval.org.name), "success")
-    return render_template("admin/invite_link.html", user=user, link=link, expires=expires), 200
+    flash(
+        _(
+            "%(org)s is now a member. Its contact sets up the first admin account from the application's "
+            "status page.",
+            org=name,
+        ),
+        "success",
+    )
+    return redirect(url_for("admin.application_detail", application_id=application_id))
 
 
 @bp.post("/applications/<application_id>/ask")
@@ -165,15 +173,21 @@ def org_tier(org_id: str) -> Response | tuple[str, int]:
     form = TierForm()
     if not form.validate_on_submit():
         return _org_page(number(org_id), 400, tier_form=form)
+    org = trust.get_org_for_coordinator(db.session(), p, number(org_id))
+    payload = {"tier": form.tier.data, "reason": form.reason.data}
     try:
-        org = trust.change_tier(db.session(), p, number(org_id), form.tier.data, form.reason.data)
+        proposal = approvals.submit(db.session(), p, "org.tier", str(org.id), payload)
     except (Conflict, InvalidInput) as exc:
         db.session.rollback()
         form.tier.errors = [exc.message]
         return _org_page(number(org_id), exc.status, tier_form=form)
+    name, target = org.name, org.id
     db.session.commit()
-    flash(_("%(org)s is now at tier %(tier)s.", org=org.name, tier=form.tier.data), "success")
-    return redirect(url_for("admin.org_detail", org_id=org.id))
+    if proposal is not None:
+        flash_proposed()
+    else:
+        flash(_("%(org)s is now at tier %(tier)s.", org=name, tier=form.tier.data), "success")
+    return redirect(url_for("admin.org_detail", org_id=target))
 
 
 def _set_status(org_id: str, suspend: bool) -> Response | tuple[str, int]:

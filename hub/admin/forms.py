@@ -16,9 +16,9 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
-from hub.orgs.admin import MAX_TOKEN_DAYS
 from hub.orgs.applications import APPLICANT_TYPES
 from hub.orgs.models import Tier
+from hub.orgs.own_tokens import MAX_TOKEN_DAYS
 from hub.orgs.passwords import MIN_PASSWORD_LENGTH
 from hub.policy.tlp import Tlp
 
@@ -47,9 +47,8 @@ class InviteForm(FlaskForm):  # type: ignore[misc]
 
 
 class TokenForm(FlaskForm):  # type: ignore[misc]
-    """A new API token for one of the organisation's users."""
+    """A new API token for the admin's own account (tokens are created by their owners only)."""
 
-    user = SelectField(_l("For the account"), coerce=int, choices=[])
     label = StringField(_l("Label"), validators=[DataRequired(), Length(max=200)])
     expires_days = IntegerField(
         _l("Valid for (days)"),

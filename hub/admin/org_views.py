@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import flash, redirect, render_template, url_for
+from flask import abort, flash, redirect, render_template, url_for
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
@@ -12,9 +12,9 @@ from hub.admin.forms import ActionForm, InviteForm, TokenForm
 from hub.admin.nav import number, require_admin_page
 from hub.errors import Conflict, InvalidInput
 from hub.extensions import db
-from hub.orgs import admin
-from hub.orgs.admin import IssuedInvite
-from hub.orgs.models import Organisation, Role
+from hub.orgs import admin, own_tokens
+from hub.orgs.models import Organisation
+from hub.orgs.onboarding_models import Invite
 
 
 @bp.before_request
@@ -61,7 +61,7 @@ def users(org_id: str) -> tuple[str, int]:
 
 @bp.post("/orgs/<org_id>/users")
 def invite(org_id: str) -> tuple[str, int]:
-    """Invite someone: shows the one-time link once, for the admin to pass on."""
+    """Invite someone: the one-time link goes to them, never to the admin (who could use it)."""
     p = require_admin_page()
     org = admin.get_org_for(db.session(), p, number(org_id))
     form = _invite_form(p.is_coordinator)
@@ -73,15 +73,14 @@ def invite(org_id: str) -> tuple[str, int]:
         db.session.rollback()
         form.email.errors = [*form.email.errors, exc.message]
         return _users_page(org, form, exc.status)
-    return _show_invite(issued)
+    return _link_sent(issued)
 
 
-def _show_invite(issued: IssuedInvite) -> tuple[str, int]:
-    user = issued.invite.user
-    link = url_for("join.accept_invite", secret=issued.secret, _external=True)
+def _link_sent(invite: Invite) -> tuple[str, int]:
+    """Say that a link was issued and how it reaches the user; the page never holds the link itself."""
+    user, expires = invite.user, invite.expires_at
     db.session.commit()
-    expires = issued.invite.expires_at
-    return render_template("admin/invite_link.html", user=user, link=link, expires=expires), 200
+    return render_template("admin/invite_link.html", user=user, expires=expires), 200
 
 
 def _user_action(user_id: str, action: str) -> Response | tuple[str, int]:
@@ -92,7 +91,7 @@ def _user_action(user_id: str, action: str) -> Response | tuple[str, int]:
     target = admin.get_user_for(db.session(), p, number(user_id))
     org_id = target.org_id
     if action == "reinvite":
-        return _show_invite(admin.reinvite_user(db.session(), p, target.id))
+        return _link_sent(admin.reinvite_user(db.session(), p, target.id))
     try:
         if action == "deactivate":
             admin.set_active(db.session(), p, target.id, False)
@@ -138,43 +137,34 @@ def reinvite(user_id: str) -> Response | tuple[str, int]:
     return _user_action(user_id, "reinvite")
 
 
-def _token_form(org: Organisation) -> TokenForm:
-    p = require_admin_page()
-    form = TokenForm()
-    form.user.choices = [
-        SelectChoice(u.id, u.email)
-        for u in admin.list_users(db.session(), p, org.id)
-        if u.is_active and (p.is_coordinator or u.role != Role.COORDINATOR)
-    ]
-    if form.user.data is None:
-        form.user.data = p.user_id
-    return form
-
-
 def _tokens_page(org: Organisation, form: TokenForm, status: int = 200) -> tuple[str, int]:
     p = require_admin_page()
     tokens = admin.list_tokens(db.session(), p, org.id)
-    page = render_template("admin/tokens.html", org=org, tokens=tokens, form=form, action=ActionForm())
+    page = render_template(
+        "admin/tokens.html", org=org, tokens=tokens, form=form, action=ActionForm(), own=org.id == p.org_id
+    )
     return page, status
 
 
 @bp.get("/orgs/<org_id>/tokens")
 def tokens(org_id: str) -> tuple[str, int]:
-    """The organisation's API tokens with their last use."""
+    """The organisation's API tokens with their last use; the admin's own new token."""
     org = admin.get_org_for(db.session(), require_admin_page(), number(org_id))
-    return _tokens_page(org, _token_form(org))
+    return _tokens_page(org, TokenForm())
 
 
 @bp.post("/orgs/<org_id>/tokens")
 def token_create(org_id: str) -> tuple[str, int]:
-    """Create a token and show its secret once."""
+    """Create a token for the admin's own account and show its secret once (nobody creates others' tokens)."""
     p = require_admin_page()
     org = admin.get_org_for(db.session(), p, number(org_id))
-    form = _token_form(org)
+    if org.id != p.org_id:
+        abort(403)  # the form lives on one's own organisation's page; tokens are one's own anyway
+    form = TokenForm()
     if not form.validate_on_submit():
         return _tokens_page(org, form, 400)
     try:
-        issued = admin.create_token(db.session(), p, form.user.data, form.label.data, form.expires_days.data)
+        issued = own_tokens.create_own_token(db.session(), p, form.label.data, form.expires_days.data)
     except InvalidInput as exc:
         db.session.rollback()
         form.label.errors = [*form.label.errors, exc.message]

@@ -1,7 +1,9 @@
 """Applications to join: the public form, the applicant's status link, and the coordinators' decisions.
 
-Approval creates the organisation (`hub.orgs.service.add_org`) and invites its first admin. The applicant's
-status link is the only way back to an application; only a SHA-256 of its secret is stored.
+Approval creates the organisation (`hub.orgs.service.add_org`) and its first admin's account. The applicant's
+status link is the only way back to an application; only a SHA-256 of its secret is stored. The first admin's
+invitation link is fetched from that status page, the applicant's own channel: the approving coordinator never
+sees it (holding it, they could set the new admin's password; `hub.policy.admin_actions`).
 """
 
 from __future__ import annotations
@@ -20,7 +22,7 @@ from hub.db import utcnow
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.orgs.admin import IssuedInvite, invite_user, issue_invite
 from hub.orgs.models import Organisation, OrgStatus, OrgType, Role, Tier, User
-from hub.orgs.onboarding_models import Application, ApplicationStatus
+from hub.orgs.onboarding_models import Application, ApplicationStatus, Invite
 from hub.orgs.service import add_org, normalise_email
 from hub.orgs.trust import require_reason
 from hub.policy.principal import Principal
@@ -40,10 +42,10 @@ class SubmittedApplication:
 
 @dataclass(frozen=True, slots=True)
 class Approval:
-    """The organisation an approval created and the invitation for its first admin."""
+    """The organisation an approval created and the invitation for its first admin (without its secret)."""
 
     org: Organisation
-    invite: IssuedInvite
+    invite: Invite
 
 
 def _hash(secret: str) -> str:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import click
+from flask import current_app, url_for
 from flask.cli import AppGroup
 
 from hub.cli_support import cli_errors, read_secret_from_stdin
+from hub.errors import InvalidInput
 from hub.extensions import db
-from hub.orgs import service, tokens
+from hub.orgs import admin, service, tokens
 from hub.orgs.models import OrgStatus, OrgType, Role, Tier
 
 # Plain strings, not click.Choice: a bad value is a one-line error from the service, like every other refusal.
@@ -88,6 +90,23 @@ def user_add(email: str, org_name: str, role: str, password_stdin: bool) -> None
         password = click.prompt("Password", hide_input=True, confirmation_prompt=True)
     service.set_password(user, password)
     click.echo(f"added {user.role} {user.email} to {org.name!r}")
+
+
+@user_group.command("reset-password")
+@click.argument("email")
+@cli_errors
+def user_reset_password(email: str) -> None:
+    """Issue a one-time link (valid 7 days) with which the user chooses a new password; it is printed as the
+    last line, for you to give to the user through a channel you trust. The account's older links die."""
+    user = service.get_user(db.session(), email)
+    if not user.is_active:
+        raise InvalidInput(f"{user.email} is deactivated; reactivate the account first")
+    issued = admin.issue_invite(db.session(), None, user)
+    with current_app.test_request_context():  # builds the path without a request (no host is known here)
+        path = url_for("join.accept_invite", secret=issued.secret)
+    expires = issued.invite.expires_at.isoformat(timespec="minutes")
+    click.echo(f"one-time link for {user.email}, valid until {expires} UTC; open it at the hub's address:")
+    click.echo(path)
 
 
 @click.group("group", cls=AppGroup)

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.orgs.models import Organisation, OrgStatus, Tier
 from hub.orgs.service import set_status, set_tier
+from hub.policy.admin_actions import require_not_own_org, without_widening
 from hub.policy.principal import Principal
 from hub.policy.roles import require_coordinator
 
@@ -32,7 +33,8 @@ def get_org_for_coordinator(session: Session, p: Principal, org_id: int) -> Orga
 
 
 def change_tier(session: Session, p: Principal, org_id: int, tier: str | Tier, reason: str) -> Organisation:
-    """Raise or lower an organisation's tier. :raises InvalidInput: no reason or tier. :raises Conflict:"""
+    """Raise or lower an organisation's tier. :raises InvalidInput: no reason or tier. :raises Conflict:
+    :raises NeedsSecondCoordinator: `p`'s own organisation, or a change that would let `p` read more."""
     org = get_org_for_coordinator(session, p, org_id)
     text = require_reason(reason)
     try:
@@ -41,7 +43,8 @@ def change_tier(session: Session, p: Principal, org_id: int, tier: str | Tier, r
         raise InvalidInput(str(exc)) from None
     if level == org.tier:
         raise Conflict(f"{org.name} is already at tier {level.label}")
-    set_tier(session, p, org, level, text)
+    require_not_own_org(p, org.id)
+    without_widening(session, p, lambda: set_tier(session, p, org, level, text))
     return org
 
 
@@ -53,7 +56,7 @@ def suspend(session: Session, p: Principal, org_id: int, reason: str) -> Organis
         raise Conflict("you cannot suspend your own organisation")
     if org.status == OrgStatus.SUSPENDED:
         raise Conflict(f"{org.name} is already suspended")
-    set_status(session, p, org, OrgStatus.SUSPENDED, text)
+    without_widening(session, p, lambda: set_status(session, p, org, OrgStatus.SUSPENDED, text))
     return org
 
 
@@ -63,5 +66,5 @@ def reinstate(session: Session, p: Principal, org_id: int, reason: str) -> Organ
     text = require_reason(reason)
     if org.status == OrgStatus.ACTIVE:
         raise Conflict(f"{org.name} is not suspended")
-    set_status(session, p, org, OrgStatus.ACTIVE, text)
+    without_widening(session, p, lambda: set_status(session, p, org, OrgStatus.ACTIVE, text))
     return org

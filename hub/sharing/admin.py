@@ -1,6 +1,8 @@
 """Coordinators' channel management: edit collections and their rules, and the members of sharing groups.
 
 Rule texts that cannot be read, or that name nobody known, raise `InvalidInput` whose message names the rule.
+A change to rules or group members that would let its coordinator read more than before raises
+`NeedsSecondCoordinator` and is undone (`hub.policy.admin_actions`; `hub.approvals` turns it into a proposal).
 """
 
 from __future__ import annotations
@@ -12,6 +14,7 @@ from hub.audit.service import record
 from hub.errors import InvalidInput, NotFound
 from hub.orgs.models import SharingGroup
 from hub.orgs.service import add_group, get_org
+from hub.policy.admin_actions import without_widening
 from hub.policy.principal import Principal
 from hub.policy.roles import require_coordinator
 from hub.policy.tlp import Tlp
@@ -73,10 +76,26 @@ def update_collection(
     read: str,
     write: str,
 ) -> Collection:
-    """Change a collection's title, description, default TLP and rules; audited. :raises InvalidInput:"""
+    """Change a collection's title, description, default TLP and rules; audited. :raises InvalidInput:
+    :raises NeedsSecondCoordinator: the change would let `p` read more (nothing is changed)."""
     target = collection(session, p, collection_id)
     if not title.strip():
         raise InvalidInput("a collection needs a title")
+    return without_widening(
+        session, p, lambda: _update(session, p, target, title, description, default_tlp, read, write)
+    )
+
+
+def _update(
+    session: Session,
+    p: Principal,
+    target: Collection,
+    title: str,
+    description: str,
+    default_tlp: Tlp,
+    read: str,
+    write: str,
+) -> Collection:
     before = _described(target)
     target.title, target.description = title.strip(), description.strip()
     target.default_tlp = int(default_tlp)
@@ -123,8 +142,13 @@ def create_group(session: Session, p: Principal, name: str, members: str) -> Sha
 
 
 def set_group_members(session: Session, p: Principal, group_id: int, members: str) -> SharingGroup:
-    """Replace a group's members (organisation names, one per line); audited. :raises InvalidInput:"""
+    """Replace a group's members (organisation names, one per line); audited. :raises InvalidInput:
+    :raises NeedsSecondCoordinator: the change would let `p` read more (nothing is changed)."""
     target = group(session, p, group_id)
+    return without_widening(session, p, lambda: _set_members(session, p, target, members))
+
+
+def _set_members(session: Session, p: Principal, target: SharingGroup, members: str) -> SharingGroup:
     try:
         orgs = [get_org(session, name) for name in rule_lines(members)]
     except NotFound as exc:

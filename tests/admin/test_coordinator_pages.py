@@ -53,7 +53,9 @@ def test_apply_ask_answer_approve_and_set_up_the_first_admin(as_role, session):
     assert b"Two foundations." in coordinator.get(f"/admin/applications/{application_id}").data
 
     approved = coordinator.post(f"/admin/applications/{application_id}/approve", data={"tier": "vetted"})
-    assert approved.status_code == 200 and b"/join/invite/" in approved.data
+    assert approved.status_code == 302
+    shown = coordinator.get(approved.location).data
+    assert b"/join/invite/" not in shown and b"status page" in shown  # the link is the applicant's only
     org = session.scalar(select(Organisation).where(Organisation.name == APPLICATION["name"]))
     assert org.tier == Tier.VETTED
 

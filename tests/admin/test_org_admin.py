@@ -10,7 +10,7 @@ from sqlalchemy import select
 from hub.audit.models import AuditEvent
 from hub.db import utcnow
 from hub.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from hub.orgs import admin
+from hub.orgs import admin, own_tokens
 from hub.orgs.onboarding_models import Invite
 from hub.orgs.tokens import user_for_secret
 from tests.admin.builders import user
@@ -31,9 +31,16 @@ def orgs(session):
     }
 
 
+def _link(session, invite: Invite) -> admin.IssuedInvite:
+    """The link as its user receives it (the operator's path prints it; admins never see it)."""
+    return admin.issue_invite(session, None, invite.user)
+
+
 def test_invite_stores_only_a_hash_expires_in_seven_days_and_sets_the_password_once(session, orgs):
     p = principal(session, orgs["admin_a"])
-    issued = admin.invite_user(session, p, orgs["a"].id, "New@Org-A.example")
+    invite = admin.invite_user(session, p, orgs["a"].id, "New@Org-A.example")
+    assert not hasattr(invite, "secret")  # the admin gets the row, never the link
+    issued = _link(session, invite)
     stored = session.scalar(select(Invite))
     assert issued.secret not in stored.token_hash and len(stored.token_hash) == 64
     assert timedelta(days=6, hours=23) < stored.expires_at - utcnow() <= timedelta(days=7)
@@ -48,7 +55,7 @@ def test_invite_stores_only_a_hash_expires_in_seven_days_and_sets_the_password_o
 
 def test_an_expired_invite_is_refused(session, orgs):
     p = principal(session, orgs["admin_a"])
-    issued = admin.invite_user(session, p, orgs["a"].id, "late@org-a.example")
+    issued = _link(session, admin.invite_user(session, p, orgs["a"].id, "late@org-a.example"))
     issued.invite.expires_at = utcnow() - timedelta(seconds=1)
     with pytest.raises(NotFound):
         admin.accept_invite(session, issued.secret, "a long enough password")
@@ -56,11 +63,11 @@ def test_an_expired_invite_is_refused(session, orgs):
 
 def test_a_new_invite_replaces_the_old_link(session, orgs):
     p = principal(session, orgs["admin_a"])
-    first = admin.invite_user(session, p, orgs["a"].id, "twice@org-a.example")
+    first = _link(session, admin.invite_user(session, p, orgs["a"].id, "twice@org-a.example"))
     second = admin.reinvite_user(session, p, first.invite.user_id)
     with pytest.raises(NotFound):
         admin.get_invite(session, first.secret)
-    assert admin.get_invite(session, second.secret).user_id == first.invite.user_id
+    assert second.user_id == first.invite.user_id and second.used_at is None
 
 
 def test_org_admins_cannot_invite_coordinators_and_members_cannot_invite(session, orgs):
@@ -74,7 +81,7 @@ def test_org_admins_cannot_invite_coordinators_and_members_cannot_invite(session
 
 def test_deactivation_stops_login_tokens_and_invites_and_is_audited(session, orgs):
     p = principal(session, orgs["admin_a"])
-    issued = admin.create_token(session, p, orgs["member_a"].id, "poller", 30)
+    issued = own_tokens.create_own_token(session, principal(session, orgs["member_a"]), "poller", 30)
     admin.set_active(session, p, orgs["member_a"].id, False)
     assert user_for_secret(session, issued.secret) is None
     assert principal(session, orgs["member_a"]).is_anonymous
@@ -97,7 +104,7 @@ def test_reset_second_factor_clears_the_secret(session, orgs):
 def test_org_admin_of_a_cannot_touch_org_b_users_or_tokens(session, orgs):
     p = principal(session, orgs["admin_a"])
     coordinator = principal(session, orgs["coordinator"])
-    b_token = admin.create_token(session, coordinator, orgs["member_b"].id, "b", 5)
+    b_token = own_tokens.create_own_token(session, principal(session, orgs["member_b"]), "b", 5)
     with pytest.raises(PermissionDenied):
         admin.list_users(session, p, orgs["b"].id)
     with pytest.raises(PermissionDenied):
@@ -108,12 +115,12 @@ def test_org_admin_of_a_cannot_touch_org_b_users_or_tokens(session, orgs):
         lambda: admin.set_active(session, p, orgs["member_b"].id, False),
         lambda: admin.reset_second_factor(session, p, orgs["member_b"].id),
         lambda: admin.reinvite_user(session, p, orgs["member_b"].id),
-        lambda: admin.create_token(session, p, orgs["member_b"].id, "mine now", 5),
         lambda: admin.revoke_org_token(session, p, b_token.token.id),
     ):
         with pytest.raises(NotFound):
             action()
     assert orgs["member_b"].is_active and b_token.token.revoked_at is None
+    assert [t.id for t in admin.list_tokens(session, coordinator, orgs["b"].id)] == [b_token.token.id]
 
 
 def test_org_admins_cannot_manage_a_coordinator_in_their_org(session, orgs):
@@ -131,11 +138,12 @@ def test_coordinators_manage_any_organisation(session, orgs):
 
 def test_tokens_need_a_label_and_a_bounded_expiry_and_list_last_use(session, orgs):
     p = principal(session, orgs["admin_a"])
+    owner = principal(session, orgs["member_a"])
     with pytest.raises(InvalidInput):
-        admin.create_token(session, p, orgs["member_a"].id, " ", 30)
+        own_tokens.create_own_token(session, owner, " ", 30)
     with pytest.raises(InvalidInput):
-        admin.create_token(session, p, orgs["member_a"].id, "forever", 0)
-    issued = admin.create_token(session, p, orgs["member_a"].id, "feed poller", 30)
+        own_tokens.create_own_token(session, owner, "forever", 0)
+    issued = own_tokens.create_own_token(session, owner, "feed poller", 30)
     assert issued.secret not in issued.token.token_hash
     assert user_for_secret(session, issued.secret).id == orgs["member_a"].id
     listed = admin.list_tokens(session, p, orgs["a"].id)

@@ -73,14 +73,16 @@ def test_approval_creates_the_org_at_the_chosen_tier_and_invites_its_first_admin
     approval = applications.approve(session, coordinator, submitted.application.id, "vetted")
     org = approval.org
     assert (org.name, org.tier, org.country) == ("Rights Radio", Tier.VETTED, "Kenya")
-    first_admin = approval.invite.invite.user
+    first_admin = approval.invite.user
+    assert not hasattr(approval.invite, "secret")  # the approving coordinator never holds the link
     assert (first_admin.email, first_admin.role, first_admin.password_hash) == (
         "lead@rights-radio.example",
         Role.ORG_ADMIN,
         None,
     )
     assert submitted.application.status == ApplicationStatus.APPROVED
-    user = admin.accept_invite(session, approval.invite.secret, "a long enough password")
+    link = applications.applicant_invite(session, submitted.status_secret)  # the applicant's own channel
+    user = admin.accept_invite(session, link.secret, "a long enough password")
     assert user.password_hash is not None
     actions = set(session.scalars(select(AuditEvent.action)))
     assert {"application.submit", "org.add", "user.invite", "application.approve"} <= actions
@@ -131,7 +133,8 @@ def test_the_applicant_can_fetch_a_fresh_invite_until_the_account_is_set_up(sess
     submitted = _apply(session)
     with pytest.raises(Conflict):
         applications.applicant_invite(session, submitted.status_secret)
-    first = applications.approve(session, coordinator, submitted.application.id, "registered").invite
+    applications.approve(session, coordinator, submitted.application.id, "registered")
+    first = applications.applicant_invite(session, submitted.status_secret)
     fresh = applications.applicant_invite(session, submitted.status_secret)
     with pytest.raises(NotFound):
         admin.get_invite(session, first.secret)
