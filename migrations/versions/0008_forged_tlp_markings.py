@@ -7,7 +7,7 @@ written out here, not imported, so this revision means the same thing whatever t
 *reference* these ids are untouched: their TLP level comes from the id, never from a stored definition.
 
 Revision ID: 0008_forged_tlp_markings
-Revises: 0007
+Revises: 0008_object_via_feed
 """
 
 import json
@@ -16,7 +16,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision = "0008_forged_tlp_markings"
-down_revision = "0007"
+down_revision = "0008_object_via_feed"
 branch_labels = None
 depends_on = None
 

@@ -1,14 +1,14 @@
 """Proposals: changes that would widen a coordinator's own reach wait for a second coordinator (issue #10).
 
 Revision ID: admin_proposals
-Revises: 0007
+Revises: 0008_forged_tlp_markings
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "admin_proposals"
-down_revision = "0007"
+down_revision = "0008_forged_tlp_markings"
 branch_labels = None
 depends_on = None
 
