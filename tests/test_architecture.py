@@ -154,3 +154,51 @@ def test_reporter_templates_have_their_own_base_without_member_navigation():
 def test_reporter_blueprint_is_only_the_reporter_pages(app):
     rules = {rule.rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("reporter.")}
     assert rules == {"/report", "/report/follow-up", "/transparency"}
+
+
+# Write decisions (issue #15): `hub.policy.writing` is their one home. Outside `hub/policy`, no module reads
+# the principal's writable collections or compares tiers to decide a write; it asks `writing` (may_write,
+# allowed_tlps, tlp_refusal, initial_state, may_add_version, may_delete...). A copy of a rule drifts: /share
+# once offered AMBER that ingest then refused.
+WRITE_RULE_FORMS = {
+    ".writable": re.compile(r"\.\s*writable\b"),
+    "Tier.REGISTERED": re.compile(r"\bTier\s*\.\s*REGISTERED\b"),
+    "State.QUARANTINED if": re.compile(r"\bState\s*\.\s*QUARANTINED\s+if\b"),
+    "producer_org_id != p.org_id": re.compile(r"producer_org_id\s*[!=]=\s*\w+\s*\.\s*org_id\b"),
+}
+# Where a form is allowed for another reason than a write decision.
+WRITE_RULE_EXCEPTIONS = {
+    "orgs/models.py": {"Tier.REGISTERED"},  # the column default: a new organisation starts registered
+    "orgs/service.py": {"Tier.REGISTERED"},  # the same default, for `add_org`
+    "sharing/audience.py": {"Tier.REGISTERED"},  # who *reads* a level: the read rule's tiers
+}
+
+
+def write_rule_violations(source: str) -> list[str]:
+    """Which write-rule forms the code re-derives."""
+    code = code_only(source)
+    return [name for name, pattern in WRITE_RULE_FORMS.items() if pattern.search(code)]
+
+
+def non_policy_files() -> list[Path]:
+    return sorted(path for path in HUB.rglob("*.py") if path.relative_to(HUB).parts[0] != "policy")
+
+
+@pytest.mark.parametrize("path", non_policy_files(), ids=lambda p: p.relative_to(HUB).as_posix())
+def test_write_decisions_live_only_in_the_policy_package(path):
+    allowed = WRITE_RULE_EXCEPTIONS.get(path.relative_to(HUB).as_posix(), set())
+    found = set(write_rule_violations(path.read_text(encoding="utf-8"))) - allowed
+    assert not found, f"{sorted(found)}: ask hub.policy.writing instead of re-deriving a write rule"
+
+
+@pytest.mark.parametrize(
+    ("sample", "found"),
+    [
+        ("if collection.id not in p.writable or not p.org_active:", [".writable"]),
+        ("levels = [Tlp.GREEN] if p.tier == Tier.REGISTERED else list(Tlp)", ["Tier.REGISTERED"]),
+        ("state = State.QUARANTINED if registered else State.PUBLISHED", ["State.QUARANTINED if"]),
+        ("if owner.producer_org_id != p.org_id:", ["producer_org_id != p.org_id"]),
+    ],
+)
+def test_write_rule_scanner_catches_a_copy(sample, found):
+    assert write_rule_violations(sample) == found

@@ -27,6 +27,11 @@ class Principal:
     named: frozenset[str] = field(default_factory=frozenset)
 
     @property
+    def known(self) -> frozenset[str]:
+        """Collections `p` may know exist (read or write them); any other is answered as if it did not."""
+        return self.readable | self.writable
+
+    @property
     def is_anonymous(self) -> bool:
         """True when nobody is logged in."""
         return self.user_id is None

@@ -17,6 +17,7 @@ from hub.errors import InvalidInput, NotFound, PermissionDenied
 from hub.extensions import db
 from hub.orgs.models import Organisation, User
 from hub.orgs.service import list_orgs
+from hub.policy import writing
 from hub.policy.tlp import Tlp
 from hub.reports import metrics, publish, triage
 from hub.reports.charts import bar_chart
@@ -150,7 +151,9 @@ def case_publish(report_id: int) -> Response | str | tuple[str, int]:
     ceiling = publish.consent_ceiling(report)
     form = PublishForm()
     form.collection.choices = [
-        SelectChoice(c.id, c.title) for c in list_collections_for(db.session(), p) if c.id in p.writable
+        SelectChoice(c.id, c.title)
+        for c in list_collections_for(db.session(), p)
+        if writing.may_write(p, c.id)
     ]
     form.tlp.choices = [SelectChoice(str(int(t)), t.label) for t in Tlp if t >= ceiling]
     if form.validate_on_submit():

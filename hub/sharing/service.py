@@ -97,14 +97,14 @@ def get_collection_for(session: Session, p: Principal, collection_id: str) -> Co
     """A collection the principal may read or write; others are answered as if they did not exist.
     :raises NotFound:"""
     collection = session.get(Collection, collection_id)
-    if collection is None or collection.id not in (p.readable | p.writable):
+    if collection is None or collection.id not in p.known:
         raise NotFound(f"no collection {collection_id!r}")
     return collection
 
 
 def list_collections_for(session: Session, p: Principal) -> list[Collection]:
     """The collections a principal may read or write, in a stable order (title, then id)."""
-    ids = sorted(p.readable | p.writable)
+    ids = sorted(p.known)
     if not ids:
         return []
     return list(
@@ -117,12 +117,6 @@ def list_collections_for(session: Session, p: Principal) -> list[Collection]:
 def list_collections(session: Session) -> list[Collection]:
     """Every collection (operators and coordinators)."""
     return list(session.scalars(select(Collection).order_by(Collection.title, Collection.id)))
-
-
-def has_named_readers(collection: Collection) -> bool:
-    """True when a `user:` read rule names someone: the condition for accepting TLP:RED into the
-    collection."""
-    return any(r.mode == Mode.READ and r.kind == RuleKind.USER for r in collection.rules)
 
 
 def rule_text(rule: AccessRule) -> str:

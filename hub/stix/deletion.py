@@ -5,13 +5,13 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, delete, false, or_, select
+from sqlalchemy import delete, or_, select
 from sqlalchemy.orm import Session
 
 from hub.audit.service import record
 from hub.errors import NotFound, PermissionDenied
+from hub.policy import writing
 from hub.policy.principal import Principal
-from hub.policy.tlp import Tlp
 from hub.policy.visibility import visible
 from hub.sharing.models import Collection
 from hub.stix.models import ObjectVersion
@@ -39,9 +39,9 @@ def delete_object(
     :raises PermissionDenied: `p` sees the object but its organisation did not produce it.
     """
     collection = session.get(Collection, collection_id)
-    if collection is None or collection.id not in (p.readable | p.writable):
+    if collection is None or collection.id not in p.known:
         raise NotFound(f"no collection {collection_id!r}")
-    own = _own_deletable(p)
+    own = writing.own_deletable(p)
     rows = session.execute(
         select(
             ObjectVersion.id, ObjectVersion.version, ObjectVersion.spec_version, ObjectVersion.producer_org_id
@@ -53,7 +53,7 @@ def delete_object(
     ).all()
     if not rows:
         raise NotFound(f"no object {stix_id!r} in this collection")
-    if not p.org_active or any(row.producer_org_id != p.org_id for row in rows):
+    if not writing.may_delete(p, (row.producer_org_id for row in rows)):
         raise PermissionDenied("only the organisation that produced this object may delete it")
     rows = _chosen(rows, versions, spec_versions)
     if not rows:
@@ -81,11 +81,3 @@ def _chosen(rows: Sequence[Any], versions: Sequence[str | int], spec_versions: S
         wanted |= {known[-1]} if LAST in versions else set()
         rows = [row for row in rows if row.version in wanted]
     return [row for row in rows if not spec_versions or row.spec_version in spec_versions]
-
-
-def _own_deletable(p: Principal) -> ColumnElement[bool]:
-    """Versions the principal's organisation produced and that it may know exist (RED: author or named)."""
-    if not p.org_active or p.org_id is None:
-        return false()
-    red_known = or_(ObjectVersion.author_id == p.user_id, ObjectVersion.collection_id.in_(sorted(p.named)))
-    return and_(ObjectVersion.producer_org_id == p.org_id, or_(ObjectVersion.tlp < int(Tlp.RED), red_known))

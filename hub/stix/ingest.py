@@ -17,8 +17,8 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
 from hub.db import begin_write, now_us
-from hub.errors import NotFound, PermissionDenied
-from hub.orgs.models import Tier
+from hub.errors import NotFound
+from hub.policy import writing
 from hub.policy.attribution import Identities, attribution_problem, identities_for
 from hub.policy.principal import Principal
 from hub.policy.tlp import (
@@ -29,14 +29,12 @@ from hub.policy.tlp import (
     tlp_of_markings,
 )
 from hub.sharing.models import Collection
-from hub.sharing.service import has_named_readers
 from hub.stix.models import ObjectVersion, State, Submission
 from hub.stix.observable_index import StoredVersion, index_stored
 from hub.stix.validation import InvalidStix, format_timestamp, parse_timestamp, validate_object, version_of
 
 logger = logging.getLogger(__name__)
 CHUNK = 500
-REGISTERED_MAX_TLP = Tlp.GREEN
 
 
 @dataclass(frozen=True, slots=True)
@@ -104,10 +102,9 @@ def add_objects(
     :raises NotFound: the collection is not visible to `p`. :raises PermissionDenied: `p` may not write it.
     """
     collection = session.get(Collection, collection_id)
-    if collection is None or collection.id not in (p.readable | p.writable):
+    if collection is None or collection.id not in p.known:
         raise NotFound(f"no collection {collection_id!r}")
-    if collection.id not in p.writable or not p.org_active:
-        raise PermissionDenied("you may read this collection but not add objects to it")
+    writing.require_write(p, collection.id)
     request_timestamp = now_us()
     results = _Results()
     identities = identities_for(session, p, via_feed=options.via_feed is not None)
@@ -169,7 +166,8 @@ def _check_all(
     results: _Results,
     identities: Identities,
 ) -> Iterable[_Candidate]:
-    named_readers = has_named_readers(collection)
+    red_allowed = writing.red_placeable(collection)
+    state = writing.initial_state(p)
     for index, raw in enumerate(objects):
         raw_id = raw.get("id") if isinstance(raw, dict) else None
         label = raw_id if isinstance(raw_id, str) else f"objects[{index}]"
@@ -181,7 +179,7 @@ def _check_all(
         version_text = version_of(obj)
         version = parse_timestamp(version_text) if version_text else None
         level, obj = _effective_tlp(obj, Tlp(collection.default_tlp) if options.tlp is None else options.tlp)
-        problem = _tlp_problem(p, level, named_readers) or attribution_problem(obj, identities)
+        problem = writing.tlp_refusal(p, level, red_allowed) or attribution_problem(obj, identities)
         if problem:
             results.fail(obj["id"], version_text, problem)
             continue
@@ -189,7 +187,6 @@ def _check_all(
             obj = {k: v for k, v in obj.items() if k != "created_by_ref"}
             if options.hub_identity_id:
                 obj["created_by_ref"] = options.hub_identity_id
-        state = State.QUARANTINED if p.tier == Tier.REGISTERED and not p.is_coordinator else State.PUBLISHED
         yield _Candidate(index, obj, obj["id"], version, level, state, orjson.dumps(obj).decode())
 
 
@@ -204,20 +201,6 @@ def _effective_tlp(obj: dict[str, Any], default: Tlp) -> tuple[Tlp, dict[str, An
     if level is not None:
         return level, obj
     return default, {**obj, "object_marking_refs": [*obj.get("object_marking_refs", ()), default.marking_id]}
-
-
-def _tlp_problem(p: Principal, level: Tlp, named_readers: bool) -> str | None:
-    if p.tier == Tier.REGISTERED and level > REGISTERED_MAX_TLP:
-        return (
-            f"organisations at tier 'registered' may post only TLP:CLEAR and TLP:GREEN; this object is "
-            f"{level.label}"
-        )
-    if level is Tlp.RED and not named_readers:
-        return (
-            "TLP:RED objects need named readers: this collection has no 'user:' read rule, "
-            "so nobody could be allowed to read it"
-        )
-    return None
 
 
 def _store(
@@ -236,8 +219,7 @@ def _store(
     clock = max(now_us(), last + 1)
     for candidate in candidates:
         versions = existing.setdefault(candidate.stix_id, {})
-        owner = _first_producer(versions)
-        if owner is not None and owner != p.org_id:
+        if not writing.may_add_version(p, _first_producer(versions)):
             results.fail(
                 candidate.stix_id,
                 _text(candidate.version),

@@ -8,6 +8,7 @@ from typing import Any
 import orjson
 from sqlalchemy import Row
 
+from hub.policy import writing
 from hub.policy.principal import Principal
 from hub.sharing.models import Collection
 from hub.stix.models import Submission
@@ -34,7 +35,7 @@ def collection(c: Collection, p: Principal) -> dict[str, Any]:
         "id": c.id,
         "title": c.title,
         "can_read": c.id in p.readable,
-        "can_write": c.id in p.writable,
+        "can_write": writing.may_write(p, c.id),
         "media_types": [STIX_MEDIA_TYPE],
     }
     if c.description:

@@ -9,6 +9,7 @@ from flask import Response, current_app, request, url_for
 from werkzeug.exceptions import Unauthorized
 
 from hub.errors import InvalidInput, NotFound, PermissionDenied
+from hub.policy import writing
 from hub.policy.principal import Principal
 from hub.sharing.models import Collection
 from hub.sharing.service import get_collection_for, list_collections_for
@@ -192,8 +193,7 @@ def _writer(collection_id: str) -> Principal:
     collection = _collection(p, collection_id)
     if p.is_anonymous:
         raise Unauthorized("log in with an API token to add objects")
-    if collection.id not in p.writable:
-        raise PermissionDenied("you may read this collection but not add objects to it")
+    writing.require_write(p, collection.id)
     return p
 
 

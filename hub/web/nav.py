@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from flask import current_app
 from flask_babel import lazy_gettext
 
+from hub.policy import writing
 from hub.policy.principal import Principal
 
 Predicate = Callable[[Principal], bool]
@@ -48,4 +49,4 @@ def _member(p: Principal) -> bool:
 
 add_nav_item("web.home", lazy_gettext("Home"), _member, 10)
 add_nav_item("web.collections", lazy_gettext("Browse"), _member, 20)
-add_nav_item("web.share", lazy_gettext("Share"), lambda p: bool(p.writable) and p.org_active, 30)
+add_nav_item("web.share", lazy_gettext("Share"), writing.may_write_somewhere, 30)

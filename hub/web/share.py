@@ -13,15 +13,15 @@ from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
-from hub.errors import InvalidInput, NotFound, PermissionDenied
+from hub.errors import InvalidInput, NotFound
 from hub.extensions import db
 from hub.identity import hub_identity_id
-from hub.orgs.models import Tier
+from hub.policy import writing
 from hub.policy.principal import Principal
 from hub.policy.tlp import Tlp
 from hub.sharing.audience import audience
 from hub.sharing.models import Collection
-from hub.sharing.service import get_collection_for, has_named_readers, list_collections_for
+from hub.sharing.service import get_collection_for, list_collections_for
 from hub.stix.build import (
     Feedback,
     IndicatorInput,
@@ -47,19 +47,12 @@ def _writable(collection_id: str) -> Collection:
     """A collection the user may add to. :raises NotFound: invisible. :raises PermissionDenied: read-only."""
     p = current_principal()
     collection = get_collection_for(db_session(), p, collection_id)
-    if collection.id not in p.writable or not p.org_active:
-        raise PermissionDenied("you may read this channel but not share in it")
+    writing.require_write(p, collection.id, "you may read this channel but not share in it")
     return collection
 
 
-def allowed_tlps(p: Principal, collection: Collection) -> list[Tlp]:
-    """The TLP levels this user may share at in this collection (the ingest rules, offered up front)."""
-    levels = [Tlp.CLEAR, Tlp.GREEN] if p.tier == Tier.REGISTERED and not p.is_coordinator else list(Tlp)
-    return [t for t in levels if t is not Tlp.RED or has_named_readers(collection)]
-
-
 def _tlp_choices(form: Any, p: Principal, collection: Collection) -> list[Tlp]:
-    levels = allowed_tlps(p, collection)
+    levels = writing.allowed_tlps(p, collection)
     form.tlp.choices = [SelectChoice(t.name.lower(), t.label) for t in levels]
     form.collection.choices = [SelectChoice(collection.id, collection.title)]
     if request.method == "GET":
@@ -74,7 +67,7 @@ def share() -> str | Response:
     """Choose the channel to share in."""
     p = current_principal()
     readable = list_collections_for(db_session(), p) if p.org_active else []
-    channels = [c for c in readable if c.id in p.writable]
+    channels = [c for c in readable if writing.may_write(p, c.id)]
     if len(channels) == 1:
         return redirect(url_for("web.share_in", collection_id=channels[0].id))
     return render_template("web/share_choose.html", channels=channels)
@@ -96,7 +89,7 @@ def share_in(collection_id: str) -> str:
         form=form,
         upload=upload,
         audiences=audiences,
-        quarantined=_quarantined(p),
+        quarantined=writing.quarantined(p),
     )
 
 
@@ -142,7 +135,7 @@ def share_indicator(collection_id: str) -> ResponseReturnValue:
         collection=collection,
         form=form,
         preview=preview,
-        quarantined=_quarantined(p),
+        quarantined=writing.quarantined(p),
     ), status
 
 
@@ -214,20 +207,14 @@ def _org_identity() -> str | None:
     return user.org.identity_id if user is not None else None
 
 
-def _quarantined(p: Principal) -> bool:
-    return p.tier == Tier.REGISTERED and not p.is_coordinator
-
-
 def _today() -> date:
     return datetime.now(UTC).date()
 
 
 def feedback_form_for(collection: Collection, object_type: str) -> FeedbackForm | None:
     """The feedback form, when the user may give feedback on this object here."""
-    p = current_principal()
-    if object_type != "indicator" or collection.id not in p.writable or not p.org_active:
-        return None
-    return FeedbackForm()
+    allowed = writing.may_give_feedback(current_principal(), collection.id, object_type)
+    return FeedbackForm() if allowed else None
 
 
 @bp.post("/collections/<collection_id>/objects/<stix_id>/feedback")

@@ -194,6 +194,17 @@ def state_of_new_post(r: Reader) -> str:
     return "quarantined" if r.org.tier == "registered" and r.role != "coordinator" else "published"
 
 
+def may_add_version(r: Reader, first_producer: str | None) -> bool:
+    """Only the organisation that posted an object's first version (in this collection) adds later ones;
+    anyone who may post at all may post a new id."""
+    return r.org is not None and first_producer in (None, r.org.name)
+
+
+def may_delete(r: Reader, producers: Iterable[str | None]) -> bool:
+    """Only the producer organisation deletes: every version to delete must be its own."""
+    return r.org is not None and all(producer == r.org.name for producer in producers)
+
+
 def describe(x: Version, r: Reader, extra: Mapping[str, str] | None = None) -> str:
     """A readable cell name for failure messages."""
     who = "anonymous" if r.org is None else f"{r.email} ({r.org.tier}, {r.role})"

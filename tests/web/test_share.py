@@ -137,6 +137,24 @@ def test_registered_members_may_only_share_clear_and_green_and_are_moderated(cli
     assert row.state == State.QUARANTINED
 
 
+def test_a_coordinator_of_a_registered_organisation_is_offered_only_what_it_may_post(
+    client, session, web, world
+):
+    """Issue #15: /share offered AMBER to a coordinator of a registered-tier organisation, and ingest refused
+    it. The TLP ceiling binds coordinators too (docs/access-control.md); only quarantine spares them."""
+    coordinator = make_user(session, world["unvetted"].org, role="coordinator")
+    coordinator.totp_secret = pyotp.random_base32()
+    session.commit()
+    web.login(coordinator)
+    page = client.get(f"/share/{world['channel'].id}").get_data(as_text=True)
+    assert "TLP:GREEN" in page and "TLP:AMBER" not in page
+    assert "a coordinator checks what you share" not in page
+    url = f"/share/{world['channel'].id}/indicator"
+    client.post(url, data=_indicator_form(world, tlp="green", action="share"))
+    [row] = _stored(session, world["channel"])
+    assert row.state == State.PUBLISHED
+
+
 def test_upload_reports_each_object(client, session, web, world):
     web.login(world["author"])
     good = indicator(Tlp.GREEN)

@@ -20,6 +20,7 @@ from hub.audit.service import record
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.interop.feeds.models import Feed
 from hub.orgs.service import get_user
+from hub.policy import writing
 from hub.policy.resolve import principal_for
 from hub.policy.tlp import Tlp
 from hub.sharing.service import get_collection_for
@@ -88,7 +89,7 @@ def add_feed(
     user = get_user(session, email)
     p = principal_for(session, user)
     collection = get_collection_for(session, p, local_collection_id)
-    if collection.id not in p.writable:
+    if not writing.may_write(p, collection.id):
         raise InvalidInput(f"{user.email} may not add objects to collection {collection.id}")
     feed = session.scalar(select(Feed).where(Feed.name == name))
     if feed is not None and not replace:

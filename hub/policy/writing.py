@@ -1,0 +1,113 @@
+"""Every write decision, in one place: the counterpart of `visibility.py` for writing.
+
+Who may add to a collection, the TLP ceiling of a poster, where TLP:RED may be placed, whether a post waits
+for a coordinator, who may add versions of an object and who may delete it. Every surface (TAXII, the share
+pages, ingest, deletion, federation set-up) asks here instead of re-deriving a rule, so a form offers exactly
+what ingest accepts. `tests/policy/test_write_matrix.py` checks these answers against the plain-Python
+reference.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+
+from sqlalchemy import ColumnElement, and_, false, or_
+
+from hub.errors import PermissionDenied
+from hub.orgs.models import Tier
+from hub.policy.principal import Principal
+from hub.policy.tlp import Tlp
+from hub.sharing.models import Collection, Mode, RuleKind
+from hub.stix.models import ObjectVersion, State
+
+REGISTERED_MAX_TLP = Tlp.GREEN
+READ_ONLY = "you may read this collection but not add objects to it"
+
+
+def may_write(p: Principal, collection_id: str) -> bool:
+    """A write rule of the collection matches `p`, whose organisation is active (`public` never writes)."""
+    return p.org_active and collection_id in p.writable
+
+
+def may_write_somewhere(p: Principal) -> bool:
+    """`p` may add to at least one collection: whether to show the way to share at all."""
+    return p.org_active and bool(p.writable)
+
+
+def require_write(p: Principal, collection_id: str, refusal: str = READ_ONLY) -> None:
+    """Call after the collection was found visible to `p`.
+
+    :raises PermissionDenied: when `p` may read the collection but not add to it.
+    """
+    if not may_write(p, collection_id):
+        raise PermissionDenied(refusal)
+
+
+def tlp_ceiling(p: Principal) -> Tlp:
+    """The most restrictive level `p` may post: registered-tier organisations stop at GREEN, coordinators
+    included (their posts skip quarantine, not the ceiling)."""
+    return REGISTERED_MAX_TLP if p.tier == Tier.REGISTERED else Tlp.RED
+
+
+def red_placeable(collection: Collection) -> bool:
+    """TLP:RED may be placed only where a `user:` read rule names someone who could read it (a `user:` write
+    rule does not count)."""
+    return any(r.mode == Mode.READ and r.kind == RuleKind.USER for r in collection.rules)
+
+
+def tlp_refusal(p: Principal, level: Tlp, red_allowed: bool) -> str | None:
+    """Why an object at `level` from `p` is refused here (`red_allowed`: `red_placeable` of the collection),
+    or None when it is accepted."""
+    if level > tlp_ceiling(p):
+        return (
+            f"organisations at tier 'registered' may post only TLP:CLEAR and TLP:GREEN; this object is "
+            f"{level.label}"
+        )
+    if level is Tlp.RED and not red_allowed:
+        return (
+            "TLP:RED objects need named readers: this collection has no 'user:' read rule, "
+            "so nobody could be allowed to read it"
+        )
+    return None
+
+
+def allowed_tlps(p: Principal, collection: Collection) -> list[Tlp]:
+    """The levels `p` may post at in this collection, least restrictive first: what a form may offer."""
+    red_allowed = red_placeable(collection)
+    return [level for level in Tlp if tlp_refusal(p, level, red_allowed) is None]
+
+
+def quarantined(p: Principal) -> bool:
+    """A registered-tier organisation's posts wait for a coordinator; a coordinator's own are published."""
+    return p.tier == Tier.REGISTERED and not p.is_coordinator
+
+
+def initial_state(p: Principal) -> State:
+    """The moderation state of a new post by `p`."""
+    return State.QUARANTINED if quarantined(p) else State.PUBLISHED
+
+
+def may_add_version(p: Principal, first_producer_org_id: int | None) -> bool:
+    """Only the organisation that posted an object's first version in a collection adds later ones; a new id
+    (no first producer) may be posted by any active organisation (`may_write` decides where)."""
+    return p.org_active and first_producer_org_id in (None, p.org_id)
+
+
+def may_delete(p: Principal, producer_org_ids: Iterable[int | None]) -> bool:
+    """Only the producer organisation deletes, and only while it is active: every version must be its own."""
+    return p.org_active and all(org_id == p.org_id for org_id in producer_org_ids)
+
+
+def own_deletable(p: Principal) -> ColumnElement[bool]:
+    """SQL condition: versions `p`'s organisation produced and may know exist, so may delete even where it
+    cannot read them (a write-only drop box). TLP:RED only for its author and the collection's named
+    readers."""
+    if not p.org_active or p.org_id is None:
+        return false()
+    red_known = or_(ObjectVersion.author_id == p.user_id, ObjectVersion.collection_id.in_(sorted(p.named)))
+    return and_(ObjectVersion.producer_org_id == p.org_id, or_(ObjectVersion.tlp < int(Tlp.RED), red_known))
+
+
+def may_give_feedback(p: Principal, collection_id: str, object_type: str) -> bool:
+    """Feedback is a sighting posted into the indicator's collection: writers only, indicators only."""
+    return object_type == "indicator" and may_write(p, collection_id)
