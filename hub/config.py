@@ -42,6 +42,7 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     """Layer the configuration: defaults, then HUB_* environment variables, then test overrides."""
     app.config.from_object(Defaults)
     app.config.from_prefixed_env("HUB")
+    _keep_hub_prefix(app)
     if test_config is not None:
         app.config.update(test_config)
     instance = Path(app.instance_path)
@@ -62,6 +63,15 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     }
     if isinstance(app.config.get("HUB_DOMAINS"), str):
         app.config["HUB_DOMAINS"] = tuple(d for d in app.config["HUB_DOMAINS"].split(",") if d)
+
+
+def _keep_hub_prefix(app: Flask) -> None:
+    """`from_prefixed_env("HUB")` strips the prefix, so `HUB_NAME` arrives as `NAME`: put the settings whose
+    own name starts with `HUB_` back under it (`HUB_HUB_NAME` keeps working, older docs said so)."""
+    for key in (name for name in vars(Defaults) if name.startswith("HUB_")):
+        if key in os.environ and f"HUB_{key}" not in os.environ:
+            app.config[key] = str(os.environ[key])
+            app.config.pop(key.removeprefix("HUB_"), None)
 
 
 def normalise_database_url(url: str) -> str:
