@@ -32,11 +32,11 @@ def _reason(label: object = None) -> TextAreaField:
     )
 
 
-class ActionForm(FlaskForm):  # type: ignore[misc]
+class ActionForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
 
 
-class InviteForm(FlaskForm):  # type: ignore[misc]
+class InviteForm(FlaskForm):
     """Invite a person to the organisation."""
 
     email = EmailField(_l("Email address"), validators=[DataRequired(), Length(max=320)])
@@ -46,7 +46,7 @@ class InviteForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class TokenForm(FlaskForm):  # type: ignore[misc]
+class TokenForm(FlaskForm):
     """A new API token for the admin's own account (tokens are created by their owners only)."""
 
     label = StringField(_l("Label"), validators=[DataRequired(), Length(max=200)])
@@ -57,7 +57,7 @@ class TokenForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class AcceptInviteForm(FlaskForm):  # type: ignore[misc]
+class AcceptInviteForm(FlaskForm):
     """Choose a password through an invitation link."""
 
     password = PasswordField(
@@ -72,7 +72,7 @@ class AcceptInviteForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class ApplicationForm(FlaskForm):  # type: ignore[misc]
+class ApplicationForm(FlaskForm):
     """The public application to join the hub."""
 
     name = StringField(_l("Name of the organisation"), validators=[DataRequired(), Length(max=200)])
@@ -89,7 +89,7 @@ class ApplicationForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class AnswerForm(FlaskForm):  # type: ignore[misc]
+class AnswerForm(FlaskForm):
     """The applicant's answer to a coordinator's question."""
 
     answer = TextAreaField(
@@ -97,32 +97,32 @@ class AnswerForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class ApproveForm(FlaskForm):  # type: ignore[misc]
+class ApproveForm(FlaskForm):
     """Approve an application at a tier."""
 
     tier = SelectField(_l("Tier"), choices=TIER_CHOICES, default="registered")
 
 
-class NoteForm(FlaskForm):  # type: ignore[misc]
+class NoteForm(FlaskForm):
     """Ask the applicant for more information."""
 
     note = _reason(_l("Question for the applicant"))
 
 
-class ReasonForm(FlaskForm):  # type: ignore[misc]
+class ReasonForm(FlaskForm):
     """Any decision that needs a reason (reject, withdraw, suspend, reinstate)."""
 
     reason = _reason()
 
 
-class TierForm(FlaskForm):  # type: ignore[misc]
+class TierForm(FlaskForm):
     """Raise or lower a tier."""
 
     tier = SelectField(_l("New tier"), choices=TIER_CHOICES)
     reason = _reason()
 
 
-class FindObjectForm(FlaskForm):  # type: ignore[misc]
+class FindObjectForm(FlaskForm):
     """Find an object by its STIX id (a GET form)."""
 
     class Meta:
@@ -131,7 +131,7 @@ class FindObjectForm(FlaskForm):  # type: ignore[misc]
     stix_id = StringField(_l("STIX id"), validators=[DataRequired(), Length(max=300)])
 
 
-class CollectionForm(FlaskForm):  # type: ignore[misc]
+class CollectionForm(FlaskForm):
     """A collection's settings and rules."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
@@ -152,7 +152,7 @@ class CollectionForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class GroupForm(FlaskForm):  # type: ignore[misc]
+class GroupForm(FlaskForm):
     """A sharing group and its member organisations."""
 
     name = StringField(_l("Name"), validators=[DataRequired(), Length(max=200)])
@@ -163,7 +163,7 @@ class GroupForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class GroupMembersForm(FlaskForm):  # type: ignore[misc]
+class GroupMembersForm(FlaskForm):
     """The member organisations of an existing group."""
 
     members = TextAreaField(
@@ -173,7 +173,7 @@ class GroupMembersForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class AuditFilterForm(FlaskForm):  # type: ignore[misc]
+class AuditFilterForm(FlaskForm):
     """Filters of the audit log (a GET form)."""
 
     class Meta:

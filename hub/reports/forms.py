@@ -13,19 +13,19 @@ from hub.reports.contents import MAX_TEXT
 from hub.reports.labels import OUTCOME_LABELS, STATUS_LABELS, choices
 
 
-class StatusForm(FlaskForm):  # type: ignore[misc]
+class StatusForm(FlaskForm):
     """Move a report in the queue."""
 
     status = SelectField(_l("Status"), choices=choices(STATUS_LABELS))
 
 
-class AssignForm(FlaskForm):  # type: ignore[misc]
+class AssignForm(FlaskForm):
     """Assign a report (0 = nobody)."""
 
     assignee = SelectField(_l("Assigned to"), coerce=int, choices=[])
 
 
-class MessageForm(FlaskForm):  # type: ignore[misc]
+class MessageForm(FlaskForm):
     """A reply to the reporter or an internal note."""
 
     kind = RadioField(
@@ -41,7 +41,7 @@ class MessageForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class EscalateForm(FlaskForm):  # type: ignore[misc]
+class EscalateForm(FlaskForm):
     """Escalate to a platform the reporter named."""
 
     platform = SelectField(_l("Platform"), coerce=int, choices=[])
@@ -52,7 +52,7 @@ class EscalateForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class PublishForm(FlaskForm):  # type: ignore[misc]
+class PublishForm(FlaskForm):
     """Publish the edited STIX bundle."""
 
     collection = SelectField(_l("Collection"), choices=[])
@@ -64,7 +64,7 @@ class PublishForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class AnswerForm(FlaskForm):  # type: ignore[misc]
+class AnswerForm(FlaskForm):
     """A platform's answer to an escalation."""
 
     outcome = RadioField(
@@ -77,7 +77,7 @@ class AnswerForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class HelplineForm(FlaskForm):  # type: ignore[misc]
+class HelplineForm(FlaskForm):
     """Designate an organisation as a helpline, or stop."""
 
     org = SelectField(_l("Organisation"), coerce=int, choices=[])

@@ -24,14 +24,14 @@ TLP_HINTS = {
 }
 
 
-class CheckboxesField(SelectMultipleField):  # type: ignore[misc]
+class CheckboxesField(SelectMultipleField):
     """Several choices as checkboxes (works without JavaScript, unlike a multiple select on phones)."""
 
     widget = ListWidget(prefix_label=False)
     option_widget = CheckboxInput()
 
 
-class ReportForm(FlaskForm):  # type: ignore[misc]
+class ReportForm(FlaskForm):
     """The anonymous incident report; the TLP choices are filled in per request, in the reader's language."""
 
     category = RadioField(_l("What happened?"), choices=choices(CATEGORY_LABELS), validators=[DataRequired()])
@@ -66,7 +66,7 @@ def tlp_choices() -> list[SelectChoice]:
     return [SelectChoice(str(int(t)), f"{t.label}: {TLP_HINTS[t]}") for t in SHAREABLE_TLPS]
 
 
-class CodeForm(FlaskForm):  # type: ignore[misc]
+class CodeForm(FlaskForm):
     """The receipt code, and optionally something to add."""
 
     code = StringField(

@@ -22,7 +22,7 @@ from wtforms.validators import DataRequired, EqualTo, Length, Optional
 from hub.orgs.passwords import MIN_PASSWORD_LENGTH
 
 
-class LoginForm(FlaskForm):  # type: ignore[misc]
+class LoginForm(FlaskForm):
     """Email and password."""
 
     email = EmailField(
@@ -38,7 +38,7 @@ class LoginForm(FlaskForm):  # type: ignore[misc]
     next = HiddenField()
 
 
-class CodeForm(FlaskForm):  # type: ignore[misc]
+class CodeForm(FlaskForm):
     """A six-digit code from the authenticator app."""
 
     code = StringField(
@@ -48,7 +48,7 @@ class CodeForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class PasswordForm(FlaskForm):  # type: ignore[misc]
+class PasswordForm(FlaskForm):
     """Change the password."""
 
     current = PasswordField(
@@ -66,7 +66,7 @@ class PasswordForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class DisableTotpForm(FlaskForm):  # type: ignore[misc]
+class DisableTotpForm(FlaskForm):
     """Turn off the second factor (asks for the password)."""
 
     password = PasswordField(
@@ -74,7 +74,7 @@ class DisableTotpForm(FlaskForm):  # type: ignore[misc]
     )
 
 
-class LanguageForm(FlaskForm):  # type: ignore[misc]
+class LanguageForm(FlaskForm):
     """Choose the language of the hub."""
 
     lang = SelectField(_l("Language"), choices=[])
@@ -102,7 +102,7 @@ STIX_TYPES = (
 )
 
 
-class BrowseForm(FlaskForm):  # type: ignore[misc]
+class BrowseForm(FlaskForm):
     """Filters of a collection listing (a GET form: it changes nothing, so it carries no CSRF token)."""
 
     class Meta:
@@ -123,7 +123,7 @@ def _choices(pairs: list[tuple[str, object]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class IndicatorForm(FlaskForm):  # type: ignore[misc]
+class IndicatorForm(FlaskForm):
     """Share one observable as a STIX indicator (collection and TLP choices are filled per user)."""
 
     collection = SelectField(_l("Channel"), choices=[])
@@ -172,7 +172,7 @@ class IndicatorForm(FlaskForm):  # type: ignore[misc]
     insist = BooleanField(_l("I have read the warnings and want to share this anyway"))
 
 
-class UploadForm(FlaskForm):  # type: ignore[misc]
+class UploadForm(FlaskForm):
     """Upload a STIX 2.1 bundle (or a TAXII envelope, or a list of objects) as JSON."""
 
     collection = SelectField(_l("Channel"), choices=[])
@@ -181,7 +181,7 @@ class UploadForm(FlaskForm):  # type: ignore[misc]
     anonymous = BooleanField(_l("Share without attribution (readers see the hub as the source)"))
 
 
-class FeedbackForm(FlaskForm):  # type: ignore[misc]
+class FeedbackForm(FlaskForm):
     """Feedback on an indicator, stored as a STIX sighting."""
 
     kind = RadioField(
