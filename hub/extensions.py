@@ -5,7 +5,6 @@ from __future__ import annotations
 from flask import Flask
 from flask_babel import Babel
 from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
@@ -13,14 +12,16 @@ from flask_wtf import CSRFProtect
 
 from hub.db import Base
 from hub.paths import MIGRATIONS_DIR
+from hub.ratelimits import DATABASE_STORAGE_URI, keyed_client_address
 
 db = SQLAlchemy(model_class=Base)
 migrate = Migrate(directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
-# No default limits: only the endpoints that guess secrets (login, second factor) are limited, explicitly.
-limiter = Limiter(key_func=get_remote_address)
+# No default limits: only the endpoints that guess secrets or take public input are limited, explicitly,
+# per client as a daily keyed hash (never the address itself), in storage every worker shares.
+limiter = Limiter(key_func=keyed_client_address)
 
 
 def init_extensions(app: Flask) -> None:
@@ -35,6 +36,6 @@ def init_extensions(app: Flask) -> None:
     # surfaces (TAXII, JSON API) whatever order the blueprints are registered in.
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     csrf.init_app(app)
-    app.config.setdefault("RATELIMIT_STORAGE_URI", "memory://")
+    app.config.setdefault("RATELIMIT_STORAGE_URI", DATABASE_STORAGE_URI)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     limiter.init_app(app)

@@ -5,6 +5,7 @@ from hub.audit.models import AuditEvent
 from hub.interop.feeds.models import Feed
 from hub.orgs.models import ApiToken, Organisation, SharingGroup, User
 from hub.orgs.onboarding_models import Application, Invite
+from hub.ratelimits import RateLimitCounter
 from hub.reports.models import Escalation, Helpline, Report, ReportMessage
 from hub.sharing.models import AccessRule, Collection
 from hub.stix.models import ObjectVersion, Submission
@@ -24,6 +25,7 @@ __all__ = [
     "ObjectVersion",
     "Organisation",
     "Proposal",
+    "RateLimitCounter",
     "Report",
     "ReportMessage",
     "SharingGroup",

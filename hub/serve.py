@@ -8,6 +8,8 @@ import click
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from hub.ratelimits import shares_counters
+
 # No client address or user agent in access logs: reporters and members are not tracked by the hub
 # (hub.accesslog also strips them, and secrets in URLs, whatever the format asks for).
 ACCESS_LOG_FORMAT = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
@@ -30,8 +32,23 @@ class HubServer(BaseApplication):  # type: ignore[misc]
         return create_app()
 
 
+def check_rate_limit_storage(workers: int) -> None:
+    """Refuse per-process rate-limit counters when several workers serve: each would count on its own and
+    every limit would be multiplied by the number of workers. :raises click.ClickException:"""
+    from hub import create_app
+
+    config = create_app().config
+    uri = str(config.get("RATELIMIT_STORAGE_URI", ""))
+    if workers > 1 and config.get("RATELIMIT_ENABLED", True) and not shares_counters(uri):
+        raise click.ClickException(
+            f"HUB_RATELIMIT_STORAGE_URI={uri} counts per worker process; with {workers} workers every rate "
+            f"limit would be {workers} times too high: unset it (the database is shared) or use redis://"
+        )
+
+
 def run_server(host: str, port: int, workers: int) -> None:
     """Serve until interrupted."""
+    check_rate_limit_storage(workers)
     HubServer(
         {
             "bind": f"{host}:{port}",

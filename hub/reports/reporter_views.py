@@ -6,17 +6,13 @@ This side never imports login, policy or triage code (tests/test_architecture.py
 logged in, and a mistake on the responders' side cannot leak into it. Its service is `hub.reports.intake`.
 
 Privacy: nothing here reads or logs the client's address or user agent, except the rate limiter's key
-function, which turns the address into a keyed hash that changes every day and is held only in the limiter's
-memory.
+function (`hub.ratelimits.keyed_client_address`), which turns the address into a keyed hash that changes every
+day and is kept only until its counting window ends.
 """
 
 from __future__ import annotations
 
-import hashlib
-import hmac
-from datetime import UTC, datetime
-
-from flask import Blueprint, Response, current_app, flash, render_template, request
+from flask import Blueprint, Response, current_app, flash, render_template
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
@@ -36,14 +32,6 @@ DEFAULT_REPORT_LIMIT = "10 per hour;30 per day"
 DEFAULT_FOLLOW_UP_LIMIT = "60 per hour"
 
 
-def daily_client_key() -> str:
-    """The rate-limit key: HMAC(secret key, today's date + client address). Never stored or logged; it rotates
-    daily, so yesterday's counters cannot be linked to today's."""
-    day = datetime.now(UTC).date().isoformat()
-    message = f"{day}|{request.remote_addr or ''}".encode()
-    return hmac.new(current_app.config["SECRET_KEY"].encode(), message, hashlib.sha256).hexdigest()
-
-
 def _sealer() -> Sealer:
     return sealer_for(current_app)
 
@@ -59,7 +47,6 @@ def _private(body: str, status: int = 200) -> Response:
 @public
 @limiter.limit(
     lambda: str(current_app.config.get("REPORTS_RATE_LIMIT", DEFAULT_REPORT_LIMIT)),
-    key_func=daily_client_key,
     methods=["POST"],
 )
 def report_new() -> Response:
@@ -95,7 +82,6 @@ def report_new() -> Response:
 @public
 @limiter.limit(
     lambda: str(current_app.config.get("REPORTS_FOLLOW_UP_RATE_LIMIT", DEFAULT_FOLLOW_UP_LIMIT)),
-    key_func=daily_client_key,
     methods=["POST"],
 )
 def follow_up() -> Response:

@@ -1,0 +1,141 @@
+"""Rate-limit counters shared by every worker and instance: a `limits` storage on the hub's own database.
+
+Flask-Limiter's default `memory://` storage counts per process, so with N gunicorn workers every limit is
+really N times the documented one (25 reports from one address got 18 through a limit of 10 an hour with
+two workers). The hub therefore counts in its database by default (`hub-database://`, this module), which
+every worker and instance already share on SQLite and PostgreSQL alike; `HUB_RATELIMIT_STORAGE_URI` may name
+Redis instead (`redis://host:6379`, with the `redis` package installed). `hub serve` refuses `memory://`
+with more than one worker.
+
+Keys never hold a client address: every limit keys on `keyed_client_address`, a keyed hash that rotates
+daily, and rows are deleted as soon as their window ends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import time
+from datetime import UTC, datetime
+from typing import Any, cast
+
+from flask import current_app, request
+from limits.storage import Storage
+from sqlalchemy import Float, Integer, String, Table, case, delete, func, select
+from sqlalchemy.dialects.postgresql import insert as postgresql_insert
+from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm import Mapped, mapped_column
+
+from hub.db import Base
+
+DATABASE_STORAGE_URI = "hub-database://"
+PER_PROCESS_SCHEMES = ("memory://",)
+
+
+class RateLimitCounter(Base):
+    """One fixed-window counter: `count` hits of `key` until `expires_at` (seconds since the epoch)."""
+
+    __tablename__ = "rate_limit_counters"
+
+    key: Mapped[str] = mapped_column(String(255), primary_key=True)
+    count: Mapped[int] = mapped_column(Integer, nullable=False)
+    expires_at: Mapped[float] = mapped_column(Float, nullable=False, index=True)
+
+
+def keyed_client_address() -> str:
+    """The rate-limit key of the client: HMAC(secret key, today's date + address). Never stored as the
+    address, never logged; it rotates daily, so yesterday's counters cannot be linked to today's."""
+    day = datetime.now(UTC).date().isoformat()
+    message = f"{day}|{request.remote_addr or ''}".encode()
+    return hmac.new(current_app.config["SECRET_KEY"].encode(), message, hashlib.sha256).hexdigest()
+
+
+def shares_counters(storage_uri: str) -> bool:
+    """False for storages that count inside one process (and so cannot hold a limit across workers)."""
+    return not storage_uri.startswith(PER_PROCESS_SCHEMES)
+
+
+_COUNTERS = cast(Table, RateLimitCounter.__table__)
+
+
+class DatabaseStorage(Storage):
+    """Fixed-window counters in the `rate_limit_counters` table, one short transaction per hit.
+
+    The increment is one atomic upsert (`INSERT … ON CONFLICT DO UPDATE … RETURNING`, on SQLite ≥ 3.35 and
+    PostgreSQL), so concurrent workers never lose a hit; an expired window restarts inside the same statement.
+    """
+
+    STORAGE_SCHEME = ["hub-database"]
+
+    def __init__(self, uri: str | None = None, wrap_exceptions: bool = False, **options: Any) -> None:
+        super().__init__(uri, wrap_exceptions=wrap_exceptions, **options)
+
+    @property
+    def base_exceptions(self) -> type[Exception]:
+        return SQLAlchemyError
+
+    @staticmethod
+    def _engine() -> Engine:
+        from hub.extensions import db
+
+        return db.engine
+
+    def incr(self, key: str, expiry: int, amount: int = 1) -> int:
+        """Count `amount` hits of `key`; a new or expired window starts now and lasts `expiry` seconds."""
+        now = time.time()
+        with self._engine().begin() as connection:
+            count = connection.execute(_upsert(connection, key, now, expiry, amount)).scalar_one()
+        self._purge(now)
+        return int(count)
+
+    def _purge(self, now: float) -> None:
+        """Drop ended windows (housekeeping in its own transaction: a lost race only delays it)."""
+        try:
+            with self._engine().begin() as connection:
+                connection.execute(delete(_COUNTERS).where(_COUNTERS.c.expires_at <= now))
+        except SQLAlchemyError:
+            return
+
+    def get(self, key: str) -> int:
+        with self._engine().connect() as connection:
+            count = connection.scalar(
+                select(_COUNTERS.c.count).where(_COUNTERS.c.key == key, _COUNTERS.c.expires_at > time.time())
+            )
+        return int(count or 0)
+
+    def get_expiry(self, key: str) -> float:
+        with self._engine().connect() as connection:
+            expires = connection.scalar(select(_COUNTERS.c.expires_at).where(_COUNTERS.c.key == key))
+        return float(expires) if expires is not None else time.time()
+
+    def check(self) -> bool:
+        try:
+            with self._engine().connect() as connection:
+                connection.scalar(select(func.count()).select_from(_COUNTERS))
+        except SQLAlchemyError:
+            return False
+        return True
+
+    def reset(self) -> int | None:
+        with self._engine().begin() as connection:
+            return int(connection.execute(delete(_COUNTERS)).rowcount)
+
+    def clear(self, key: str) -> None:
+        with self._engine().begin() as connection:
+            connection.execute(delete(_COUNTERS).where(_COUNTERS.c.key == key))
+
+
+def _upsert(connection: Connection, key: str, now: float, expiry: int, amount: int) -> Any:
+    """The atomic "add `amount` in the current window, or start a new one" statement for this dialect."""
+    insert = postgresql_insert if connection.dialect.name == "postgresql" else sqlite_insert
+    statement = insert(_COUNTERS).values(key=key, count=amount, expires_at=now + expiry)
+    ended = _COUNTERS.c.expires_at <= now
+    return statement.on_conflict_do_update(
+        index_elements=[_COUNTERS.c.key],
+        set_={
+            "count": case((ended, amount), else_=_COUNTERS.c.count + amount),
+            "expires_at": case((ended, now + expiry), else_=_COUNTERS.c.expires_at),
+        },
+    ).returning(_COUNTERS.c.count)
