@@ -6,7 +6,7 @@ from hub.interop.feeds.models import Feed
 from hub.orgs.models import ApiToken, Organisation, SharingGroup, User
 from hub.orgs.onboarding_models import Application, Invite
 from hub.ratelimits import RateLimitCounter
-from hub.reports.models import Escalation, Helpline, Report, ReportMessage
+from hub.reports.models import Escalation, Helpline, IntakeHandle, Report, ReportMessage
 from hub.sharing.models import AccessRule, Collection
 from hub.stix.models import ObjectVersion, Submission
 from hub.stix.observable_index import IndexedObservable
@@ -21,6 +21,7 @@ __all__ = [
     "Feed",
     "Helpline",
     "IndexedObservable",
+    "IntakeHandle",
     "Invite",
     "ObjectVersion",
     "Organisation",

@@ -16,6 +16,7 @@ from hub.db import utcnow
 from hub.errors import InvalidInput, NotFound
 from hub.orgs.models import Organisation, OrgStatus, OrgType
 from hub.policy.tlp import Tlp
+from hub.reports import handles
 from hub.reports.contents import (
     MAX_CONTACT,
     MAX_TEXT,
@@ -168,3 +169,28 @@ def add_from_reporter(session: Session, sealer: Sealer, code: str, text: str) ->
         report.status = Status.IN_PROGRESS.value
     session.flush()
     return message
+
+
+def file_once(session: Session, sealer: Sealer, data: ReportInput, nonce: str) -> bool:
+    """File the report unless this form's nonce was already used; keep its receipt code for the receipt page.
+
+    Returns False for a repeat: nothing is filed. :raises InvalidInput: as `submit_report`.
+    """
+    handle = handles.claim(session, nonce)
+    if handle is None:
+        return False
+    code = submit_report(session, sealer, data)[1]
+    handles.hold_code(handle, sealer, code)
+    return True
+
+
+def add_once(session: Session, sealer: Sealer, code: str, text: str, nonce: str) -> bool:
+    """Add the reporter's message unless this form's nonce was already used; False for a repeat.
+
+    :raises NotFound: bad code. :raises InvalidInput: as `add_from_reporter`.
+    """
+    report_for_code(session, code)
+    if handles.claim(session, nonce) is None:
+        return False
+    add_from_reporter(session, sealer, code, text)
+    return True

@@ -153,3 +153,19 @@ class Helpline(Base):
     designated_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     org: Mapped[Organisation] = relationship()
+
+
+class IntakeHandle(Base):
+    """A submitted form's nonce, so a double POST or a reload files one report or message, and for a new
+    report the receipt code, sealed, until the reporter confirms they wrote it down (or it expires).
+
+    Holds nothing about the reporter and no link to the report: the nonce is random and stored only as a hash;
+    the browser keeps the nonce in its session as the one-time handle the receipt page opens.
+    """
+
+    __tablename__ = "intake_handles"
+
+    nonce_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    sealed_code: Mapped[str | None] = mapped_column(Text)  # None for messages, and once acknowledged
+    code_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
+    expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)

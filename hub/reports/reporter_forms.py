@@ -5,14 +5,26 @@ The responders' and platforms' forms are in `hub.reports.forms`.
 
 from __future__ import annotations
 
+from functools import cached_property
+
+from flask import current_app
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, RadioField, SelectChoice, SelectMultipleField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import (
+    BooleanField,
+    HiddenField,
+    RadioField,
+    SelectChoice,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
+from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
 from hub.policy.tlp import Tlp
 from hub.reports.contents import MAX_CONTACT, MAX_TEXT
+from hub.reports.handles import is_nonce
 from hub.reports.labels import CATEGORY_LABELS, choices
 
 SHAREABLE_TLPS = (Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER, Tlp.AMBER_STRICT)
@@ -31,7 +43,41 @@ class CheckboxesField(SelectMultipleField):
     option_widget = CheckboxInput()
 
 
-class ReportForm(FlaskForm):
+def _a_nonce(_form: object, field: HiddenField) -> None:
+    if not is_nonce(field.data):
+        raise ValidationError("stale page")  # never shown: the page explains a stale form as a whole
+
+
+REPORTER_TOKEN_SECONDS = 8 * 3600
+"""How long a reporter's form stays valid (`HUB_REPORTER_TOKEN_SECONDS`): a frightened person types slowly."""
+
+
+class ReporterForm(FlaskForm):
+    """A reporter's form: its own CSRF token, bound to the reporter's forms (a token of another page does not
+    open them) and valid for hours, and a nonce that makes submitting it twice file it once.
+
+    The reporter's blueprint is exempt from the app-wide CSRF check, which would answer a stale token with
+    a bare 400 and lose what was typed; `validate()` checks the token here instead, and the page keeps the
+    input.
+    """
+
+    class Meta:
+        csrf_field_name = "reporter_token"
+
+        @cached_property
+        def csrf_time_limit(self) -> int:
+            return int(current_app.config.get("REPORTER_TOKEN_SECONDS", REPORTER_TOKEN_SECONDS))
+
+    nonce = HiddenField(validators=[_a_nonce])
+
+    def token_is_stale(self) -> bool:
+        """True when the CSRF token or the nonce is missing, expired or from another session."""
+        name = self.meta.csrf_field_name
+        token_errors = bool(self.meta.csrf and name in self._fields and self[name].errors)
+        return token_errors or bool(self.nonce.errors)
+
+
+class ReportForm(ReporterForm):
     """The anonymous incident report; the TLP choices are filled in per request, in the reader's language."""
 
     category = RadioField(_l("What happened?"), choices=choices(CATEGORY_LABELS), validators=[DataRequired()])
@@ -66,7 +112,7 @@ def tlp_choices() -> list[SelectChoice]:
     return [SelectChoice(str(int(t)), f"{t.label}: {TLP_HINTS[t]}") for t in SHAREABLE_TLPS]
 
 
-class CodeForm(FlaskForm):
+class CodeForm(ReporterForm):
     """The receipt code, and optionally something to add."""
 
     code = StringField(
@@ -81,4 +127,13 @@ class CodeForm(FlaskForm):
     )
     message = TextAreaField(
         _l("Answer or add information"), validators=[Optional(), Length(max=MAX_TEXT)], render_kw={"rows": 5}
+    )
+
+
+class AcknowledgeForm(ReporterForm):
+    """The reporter confirms they wrote the receipt code down; only then does the hub forget it."""
+
+    written_down = BooleanField(
+        _l("I have written down my code"),
+        validators=[DataRequired(_l("Tick the box once you have written the code down."))],
     )

@@ -12,22 +12,26 @@ day and is kept only until its counting window ends.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, render_template
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask import session as browser_session
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
 from hub.errors import HubError, InvalidInput
-from hub.extensions import db, limiter
+from hub.extensions import csrf, db, limiter
 from hub.public import public
-from hub.reports import intake
+from hub.reports import handles, intake
 from hub.reports import transparency as aggregates
 from hub.reports.crypto import Sealer, sealer_for
 from hub.reports.labels import report_labels
-from hub.reports.reporter_forms import CodeForm, ReportForm, tlp_choices
+from hub.reports.reporter_forms import AcknowledgeForm, CodeForm, ReporterForm, ReportForm, tlp_choices
 from hub.web.i18n import current_language
 
 bp = Blueprint("reporter", __name__)
 bp.add_app_template_global(report_labels)
+# Each reporter form checks its own long-lived token (ReporterForm) so a stale page keeps what was typed.
+csrf.exempt(bp)
+RECEIPT_HANDLE = "intake_receipt"
 DEFAULT_REPORT_LIMIT = "10 per hour;30 per day"
 DEFAULT_FOLLOW_UP_LIMIT = "60 per hour"
 
@@ -43,6 +47,13 @@ def _private(body: str, status: int = 200) -> Response:
     return response
 
 
+def _private_redirect(target: str) -> Response:
+    """A 303 (the browser GETs the target, so reloading never re-sends a form), kept out of caches too."""
+    response = redirect(target, 303)
+    response.headers["Cache-Control"] = "no-store"
+    return response  # type: ignore[return-value]
+
+
 @bp.route("/report", methods=["GET", "POST"])
 @public
 @limiter.limit(
@@ -50,32 +61,81 @@ def _private(body: str, status: int = 200) -> Response:
     methods=["POST"],
 )
 def report_new() -> Response:
-    """The report form; on success, the receipt code (shown once, in the page, never in a URL)."""
+    """The report form. Sending it redirects to the receipt page; a stale page keeps everything typed."""
     form = ReportForm()
     form.platforms.choices = [SelectChoice(org.id, org.name) for org in intake.platform_choices(db.session())]
     form.share_max_tlp.choices = tlp_choices()
-    if form.validate_on_submit():
-        data = intake.ReportInput(
-            category=form.category.data,
-            language=current_language(),
-            text=form.text.data or "",
-            traces=form.traces.data or "",
-            contact=form.contact.data or "",
-            platform_ids=tuple(form.platforms.data or ()),
-            platform_other=form.platform_other.data or "",
-            may_share=form.may_share.data,
-            share_max_tlp=int(form.share_max_tlp.data) if form.share_max_tlp.data else None,
-            may_escalate=form.may_escalate.data,
+    if not form.is_submitted():
+        form.nonce.data = handles.new_nonce()
+        return _private(render_template("reporter/report_new.html", form=form))
+    if not form.validate():
+        _explain_stale(form)
+        return _private(render_template("reporter/report_new.html", form=form), 400)
+    try:
+        intake.file_once(db.session(), _sealer(), _report_input(form), form.nonce.data)
+    except InvalidInput as exc:
+        db.session.rollback()
+        flash(_(exc.message), "error")
+        return _private(render_template("reporter/report_new.html", form=form), 400)
+    db.session.commit()
+    browser_session[RECEIPT_HANDLE] = form.nonce.data
+    return _private_redirect(url_for("reporter.receipt"))
+
+
+def _report_input(form: ReportForm) -> intake.ReportInput:
+    return intake.ReportInput(
+        category=form.category.data,
+        language=current_language(),
+        text=form.text.data or "",
+        traces=form.traces.data or "",
+        contact=form.contact.data or "",
+        platform_ids=tuple(form.platforms.data or ()),
+        platform_other=form.platform_other.data or "",
+        may_share=form.may_share.data,
+        share_max_tlp=int(form.share_max_tlp.data) if form.share_max_tlp.data else None,
+        may_escalate=form.may_escalate.data,
+    )
+
+
+def _explain_stale(form: ReporterForm) -> None:
+    """A page whose token expired or whose session the browser lost: say so plainly, with a fresh token and
+    nonce already in the re-rendered form, and keep everything typed."""
+    if form.token_is_stale():
+        if not handles.is_nonce(form.nonce.data):
+            form.nonce.data = handles.new_nonce()
+        flash(_stale_page_message(), "error")
+
+
+def _stale_page_message() -> str:
+    return str(
+        _(
+            "Nothing was sent yet: this page was open for a long time, or your browser forgot it. "
+            "Everything you wrote is still here. Please check it and press Send again."
         )
-        try:
-            code = intake.submit_report(db.session(), _sealer(), data)[1]
-        except InvalidInput as exc:
-            db.session.rollback()
-            flash(_(exc.message), "error")
-            return _private(render_template("reporter/report_new.html", form=form), 400)
+    )
+
+
+@bp.route("/report/receipt", methods=["GET", "POST"])
+@public
+def receipt() -> Response:
+    """The receipt code, held server-side for this browser until the reporter confirms they wrote it down."""
+    nonce = str(browser_session.get(RECEIPT_HANDLE, ""))
+    if not handles.is_nonce(nonce):
+        return _private_redirect(url_for("reporter.report_new"))
+    form = AcknowledgeForm()
+    if form.is_submitted() and form.validate():
+        handles.release_code(db.session(), nonce)
         db.session.commit()
-        return _private(render_template("reporter/receipt.html", code=code))
-    return _private(render_template("reporter/report_new.html", form=form), 400 if form.errors else 200)
+        browser_session.pop(RECEIPT_HANDLE, None)
+        flash(_("Thank you. Keep your code safe; enter it here to read our replies."), "success")
+        return _private_redirect(url_for("reporter.follow_up"))
+    if form.is_submitted():
+        _explain_stale(form)
+    code = handles.held_code(db.session(), _sealer(), nonce)
+    db.session.commit()
+    form.nonce.data = nonce
+    page = render_template("reporter/receipt.html", code=code, form=form)
+    return _private(page, 400 if form.errors else 200)
 
 
 @bp.route("/report/follow-up", methods=["GET", "POST"])
@@ -87,20 +147,25 @@ def report_new() -> Response:
 def follow_up() -> Response:
     """Come back with the receipt code (always POSTed) to read replies and add information."""
     form = CodeForm()
-    if not form.validate_on_submit():
+    if not form.is_submitted():
+        form.nonce.data = handles.new_nonce()
         return _private(render_template("reporter/follow_up.html", form=form))
+    if not form.validate():
+        _explain_stale(form)
+        return _private(render_template("reporter/follow_up.html", form=form), 400)
     sealer = _sealer()
     try:
         if form.message.data and form.message.data.strip():
-            intake.add_from_reporter(db.session(), sealer, form.code.data, form.message.data)
+            if intake.add_once(db.session(), sealer, form.code.data, form.message.data, form.nonce.data):
+                flash(_("Your message was added."), "success")
             db.session.commit()
-            flash(_("Your message was added."), "success")
         view = intake.view_receipt(db.session(), sealer, form.code.data)
     except HubError as exc:
         db.session.rollback()
         flash(_(exc.message), "error")
         return _private(render_template("reporter/follow_up.html", form=form), exc.status)
     form.message.data = ""
+    form.nonce.data = handles.new_nonce()
     return _private(render_template("reporter/thread.html", form=form, view=view))
 
 

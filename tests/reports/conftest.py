@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 import pytest
 from flask import Flask
+from flask.testing import FlaskClient
 from sqlalchemy.orm import Session
 
 from hub.orgs.models import Organisation, User
@@ -18,6 +20,8 @@ from hub.reports.models import Report
 from hub.reports.triage import designate_helpline
 from tests.factories import make_org, principal
 
+NONCE = re.compile(r'name="nonce" type="hidden" value="([A-Za-z0-9_-]{32})"')
+CODE = re.compile(r'id="receipt-code">([0-9A-Z-]{29})<')
 SECRET_TEXT = "They sent me a link pretending to be my bank, my name is Layla Haddad"
 SECRET_CONTACT = "signal: +96170123456"
 SECRET_TRACE = "https://login-secure-bank.example/verify"
@@ -96,3 +100,26 @@ def file_report(
     )
     session.commit()
     return report, code
+
+
+def nonce_of(html: str) -> str:
+    """The nonce a reporter's form page carries."""
+    found = NONCE.search(html)
+    assert found, "no nonce in the page"
+    return found.group(1)
+
+
+def send_report(client: FlaskClient, form: dict[str, object], lang: str = "en") -> tuple[str, str]:
+    """Open the report form, send it as a browser would, follow to the receipt: (receipt page, code or '')."""
+    nonce = nonce_of(client.get(f"/report?lang={lang}").get_data(as_text=True))
+    response = client.post(f"/report?lang={lang}", data={**form, "nonce": nonce}, follow_redirects=True)
+    html = response.get_data(as_text=True)
+    found = CODE.search(html)
+    return html, found.group(1) if found else ""
+
+
+def follow_up(client: FlaskClient, code: str, message: str = "") -> str:
+    """Open the follow-up page and send the code (and a message), as a browser would."""
+    nonce = nonce_of(client.get("/report/follow-up").get_data(as_text=True))
+    data = {"code": code, "message": message, "nonce": nonce}
+    return client.post("/report/follow-up", data=data).get_data(as_text=True)

@@ -15,15 +15,15 @@ from hub.policy.tlp import Tlp
 from hub.ratelimits import RateLimitCounter
 from hub.ratelimits import keyed_client_address as daily_client_key
 from hub.reports.crypto import Sealer
+from hub.reports.handles import new_nonce
 from hub.reports.models import Report
 from tests.conftest import _test_config
 from tests.factories import PASSWORD
-from tests.reports.conftest import SECRET_CONTACT, SECRET_TEXT, SECRET_TRACE
+from tests.reports.conftest import SECRET_CONTACT, SECRET_TEXT, SECRET_TRACE, follow_up, nonce_of, send_report
 
 REPORTER_IP = "198.51.100.77"
 REPORTER_AGENT = "DistinctiveReporterBrowser/7.7"
 REPORTER = {"REMOTE_ADDR": REPORTER_IP, "HTTP_USER_AGENT": REPORTER_AGENT}
-CODE = re.compile(r'id="receipt-code">([0-9A-Z-]{29})<')
 
 
 def _dump_every_table(session) -> str:
@@ -47,8 +47,9 @@ def test_database_and_logs_hold_no_plaintext_and_no_network_metadata(app, sessio
         "share_max_tlp": str(int(Tlp.GREEN)),
         "may_escalate": "y",
     }
-    code = CODE.search(reporter.post("/report?lang=ar", data=form).get_data(as_text=True)).group(1)
-    reporter.post("/report/follow-up", data={"code": code, "message": "They found my home address"})
+    receipt, code = send_report(reporter, form, lang="ar")
+    nonce = nonce_of(receipt)  # the receipt handle in the session; the database holds only its hash
+    follow_up(reporter, code, "They found my home address")
 
     responder = app.test_client()
     set_password(world.responder, PASSWORD)
@@ -68,7 +69,7 @@ def test_database_and_logs_hold_no_plaintext_and_no_network_metadata(app, sessio
         ).status_code
         == 303
     )
-    assert "We are on it" in reporter.post("/report/follow-up", data={"code": code}).get_data(as_text=True)
+    assert "We are on it" in follow_up(reporter, code)
 
     dump = _dump_every_table(session)
     for secret in (
@@ -80,6 +81,7 @@ def test_database_and_logs_hold_no_plaintext_and_no_network_metadata(app, sessio
         "please remove the post",
         code,
         code.replace("-", ""),
+        nonce,
         REPORTER_IP,
         REPORTER_AGENT,
     ):
@@ -141,12 +143,16 @@ def test_report_form_is_rate_limited_without_logging_the_address(app, world, tmp
         client.environ_base.update(REPORTER)
         statuses = []
         for _ in range(11):
-            statuses.append(client.post("/report", data={"category": "other", "text": "x"}).status_code)
+            statuses.append(
+                client.post(
+                    "/report", data={"category": "other", "text": "x", "nonce": new_nonce()}
+                ).status_code
+            )
             db.session.remove()  # each request has its own session, as when served (not one app context)
         keys = db.session.scalars(select(RateLimitCounter.key)).all()
         assert keys and not any(REPORTER_IP in key for key in keys)  # the shared counters hold no address
         db.session.remove()
         db.engine.dispose()
-    assert statuses[:10] == [200] * 10 and statuses[10] == 429
+    assert statuses[:10] == [303] * 10 and statuses[10] == 429
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "exceeded at endpoint: reporter.report_new" in logged and REPORTER_IP not in logged

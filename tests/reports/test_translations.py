@@ -32,6 +32,8 @@ def test_reporting_pages_and_messages_are_translated_to_arabic(session, world):
     wanted = (
         _strings(ROOT / "hub" / "reports", "**.py", "python")
         | _strings(ROOT / "hub" / "templates" / "reports", "**.html", "jinja2")
+        | _strings(ROOT / "hub" / "templates" / "reporter", "**.html", "jinja2")
+        | _strings(ROOT / "hub" / "templates" / "platform", "**.html", "jinja2")
         | {table.title for table in metric_tables(session, world.p(session, world.coordinator))}
     )
     missing = sorted(wanted - _catalogue())

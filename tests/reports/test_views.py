@@ -12,9 +12,15 @@ from hub.orgs.service import set_password
 from hub.policy.tlp import Tlp
 from hub.reports.models import Report
 from tests.factories import PASSWORD
-from tests.reports.conftest import SECRET_TEXT, SECRET_TRACE, file_report
-
-CODE = re.compile(r'id="receipt-code">([0-9A-Z-]{29})<')
+from tests.reports.conftest import (
+    CODE,
+    SECRET_TEXT,
+    SECRET_TRACE,
+    file_report,
+    follow_up,
+    nonce_of,
+    send_report,
+)
 
 
 def _report_form(platform_id: int, **extra: object) -> dict[str, object]:
@@ -48,30 +54,31 @@ def test_report_form_in_arabic_is_right_to_left(client, world):
 
 
 def test_filing_shows_the_code_once_and_says_it_cannot_be_recovered(client, session, world):
-    response = client.post("/report?lang=ar", data=_report_form(world.platform.id))
-    html = response.get_data(as_text=True)
-    assert response.status_code == 200 and response.headers["Cache-Control"] == "no-store"
-    code = CODE.search(html).group(1)
-    assert code not in (response.headers.get("Location") or "")
+    nonce = nonce_of(client.get("/report?lang=ar").get_data(as_text=True))
+    response = client.post("/report?lang=ar", data={**_report_form(world.platform.id), "nonce": nonce})
+    assert response.status_code == 303 and response.headers["Cache-Control"] == "no-store"
+    receipt = client.get(response.headers["Location"])
+    assert receipt.headers["Cache-Control"] == "no-store"
+    code = CODE.search(receipt.get_data(as_text=True)).group(1)
+    assert code not in response.headers["Location"]
     report = session.query(Report).one()
     assert report.language == "ar" and report.may_escalate and report.share_max_tlp == Tlp.GREEN
 
 
 def test_follow_up_with_the_code_by_post_shows_the_report_and_takes_an_answer(client, session, world):
-    filed = client.post("/report", data=_report_form(world.platform.id)).get_data(as_text=True)
-    code = CODE.search(filed).group(1)
-    html = client.post("/report/follow-up", data={"code": code}).get_data(as_text=True)
+    code = send_report(client, _report_form(world.platform.id))[1]
+    html = follow_up(client, code)
     assert SECRET_TEXT in html and "No reply yet" in html
-    html = client.post("/report/follow-up", data={"code": code, "message": "one more thing"}).get_data(
-        as_text=True
-    )
+    html = follow_up(client, code, "one more thing")
     assert "one more thing" in html
-    wrong = client.post("/report/follow-up", data={"code": "AAAAA-AAAAA-AAAAA-AAAAA-AAAAA"})
+    nonce = nonce_of(html)
+    wrong = client.post("/report/follow-up", data={"code": "AAAAA-AAAAA-AAAAA-AAAAA-AAAAA", "nonce": nonce})
     assert wrong.status_code == 404 and "cannot be recovered" in wrong.get_data(as_text=True)
 
 
 def test_invalid_report_redisplays_the_form(client, world):
-    response = client.post("/report", data={"category": "phishing", "text": "", "traces": ""})
+    nonce = nonce_of(client.get("/report").get_data(as_text=True))
+    response = client.post("/report", data={"category": "phishing", "text": "", "traces": "", "nonce": nonce})
     assert response.status_code == 400
     assert "describe what happened" in response.get_data(as_text=True)
 

@@ -1,0 +1,60 @@
+"""A reporter whose session expires mid-report loses nothing and files once (a real browser, no JavaScript,
+a phone-sized screen), in every language the hub ships; adding a language adds a row to LANGUAGES."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from hub.reports.models import Report
+from tests.browser import screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+PHONE = {"width": 390, "height": 844}
+# language, text typed, the "press Send again" words, the direction of the page
+LANGUAGES = [
+    (
+        "en",
+        "An unknown number asked me for my verification code, then my account was taken over.",
+        "Send again",
+        "ltr",
+    ),
+    ("ar", "وصلتني رسالة من رقم مجهول تطلب رمز التحقق، ثم سُرق حسابي.", "«إرسال» مرة أخرى", "rtl"),
+]
+
+
+@pytest.mark.parametrize(("lang", "text", "again", "direction"), LANGUAGES)
+def test_expired_session_keeps_the_report_and_files_it_once(
+    session, world, live_url, browser, lang, text, again, direction
+):
+    context = browser.new_context(java_script_enabled=False, viewport=PHONE, locale=lang)
+    page = context.new_page()
+    page.goto(f"{live_url}/report?lang={lang}")
+    screenshot(page, f"report-1-form-{lang}")
+    page.check("input[name=category][value=account-compromise]")
+    page.fill("textarea[name=text]", text)
+    context.clear_cookies()  # the session is gone: browser restart, private tab, hours of typing
+
+    page.click("main form button[type=submit]")
+    assert page.get_attribute("html", "dir") == direction and again in page.content()
+    assert page.input_value("textarea[name=text]") == text
+    assert "CSRF" not in page.content() and _reports(session) == 0
+    screenshot(page, f"report-2-send-again-{lang}")
+
+    page.click("main form button[type=submit]")
+    code = page.inner_text("#receipt-code")
+    assert len(code) == 29 and code not in page.url and page.url.endswith("/report/receipt")
+    screenshot(page, f"report-3-receipt-{lang}")
+    page.reload()
+    assert page.inner_text("#receipt-code") == code and _reports(session) == 1
+    page.check("input[name=written_down]")
+    page.click("main form button[type=submit]")
+    assert page.url.endswith("/report/follow-up") and code not in page.content()
+    screenshot(page, f"report-4-follow-up-{lang}")
+    assert _reports(session) == 1
+    context.close()
+
+
+def _reports(session) -> int:
+    session.rollback()  # end the test's transaction: the server committed in its own
+    return session.scalar(select(func.count()).select_from(Report))
