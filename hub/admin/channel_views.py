@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from werkzeug.wrappers import Response
 
 from hub.admin import bp
 from hub.admin.forms import CollectionForm, GroupForm, GroupMembersForm
@@ -33,7 +33,7 @@ def _preview(collection: Collection) -> list[tuple[Tlp, Any]]:
 
 
 @bp.get("/collections")
-def collection_list() -> str:
+def collection_list() -> ResponseReturnValue:
     """Every collection with its rules."""
     p = require_coordinator_page()
     rows = [(c, _rules(c, Mode.READ), _rules(c, Mode.WRITE)) for c in channels.collections(db.session(), p)]
@@ -52,7 +52,7 @@ def _tlp(form: CollectionForm) -> Tlp:
 
 
 @bp.route("/collections/new", methods=["GET", "POST"])
-def collection_new() -> Response | tuple[str, int]:
+def collection_new() -> ResponseReturnValue:
     """Create a collection."""
     p = require_coordinator_page()
     form = CollectionForm()
@@ -80,7 +80,7 @@ def collection_new() -> Response | tuple[str, int]:
 
 
 @bp.route("/collections/<collection_id>", methods=["GET", "POST"])
-def collection_edit(collection_id: str) -> Response | tuple[str, int]:
+def collection_edit(collection_id: str) -> ResponseReturnValue:
     """Edit a collection's settings and rules, with who can read it at each TLP level."""
     p = require_coordinator_page()
     collection = channels.collection(db.session(), p, collection_id)
@@ -116,7 +116,7 @@ def collection_edit(collection_id: str) -> Response | tuple[str, int]:
 
 
 @bp.route("/groups", methods=["GET", "POST"])
-def group_list() -> Response | tuple[str, int]:
+def group_list() -> ResponseReturnValue:
     """Sharing groups, and a form to create one."""
     p = require_coordinator_page()
     form = GroupForm()
@@ -137,7 +137,7 @@ def group_list() -> Response | tuple[str, int]:
 
 
 @bp.route("/groups/<group_id>", methods=["GET", "POST"])
-def group_edit(group_id: str) -> Response | tuple[str, int]:
+def group_edit(group_id: str) -> ResponseReturnValue:
     """Replace a group's members."""
     p = require_coordinator_page()
     group = channels.group(db.session(), p, number(group_id))

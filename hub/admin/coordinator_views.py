@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 
@@ -36,7 +37,7 @@ PAGE_SIZE = 50
 
 
 @bp.get("/")
-def home() -> Response | str:
+def home() -> ResponseReturnValue:
     """Coordinators: what waits for them. Organisation admins go to their own organisation."""
     p = require_admin_page()
     if not p.is_coordinator:
@@ -51,7 +52,7 @@ def home() -> Response | str:
 
 
 @bp.get("/applications")
-def application_list() -> str:
+def application_list() -> ResponseReturnValue:
     """Every application, newest activity first, grouped by status."""
     p = require_coordinator_page()
     found = applications.list_applications(db.session(), p)
@@ -73,13 +74,13 @@ def _application_page(application_id: int, status: int = 200, **forms: object) -
 
 
 @bp.get("/applications/<application_id>")
-def application_detail(application_id: str) -> tuple[str, int]:
+def application_detail(application_id: str) -> ResponseReturnValue:
     """One application, its references checked against vetted members, and the three decisions."""
     return _application_page(number(application_id))
 
 
 @bp.post("/applications/<application_id>/approve")
-def application_approve(application_id: str) -> Response | tuple[str, int]:
+def application_approve(application_id: str) -> ResponseReturnValue:
     """Approve: creates the organisation; its first admin fetches the invitation from the status page."""
     p = require_coordinator_page()
     form = ApproveForm()
@@ -105,7 +106,7 @@ def application_approve(application_id: str) -> Response | tuple[str, int]:
 
 
 @bp.post("/applications/<application_id>/ask")
-def application_ask(application_id: str) -> Response | tuple[str, int]:
+def application_ask(application_id: str) -> ResponseReturnValue:
     """Ask the applicant a question; they see it on their status page."""
     p = require_coordinator_page()
     form = NoteForm()
@@ -118,7 +119,7 @@ def application_ask(application_id: str) -> Response | tuple[str, int]:
 
 
 @bp.post("/applications/<application_id>/reject")
-def application_reject(application_id: str) -> Response | tuple[str, int]:
+def application_reject(application_id: str) -> ResponseReturnValue:
     """Reject with a reason (shown to the applicant)."""
     p = require_coordinator_page()
     form = ReasonForm()
@@ -134,7 +135,7 @@ def application_reject(application_id: str) -> Response | tuple[str, int]:
 
 
 @bp.get("/orgs")
-def org_list() -> str:
+def org_list() -> ResponseReturnValue:
     """Every organisation with its tier and status."""
     require_coordinator_page()
     return render_template("admin/orgs.html", orgs=list_orgs(db.session()))
@@ -161,13 +162,13 @@ def _org_page(org_id: int, status: int = 200, **forms: object) -> tuple[str, int
 
 
 @bp.get("/orgs/<org_id>")
-def org_detail(org_id: str) -> tuple[str, int]:
+def org_detail(org_id: str) -> ResponseReturnValue:
     """An organisation's tier and status, the forms to change them, and its history."""
     return _org_page(number(org_id))
 
 
 @bp.post("/orgs/<org_id>/tier")
-def org_tier(org_id: str) -> Response | tuple[str, int]:
+def org_tier(org_id: str) -> ResponseReturnValue:
     """Raise or lower the tier, with a reason."""
     p = require_coordinator_page()
     form = TierForm()
@@ -211,13 +212,13 @@ def _set_status(org_id: str, suspend: bool) -> Response | tuple[str, int]:
 
 
 @bp.post("/orgs/<org_id>/suspend")
-def org_suspend(org_id: str) -> Response | tuple[str, int]:
+def org_suspend(org_id: str) -> ResponseReturnValue:
     """Suspend, with a reason."""
     return _set_status(org_id, True)
 
 
 @bp.post("/orgs/<org_id>/reinstate")
-def org_reinstate(org_id: str) -> Response | tuple[str, int]:
+def org_reinstate(org_id: str) -> ResponseReturnValue:
     """Reinstate, with a reason."""
     return _set_status(org_id, False)
 
@@ -226,7 +227,7 @@ def org_reinstate(org_id: str) -> Response | tuple[str, int]:
 
 
 @bp.get("/moderation")
-def moderation_queue() -> str:
+def moderation_queue() -> ResponseReturnValue:
     """Quarantined versions the coordinator may see, oldest first, with approve and reject."""
     p = require_coordinator_page()
     page = moderation.list_queue(db.session(), p, PAGE_SIZE, request.args.get("after", type=int))
@@ -242,7 +243,7 @@ def moderation_queue() -> str:
 
 
 @bp.post("/moderation/<version_id>/approve")
-def moderation_approve(version_id: str) -> Response:
+def moderation_approve(version_id: str) -> ResponseReturnValue:
     """Publish a quarantined version (readers and TAXII pollers receive it as new)."""
     p = require_coordinator_page()
     if not ActionForm().validate_on_submit():
@@ -255,7 +256,7 @@ def moderation_approve(version_id: str) -> Response:
 
 
 @bp.post("/moderation/<version_id>/reject")
-def moderation_reject(version_id: str) -> Response:
+def moderation_reject(version_id: str) -> ResponseReturnValue:
     """Refuse a quarantined version, with a reason."""
     p = require_coordinator_page()
     form = ReasonForm()
@@ -270,7 +271,7 @@ def moderation_reject(version_id: str) -> Response:
 
 
 @bp.get("/objects")
-def object_find() -> str:
+def object_find() -> ResponseReturnValue:
     """Find a published object by STIX id, to withdraw it."""
     p = require_coordinator_page()
     form = FindObjectForm(request.args, meta={"csrf": False})
@@ -287,7 +288,7 @@ def object_find() -> str:
 
 
 @bp.post("/objects/<version_id>/withdraw")
-def object_withdraw(version_id: str) -> Response | tuple[str, int]:
+def object_withdraw(version_id: str) -> ResponseReturnValue:
     """Withdraw a published object (abuse, error, danger to someone), with a reason."""
     p = require_coordinator_page()
     form = ReasonForm()
@@ -306,7 +307,7 @@ def object_withdraw(version_id: str) -> Response | tuple[str, int]:
 
 
 @bp.get("/audit")
-def audit() -> str:
+def audit() -> ResponseReturnValue:
     """The audit log, filtered by actor, organisation, object, action and date."""
     p = require_coordinator_page()
     form = AuditFilterForm(request.args, meta={"csrf": False})

@@ -7,8 +7,8 @@ they do not leak to other sites.
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from werkzeug.wrappers import Response
 
 from hub.admin import join_bp as bp
 from hub.admin.forms import AcceptInviteForm, ActionForm, AnswerForm, ApplicationForm
@@ -24,7 +24,7 @@ APPLY_LIMIT = "10 per hour"
 @bp.route("/", methods=["GET", "POST"])
 @public
 @limiter.limit(APPLY_LIMIT, methods=["POST"])
-def apply() -> str | tuple[str, int]:
+def apply() -> ResponseReturnValue:
     """The application form; on success, the status link (shown once)."""
     form = ApplicationForm()
     if not form.validate_on_submit():
@@ -51,7 +51,7 @@ def apply() -> str | tuple[str, int]:
 @bp.route("/status/<secret>", methods=["GET", "POST"])
 @public
 @limiter.limit(APPLY_LIMIT, methods=["POST"])
-def status(secret: str) -> str | Response | tuple[str, int]:
+def status(secret: str) -> ResponseReturnValue:
     """Where the application stands, the coordinators' questions, and a form to answer them."""
     application = applications.get_by_status_secret(db.session(), secret)
     form = AnswerForm()
@@ -78,7 +78,7 @@ def status(secret: str) -> str | Response | tuple[str, int]:
 @bp.post("/status/<secret>/invite")
 @public
 @limiter.limit(APPLY_LIMIT)
-def status_invite(secret: str) -> str | Response:
+def status_invite(secret: str) -> ResponseReturnValue:
     """An approved applicant fetches the invitation link for their first admin account."""
     if not ActionForm().validate_on_submit():
         raise InvalidInput("the form has expired; reload the page and try again")
@@ -95,7 +95,7 @@ def status_invite(secret: str) -> str | Response:
 @bp.route("/invite/<secret>", methods=["GET", "POST"])
 @public
 @limiter.limit(APPLY_LIMIT, methods=["POST"])
-def accept_invite(secret: str) -> str | Response | tuple[str, int]:
+def accept_invite(secret: str) -> ResponseReturnValue:
     """Choose a password through a one-time invitation link, then log in."""
     invite = admin.get_invite(db.session(), secret)
     form = AcceptInviteForm()

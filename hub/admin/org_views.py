@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from flask import abort, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
@@ -24,7 +25,7 @@ def _only_admins() -> None:
 
 
 @bp.get("/my-organisation")
-def my_org() -> Response:
+def my_org() -> ResponseReturnValue:
     """An organisation admin's own users page."""
     p = require_admin_page()
     return redirect(url_for("admin.users", org_id=p.org_id))
@@ -52,7 +53,7 @@ def _users_page(org: Organisation, form: InviteForm, status: int = 200) -> tuple
 
 
 @bp.get("/orgs/<org_id>/users")
-def users(org_id: str) -> tuple[str, int]:
+def users(org_id: str) -> ResponseReturnValue:
     """The organisation's accounts, with what an admin can do to each."""
     p = require_admin_page()
     org = admin.get_org_for(db.session(), p, number(org_id))
@@ -60,7 +61,7 @@ def users(org_id: str) -> tuple[str, int]:
 
 
 @bp.post("/orgs/<org_id>/users")
-def invite(org_id: str) -> tuple[str, int]:
+def invite(org_id: str) -> ResponseReturnValue:
     """Invite someone: the one-time link goes to them, never to the admin (who could use it)."""
     p = require_admin_page()
     org = admin.get_org_for(db.session(), p, number(org_id))
@@ -114,25 +115,25 @@ def _user_action(user_id: str, action: str) -> Response | tuple[str, int]:
 
 
 @bp.post("/users/<user_id>/deactivate")
-def deactivate(user_id: str) -> Response | tuple[str, int]:
+def deactivate(user_id: str) -> ResponseReturnValue:
     """Deactivate an account: no login, no API tokens."""
     return _user_action(user_id, "deactivate")
 
 
 @bp.post("/users/<user_id>/activate")
-def activate(user_id: str) -> Response | tuple[str, int]:
+def activate(user_id: str) -> ResponseReturnValue:
     """Reactivate an account."""
     return _user_action(user_id, "activate")
 
 
 @bp.post("/users/<user_id>/reset-second-factor")
-def reset_second_factor(user_id: str) -> Response | tuple[str, int]:
+def reset_second_factor(user_id: str) -> ResponseReturnValue:
     """Remove the second factor (a lost phone)."""
     return _user_action(user_id, "reset")
 
 
 @bp.post("/users/<user_id>/reinvite")
-def reinvite(user_id: str) -> Response | tuple[str, int]:
+def reinvite(user_id: str) -> ResponseReturnValue:
     """A new one-time link to set a password (a lost invitation or a forgotten password)."""
     return _user_action(user_id, "reinvite")
 
@@ -147,14 +148,14 @@ def _tokens_page(org: Organisation, form: TokenForm, status: int = 200) -> tuple
 
 
 @bp.get("/orgs/<org_id>/tokens")
-def tokens(org_id: str) -> tuple[str, int]:
+def tokens(org_id: str) -> ResponseReturnValue:
     """The organisation's API tokens with their last use; the admin's own new token."""
     org = admin.get_org_for(db.session(), require_admin_page(), number(org_id))
     return _tokens_page(org, TokenForm())
 
 
 @bp.post("/orgs/<org_id>/tokens")
-def token_create(org_id: str) -> tuple[str, int]:
+def token_create(org_id: str) -> ResponseReturnValue:
     """Create a token for the admin's own account and show its secret once (nobody creates others' tokens)."""
     p = require_admin_page()
     org = admin.get_org_for(db.session(), p, number(org_id))
@@ -175,7 +176,7 @@ def token_create(org_id: str) -> tuple[str, int]:
 
 
 @bp.post("/tokens/<token_id>/revoke")
-def token_revoke(token_id: str) -> Response:
+def token_revoke(token_id: str) -> ResponseReturnValue:
     """Revoke a token at once."""
     p = require_admin_page()
     if not ActionForm().validate_on_submit():

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from werkzeug.wrappers import Response
 
 from hub.admin import bp
 from hub.admin.forms import ActionForm, ReasonForm
@@ -27,7 +27,7 @@ def flash_proposed() -> None:
 
 
 @bp.get("/proposals")
-def proposals() -> str:
+def proposals() -> ResponseReturnValue:
     """Open proposals, each with what it changes, who proposed it, and Approve / Reject."""
     p = require_coordinator_page()
     rows = [
@@ -39,7 +39,7 @@ def proposals() -> str:
 
 
 @bp.post("/proposals/<proposal_id>/approve")
-def proposal_approve(proposal_id: str) -> Response:
+def proposal_approve(proposal_id: str) -> ResponseReturnValue:
     """Approve: the change is made as this coordinator (refused to its proposer, and if it widens their
     reach)."""
     p = require_coordinator_page()
@@ -56,7 +56,7 @@ def proposal_approve(proposal_id: str) -> Response:
 
 
 @bp.post("/proposals/<proposal_id>/reject")
-def proposal_reject(proposal_id: str) -> Response:
+def proposal_reject(proposal_id: str) -> ResponseReturnValue:
     """Reject (or, for its proposer, withdraw) a proposal, with a reason."""
     p = require_coordinator_page()
     form = ReasonForm()

@@ -6,6 +6,7 @@ from typing import Any
 
 import orjson
 from flask import Response, current_app, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from hub.api import bp
@@ -41,7 +42,7 @@ def _authenticate_and_check() -> None:
 
 
 @bp.get("/lookup")
-def lookup_get() -> Response:
+def lookup_get() -> ResponseReturnValue:
     """Look one value up: `?value=...`."""
     values = request.args.getlist("value")
     if len(values) != 1:
@@ -51,7 +52,7 @@ def lookup_get() -> Response:
 
 
 @bp.post("/lookup")
-def lookup_post() -> Response:
+def lookup_post() -> ResponseReturnValue:
     """Look up to 1,000 values at once: `{"values": ["...", ...]}`; results come in the same order."""
     if request.mimetype != "application/json":
         raise UnsupportedMediaType("send the values as JSON with Content-Type: application/json")

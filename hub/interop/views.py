@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from typing import IO
 
 from flask import Blueprint, Response, render_template, request
+from flask.typing import ResponseReturnValue
 
 from hub.errors import InvalidInput
 from hub.extensions import db
@@ -29,7 +30,7 @@ FORMATS = {
 
 
 @bp.get("/")
-def export_form() -> str:
+def export_form() -> ResponseReturnValue:
     """The choice of collection, TLP limit and format."""
     p = current_principal()
     collections = [c for c in list_collections_for(db.session(), p) if c.id in p.readable]
@@ -37,7 +38,7 @@ def export_form() -> str:
 
 
 @bp.get("/download")
-def export_download() -> Response:
+def export_download() -> ResponseReturnValue:
     """The export as a file, written to a temporary file first so memory stays flat."""
     fmt = request.args.get("format", "stix")
     if fmt not in FORMATS:

@@ -3,7 +3,8 @@ reporter consented to, and the platform's answer."""
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, current_app, flash, redirect, render_template, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 
@@ -25,7 +26,7 @@ def _sealer() -> Sealer:
 
 
 @bp.get("/platform/cases")
-def cases() -> str:
+def cases() -> ResponseReturnValue:
     """The cases escalated to the user's organisation."""
     return render_template(
         "platform/cases.html",
@@ -34,7 +35,7 @@ def cases() -> str:
 
 
 @bp.route("/platform/cases/<int:escalation_id>", methods=["GET", "POST"])
-def case(escalation_id: int) -> Response | str:
+def case(escalation_id: int) -> ResponseReturnValue:
     """One escalated case with only the consented fields, and the platform's answer."""
     p = current_principal()
     found = triage.get_platform_case(db.session(), p, _sealer(), escalation_id)
@@ -46,7 +47,7 @@ def case(escalation_id: int) -> Response | str:
         db.session.commit()
         flash(_("Your answer was recorded."), "success")
         target = url_for("platform.case", escalation_id=escalation_id)
-        return redirect(target, 303)  # type: ignore[return-value]
+        return redirect(target, 303)
     return render_template("platform/case.html", case=found, form=form)
 
 

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
 from flask import session as browser_session
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
@@ -60,7 +61,7 @@ def _private_redirect(target: str) -> Response:
     lambda: str(current_app.config.get("REPORTS_RATE_LIMIT", DEFAULT_REPORT_LIMIT)),
     methods=["POST"],
 )
-def report_new() -> Response:
+def report_new() -> ResponseReturnValue:
     """The report form. Sending it redirects to the receipt page; a stale page keeps everything typed."""
     form = ReportForm()
     form.platforms.choices = [SelectChoice(org.id, org.name) for org in intake.platform_choices(db.session())]
@@ -117,7 +118,7 @@ def _stale_page_message() -> str:
 
 @bp.route("/report/receipt", methods=["GET", "POST"])
 @public
-def receipt() -> Response:
+def receipt() -> ResponseReturnValue:
     """The receipt code, held server-side for this browser until the reporter confirms they wrote it down."""
     nonce = str(browser_session.get(RECEIPT_HANDLE, ""))
     if not handles.is_nonce(nonce):
@@ -144,7 +145,7 @@ def receipt() -> Response:
     lambda: str(current_app.config.get("REPORTS_FOLLOW_UP_RATE_LIMIT", DEFAULT_FOLLOW_UP_LIMIT)),
     methods=["POST"],
 )
-def follow_up() -> Response:
+def follow_up() -> ResponseReturnValue:
     """Come back with the receipt code (always POSTed) to read replies and add information."""
     form = CodeForm()
     if not form.is_submitted():
@@ -171,7 +172,7 @@ def follow_up() -> Response:
 
 @bp.get("/transparency")
 @public
-def transparency() -> str:
+def transparency() -> ResponseReturnValue:
     """Aggregate counts per quarter; counts below 5 are shown as "fewer than 5"."""
     rows = aggregates.transparency(db.session())
     quarters = sorted({row.quarter for row in rows}, reverse=True)

@@ -8,6 +8,7 @@ from dataclasses import replace
 
 import orjson
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
@@ -46,7 +47,7 @@ def _sealer() -> Sealer:
 
 
 @bp.get("/reports/")
-def queue() -> str:
+def queue() -> ResponseReturnValue:
     """The triage queue, optionally of one status."""
     status = request.args.get("status")
     chosen = Status(status) if status in {s.value for s in Status} else None
@@ -73,17 +74,17 @@ def _case_forms(case: triage.Case) -> dict[str, object]:
 
 
 @bp.get("/reports/<int:report_id>")
-def case(report_id: int) -> str:
+def case(report_id: int) -> ResponseReturnValue:
     """Everything about one report, and the forms to act on it."""
     found = triage.get_case(db.session(), current_principal(), _sealer(), report_id)
     return render_template("reports/case.html", case=found, **_case_forms(found))
 
 
-def _back(report_id: int) -> Response:
-    return redirect(url_for("reports.case", report_id=report_id), 303)  # type: ignore[return-value]
+def _back(report_id: int) -> ResponseReturnValue:
+    return redirect(url_for("reports.case", report_id=report_id), 303)
 
 
-def _act(report_id: int, done: str) -> Response:
+def _act(report_id: int, done: str) -> ResponseReturnValue:
     """Commit a responder's action and go back to the case, or show why it was refused."""
     db.session.commit()
     flash(done, "success")
@@ -91,7 +92,7 @@ def _act(report_id: int, done: str) -> Response:
 
 
 @bp.post("/reports/<int:report_id>/status")
-def case_status(report_id: int) -> Response:
+def case_status(report_id: int) -> ResponseReturnValue:
     """Change the status."""
     p = current_principal()
     report = triage.get_report(db.session(), p, report_id)
@@ -103,7 +104,7 @@ def case_status(report_id: int) -> Response:
 
 
 @bp.post("/reports/<int:report_id>/assign")
-def case_assign(report_id: int) -> Response:
+def case_assign(report_id: int) -> ResponseReturnValue:
     """Assign or unassign."""
     p = current_principal()
     report = triage.get_report(db.session(), p, report_id)
@@ -116,7 +117,7 @@ def case_assign(report_id: int) -> Response:
 
 
 @bp.post("/reports/<int:report_id>/message")
-def case_message(report_id: int) -> Response:
+def case_message(report_id: int) -> ResponseReturnValue:
     """Reply to the reporter, or add an internal note."""
     p = current_principal()
     report = triage.get_report(db.session(), p, report_id)
@@ -128,7 +129,7 @@ def case_message(report_id: int) -> Response:
 
 
 @bp.post("/reports/<int:report_id>/escalate")
-def case_escalate(report_id: int) -> Response:
+def case_escalate(report_id: int) -> ResponseReturnValue:
     """Escalate to a platform the reporter named."""
     p = current_principal()
     report = triage.get_report(db.session(), p, report_id)
@@ -144,7 +145,7 @@ def case_escalate(report_id: int) -> Response:
 
 
 @bp.route("/reports/<int:report_id>/publish", methods=["GET", "POST"])
-def case_publish(report_id: int) -> Response | str | tuple[str, int]:
+def case_publish(report_id: int) -> ResponseReturnValue:
     """Draft STIX from the chosen traces (GET ?trace=N…), edit, publish within the reporter's consent."""
     p = current_principal()
     report = triage.get_report(db.session(), p, report_id)
@@ -180,7 +181,7 @@ def case_publish(report_id: int) -> Response | str | tuple[str, int]:
 
 
 @bp.get("/reports/metrics")
-def metrics_page() -> str:
+def metrics_page() -> ResponseReturnValue:
     """Every metric as a chart, each with its CSV and SVG beside it."""
     tables = metrics.metric_tables(db.session(), current_principal())
     charts = [(table, _chart(table)) for table in tables]
@@ -197,7 +198,7 @@ def _chart(table: metrics.Table) -> Markup:
 
 
 @bp.get("/reports/metrics/<name>.<any(csv, svg):fmt>")
-def metrics_export(name: str, fmt: str) -> Response:
+def metrics_export(name: str, fmt: str) -> ResponseReturnValue:
     """One metric as CSV or SVG."""
     table = metrics.metric_table(db.session(), current_principal(), name)
     if table is None:
@@ -210,7 +211,7 @@ def metrics_export(name: str, fmt: str) -> Response:
 
 
 @bp.route("/reports/helplines", methods=["GET", "POST"])
-def helplines() -> Response | str:
+def helplines() -> ResponseReturnValue:
     """Coordinators designate the organisations whose members respond to reports."""
     p = current_principal()
     if not p.is_coordinator:
@@ -230,7 +231,7 @@ def helplines() -> Response | str:
             else _("%(org)s is no longer a helpline.", org=org.name),
             "success",
         )
-        return redirect(url_for("reports.helplines"), 303)  # type: ignore[return-value]
+        return redirect(url_for("reports.helplines"), 303)
     return render_template("reports/helplines.html", form=form, helplines=triage.list_helplines(db.session()))
 
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 import orjson
-from flask import Response, current_app, request, url_for
+from flask import current_app, request, url_for
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import Unauthorized
 
 from hub.errors import InvalidInput, NotFound, PermissionDenied
@@ -50,7 +51,7 @@ def _before() -> None:
 
 
 @bp.get("/", **NO_OPTIONS)
-def discovery() -> Response:
+def discovery() -> ResponseReturnValue:
     """§4.1 Server Discovery."""
     root = url_for("taxii.api_root", api_root=current_app.config["TAXII_API_ROOT"], _external=True)
     resource: dict[str, Any] = {
@@ -65,7 +66,7 @@ def discovery() -> Response:
 
 
 @bp.get("/<api_root>/", **NO_OPTIONS)
-def api_root(api_root: str) -> Response:
+def api_root(api_root: str) -> ResponseReturnValue:
     """§4.2 Get API Root Information."""
     config = current_app.config
     return taxii_response(
@@ -76,27 +77,27 @@ def api_root(api_root: str) -> Response:
 
 
 @bp.get("/<api_root>/status/<status_id>/", **NO_OPTIONS)
-def status_get(api_root: str, status_id: str) -> Response:
+def status_get(api_root: str, status_id: str) -> ResponseReturnValue:
     """§4.3 Get Status: only the user who posted sees it; to everyone else it does not exist."""
     return taxii_response(serializers.status(get_submission_for(session(), current_principal(), status_id)))
 
 
 @bp.get("/<api_root>/collections/", **NO_OPTIONS)
-def collection_list(api_root: str) -> Response:
+def collection_list(api_root: str) -> ResponseReturnValue:
     """§5.1 Get Collections: those the principal may read or write."""
     p = current_principal()
     return taxii_response(serializers.collections(list_collections_for(session(), p), p))
 
 
 @bp.get(COLLECTION + "/", **NO_OPTIONS)
-def collection_get(api_root: str, collection_id: str) -> Response:
+def collection_get(api_root: str, collection_id: str) -> ResponseReturnValue:
     """§5.2 Get a Collection."""
     p = current_principal()
     return taxii_response(serializers.collection(_collection(p, collection_id), p))
 
 
 @bp.get(COLLECTION + "/manifest/", **NO_OPTIONS)
-def manifest_get(api_root: str, collection_id: str) -> Response:
+def manifest_get(api_root: str, collection_id: str) -> ResponseReturnValue:
     """§5.3 Get Object Manifests: the rows of Get Objects, without their bodies."""
     p, collection = _readable(collection_id)
     scope = f"{collection.id}/manifest"
@@ -105,7 +106,7 @@ def manifest_get(api_root: str, collection_id: str) -> Response:
 
 
 @bp.get(COLLECTION + "/objects/", **NO_OPTIONS)
-def objects_get(api_root: str, collection_id: str) -> Response:
+def objects_get(api_root: str, collection_id: str) -> ResponseReturnValue:
     """§5.4 Get Objects in `date_added` order, filtered and paged in SQL under the visibility rule."""
     p, collection = _readable(collection_id)
     scope = f"{collection.id}/objects"
@@ -114,7 +115,7 @@ def objects_get(api_root: str, collection_id: str) -> Response:
 
 
 @bp.post(COLLECTION + "/objects/", **NO_OPTIONS)
-def objects_add(api_root: str, collection_id: str) -> Response:
+def objects_add(api_root: str, collection_id: str) -> ResponseReturnValue:
     """§5.5 Add Objects: every object is checked on its own; answers 202 with the (complete) status."""
     p = _writer(collection_id)
     submission = add_objects(session(), p, collection_id, _envelope_objects())
@@ -123,7 +124,7 @@ def objects_add(api_root: str, collection_id: str) -> Response:
 
 
 @bp.get(OBJECT + "/", **NO_OPTIONS)
-def object_get(api_root: str, collection_id: str, object_id: str) -> Response:
+def object_get(api_root: str, collection_id: str, object_id: str) -> ResponseReturnValue:
     """§5.6 Get an Object: its versions (by default the last one) that the principal may see."""
     p, collection = _readable(collection_id)
     scope = f"{collection.id}/objects/{object_id}"
@@ -136,7 +137,7 @@ def object_get(api_root: str, collection_id: str, object_id: str) -> Response:
 
 
 @bp.delete(OBJECT + "/", **NO_OPTIONS)
-def object_delete(api_root: str, collection_id: str, object_id: str) -> Response:
+def object_delete(api_root: str, collection_id: str, object_id: str) -> ResponseReturnValue:
     """§5.7 Delete an Object: every version unless `match[version]` / `match[spec_version]` (§3.4.1) choose
     some; the producer organisation only."""
     p = current_principal()
@@ -154,7 +155,7 @@ def object_delete(api_root: str, collection_id: str, object_id: str) -> Response
 
 
 @bp.get(OBJECT + "/versions/", **NO_OPTIONS)
-def versions_get(api_root: str, collection_id: str, object_id: str) -> Response:
+def versions_get(api_root: str, collection_id: str, object_id: str) -> ResponseReturnValue:
     """§5.8 Get Object Versions: only versions the principal may see, oldest `date_added` first."""
     p, collection = _readable(collection_id)
     scope = f"{collection.id}/versions/{object_id}"

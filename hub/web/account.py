@@ -112,7 +112,7 @@ def login_code() -> ResponseReturnValue:
 @bp.route("/login/enrol", methods=["GET", "POST"])
 @public
 @limiter.limit(_login_limit, methods=["POST"])
-def login_enrol() -> str | Response:
+def login_enrol() -> ResponseReturnValue:
     """First login of a coordinator or organisation admin: set up the second factor before going in."""
     found = _pending_user()
     if found is None or "secret" not in found[1]:
@@ -149,7 +149,7 @@ def _complete_login(user: User, next_url: str) -> Response:
 
 
 @bp.post("/logout")
-def logout() -> Response:
+def logout() -> ResponseReturnValue:
     """Log out (a POST with a CSRF token, so no other site can log anyone out)."""
     language = session.get("lang")
     logout_user()
@@ -162,7 +162,7 @@ def logout() -> Response:
 
 @bp.route("/language", methods=["GET", "POST"])
 @public
-def set_language() -> Response:
+def set_language() -> ResponseReturnValue:
     """Switch language for this session (a link), and also for the account (the form: a CSRF-checked POST)."""
     form = _language_form()
     posted = form.validate_on_submit()
@@ -183,7 +183,7 @@ def _language_form() -> LanguageForm:
 
 
 @bp.get("/profile")
-def profile() -> str:
+def profile() -> ResponseReturnValue:
     """The user's own settings: password, second factor, language."""
     user = current_db_user()
     assert user is not None
@@ -205,7 +205,7 @@ def profile() -> str:
 
 
 @bp.post("/profile/password")
-def profile_password() -> str | Response:
+def profile_password() -> ResponseReturnValue:
     """Change the password (this ends every other session of the account)."""
     user = current_db_user()
     assert user is not None
@@ -225,14 +225,14 @@ def profile_password() -> str | Response:
 
 
 @bp.post("/profile/totp/start")
-def profile_totp_start() -> Response:
+def profile_totp_start() -> ResponseReturnValue:
     """Show a new secret to set up the second factor."""
     session["enrol_secret"] = accounts.new_totp_secret()
     return redirect(url_for("web.profile") + "#second-factor")
 
 
 @bp.post("/profile/totp/confirm")
-def profile_totp_confirm() -> Response:
+def profile_totp_confirm() -> ResponseReturnValue:
     """Turn the second factor on once a code proves the app has the secret."""
     user = current_db_user()
     secret = session.get("enrol_secret")
@@ -252,7 +252,7 @@ def profile_totp_confirm() -> Response:
 
 
 @bp.post("/profile/totp/disable")
-def profile_totp_disable() -> Response:
+def profile_totp_disable() -> ResponseReturnValue:
     """Turn the second factor off (not allowed for coordinators and organisation admins)."""
     user = current_db_user()
     form = DisableTotpForm()

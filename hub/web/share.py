@@ -10,7 +10,6 @@ import orjson
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from werkzeug.wrappers import Response
 from wtforms import SelectChoice
 
 from hub.errors import InvalidInput, NotFound
@@ -63,7 +62,7 @@ def _tlp_choices(form: Any, p: Principal, collection: Collection) -> list[Tlp]:
 
 
 @bp.get("/share")
-def share() -> str | Response:
+def share() -> ResponseReturnValue:
     """Choose the channel to share in."""
     p = current_principal()
     readable = list_collections_for(db_session(), p) if p.org_active else []
@@ -74,7 +73,7 @@ def share() -> str | Response:
 
 
 @bp.get("/share/<collection_id>")
-def share_in(collection_id: str) -> str:
+def share_in(collection_id: str) -> ResponseReturnValue:
     """The forms to share an indicator or upload a bundle, with who can read each TLP level here."""
     collection = _writable(collection_id)
     p = current_principal()
@@ -140,7 +139,7 @@ def share_indicator(collection_id: str) -> ResponseReturnValue:
 
 
 @bp.post("/share/<collection_id>/upload")
-def share_upload(collection_id: str) -> str | Response:
+def share_upload(collection_id: str) -> ResponseReturnValue:
     """Add every object of an uploaded bundle; the result lists each object's outcome."""
     collection = _writable(collection_id)
     p = current_principal()
@@ -218,7 +217,7 @@ def feedback_form_for(collection: Collection, object_type: str) -> FeedbackForm 
 
 
 @bp.post("/collections/<collection_id>/objects/<stix_id>/feedback")
-def feedback(collection_id: str, stix_id: str) -> Response:
+def feedback(collection_id: str, stix_id: str) -> ResponseReturnValue:
     """Store feedback on a visible indicator as a sighting at the indicator's TLP."""
     p = current_principal()
     collection = get_collection_for(db_session(), p, collection_id)

@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 from flask import current_app, render_template, request, session, url_for
+from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from wtforms import SelectChoice
 
@@ -34,7 +35,7 @@ def _since_us() -> int | None:
 
 
 @bp.get("/")
-def home() -> str:
+def home() -> ResponseReturnValue:
     """What is new in each readable collection since the last visit, counted under the visibility rule."""
     p = current_principal()
     since = _since_us()
@@ -57,7 +58,7 @@ def _readable_collection(collection_id: str) -> Collection:
 
 
 @bp.get("/collections")
-def collections() -> str:
+def collections() -> ResponseReturnValue:
     """The channels the user may read."""
     p = current_principal()
     readable = [c for c in list_collections_for(db_session(), p) if c.id in p.readable]
@@ -65,7 +66,7 @@ def collections() -> str:
 
 
 @bp.get("/collections/<collection_id>")
-def browse(collection_id: str) -> str:
+def browse(collection_id: str) -> ResponseReturnValue:
     """A filtered, paged listing of the newest visible version of each object."""
     collection = _readable_collection(collection_id)
     form = BrowseForm(request.args)
@@ -109,7 +110,7 @@ def _day_us(day: date) -> int:
 
 
 @bp.get("/collections/<collection_id>/objects/<stix_id>")
-def object_detail(collection_id: str, stix_id: str) -> str:
+def object_detail(collection_id: str, stix_id: str) -> ResponseReturnValue:
     """One object: readable fields, all visible versions, relationships, sightings and the raw JSON."""
     collection = _readable_collection(collection_id)
     view = get_object_for(
