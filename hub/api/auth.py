@@ -12,6 +12,7 @@ from werkzeug.exceptions import Unauthorized
 from hub.extensions import db
 from hub.orgs.models import User
 from hub.orgs.tokens import user_for_authorization
+from hub.policy.credentials import require_active_organisation
 from hub.policy.principal import Principal
 from hub.policy.resolve import principal_for
 
@@ -23,7 +24,8 @@ def authenticate() -> Principal:
 
     :raises Unauthorized: no valid token."""
     user = _user(request.headers.get("Authorization"))
-    g.api_principal = principal_for(db.session(), user)
+    g.api_principal = principal = principal_for(db.session(), user)
+    require_active_organisation(principal)
     if db.session.dirty:  # `user_for_secret` notes the token's last use, at most once a minute
         db.session.commit()
     return current_principal()

@@ -15,6 +15,7 @@ from hub.errors import InvalidInput
 from hub.extensions import db
 from hub.interop.cli import EXPORTERS
 from hub.interop.exporter import ExportScope
+from hub.policy.credentials import require_active_organisation
 from hub.policy.tlp import Tlp
 from hub.sharing.service import list_collections_for
 from hub.web.auth import current_principal
@@ -40,6 +41,7 @@ def export_form() -> ResponseReturnValue:
 @bp.get("/download")
 def export_download() -> ResponseReturnValue:
     """The export as a file, written to a temporary file first so memory stays flat."""
+    require_active_organisation(current_principal())
     fmt = request.args.get("format", "stix")
     if fmt not in FORMATS:
         raise InvalidInput(f"unknown export format {fmt!r}")

@@ -16,6 +16,7 @@ from hub.errors import register_renderer
 from hub.extensions import db
 from hub.orgs.models import User
 from hub.orgs.tokens import user_for_authorization
+from hub.policy.credentials import require_active_organisation
 from hub.policy.principal import Principal
 from hub.policy.resolve import principal_for
 
@@ -104,7 +105,8 @@ def authenticate() -> None:
     """
     user = _authenticated_user(request.headers.get("Authorization"))
     with session().no_autoflush:
-        request.environ[_PRINCIPAL_KEY] = principal_for(session(), user)
+        request.environ[_PRINCIPAL_KEY] = principal = principal_for(session(), user)
+    require_active_organisation(principal)
     try:
         session().commit()  # `user_for_secret` may have noted the token's last use
     except OperationalError:
