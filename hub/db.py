@@ -1,8 +1,7 @@
 """Database plumbing: the declarative base, time in integer microseconds, and SQLite's transaction handling.
 
-STIX versions and TAXII `date_added` are stored as integer microseconds since the epoch: exact, identical
-on SQLite and
-PostgreSQL, cheap to index and compare, and trivially encoded in paging tokens.
+STIX versions and TAXII `date_added` are stored as integer microseconds since the epoch: exact, identical on
+SQLite and PostgreSQL, cheap to index and compare, and trivially encoded in paging tokens.
 """
 
 from __future__ import annotations
@@ -60,9 +59,8 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
 def _sqlite_begin(connection: Any) -> None:
     """Begin SQLite transactions explicitly; writers that must be serialised take the write lock up front.
 
-    A deferred transaction that reads and later writes can fail with SQLITE_BUSY when another writer
-    committed in
-    between; `BEGIN IMMEDIATE` takes the lock first and waits for it (busy_timeout) instead.
+    A deferred transaction that reads and later writes can fail with SQLITE_BUSY when another writer committed
+    in between; `BEGIN IMMEDIATE` takes the lock first and waits for it (busy_timeout) instead.
     """
     if connection.dialect.name != "sqlite":
         return
@@ -76,8 +74,8 @@ def begin_write(session: Any) -> None:
     """End the session's current (read) transaction and start one that holds the database's write lock.
 
     Ingest must assign `date_added` in commit order; on SQLite that needs `BEGIN IMMEDIATE` on a fresh
-    transaction
-    (an older read snapshot cannot be upgraded safely). Whatever the caller had pending is committed first.
+    transaction (an older read snapshot cannot be upgraded safely). Whatever the caller had pending is
+    committed first.
     """
     session.commit()
     session.connection(execution_options={WRITE_LOCK_OPTION: True})

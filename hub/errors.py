@@ -1,8 +1,7 @@
 """Domain errors raised by services, and the app-wide handlers that render them for each surface.
 
-Services raise `HubError`s and never build HTTP responses. Each surface (TAXII, web, CLI) chooses how to
-show them;
-surfaces register their own renderer for their URL prefix with `register_renderer`.
+Services raise `HubError`s and never build HTTP responses. Each surface (TAXII, web, CLI) chooses how to show
+them; surfaces register their own renderer for their URL prefix with `register_renderer`.
 """
 
 from __future__ import annotations

@@ -33,7 +33,7 @@ def is_public_address(address: str) -> bool:
 
 
 def check_url(url: str, allow_private: bool = False) -> None:
-    """Refuse a URL whose host resolves to an internal address. :raises BlockedAddress:"""
+    """Refuse a URL whose host resolves to an internal address."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise BlockedAddress(f"not an http(s) URL: {url!r}")

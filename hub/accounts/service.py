@@ -117,7 +117,7 @@ def provisioning_uri(secret: str, email: str, issuer: str) -> str:
 
 
 def enable_totp(session: Session, p: Principal | None, user: User, secret: str, code: str) -> None:
-    """Turn on the second factor once the user proves their app has the secret. :raises InvalidInput:"""
+    """Turn on the second factor once the user proves their app has the secret."""
     step = totp_step(secret, code)
     if step is None:
         raise InvalidInput(CODE_MISMATCH)
@@ -127,7 +127,7 @@ def enable_totp(session: Session, p: Principal | None, user: User, secret: str, 
 
 
 def disable_totp(session: Session, p: Principal, user: User, password: str) -> None:
-    """Turn off the second factor (refused for roles that need it). :raises InvalidInput:"""
+    """Turn off the second factor (refused for roles that need it)."""
     if needs_totp(user):
         raise InvalidInput("Coordinators and organisation admins must keep a second factor.")
     if not verify_password(user.password_hash, password):
@@ -137,7 +137,7 @@ def disable_totp(session: Session, p: Principal, user: User, password: str) -> N
 
 
 def change_password(session: Session, p: Principal, user: User, current: str, new: str) -> None:
-    """Replace the password after checking the current one. :raises InvalidInput:"""
+    """Replace the password after checking the current one."""
     if not verify_password(user.password_hash, current):
         raise InvalidInput("The current password is wrong.")
     set_password(user, new)

@@ -62,7 +62,7 @@ def list_events(
 
 
 def count_events(session: Session, p: Principal, f: AuditFilter) -> int:
-    """How many events match. :raises PermissionDenied:"""
+    """How many events match."""
     require_coordinator(p)
     inner = _query(f).with_only_columns(AuditEvent.id).subquery()
     return session.scalar(select(func.count()).select_from(inner)) or 0

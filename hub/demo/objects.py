@@ -1,8 +1,7 @@
 """Demo STIX objects, generated deterministically so that seeding twice stores nothing twice.
 
-The observables use reserved names (`.example`, documentation IP ranges): they look like a real feed but
-can never
-point at anybody's real infrastructure.
+The observables use reserved names (`.example`, documentation IP ranges): they look like a real feed but can
+never point at anybody's real infrastructure.
 """
 
 from __future__ import annotations

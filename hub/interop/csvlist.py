@@ -1,9 +1,8 @@
 """A plain CSV blocklist for small platforms: one row per value of every usable indicator.
 
 Columns: type (the STIX object path, e.g. `domain-name:value`), value, tlp, valid_from, valid_until,
-indicator_id.
-Revoked and expired indicators are left out, and so are patterns that are not a plain disjunction of equality
-comparisons (an `AND` pattern's single value is no blocklist entry).
+indicator_id. Revoked and expired indicators are left out, and so are patterns that are not a plain
+disjunction of equality comparisons (an `AND` pattern's single value is no blocklist entry).
 """
 
 from __future__ import annotations

@@ -43,7 +43,7 @@ def _hash(secret: str) -> str:
 
 
 def get_org_for(session: Session, p: Principal, org_id: int) -> Organisation:
-    """An organisation `p` may manage. :raises NotFound: no such organisation. :raises PermissionDenied:"""
+    """An organisation `p` may manage. :raises NotFound: no such organisation."""
     org = session.get(Organisation, org_id)
     if org is None:
         raise NotFound(f"no organisation with id {org_id}")
@@ -52,13 +52,13 @@ def get_org_for(session: Session, p: Principal, org_id: int) -> Organisation:
 
 
 def list_users(session: Session, p: Principal, org_id: int) -> list[User]:
-    """The organisation's users, by email. :raises PermissionDenied:"""
+    """The organisation's users, by email."""
     org = get_org_for(session, p, org_id)
     return list(session.scalars(select(User).where(User.org_id == org.id).order_by(User.email)))
 
 
 def get_user_for(session: Session, p: Principal, user_id: int) -> User:
-    """A user `p` may manage; organisation admins never manage coordinators. :raises NotFound:"""
+    """A user `p` may manage; organisation admins never manage coordinators."""
     user = session.get(User, user_id)
     if user is None or not may_manage_org(p, user.org_id):
         raise NotFound(f"no user with id {user_id}")
@@ -129,7 +129,7 @@ def issue_invite(session: Session, p: Principal | None, user: User) -> IssuedInv
 
 
 def get_invite(session: Session, secret: str) -> Invite:
-    """The unused, unexpired invitation with this secret, for an active user. :raises NotFound:"""
+    """The unused, unexpired invitation with this secret, for an active user."""
     invite = session.scalar(select(Invite).where(Invite.token_hash == _hash(secret)))
     if (
         invite is None
@@ -144,7 +144,7 @@ def get_invite(session: Session, secret: str) -> Invite:
 
 
 def accept_invite(session: Session, secret: str, password: str) -> User:
-    """Set the invited user's password and use up the link. :raises NotFound: :raises InvalidInput:"""
+    """Set the invited user's password and use up the link."""
     invite = get_invite(session, secret)
     set_password(invite.user, password)
     invite.used_at = utcnow()

@@ -109,7 +109,7 @@ def submit(
 
 
 def get_by_status_secret(session: Session, secret: str) -> Application:
-    """The application behind a status link. :raises NotFound:"""
+    """The application behind a status link."""
     application = session.scalar(select(Application).where(Application.status_token_hash == _hash(secret)))
     if application is None:
         raise NotFound("no application has this status link")
@@ -117,7 +117,7 @@ def get_by_status_secret(session: Session, secret: str) -> Application:
 
 
 def answer(session: Session, secret: str, text: str) -> Application:
-    """The applicant answers a question; the application returns to the queue. :raises Conflict:"""
+    """The applicant answers a question; the application returns to the queue."""
     application = get_by_status_secret(session, secret)
     if application.status != ApplicationStatus.INFO_REQUESTED:
         raise Conflict("nobody has asked a question about this application")
@@ -152,7 +152,7 @@ def applicant_invite(session: Session, secret: str) -> IssuedInvite:
 def list_applications(
     session: Session, p: Principal, status: ApplicationStatus | None = None
 ) -> list[Application]:
-    """Applications, open ones first, newest activity first. :raises PermissionDenied:"""
+    """Applications, open ones first, newest activity first."""
     require_coordinator(p)
     query = select(Application).order_by(Application.updated_at.desc(), Application.id.desc())
     if status is not None:
@@ -161,7 +161,7 @@ def list_applications(
 
 
 def get_application(session: Session, p: Principal, application_id: int) -> Application:
-    """One application. :raises PermissionDenied: :raises NotFound:"""
+    """One application."""
     require_coordinator(p)
     application = session.get(Application, application_id)
     if application is None:
@@ -205,7 +205,7 @@ def _decide(application: Application, p: Principal, status: ApplicationStatus, r
 
 
 def approve(session: Session, p: Principal, application_id: int, tier: str | Tier) -> Approval:
-    """Create the organisation at `tier` and invite the contact as its first admin. :raises Conflict:"""
+    """Create the organisation at `tier` and invite the contact as its first admin."""
     application = _open(session, p, application_id)
     org = add_org(
         session,
@@ -242,7 +242,7 @@ def request_information(session: Session, p: Principal, application_id: int, not
 
 
 def reject(session: Session, p: Principal, application_id: int, reason: str) -> Application:
-    """Refuse the application; the reason is shown to the applicant and audited. :raises InvalidInput:"""
+    """Refuse the application; the reason is shown to the applicant and audited."""
     application = _open(session, p, application_id)
     text = require_reason(reason)
     _decide(application, p, ApplicationStatus.REJECTED, text)

@@ -134,9 +134,8 @@ class User(Base):
 
 
 class ApiToken(Base):
-    """A bearer secret for TAXII and the API. Only a SHA-256 of the secret is stored: the secret has 256
-    bits of
-    entropy, so a slow hash adds nothing but a per-request cost."""
+    """A bearer secret for TAXII and the API. Only a SHA-256 of the secret is stored: the secret has 256 bits
+    of entropy, so a slow hash adds nothing but a per-request cost."""
 
     __tablename__ = "api_tokens"
 

@@ -22,7 +22,7 @@ def identity_id_for(name: str) -> str:
 
 
 def get_org(session: Session, name: str) -> Organisation:
-    """The organisation of that name. :raises NotFound:"""
+    """The organisation of that name."""
     org = session.scalar(select(Organisation).where(Organisation.name == name))
     if org is None:
         raise NotFound(f"no organisation named {name!r}")
@@ -119,7 +119,7 @@ def normalise_email(email: str) -> str:
 
 
 def get_user(session: Session, email: str) -> User:
-    """The user with that email, any case. :raises NotFound:"""
+    """The user with that email, any case."""
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     if user is None:
         raise NotFound(f"no user with email {email!r}")
@@ -134,8 +134,10 @@ def add_user(
     role: str | Role = Role.MEMBER,
     password: str | None = None,
 ) -> User:
-    """Create a user. :raises InvalidInput: bad email, role or short password. :raises Conflict: email
-    taken."""
+    """Create a user.
+
+    :raises InvalidInput: bad email, role or short password. :raises Conflict: the email is taken.
+    """
     address = normalise_email(email)
     local, at, domain = address.partition("@")
     if not (local and at and "." in domain) or any(c.isspace() for c in address):
@@ -165,7 +167,7 @@ def set_password(user: User, password: str) -> None:
 
 
 def get_group(session: Session, name: str) -> SharingGroup:
-    """The sharing group of that name. :raises NotFound:"""
+    """The sharing group of that name."""
     group = session.scalar(select(SharingGroup).where(SharingGroup.name == name))
     if group is None:
         raise NotFound(f"no sharing group named {name!r}")
@@ -173,7 +175,7 @@ def get_group(session: Session, name: str) -> SharingGroup:
 
 
 def add_group(session: Session, actor: Principal | None, name: str, org_names: list[str]) -> SharingGroup:
-    """Create a sharing group of existing organisations. :raises NotFound: unknown org. :raises Conflict:"""
+    """Create a sharing group of existing organisations. :raises NotFound: unknown org."""
     name = name.strip()
     if not name:
         raise InvalidInput("a sharing group needs a name")

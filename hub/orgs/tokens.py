@@ -55,7 +55,7 @@ def issue_token(
 
 
 def revoke_token(session: Session, actor: Principal | None, token_id: int) -> ApiToken:
-    """Revoke a token (idempotent). :raises NotFound:"""
+    """Revoke a token (idempotent)."""
     token = session.get(ApiToken, token_id)
     if token is None:
         raise NotFound(f"no API token with id {token_id}")

@@ -24,7 +24,7 @@ def require_reason(reason: str | None) -> str:
 
 
 def get_org_for_coordinator(session: Session, p: Principal, org_id: int) -> Organisation:
-    """Any organisation, for a coordinator. :raises PermissionDenied: :raises NotFound:"""
+    """Any organisation, for a coordinator."""
     require_coordinator(p)
     org = session.get(Organisation, org_id)
     if org is None:
@@ -33,7 +33,7 @@ def get_org_for_coordinator(session: Session, p: Principal, org_id: int) -> Orga
 
 
 def change_tier(session: Session, p: Principal, org_id: int, tier: str | Tier, reason: str) -> Organisation:
-    """Raise or lower an organisation's tier. :raises InvalidInput: no reason or tier. :raises Conflict:
+    """Raise or lower an organisation's tier. :raises InvalidInput: no reason or tier.
     :raises NeedsSecondCoordinator: `p`'s own organisation, or a change that would let `p` read more."""
     org = get_org_for_coordinator(session, p, org_id)
     text = require_reason(reason)
@@ -49,7 +49,7 @@ def change_tier(session: Session, p: Principal, org_id: int, tier: str | Tier, r
 
 
 def suspend(session: Session, p: Principal, org_id: int, reason: str) -> Organisation:
-    """Suspend an organisation: its users read only what is public and post nothing. :raises Conflict:"""
+    """Suspend an organisation: its users read only what is public and post nothing."""
     org = get_org_for_coordinator(session, p, org_id)
     text = require_reason(reason)
     if org.id == p.org_id:

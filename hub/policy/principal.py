@@ -12,8 +12,7 @@ class Principal:
     """Anonymous, or a user (through a session or an API token) of an organisation.
 
     `readable`, `writable` and `named` are collection ids, computed by `hub.policy.resolve` from the
-    collections'
-    rules; everything else is copied from the user and organisation rows.
+    collections' rules; everything else is copied from the user and organisation rows.
     """
 
     user_id: int | None = None

@@ -1,8 +1,7 @@
 """Traffic Light Protocol 2.0 levels and the STIX marking-definition ids that carry them.
 
 Both the TLP 2.0 marking ids (OASIS extension) and the TLP 1.0 ids of the STIX 2.1 specification are
-recognised;
-the hub only ever generates TLP 2.0 ids. Labels are never translated (TLP 2.0 says so).
+recognised; the hub only ever generates TLP 2.0 ids. Labels are never translated (TLP 2.0 says so).
 """
 
 from __future__ import annotations
@@ -35,8 +34,10 @@ class Tlp(IntEnum):
 
     @classmethod
     def parse(cls, text: str) -> Tlp:
-        """Read 'amber+strict', 'TLP:RED', 'white' (TLP 1.0 for CLEAR)...; raises ValueError naming the
-        choices."""
+        """Read 'amber+strict', 'TLP:RED', 'white' (TLP 1.0 for CLEAR)...
+
+        :raises ValueError: not a TLP level; the message names the choices.
+        """
         key = text.strip().upper().removeprefix("TLP:").replace("+", "_").replace("-", "_")
         if key == "WHITE":
             return cls.CLEAR

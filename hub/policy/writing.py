@@ -99,9 +99,11 @@ def may_delete(p: Principal, producer_org_ids: Iterable[int | None]) -> bool:
 
 
 def own_deletable(p: Principal) -> ColumnElement[bool]:
-    """SQL condition: versions `p`'s organisation produced and may know exist, so may delete even where it
-    cannot read them (a write-only drop box). TLP:RED only for its author and the collection's named
-    readers."""
+    """SQL condition: versions `p`'s organisation produced and may know exist.
+
+    It may delete them even where it cannot read them (a write-only drop box); TLP:RED only when `p` is its
+    author or a named reader of the collection.
+    """
     if not p.org_active or p.org_id is None:
         return false()
     red_known = or_(ObjectVersion.author_id == p.user_id, ObjectVersion.collection_id.in_(sorted(p.named)))

@@ -139,7 +139,7 @@ def report_for_code(session: Session, code: str) -> Report:
 
 
 def view_receipt(session: Session, sealer: Sealer, code: str) -> ReceiptView:
-    """What the reporter sees when coming back with their code. :raises NotFound:"""
+    """What the reporter sees when coming back with their code."""
     report = report_for_code(session, code)
     return ReceiptView(report, open_contents(sealer, report), thread(sealer, report, with_notes=False))
 

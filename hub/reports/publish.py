@@ -65,7 +65,7 @@ def draft_bundle(
     together.
 
     Carries no free text or contact of the reporter.
-    :raises PermissionDenied: no consent. :raises InvalidInput:
+    :raises PermissionDenied: no consent.
     """
     report = get_report(session, p, report.id)
     ceiling = consent_ceiling(report)
@@ -140,8 +140,7 @@ def publish(
     """Publish the (edited) bundle into a collection at `level`, which must not be wider than the consent.
 
     Every object is marked with exactly `level` (TLP markings in the text are replaced, so editing cannot
-    widen it)
-    and attributed to the responder's organisation. The ingest rules apply as for any other post.
+    widen it) and attributed to the responder's organisation. The ingest rules apply as for any other post.
     :raises PermissionDenied: no consent, or `level` is wider than it.
     :raises InvalidInput: not a STIX bundle.
     """

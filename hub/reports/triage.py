@@ -103,7 +103,7 @@ def require_responder(session: Session, p: Principal) -> None:
 
 
 def list_queue(session: Session, p: Principal, status: Status | None = None) -> list[Report]:
-    """The triage queue, oldest first, optionally of one status. :raises PermissionDenied:"""
+    """The triage queue, oldest first, optionally of one status."""
     require_responder(session, p)
     query = select(Report).order_by(Report.created_at, Report.id)
     if status is not None:
@@ -120,7 +120,7 @@ def get_report(session: Session, p: Principal, report_id: int) -> Report:
 
 
 def get_case(session: Session, p: Principal, sealer: Sealer, report_id: int) -> Case:
-    """A report with its opened contents and whole thread, notes included. :raises NotFound:"""
+    """A report with its opened contents and whole thread, notes included."""
     report = get_report(session, p, report_id)
     texts = {
         e.id: (_open(sealer, e.sealed_request), _open(sealer, e.sealed_answer)) for e in report.escalations
@@ -151,7 +151,7 @@ def _touch(report: Report) -> None:
 
 
 def set_status(session: Session, p: Principal, report: Report, status: Status) -> None:
-    """Move a report in the queue; records when it was first triaged, resolved, closed. :raises NotFound:"""
+    """Move a report in the queue; records when it was first triaged, resolved, closed."""
     report = get_report(session, p, report.id)
     if report.sealed is None and status != Status.CLOSED:
         raise InvalidInput("a purged report stays closed")
@@ -181,7 +181,7 @@ def assign(session: Session, p: Principal, report: Report, user: User | None) ->
 def add_message(
     session: Session, p: Principal, sealer: Sealer, report: Report, kind: MessageKind, text: str
 ) -> ReportMessage:
-    """Reply to the reporter (through the receipt channel) or add an internal note. :raises InvalidInput:"""
+    """Reply to the reporter (through the receipt channel) or add an internal note."""
     report = get_report(session, p, report.id)
     text = text.strip()
     if not text:
@@ -281,7 +281,7 @@ def get_platform_case(session: Session, p: Principal, sealer: Sealer, escalation
 def answer_escalation(
     session: Session, p: Principal, sealer: Sealer, escalation_id: int, outcome: Outcome, note: str
 ) -> Escalation:
-    """The platform records its response. :raises NotFound: :raises InvalidInput: not an answer."""
+    """The platform records its response. :raises InvalidInput: not an answer."""
     escalation = get_platform_case(session, p, sealer, escalation_id).escalation
     if outcome not in ANSWERS:
         raise InvalidInput("answer acknowledged, actioned or declined")

@@ -28,13 +28,13 @@ def rule_lines(text: str) -> list[str]:
 
 
 def collections(session: Session, p: Principal) -> list[Collection]:
-    """Every collection. :raises PermissionDenied:"""
+    """Every collection."""
     require_coordinator(p)
     return list_collections(session)
 
 
 def collection(session: Session, p: Principal, collection_id: str) -> Collection:
-    """Any collection, by id or alias. :raises PermissionDenied: :raises NotFound:"""
+    """Any collection, by id or alias."""
     require_coordinator(p)
     return get_collection(session, collection_id)
 
@@ -49,7 +49,7 @@ def create_collection(
     read: str,
     write: str,
 ) -> Collection:
-    """A new collection with rules written one per line. :raises InvalidInput: :raises Conflict:"""
+    """A new collection with rules written one per line."""
     require_coordinator(p)
     try:
         return add_collection(
@@ -76,7 +76,7 @@ def update_collection(
     read: str,
     write: str,
 ) -> Collection:
-    """Change a collection's title, description, default TLP and rules; audited. :raises InvalidInput:
+    """Change a collection's title, description, default TLP and rules; audited.
     :raises NeedsSecondCoordinator: the change would let `p` read more (nothing is changed)."""
     target = collection(session, p, collection_id)
     if not title.strip():
@@ -118,13 +118,13 @@ def _described(target: Collection) -> dict[str, str]:
 
 
 def groups(session: Session, p: Principal) -> list[SharingGroup]:
-    """Every sharing group, by name. :raises PermissionDenied:"""
+    """Every sharing group, by name."""
     require_coordinator(p)
     return list(session.scalars(select(SharingGroup).order_by(SharingGroup.name)))
 
 
 def group(session: Session, p: Principal, group_id: int) -> SharingGroup:
-    """One sharing group. :raises PermissionDenied: :raises NotFound:"""
+    """One sharing group."""
     require_coordinator(p)
     found = session.get(SharingGroup, group_id)
     if found is None:
@@ -133,7 +133,7 @@ def group(session: Session, p: Principal, group_id: int) -> SharingGroup:
 
 
 def create_group(session: Session, p: Principal, name: str, members: str) -> SharingGroup:
-    """A new sharing group of organisations named one per line. :raises InvalidInput: :raises Conflict:"""
+    """A new sharing group of organisations named one per line."""
     require_coordinator(p)
     try:
         return add_group(session, p, name, rule_lines(members))
@@ -142,7 +142,7 @@ def create_group(session: Session, p: Principal, name: str, members: str) -> Sha
 
 
 def set_group_members(session: Session, p: Principal, group_id: int, members: str) -> SharingGroup:
-    """Replace a group's members (organisation names, one per line); audited. :raises InvalidInput:
+    """Replace a group's members (organisation names, one per line); audited.
     :raises NeedsSecondCoordinator: the change would let `p` read more (nothing is changed)."""
     target = group(session, p, group_id)
     return without_widening(session, p, lambda: _set_members(session, p, target, members))

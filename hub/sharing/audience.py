@@ -22,9 +22,8 @@ class Audience:
     """The readers of objects at `tlp` in one collection.
 
     `public`: anyone, even without an account. `by_tier`: how many organisations at each tier (label ->
-    count).
-    `org_names`: the organisations, by name (show them to coordinators only). `named_users`: people named by
-    `user:` rules who may read TLP:RED.
+    count). `org_names`: the organisations, by name (show them to coordinators only). `named_users`: people
+    named by `user:` rules who may read TLP:RED.
     """
 
     tlp: Tlp

@@ -84,7 +84,7 @@ def set_rules(
 
 
 def get_collection(session: Session, collection_id: str) -> Collection:
-    """A collection by id or alias, with no access check (for operators and services). :raises NotFound:"""
+    """A collection by id or alias, with no access check (for operators and services)."""
     collection = session.get(Collection, collection_id) or session.scalar(
         select(Collection).where(Collection.alias == collection_id)
     )
@@ -94,8 +94,7 @@ def get_collection(session: Session, collection_id: str) -> Collection:
 
 
 def get_collection_for(session: Session, p: Principal, collection_id: str) -> Collection:
-    """A collection the principal may read or write; others are answered as if they did not exist.
-    :raises NotFound:"""
+    """A collection the principal may read or write; others are answered as if they did not exist."""
     collection = session.get(Collection, collection_id)
     if collection is None or collection.id not in p.known:
         raise NotFound(f"no collection {collection_id!r}")

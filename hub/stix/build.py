@@ -98,7 +98,7 @@ def pattern_for(kind: ObservableKind, observable: Observable, platform: str = ""
 def build_indicator(
     data: IndicatorInput, created_by_ref: str | None, now: datetime | None = None
 ) -> dict[str, Any]:
-    """A STIX 2.1 indicator for one observable, marked with the chosen TLP. :raises InvalidInput:"""
+    """A STIX 2.1 indicator for one observable, marked with the chosen TLP."""
     observable = observable_of(data.kind, data.value)
     if data.valid_until is not None and data.valid_until <= data.valid_from:
         raise InvalidInput("'valid until' must be after 'valid from'")

@@ -38,9 +38,8 @@ class State(IntEnum):
 class ObjectVersion(Base):
     """One version of one STIX object in one collection. Every version is kept.
 
-    `body` is the JSON text exactly as served (with the effective TLP marking present), so envelopes are
-    built by
-    splicing stored text instead of decoding and re-encoding every object.
+    `body` is the JSON text exactly as served (with the effective TLP marking present), so envelopes are built
+    by splicing stored text instead of decoding and re-encoding every object.
     """
 
     __tablename__ = "object_versions"

@@ -29,7 +29,7 @@ from hub.stix.query import Page
 def list_queue(
     session: Session, p: Principal, limit: int = 50, after: int | None = None
 ) -> Page[ObjectVersion]:
-    """Quarantined versions `p` may see, oldest first, paged on the row id. :raises PermissionDenied:"""
+    """Quarantined versions `p` may see, oldest first, paged on the row id."""
     require_coordinator(p)
     query = (
         select(ObjectVersion)
@@ -45,7 +45,7 @@ def list_queue(
 
 
 def count_queue(session: Session, p: Principal) -> int:
-    """How many quarantined versions `p` may see. :raises PermissionDenied:"""
+    """How many quarantined versions `p` may see."""
     require_coordinator(p)
     return (
         session.scalar(
@@ -67,7 +67,7 @@ def producer_names(session: Session, versions: list[ObjectVersion]) -> dict[int,
 
 
 def get_version(session: Session, p: Principal, version_id: int) -> ObjectVersion:
-    """One version a coordinator may see. :raises PermissionDenied: :raises NotFound:"""
+    """One version a coordinator may see."""
     require_coordinator(p)
     version = session.scalar(select(ObjectVersion).where(ObjectVersion.id == version_id, visible(p)))
     if version is None:
@@ -121,7 +121,7 @@ def approve(session: Session, p: Principal, version_id: int) -> ObjectVersion:
 
 
 def reject(session: Session, p: Principal, version_id: int, reason: str) -> ObjectVersion:
-    """Refuse a quarantined version: it is withdrawn; its producer still sees it. :raises InvalidInput:"""
+    """Refuse a quarantined version: it is withdrawn; its producer still sees it."""
     text = require_reason(reason)
     version = get_version(session, p, version_id)
     if version.state != State.QUARANTINED:

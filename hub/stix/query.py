@@ -115,8 +115,7 @@ def object_exists(session: Session, p: Principal, collection_id: str, stix_id: s
 
 
 def get_submission_for(session: Session, p: Principal, submission_id: str) -> Submission:
-    """A submission (TAXII status) as seen by the user who made it; to everyone else it does not exist.
-    :raises NotFound:"""
+    """A submission (TAXII status) as seen by the user who made it; to everyone else it does not exist."""
     submission = session.get(Submission, submission_id) if p.user_id is not None else None
     if submission is None or submission.user_id != p.user_id:
         raise NotFound(f"no status {submission_id!r}")
@@ -167,8 +166,7 @@ def is_last_visible(p: Principal, version: Any = ObjectVersion) -> ColumnElement
 
 
 def _version_condition(p: Principal, versions: tuple[str | int, ...]) -> ColumnElement[bool] | None:
-    """`first`/`last` mean the first/last version *the principal may see*, so hidden versions never show
-    through."""
+    """`first`/`last` mean the first/last version *the principal may see*: hidden ones never show through."""
     if not versions or ALL in versions:
         return None
     choices: list[ColumnElement[bool]] = []

@@ -170,7 +170,7 @@ def versions_get(api_root: str, collection_id: str, object_id: str) -> ResponseR
 def _collection(p: Principal, collection_id: str) -> Collection:
     """The collection, if `p` may read or write it. The anonymous are told to authenticate (401) for every
     collection that is not public, existing or not, so the answer neither hides a credential problem behind
-    a 404 nor tells which collection ids exist. :raises Unauthorized: :raises NotFound:"""
+    a 404 nor tells which collection ids exist."""
     try:
         return get_collection_for(session(), p, collection_id)
     except NotFound:
@@ -180,8 +180,7 @@ def _collection(p: Principal, collection_id: str) -> Collection:
 
 
 def _readable(collection_id: str) -> tuple[Principal, Collection]:
-    """The principal and the collection, which it must be allowed to read. :raises NotFound: :raises
-    PermissionDenied: :raises Unauthorized:"""
+    """The principal and the collection, which it must be allowed to read."""
     p = current_principal()
     collection = _collection(p, collection_id)
     if collection.id not in p.readable:

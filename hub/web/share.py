@@ -165,7 +165,7 @@ def _correlation(p: Principal, typed: str, observable: Observable) -> Correlatio
 
 
 def _objects_of(raw: bytes) -> list[Any]:
-    """The objects of a bundle, a TAXII envelope, a list, or a single object. :raises InvalidInput:"""
+    """The objects of a bundle, a TAXII envelope, a list, or a single object."""
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:

@@ -137,7 +137,7 @@ def _safe_transport(url: str) -> bool:
 
 
 def get_feed(session: Session, name: str) -> Feed:
-    """A feed by name. :raises NotFound:"""
+    """A feed by name."""
     feed = session.scalar(select(Feed).where(Feed.name == name))
     if feed is None:
         raise NotFound(f"no feed named {name!r}")
@@ -150,7 +150,7 @@ def list_feeds(session: Session) -> list[Feed]:
 
 
 def remove_feed(session: Session, name: str) -> None:
-    """Forget a feed (objects it brought in stay). :raises NotFound:"""
+    """Forget a feed (objects it brought in stay)."""
     feed = get_feed(session, name)
     session.delete(feed)
     record(session, None, "feed.remove", "feed", str(feed.id), name=name)

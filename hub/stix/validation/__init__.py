@@ -9,9 +9,8 @@ text, with a strict fast path for the single comparison ``[type:path = 'value']`
 Choices worth knowing (see also the docstring of :func:`validate_object`):
 
 * Properties whose value is JSON ``null`` or an empty list are treated as absent and dropped from
-  the returned object, as the ``stix2`` library does (the specification forbids both and says an
-  empty list must not stand in for an omitted property). A *required* property that is ``null`` or
-  empty is an error.
+  the returned object, as the ``stix2`` library does (the specification forbids both and says an empty list
+  must not stand in for an omitted property). A *required* property that is ``null`` or empty is an error.
 * STIX 2.0 objects are upgraded to 2.1 where the mapping is well defined; a 2.0 ``malware`` gets
   ``"is_family": false`` (2.0 has no way to say whether it describes a family or an instance; an
   instance is the weaker claim and keeps ``name`` optional, as in 2.0).
