@@ -1,7 +1,12 @@
 """Authentication and a user's own account settings. The web adapter commits; nothing here touches Flask.
 
-A failed password or second-factor code counts towards a lockout: after `MAX_FAILURES` failures in a row the
-account refuses every attempt for `LOCKOUT`, whatever is typed, so guessing costs 15 minutes per five tries.
+Failed passwords and second-factor codes slow guessing down without letting a stranger lock anyone out: after
+`FREE_FAILURES` failures in a row each further failure makes the account refuse every attempt for a delay that
+doubles from one second up to `DELAY_CAP`, and attempts during a delay neither count towards it nor extend it.
+The owner can always get in within `DELAY_CAP`; the second factor is the real barrier. Every check does the
+same work whatever the account's state (one argon2 verification, against a dummy hash when there is no
+account), so neither answers nor timings tell members from strangers. The owner sees the failures at their
+next sign-in.
 """
 
 from __future__ import annotations
@@ -22,8 +27,9 @@ from hub.orgs.passwords import verify_password
 from hub.orgs.service import normalise_email, set_password
 from hub.policy.principal import Principal
 
-MAX_FAILURES = 5
-LOCKOUT = timedelta(minutes=15)
+FREE_FAILURES = 5
+FIRST_DELAY = timedelta(seconds=1)
+DELAY_CAP = timedelta(seconds=30)
 ROLES_NEEDING_TOTP = frozenset({Role.COORDINATOR.value, Role.ORG_ADMIN.value})
 
 
@@ -39,40 +45,57 @@ class LoginRefused(HubError):
     status = 401
 
 
-def authenticate(session: Session, email: str, password: str) -> User:
-    """The active user with that email and password. :raises LoginRefused: (failures are counted)"""
+def authenticate(session: Session, email: str, password: str, now: datetime | None = None) -> User:
+    """The active user with that email and password. :raises LoginRefused: (failures are counted)
+
+    Exactly one argon2 verification whatever happens: against a dummy hash for an unknown email, and before
+    looking at the delay or the active flag, so the time taken does not reveal the account's state.
+    """
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
+    matches = verify_password(user.password_hash if user is not None else None, password)
     if user is None:
-        verify_password(None, password)  # same cost as a real check
         raise LoginRefused(REFUSED)
-    if is_locked(user):
-        raise LoginRefused(REFUSED)
-    if not verify_password(user.password_hash, password) or not user.is_active:
-        register_failure(session, user)
+    if is_delayed(user, now) or not matches or not user.is_active:
+        register_failure(session, user, now)
         raise LoginRefused(REFUSED)
     return user
 
 
-def is_locked(user: User, now: datetime | None = None) -> bool:
-    """True while a lockout is running."""
-    return user.locked_until is not None and user.locked_until > (now or utcnow())
+def is_delayed(user: User, now: datetime | None = None) -> bool:
+    """True while a delay after failures is running: every attempt is refused, the right password too."""
+    return user.login_not_before is not None and user.login_not_before > (now or utcnow())
 
 
-def register_failure(session: Session, user: User) -> None:
-    """Count one failed attempt; the fifth in a row locks the account for `LOCKOUT` and is audited."""
+def delay_after(failures: int) -> timedelta:
+    """How long the account refuses attempts after `failures` failures in a row: none for the first
+    `FREE_FAILURES`, then 1 s, 2 s, 4 s … up to `DELAY_CAP`."""
+    beyond = failures - FREE_FAILURES
+    if beyond <= 0:
+        return timedelta(0)
+    return min(FIRST_DELAY * 2 ** min(beyond - 1, 16), DELAY_CAP)
+
+
+def register_failure(session: Session, user: User, now: datetime | None = None) -> None:
+    """Count one failed attempt (shown to the owner at their next sign-in). Outside a delay, a failure
+    beyond the free ones starts the next delay; the first such delay of a run of failures is audited."""
+    now = now or utcnow()
+    delayed = is_delayed(user, now)
     user.failed_logins = (user.failed_logins or 0) + 1
-    if user.failed_logins >= MAX_FAILURES:
-        user.failed_logins = 0
-        user.locked_until = utcnow() + LOCKOUT
-        record(
-            session, None, "user.locked", "user", user.id, org_id=user.org_id, minutes=LOCKOUT.seconds // 60
-        )
+    user.last_failed_login_at = now
+    if delayed:
+        return
+    delay = delay_after(user.failed_logins)
+    if delay:
+        user.login_not_before = now + delay
+    if user.failed_logins == FREE_FAILURES + 1:
+        record(session, None, "user.login-delayed", "user", user.id, org_id=user.org_id)
 
 
 def register_success(user: User) -> None:
-    """A complete login (password and, if needed, code): clear the failure count."""
+    """A complete login (password and, if needed, code): clear the failures and any delay."""
     user.failed_logins = 0
-    user.locked_until = None
+    user.last_failed_login_at = None
+    user.login_not_before = None
 
 
 def needs_totp(user: User) -> bool:
@@ -83,7 +106,10 @@ def needs_totp(user: User) -> bool:
 def check_totp(session: Session, user: User, code: str) -> bool:
     """True iff `code` is the user's current TOTP code (one step of clock drift allowed) and was not used
     before; failures count."""
-    if user.totp_secret is None or is_locked(user):
+    if user.totp_secret is None:
+        return False
+    if is_delayed(user):
+        register_failure(session, user)
         return False
     step = totp_step(user.totp_secret, code)
     if step is not None and step > (user.totp_last_step or 0):

@@ -149,7 +149,7 @@ def accept_invite(session: Session, secret: str, password: str) -> User:
     set_password(invite.user, password)
     invite.used_at = utcnow()
     invite.user.failed_logins = 0
-    invite.user.locked_until = None
+    invite.user.login_not_before = None
     record(session, None, "user.accept-invite", "user", invite.user_id, org_id=invite.user.org_id)
     return invite.user
 

@@ -25,6 +25,7 @@ from hub.web.safety import safe_next
 
 PENDING = "pending_login"
 PENDING_SECONDS = 300
+FAILURES = "failures_since_last_login"
 LOGIN_LIMIT = "20 per minute"
 
 
@@ -134,11 +135,34 @@ def _enrol_page(template: str, form: CodeForm, user: User, secret: str) -> str:
     return render_template(template, form=form, secret=secret, uri=uri)
 
 
+def _failures_since_last_login(user: User) -> dict[str, Any] | None:
+    """How many attempts failed since the user's last complete login, and when the last one was (or None)."""
+    if not user.failed_logins or user.last_failed_login_at is None:
+        return None
+    return {"count": user.failed_logins, "last": user.last_failed_login_at.strftime("%Y-%m-%d %H:%M UTC")}
+
+
+def _failures_message(failures: dict[str, Any]) -> str:
+    return str(
+        _(
+            "Failed sign-in attempts since your last sign-in: %(count)d, the last on %(when)s. If they were "
+            "not yours, someone tried to guess your password: keep your second factor on and tell your "
+            "organisation's admin.",
+            count=failures["count"],
+            when=failures["last"],
+        )
+    )
+
+
 def _complete_login(user: User, next_url: str) -> Response:
     """Log in: a fresh session, remember when the user was last here (for "new since your last visit")."""
+    failures = _failures_since_last_login(user)
     accounts.register_success(user)
     language = session.get("lang")
     session.clear()
+    if failures:
+        session[FAILURES] = failures
+        flash(_failures_message(failures), "error")
     if is_language(user.locale) or is_language(language):
         session["lang"] = user.locale if is_language(user.locale) else language
     session["since"] = user.last_seen_at.isoformat() if user.last_seen_at else None
@@ -201,6 +225,7 @@ def profile() -> ResponseReturnValue:
         secret=secret,
         uri=uri,
         totp_required=accounts.needs_totp(user),
+        failures=_failures_message(session[FAILURES]) if session.get(FAILURES) else None,
     )
 
 
