@@ -72,7 +72,7 @@ def delay_after(failures: int) -> timedelta:
     beyond = failures - FREE_FAILURES
     if beyond <= 0:
         return timedelta(0)
-    return min(FIRST_DELAY * 2 ** min(beyond - 1, 16), DELAY_CAP)
+    return min(FIRST_DELAY * (1 << min(beyond - 1, 16)), DELAY_CAP)
 
 
 def register_failure(session: Session, user: User, now: datetime | None = None) -> None:
