@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from hub.db import begin_write, now_us
 from hub.errors import NotFound
-from hub.policy import writing
+from hub.policy import sro, writing
 from hub.policy.attribution import Identities, attribution_problem, identities_for
 from hub.policy.principal import Principal
 from hub.policy.tlp import (
@@ -213,6 +213,7 @@ def _store(
     options: IngestOptions,
 ) -> int:
     """Insert what is new under the collection's write lock; returns the new last `date_added` (0 if none)."""
+    candidates = _sros_checked(session, collection_id, candidates, results)
     existing = _existing(session, collection_id, {c.stix_id for c in candidates})
     rows: list[dict[str, Any]] = []
     objects: list[dict[str, Any]] = []  # the stored objects, beside their rows
@@ -277,6 +278,26 @@ def _store(
     # Observable lookup index and warning lists (hub.stix.observable_index), in the same transaction.
     results.warn(index_stored(session, collection_id, stored))
     return clock - 1 if rows else 0
+
+
+def _sros_checked(
+    session: Session, collection_id: str, candidates: list[_Candidate], results: _Results
+) -> list[_Candidate]:
+    """The candidates without the relationships and sightings less restrictive than what they reference
+    (`hub.policy.sro`), which fail; read inside the write transaction, so the decision holds at commit."""
+    refs = {c.index: sro.references(c.obj) for c in candidates}
+    if not any(refs.values()):
+        return candidates
+    held = sro.held(session, collection_id, {ref for found in refs.values() for ref in found})
+    known = sro.with_envelope(held, ((c.stix_id, c.tlp) for c in candidates))
+    kept = []
+    for c in candidates:
+        problem = sro.sro_refusal(c.tlp, refs[c.index], known)
+        if problem:
+            results.fail(c.stix_id, _text(c.version), problem)
+        else:
+            kept.append(c)
+    return kept
 
 
 def _stored_versions(
