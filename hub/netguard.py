@@ -32,8 +32,9 @@ def is_public_address(address: str) -> bool:
     return ip.is_global and not ip.is_multicast
 
 
-def check_url(url: str, allow_private: bool = False) -> None:
-    """Refuse a URL whose host resolves to an internal address."""
+def check_url(url: str, allow_private: bool = False, unresolvable_ok: bool = False) -> None:
+    """Refuse (BlockedAddress) a URL whose host resolves to an internal address, or, unless
+    `unresolvable_ok`, does not resolve: the connection itself is checked again anyway."""
     parts = urlsplit(url)
     if parts.scheme not in ("http", "https") or not parts.hostname:
         raise BlockedAddress(f"not an http(s) URL: {url!r}")
@@ -42,6 +43,8 @@ def check_url(url: str, allow_private: bool = False) -> None:
     try:
         infos = socket.getaddrinfo(parts.hostname, parts.port or 443, type=socket.SOCK_STREAM)
     except OSError as exc:
+        if unresolvable_ok:
+            return
         raise BlockedAddress(f"{parts.hostname}: cannot be resolved ({exc})") from None
     for info in infos:
         if not is_public_address(str(info[4][0])):

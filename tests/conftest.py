@@ -81,6 +81,7 @@ def _test_config(database_url: str, instance: Path) -> dict[str, object]:
         "INSTANCE_PATH": str(instance),
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        "FEED_ALLOW_PRIVATE": True,  # fake and peer upstreams listen on 127.0.0.1
     }
 
 

@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any, cast
 
 import orjson
+from flask import current_app, has_app_context
 from sqlalchemy import Table, insert, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -35,6 +36,7 @@ from hub.stix.validation import InvalidStix, format_timestamp, parse_timestamp, 
 
 logger = logging.getLogger(__name__)
 CHUNK = 500
+MAX_OBJECT_BYTES = 10 * 1024 * 1024
 
 
 @dataclass(frozen=True, slots=True)
@@ -168,6 +170,7 @@ def _check_all(
 ) -> Iterable[_Candidate]:
     red_allowed = writing.red_placeable(collection)
     state = writing.initial_state(p)
+    max_bytes = max_object_bytes()
     for index, raw in enumerate(objects):
         raw_id = raw.get("id") if isinstance(raw, dict) else None
         label = raw_id if isinstance(raw_id, str) else f"objects[{index}]"
@@ -187,7 +190,23 @@ def _check_all(
             obj = {k: v for k, v in obj.items() if k != "created_by_ref"}
             if options.hub_identity_id:
                 obj["created_by_ref"] = options.hub_identity_id
-        yield _Candidate(index, obj, obj["id"], version, level, state, orjson.dumps(obj).decode())
+        body = orjson.dumps(obj)
+        if len(body) > max_bytes:
+            results.fail(obj["id"], version_text, _too_large(len(body), max_bytes))
+            continue
+        yield _Candidate(index, obj, obj["id"], version, level, state, body.decode())
+
+
+def max_object_bytes() -> int:
+    """The largest object stored (setting `HUB_MAX_OBJECT_BYTES`), on every way in: TAXII, upload, import,
+    feeds. An envelope may be large; one object of hundreds of MiB is an attack on every reader."""
+    if not has_app_context():
+        return MAX_OBJECT_BYTES
+    return int(current_app.config.get("MAX_OBJECT_BYTES", MAX_OBJECT_BYTES))
+
+
+def _too_large(size: int, limit: int) -> str:
+    return f"the object is {size} bytes as JSON; the hub stores objects of at most {limit} bytes"
 
 
 def _effective_tlp(obj: dict[str, Any], default: Tlp) -> tuple[Tlp, dict[str, Any]]:

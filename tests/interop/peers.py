@@ -28,6 +28,7 @@ def peer_config(url: str, instance: Path) -> dict[str, object]:
         "INSTANCE_PATH": str(instance),
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
+        "FEED_ALLOW_PRIVATE": True,  # hub A listens on 127.0.0.1
     }
 
 

@@ -69,3 +69,16 @@ def test_a_storage_failure_stores_nothing_and_the_status_says_so(session, world,
     assert (submission.success_count, submission.failure_count) == (0, 2)
     assert "nothing from it was stored" in json.loads(submission.results)["failures"][0]["message"]
     assert _stored(session) == 0
+
+
+def test_an_object_above_the_size_limit_is_refused_on_every_way_in(app, session):
+    """Issue 11, item 6: one object of many MiB is refused (the others of the envelope are stored)."""
+    app.config["MAX_OBJECT_BYTES"] = 64 * 1024
+    user = make_user(session, make_org(session, "Big Poster", tier="vetted"))
+    channel = make_collection(session, read=["tier:vetted"], write=["tier:vetted"])
+    big = indicator(Tlp.GREEN, description="x" * 100_000)
+    small = indicator(Tlp.GREEN)
+    results = json.loads(post(session, user, channel, [big, small]).results)
+    assert [f["id"] for f in results["failures"]] == [big["id"]]
+    assert "at most 65536 bytes" in results["failures"][0]["message"]
+    assert [s["id"] for s in results["successes"]] == [small["id"]]

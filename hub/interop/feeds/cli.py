@@ -14,9 +14,11 @@ from hub.errors import InvalidInput
 from hub.extensions import db
 from hub.interop.cli import parse_tlp
 from hub.interop.feeds import service
+from hub.interop.feeds.client import FeedLimits
 from hub.interop.feeds.models import Feed
 from hub.interop.feeds.push import push_feed
 from hub.interop.feeds.sync import record_failure, sync_feed
+from hub.oneline import one_line
 from hub.policy.tlp import Tlp
 
 
@@ -66,6 +68,7 @@ def feed_add(
         db.session(),
         current_app.config["SECRET_KEY"],
         name,
+        allow_private=FeedLimits.from_config(current_app.config).allow_private,
         api_root_url=url,
         remote_collection_id=remote_collection,
         local_collection_id=local_collection,
@@ -100,7 +103,7 @@ def feed_list() -> None:
                     "community" if feed.is_community else "-",
                     f"pulled to {feed.pull_cursor or '-'}",
                     f"pushed to {feed.push_cursor}",
-                    f"error: {feed.last_error}" if feed.last_error else "ok",
+                    f"error: {one_line(feed.last_error)}" if feed.last_error else "ok",
                 ]
             )
         )
@@ -143,18 +146,20 @@ def _run(feed: Feed, what: str) -> bool:
     progress = _counter(f"{what} {feed_name}") if sys.stdout.isatty() else None
     try:
         if what == "sync":
-            summary = sync_feed(db.session(), feed, key, progress).summary()
+            limits = FeedLimits.from_config(current_app.config)
+            summary = sync_feed(db.session(), feed, key, progress, limits=limits).summary()
         else:
-            summary = push_feed(db.session(), feed, key, progress).summary()
+            limits = FeedLimits.from_config(current_app.config)
+            summary = push_feed(db.session(), feed, key, progress, limits=limits).summary()
     except InvalidInput:
         raise
     except Exception as exc:  # the remote or the network failed: keep what was committed, say why
         record_failure(db.session(), feed, exc)
-        click.echo(f"{feed_name}: {what} failed: {type(exc).__name__}: {exc}", err=True)
+        click.echo(one_line(f"{feed_name}: {what} failed: {type(exc).__name__}: {exc}"), err=True)
         return False
     if progress:
         click.echo()
-    click.echo(f"{feed_name}: {summary}")
+    click.echo(one_line(f"{feed_name}: {summary}"))
     return True
 
 

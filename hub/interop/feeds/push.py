@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from sqlalchemy.orm import Session
 
 from hub.db import utcnow
-from hub.interop.feeds.client import RemoteCollection
+from hub.interop.feeds.client import FeedLimits, RemoteCollection
 from hub.interop.feeds.models import Feed
 from hub.interop.feeds.service import unseal
 from hub.policy.resolve import principal_for
@@ -52,9 +52,10 @@ def push_feed(
     secret_key: str,
     progress: Callable[[int], None] | None = None,
     page_size: int | None = None,
+    limits: FeedLimits | None = None,
 ) -> PushReport:
     """Send what is new in the local collection to the remote one. Commits after every accepted envelope."""
-    remote = RemoteCollection(feed, unseal(secret_key, feed))
+    remote = RemoteCollection(feed, unseal(secret_key, feed), limits)
     p = principal_for(session, feed.user)
     f = ObjectFilter(versions=(ALL,), tlps=pushable_levels(feed))
     report = PushReport()

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 from hub.audit.service import record
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.interop.feeds.models import Feed
+from hub.netguard import BlockedAddress, check_url
 from hub.orgs.service import get_user
 from hub.policy import writing
 from hub.policy.resolve import principal_for
@@ -68,6 +69,7 @@ def add_feed(
     tlp_max: Tlp = Tlp.AMBER,
     community: bool = False,
     replace: bool = False,
+    allow_private: bool = False,
 ) -> Feed:
     """Add (or with `replace`, redefine) a feed; the acting user must be able to write the local collection.
 
@@ -77,8 +79,7 @@ def add_feed(
     name = name.strip()
     if not name:
         raise InvalidInput("a feed needs a name")
-    if not api_root_url.startswith(("https://", "http://")):
-        raise InvalidInput("--url must be the remote API root's URL, e.g. https://hub.example/taxii2/api/")
+    _check_url(api_root_url, allow_private)
     if auth_kind not in AUTH_KINDS or (auth_kind == "none") != (secret is None):
         raise InvalidInput("give either no credential, --user with --password-stdin, or --token-stdin")
     if secret is not None and not _safe_transport(api_root_url):
@@ -128,6 +129,23 @@ def add_feed(
         community=community,
     )
     return feed
+
+
+def _check_url(url: str, allow_private: bool) -> None:
+    """An http(s) URL without credentials in it, not aimed at an internal address (unless allowed).
+    :raises InvalidInput:"""
+    if not url.startswith(("https://", "http://")):
+        raise InvalidInput("--url must be the remote API root's URL, e.g. https://hub.example/taxii2/api/")
+    parts = urlsplit(url)
+    if parts.username or parts.password:
+        raise InvalidInput(
+            "--url must not carry a user name or token: give credentials on stdin "
+            "(--user with --password-stdin, or --token-stdin), where they are stored encrypted"
+        )
+    try:
+        check_url(url, allow_private, unresolvable_ok=True)
+    except BlockedAddress as exc:
+        raise InvalidInput(f"{exc} (setting HUB_FEED_ALLOW_PRIVATE)") from None
 
 
 def _safe_transport(url: str) -> bool:
