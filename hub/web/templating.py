@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import Any
 
 from flask import Flask
+from markupsafe import Markup
 
 from hub.policy.tlp import TLP_COLOURS, Tlp
 from hub.stix.validation import format_timestamp
@@ -20,14 +21,20 @@ def tlp_info(level: int | Tlp) -> dict[str, str]:
     return {"label": tlp.label, "css": css, "colour": TLP_COLOURS[tlp]}
 
 
-def iso_us(value: int | None) -> str:
-    """Microseconds since the epoch as an ISO 8601 UTC timestamp."""
-    return format_timestamp(value) if value is not None else ""
+def isolated_ltr(text: str) -> Markup:
+    """Text that reads left to right whatever the page's direction (dates, codes, values), isolated in a
+    `<bdi dir="ltr">`: "2026-12-02 00:11 UTC" is not reordered to "UTC 00:11 2026-12-02" on an Arabic page."""
+    return Markup('<bdi dir="ltr">%s</bdi>') % text if text else Markup("")
 
 
-def iso_datetime(value: datetime | None) -> str:
-    """A naive UTC datetime as 'YYYY-MM-DD HH:MM UTC'."""
-    return value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else ""
+def iso_us(value: int | None) -> Markup:
+    """Microseconds since the epoch as an ISO 8601 UTC timestamp, isolated left to right."""
+    return isolated_ltr(format_timestamp(value) if value is not None else "")
+
+
+def iso_datetime(value: datetime | None) -> Markup:
+    """A naive UTC datetime as 'YYYY-MM-DD HH:MM UTC', isolated left to right."""
+    return isolated_ltr(value.strftime("%Y-%m-%d %H:%M UTC") if value is not None else "")
 
 
 def _context() -> dict[str, Any]:
@@ -39,4 +46,4 @@ def init_templating(app: Flask) -> None:
     """Register the context processor and filters."""
     app.context_processor(_context)
     app.jinja_env.globals.update(tlp_info=tlp_info, tlp_levels=list(Tlp))
-    app.jinja_env.filters.update(iso_us=iso_us, iso_datetime=iso_datetime)
+    app.jinja_env.filters.update(iso_us=iso_us, iso_datetime=iso_datetime, ltr=isolated_ltr)
