@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from dataclasses import dataclass
 
@@ -364,3 +365,35 @@ def test_an_upstream_cannot_speak_for_a_local_member(hub, session, member, peer)
     result = hub("feed", "sync", "peer")
     assert "claimed.example" not in "".join(row.body for row in _local(session, member.collection.id))
     assert "1 failed" in result.output, result.output
+
+
+def test_push_never_presents_a_superseded_clear_version_as_current(hub, session, member, peer):
+    """Issue 11, item 11: v1 CLEAR then v2 AMBER: the remote gets v1 revoked, never v1 as the latest."""
+    stix_id = "indicator--0b6f1e1a-8a53-4c53-9d5e-2f1d7a9c0a11"
+    post(
+        session, member.user, member.collection, [indicator(Tlp.CLEAR, stix_id=stix_id, value="old.example")]
+    )
+    _add_push_feed(hub, member, peer)
+    assert "1 objects sent: 1 accepted" in hub("feed", "push", "out").output
+    newer = indicator(Tlp.AMBER, stix_id=stix_id, value="secret.example", modified="2026-03-01T00:00:00.000Z")
+    post(session, member.user, member.collection, [newer])
+    assert hub("feed", "push", "out").exit_code == 0
+    versions = sorted(peer.versions(peer.inbound), key=lambda row: row.version)
+    latest = json.loads(versions[-1].body)
+    assert latest.get("revoked") is True, versions[-1].body
+    assert "secret.example" not in "".join(row.body for row in versions)
+
+
+def test_push_sends_only_the_latest_version_the_remote_may_receive(hub, session, member, peer):
+    stix_id = "indicator--0b6f1e1a-8a53-4c53-9d5e-2f1d7a9c0a12"
+    post(session, member.user, member.collection, [indicator(Tlp.CLEAR, stix_id=stix_id, value="v1.example")])
+    post(
+        session,
+        member.user,
+        member.collection,
+        [indicator(Tlp.AMBER, stix_id=stix_id, value="v2.example", modified="2026-03-01T00:00:00.000Z")],
+    )
+    _add_push_feed(hub, member, peer)
+    assert hub("feed", "push", "out").exit_code == 0
+    bodies = [json.loads(row.body) for row in peer.versions(peer.inbound)]
+    assert all(body.get("revoked") for body in bodies), bodies

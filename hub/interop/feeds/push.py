@@ -1,8 +1,11 @@
 """Pushing a local collection to the remote one (`hub feed push`), never beyond what TLP allows.
 
 Only published objects go, and only at TLP:CLEAR, or TLP:GREEN when the operator declared the remote to be
-within the GREEN community (`--community`); AMBER, AMBER+STRICT and RED never leave. Every version is sent,
-oldest `date_added` first, in envelopes of `PAGE_SIZE`; the cursor (the last local `date_added` sent) moves
+within the GREEN community (`--community`); AMBER, AMBER+STRICT and RED never leave. Of each object only its
+latest version goes, and only when the remote may receive it: when the latest is above what the feed carries,
+the remote gets a revocation of the last version it could have had (so it never shows superseded content as
+current), and nothing of the newer one. Versions are walked oldest `date_added` first, in envelopes of
+`PAGE_SIZE`; the cursor (the last local `date_added` sent) moves
 after each envelope the remote accepted, so a failed push resumes where it stopped, and the remote answers
 objects it already has as successes.
 """
@@ -12,18 +15,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+import orjson
 from sqlalchemy.orm import Session
 
 from hub.db import utcnow
 from hub.interop.feeds.client import FeedLimits, RemoteCollection
 from hub.interop.feeds.models import Feed
 from hub.interop.feeds.service import unseal
+from hub.policy.principal import Principal
 from hub.policy.resolve import principal_for
 from hub.policy.tlp import Tlp
-from hub.stix.models import State
-from hub.stix.query import ALL, ObjectFilter, list_versions
+from hub.stix.models import ObjectVersion, State
+from hub.stix.query import ALL, LAST, ObjectFilter, list_versions
+from hub.stix.validation import format_timestamp
 
 PAGE_SIZE = 500
+MAX_VERSIONS = 1000
 
 
 @dataclass(slots=True)
@@ -57,27 +64,26 @@ def push_feed(
     """Send what is new in the local collection to the remote one. Commits after every accepted envelope."""
     remote = RemoteCollection(feed, unseal(secret_key, feed), limits)
     p = principal_for(session, feed.user)
-    f = ObjectFilter(versions=(ALL,), tlps=pushable_levels(feed))
     report = PushReport()
     try:
         while True:
             page = list_versions(
-                session, p, feed.local_collection_id, f, page_size or PAGE_SIZE, feed.push_cursor or None
+                session,
+                p,
+                feed.local_collection_id,
+                ObjectFilter(versions=(ALL,)),
+                page_size or PAGE_SIZE,
+                feed.push_cursor or None,
             )
             if not page.items:
                 break
-            bodies = [
-                row.body
-                for row in page.items
-                if row.state == State.PUBLISHED and row.tlp in pushable_levels(feed)
-            ]
-            last = page.items[-1].date_added
+            bodies = _outgoing(session, p, feed, page.items)
             if bodies:
                 status = remote.add(",".join(bodies))
                 report.sent += len(bodies)
                 report.accepted += int(status.success_count)
                 report.failures.extend(status.failures or [])
-            feed.push_cursor = last
+            feed.push_cursor = page.items[-1].date_added
             feed.last_push_at = utcnow()
             feed.last_error = None
             session.commit()
@@ -88,3 +94,46 @@ def push_feed(
     finally:
         remote.close()
     return report
+
+
+def _outgoing(session: Session, p: Principal, feed: Feed, rows: list[ObjectVersion]) -> list[str]:
+    """The bodies to send for one page: each object's latest version if the remote may receive it, else a
+    revocation of the last one it may; older versions and objects awaiting moderation send nothing."""
+    ids = tuple(sorted({row.stix_id for row in rows}))
+    latest = {
+        row.stix_id: row
+        for row in list_versions(
+            session, p, feed.local_collection_id, ObjectFilter(ids=ids, versions=(LAST,)), len(ids)
+        ).items
+    }
+    levels = pushable_levels(feed)
+    bodies: list[str] = []
+    for row in rows:
+        newest = latest.get(row.stix_id)
+        if newest is None or newest.id != row.id or row.state != State.PUBLISHED:
+            continue
+        if row.tlp in levels:
+            bodies.append(row.body)
+            continue
+        revocation = _revocation(session, p, feed, row)
+        if revocation is not None:
+            bodies.append(revocation)
+    return bodies
+
+
+def _revocation(session: Session, p: Principal, feed: Feed, newest: ObjectVersion) -> str | None:
+    """The last pushable published version before `newest`, revoked as of `newest`'s version; None if none."""
+    f = ObjectFilter(ids=(newest.stix_id,), versions=(ALL,), tlps=pushable_levels(feed))
+    earlier = [
+        row
+        for row in list_versions(session, p, feed.local_collection_id, f, MAX_VERSIONS).items
+        if row.state == State.PUBLISHED and row.version < newest.version
+    ]
+    if not earlier:
+        return None
+    body = orjson.loads(max(earlier, key=lambda row: row.version).body)
+    if not isinstance(body, dict) or "created" not in body:
+        return None  # observables have no versions to revoke
+    body["revoked"] = True
+    body["modified"] = format_timestamp(newest.version)
+    return orjson.dumps(body).decode()
