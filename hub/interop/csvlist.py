@@ -2,17 +2,18 @@
 
 Columns: type (the STIX object path, e.g. `domain-name:value`), value, tlp, valid_from, valid_until,
 indicator_id. Revoked and expired indicators are left out, and so are patterns that are not a plain
-disjunction of equality comparisons (an `AND` pattern's single value is no blocklist entry).
+disjunction of equality comparisons (an `AND` pattern's single value is no blocklist entry). Cells that a
+spreadsheet would run as a formula get a leading `'` (`hub.csvcells`).
 """
 
 from __future__ import annotations
 
-import csv
 from typing import IO
 
 import orjson
 from sqlalchemy.orm import Session
 
+from hub.csvcells import writer as csv_writer
 from hub.db import now_us
 from hub.interop.exporter import ExportScope, iter_visible
 from hub.interop.mvt import disjunction, is_expired
@@ -24,7 +25,7 @@ COLUMNS = ("type", "value", "tlp", "valid_from", "valid_until", "indicator_id")
 
 def export_csv(session: Session, p: Principal, scope: ExportScope, out: IO[str]) -> int:
     """Write the blocklist of what `p` may see in the scope; returns how many rows (without the header)."""
-    writer = csv.writer(out, lineterminator="\n")
+    writer = csv_writer(out)
     writer.writerow(COLUMNS)
     now = now_us()
     rows = 0

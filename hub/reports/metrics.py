@@ -7,7 +7,6 @@ which retention keeps, so purging old reports never changes the figures.
 
 from __future__ import annotations
 
-import csv
 import io
 import statistics
 from collections import Counter
@@ -17,6 +16,7 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from hub.csvcells import writer as csv_writer
 from hub.policy.principal import Principal
 from hub.reports.contents import N_
 from hub.reports.models import Outcome
@@ -36,9 +36,10 @@ class Table:
     rows: list[tuple[str, float]]
 
     def csv(self) -> str:
-        """The rows as CSV with a header line."""
+        """The rows as CSV with a header line; labels (platform names...) that a spreadsheet would run as a
+        formula get a leading `'` (`hub.csvcells`)."""
         out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
+        writer = csv_writer(out)
         writer.writerow(["label", self.unit])
         for label, value in self.rows:
             writer.writerow([label, f"{value:g}"])
