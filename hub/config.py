@@ -26,6 +26,8 @@ class Defaults:
         "Threat intelligence shared among human-rights defenders, civil society, CERTs and platforms."
     )
     HUB_DOMAINS: tuple[str, ...] = ()
+    HUB_ONION_URL = ""  # the hub's Tor onion address, e.g. http://….onion/ (deploy/tor/; docs/operations.md)
+    HUB_QUICK_EXIT_URL = "https://www.wikipedia.org/"  # where "Leave this site quickly" goes: a neutral site
     TAXII_API_ROOT = "api"
     TAXII_MAX_CONTENT_LENGTH = 100 * MiB
     TAXII_DEFAULT_PAGE_SIZE = 1000

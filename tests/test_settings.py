@@ -35,6 +35,8 @@ APP_SETTINGS = {
     "HUB_TAXII_MAX_PAGE_SIZE": ("70", "TAXII_MAX_PAGE_SIZE", 70),
     "HUB_WEB_MAX_CONTENT_LENGTH": ("8192", "WEB_MAX_CONTENT_LENGTH", 8192),
     "HUB_REPORTER_TOKEN_SECONDS": ("3600", "REPORTER_TOKEN_SECONDS", 3600),
+    "HUB_ONION_URL": ("http://hubexample.onion/", "HUB_ONION_URL", "http://hubexample.onion/"),
+    "HUB_QUICK_EXIT_URL": ("https://weather.example/", "HUB_QUICK_EXIT_URL", "https://weather.example/"),
     "HUB_FEED_MAX_PAGES": ("7", "FEED_MAX_PAGES", 7),
     "HUB_FEED_MAX_SECONDS": ("30", "FEED_MAX_SECONDS", 30),
     "HUB_FEED_REQUEST_DEADLINE_SECONDS": ("20", "FEED_REQUEST_DEADLINE_SECONDS", 20),

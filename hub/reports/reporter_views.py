@@ -12,7 +12,7 @@ day and is kept only until its counting window ends.
 
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, flash, redirect, render_template, url_for
+from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask import session as browser_session
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -35,6 +35,17 @@ csrf.exempt(bp)
 RECEIPT_HANDLE = "intake_receipt"
 DEFAULT_REPORT_LIMIT = "10 per hour;30 per day"
 DEFAULT_FOLLOW_UP_LIMIT = "60 per hour"
+
+
+@bp.after_request
+def _reporter_headers(response: Response) -> Response:
+    """No reporter page is kept by caches, history or the back/forward cache; with an onion address
+    configured, Tor Browser is told where the same page is (`Onion-Location`)."""
+    response.headers["Cache-Control"] = "no-store"
+    onion = str(current_app.config.get("HUB_ONION_URL") or "")
+    if onion and not request.host.split(":")[0].endswith(".onion"):
+        response.headers["Onion-Location"] = onion.rstrip("/") + request.full_path.rstrip("?")
+    return response
 
 
 def _sealer() -> Sealer:

@@ -183,3 +183,55 @@ def test_coordinator_designates_a_helpline_whose_members_become_responders(clien
 
 def test_only_coordinators_open_the_helplines_page(responder_client):
     assert responder_client.get("/reports/helplines").status_code == 403
+
+
+PUBLIC_PAGES = ("/report", "/report/follow-up", "/transparency", "/login")
+
+
+@pytest.mark.parametrize("path", PUBLIC_PAGES)
+def test_every_public_page_starts_with_a_quick_exit_to_a_neutral_site(client, world, path):
+    html = client.get(path).get_data(as_text=True)
+    body = html[html.index("<body>") :]
+    first_link = re.search(r"<a [^>]*>", body).group(0)
+    assert 'class="quick-exit"' in first_link and 'href="https://www.wikipedia.org/"' in first_link
+
+
+@pytest.mark.parametrize("path", ("/report", "/report/follow-up", "/transparency", "/report/receipt"))
+def test_reporter_pages_are_kept_by_no_cache_and_point_tor_browser_to_the_onion(app, client, world, path):
+    assert "Onion-Location" not in client.get(path).headers
+    app.config["HUB_ONION_URL"] = "http://hubexample2345.onion/"
+    response = client.get(path + "?lang=ar")
+    assert response.headers["Cache-Control"] == "no-store"
+    assert response.headers["Onion-Location"] == f"http://hubexample2345.onion{path}?lang=ar"
+    onion = client.get("/report", base_url="http://hubexample2345.onion")
+    assert "Onion-Location" not in onion.headers
+
+
+def test_the_report_page_gives_safety_advice_and_the_onion_address(app, client, world):
+    html = client.get("/report").get_data(as_text=True)
+    assert "private (incognito) window" in html and "browsing history" in html and "Tor Browser" not in html
+    app.config["HUB_ONION_URL"] = "http://hubexample2345.onion/"
+    html = client.get("/report").get_data(as_text=True)
+    assert "Tor Browser" in html and 'dir="ltr" class="onion">http://hubexample2345.onion/<' in html
+
+
+def test_hub_name_and_footer_are_translated(client, world):
+    html = client.get("/report?lang=ar").get_data(as_text=True)
+    assert "منصة معلومات التهديدات للمدافعين عن حقوق الإنسان" in html
+    assert "HRD Threat-Intelligence Hub" not in html and "Threat intelligence shared among" not in html
+
+
+def test_over_the_onion_address_reporter_pages_load_nothing_from_elsewhere(app, client, world):
+    from pathlib import Path
+
+    app.config["HUB_ONION_URL"] = "http://hubexample2345.onion/"
+    for path in ("/report", "/report/follow-up", "/transparency"):
+        html = client.get(path, base_url="http://hubexample2345.onion").get_data(as_text=True)
+        assert not re.findall(r'\bsrc="', html) and "<script" not in html
+        assert re.findall(r'<link [^>]*href="([^"]+)"', html) == ["/static/hub.css"]
+        absolute = set(re.findall(r'href="(https?://[^"]+)"', html))
+        assert absolute == {"https://www.wikipedia.org/"}  # the quick exit, nothing of the hub's own
+    deploy = Path(__file__).resolve().parents[2] / "deploy" / "tor"
+    torrc = (deploy / "torrc").read_text()
+    assert "HiddenServiceDir /var/lib/tor/hub/" in torrc and "HiddenServicePort 80 127.0.0.1:8081" in torrc
+    assert "listen 127.0.0.1:8081;" in (deploy / "nginx-onion.conf").read_text()
