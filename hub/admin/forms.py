@@ -10,6 +10,7 @@ from wtforms import (
     IntegerField,
     PasswordField,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
@@ -17,7 +18,7 @@ from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
 from hub.orgs.applications import APPLICANT_TYPES
-from hub.orgs.models import Tier
+from hub.orgs.models import Tier, TokenScope
 from hub.orgs.own_tokens import MAX_TOKEN_DAYS
 from hub.orgs.passwords import MIN_PASSWORD_LENGTH
 from hub.policy.tlp import Tlp
@@ -55,6 +56,15 @@ class TokenForm(FlaskForm):
         default=90,
         validators=[DataRequired(), NumberRange(min=1, max=MAX_TOKEN_DAYS)],
     )
+    scope = SelectField(
+        _l("What it may do"),
+        choices=[
+            SelectChoice(TokenScope.READ.value, _l("Read only")),
+            SelectChoice(TokenScope.WRITE.value, _l("Read and write (add and delete objects)")),
+        ],
+        default=TokenScope.READ.value,
+    )
+    collections = SelectMultipleField(_l("Only these channels"), choices=[])
 
 
 class AcceptInviteForm(FlaskForm):

@@ -16,6 +16,7 @@ from hub.extensions import db
 from hub.orgs import admin, own_tokens
 from hub.orgs.models import Organisation
 from hub.orgs.onboarding_models import Invite
+from hub.sharing.service import list_collections_for
 
 
 @bp.before_request
@@ -147,11 +148,19 @@ def _tokens_page(org: Organisation, form: TokenForm, status: int = 200) -> tuple
     return page, status
 
 
+def _token_form() -> TokenForm:
+    """The form for one's own token; the channels to limit it to are those one may read or write."""
+    form = TokenForm()
+    p = require_admin_page()
+    form.collections.choices = [SelectChoice(c.id, c.title) for c in list_collections_for(db.session(), p)]
+    return form
+
+
 @bp.get("/orgs/<org_id>/tokens")
 def tokens(org_id: str) -> ResponseReturnValue:
     """The organisation's API tokens with their last use; the admin's own new token."""
     org = admin.get_org_for(db.session(), require_admin_page(), number(org_id))
-    return _tokens_page(org, TokenForm())
+    return _tokens_page(org, _token_form())
 
 
 @bp.post("/orgs/<org_id>/tokens")
@@ -161,11 +170,18 @@ def token_create(org_id: str) -> ResponseReturnValue:
     org = admin.get_org_for(db.session(), p, number(org_id))
     if org.id != p.org_id:
         abort(403)  # the form lives on one's own organisation's page; tokens are one's own anyway
-    form = TokenForm()
+    form = _token_form()
     if not form.validate_on_submit():
         return _tokens_page(org, form, 400)
     try:
-        issued = own_tokens.create_own_token(db.session(), p, form.label.data, form.expires_days.data)
+        issued = own_tokens.create_own_token(
+            db.session(),
+            p,
+            form.label.data,
+            form.expires_days.data,
+            form.scope.data,
+            form.collections.data or None,
+        )
     except InvalidInput as exc:
         db.session.rollback()
         form.label.errors = [*form.label.errors, exc.message]

@@ -10,11 +10,10 @@ from flask import g, request
 from werkzeug.exceptions import Unauthorized
 
 from hub.extensions import db
-from hub.orgs.models import User
-from hub.orgs.tokens import user_for_authorization
-from hub.policy.credentials import require_active_organisation
+from hub.orgs.models import ApiToken
+from hub.orgs.tokens import token_for_authorization
+from hub.policy.credentials import principal_for_token
 from hub.policy.principal import Principal
-from hub.policy.resolve import principal_for
 
 WWW_AUTHENTICATE = 'Basic realm="hub", Bearer'
 
@@ -23,9 +22,8 @@ def authenticate() -> Principal:
     """Resolve this request's API token into its principal (kept for the request in `g`).
 
     :raises Unauthorized: no valid token."""
-    user = _user(request.headers.get("Authorization"))
-    g.api_principal = principal = principal_for(db.session(), user)
-    require_active_organisation(principal)
+    token = _token(request.headers.get("Authorization"))
+    g.api_principal = principal_for_token(db.session(), token)
     if db.session.dirty:  # `user_for_secret` notes the token's last use, at most once a minute
         db.session.commit()
     return current_principal()
@@ -37,9 +35,9 @@ def current_principal() -> Principal:
     return principal
 
 
-def _user(header: str | None) -> User:
-    user = user_for_authorization(db.session(), header) if header is not None else None
-    if user is None:
+def _token(header: str | None) -> ApiToken:
+    token = token_for_authorization(db.session(), header) if header is not None else None
+    if token is None:
         how = "send an API token as a Bearer token, or HTTP Basic with your email address and an API token"
         raise Unauthorized(how if header is None else f"the credentials are not valid: {how}")
-    return user
+    return token

@@ -11,6 +11,7 @@ from hub.errors import InvalidInput
 from hub.extensions import db
 from hub.orgs import admin, service, tokens
 from hub.orgs.models import OrgStatus, OrgType, Role, Tier
+from hub.sharing.service import get_collection
 
 # Plain strings, not click.Choice: a bad value is a one-line error from the service, like every other refusal.
 TYPES = ", ".join(t.value for t in OrgType)
@@ -133,12 +134,33 @@ def token_group() -> None:
 @click.argument("email")
 @click.option("--label", default="", help="What the token is for, e.g. 'OpenCTI connector'.")
 @click.option("--expires-days", type=click.IntRange(min=1), default=None, help="Expire after this many days.")
+@click.option(
+    "--scope",
+    default="write",
+    show_default=True,
+    metavar="read|write",
+    help="read: may only read; write: may also add and delete objects.",
+)
+@click.option(
+    "--collection",
+    "collections",
+    multiple=True,
+    metavar="ID",
+    help="Limit the token to this collection (id or alias; repeat for several). Default: every collection.",
+)
 @cli_errors
-def token_add(email: str, label: str, expires_days: int | None) -> None:
+def token_add(
+    email: str, label: str, expires_days: int | None, scope: str, collections: tuple[str, ...]
+) -> None:
     """Issue a token; its secret is printed once, as the last line."""
     user = service.get_user(db.session(), email)
-    issued = tokens.issue_token(db.session(), None, user, label, expires_days)
-    click.echo(f"token {issued.token.id} for {user.email}; the secret is shown only now:")
+    limited = [get_collection(db.session(), c).id for c in collections] if collections else None
+    issued = tokens.issue_token(db.session(), None, user, label, expires_days, scope, limited)
+    where = ", ".join(limited) if limited else "every collection"
+    click.echo(
+        f"token {issued.token.id} for {user.email} ({issued.token.scope}, {where}); "
+        "the secret is shown only now:"
+    )
     click.echo(issued.secret)
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import datetime
 from enum import IntEnum, StrEnum
 
@@ -134,6 +135,13 @@ class User(Base):
     tokens: Mapped[list[ApiToken]] = relationship(back_populates="user")
 
 
+class TokenScope(StrEnum):
+    """What an API token may do: read only, or read and write (post and delete)."""
+
+    READ = "read"
+    WRITE = "write"
+
+
 class ApiToken(Base):
     """A bearer secret for TAXII and the API. Only a SHA-256 of the secret is stored: the secret has 256 bits
     of entropy, so a slow hash adds nothing but a per-request cost."""
@@ -149,8 +157,18 @@ class ApiToken(Base):
     last_used_at: Mapped[datetime | None] = mapped_column(DateTime)
     expires_at: Mapped[datetime | None] = mapped_column(DateTime)
     revoked_at: Mapped[datetime | None] = mapped_column(DateTime)
+    scope: Mapped[str] = mapped_column(
+        String(8), default=TokenScope.WRITE, server_default=TokenScope.WRITE.value
+    )
+    # JSON list of collection ids the token is limited to; NULL: every collection its owner may use.
+    collections: Mapped[str | None] = mapped_column(Text)
 
     user: Mapped[User] = relationship(back_populates="tokens")
+
+    @property
+    def collection_ids(self) -> frozenset[str] | None:
+        """The collections the token is limited to, or None when it is not limited."""
+        return None if self.collections is None else frozenset(json.loads(self.collections))
 
 
 class SharingGroup(Base):

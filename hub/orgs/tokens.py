@@ -5,7 +5,9 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+import json
 import secrets
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -15,7 +17,7 @@ from sqlalchemy.orm import Session, joinedload, scoped_session
 from hub.audit.service import record
 from hub.db import utcnow
 from hub.errors import InvalidInput, NotFound
-from hub.orgs.models import ApiToken, User
+from hub.orgs.models import ApiToken, TokenScope, User
 from hub.policy.principal import Principal
 
 TOKEN_PREFIX = "hub_"
@@ -35,11 +37,26 @@ def hash_secret(secret: str) -> str:
 
 
 def issue_token(
-    session: Session, actor: Principal | None, user: User, label: str = "", expires_days: int | None = None
+    session: Session,
+    actor: Principal | None,
+    user: User,
+    label: str = "",
+    expires_days: int | None = None,
+    scope: TokenScope | str = TokenScope.WRITE,
+    collections: Iterable[str] | None = None,
 ) -> IssuedToken:
-    """Create a token for `user`. :raises InvalidInput: non-positive expiry."""
+    """Create a token for `user`, limited to `collections` (ids) when given. No permission check here: callers
+    are the operator's command line and `hub.orgs.own_tokens`. :raises InvalidInput: non-positive expiry,
+    unknown scope, an empty list of collections."""
     if expires_days is not None and expires_days <= 0:
         raise InvalidInput("a token's expiry must be a positive number of days")
+    try:
+        level = TokenScope(scope)
+    except ValueError:
+        raise InvalidInput(f"unknown token scope {scope!r}; choose read or write") from None
+    limited = None if collections is None else sorted(set(collections))
+    if limited is not None and not limited:
+        raise InvalidInput("a token limited to collections needs at least one collection")
     secret = TOKEN_PREFIX + secrets.token_urlsafe(32)
     token = ApiToken(
         user=user,
@@ -47,10 +64,22 @@ def issue_token(
         token_hash=hash_secret(secret),
         prefix=secret[: len(TOKEN_PREFIX) + 6],
         expires_at=utcnow() + timedelta(days=expires_days) if expires_days else None,
+        scope=level.value,
+        collections=None if limited is None else json.dumps(limited),
     )
     session.add(token)
     session.flush()
-    record(session, actor, "token.issue", "api-token", token.id, org_id=user.org_id, label=token.label)
+    record(
+        session,
+        actor,
+        "token.issue",
+        "api-token",
+        token.id,
+        org_id=user.org_id,
+        label=token.label,
+        scope=level.value,
+        collections=limited,
+    )
     return IssuedToken(token, secret)
 
 
@@ -66,7 +95,13 @@ def revoke_token(session: Session, actor: Principal | None, token_id: int) -> Ap
 
 
 def user_for_secret(session: Session | scoped_session[Session], secret: str) -> User | None:
-    """The active user owning a valid (unrevoked, unexpired) token with this secret; records its last use.
+    """The active user owning a valid (unrevoked, unexpired) token with this secret; records its last use."""
+    token = token_for_secret(session, secret)
+    return None if token is None else token.user
+
+
+def token_for_secret(session: Session | scoped_session[Session], secret: str) -> ApiToken | None:
+    """The valid (unrevoked, unexpired) token with this secret, of an active user; records its last use.
 
     One query loads the token, its user and the user's organisation: this runs on every TAXII and API request.
     """
@@ -89,23 +124,23 @@ def user_for_secret(session: Session | scoped_session[Session], secret: str) -> 
     # Record use at minute granularity so that a busy poller does not write on every request.
     if token.last_used_at is None or now - token.last_used_at > timedelta(minutes=1):
         token.last_used_at = now
-    return token.user
+    return token
 
 
-def user_for_authorization(session: Session | scoped_session[Session], header: str) -> User | None:
-    """The user that an `Authorization` header authenticates, or None: an API token as `Bearer`, or HTTP Basic
-    with the user's email address and an API token (what taxii2-client, OpenCTI, MISP and SIEMs send)."""
+def token_for_authorization(session: Session | scoped_session[Session], header: str) -> ApiToken | None:
+    """The token that an `Authorization` header presents, or None: an API token as `Bearer`, or HTTP Basic
+    with the owner's email address and an API token (what taxii2-client, OpenCTI, MISP and SIEMs send)."""
     scheme, _, credentials = header.strip().partition(" ")
     scheme, credentials = scheme.lower(), credentials.strip()
     if scheme == "bearer" and credentials:
-        return user_for_secret(session, credentials)
+        return token_for_secret(session, credentials)
     if scheme != "basic":
         return None
     try:
         email, _, secret = base64.b64decode(credentials, validate=True).decode().partition(":")
     except (binascii.Error, UnicodeDecodeError):
         return None
-    user = user_for_secret(session, secret) if secret else None
-    if user is None or user.email != email.strip().lower():
+    token = token_for_secret(session, secret) if secret else None
+    if token is None or token.user.email != email.strip().lower():
         return None
-    return user
+    return token

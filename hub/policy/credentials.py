@@ -1,14 +1,26 @@
-"""What a credential lets its holder do beyond the visibility rule: suspended organisations are told so.
+"""What an API token lets its holder do: its owner's reach, narrowed by the token's scope and collections.
 
-A user of a suspended organisation reads what anonymous visitors read (`docs/access-control.md`). Served
-silently, a platform's poller holding such a token would never learn that it was cut off; so every surface a
-token or a login opens for machines (TAXII, the lookup API, exports) refuses it with 403 and says why.
+- **Suspended organisations are told so.** A user of a suspended organisation reads what anonymous visitors
+  read (`docs/access-control.md`). Served silently, a platform's poller holding such a token would never learn
+  that it was cut off; so every surface a token or a login opens for machines (TAXII, the lookup API, exports)
+  refuses it with 403 and says why.
+- **Scopes.** A `read` token may not post or delete (TAXII answers 403 before doing anything); a token limited
+  to some collections sees the others as if they did not exist. Both narrow the principal itself (`narrowed`),
+  so the visibility rule and the write rules apply them on every path without knowing about tokens.
 """
 
 from __future__ import annotations
 
+from dataclasses import replace
+
+from sqlalchemy.orm import Session, scoped_session
+
 from hub.errors import PermissionDenied
-from hub.policy.principal import Principal
+from hub.orgs.models import ApiToken, TokenScope
+from hub.policy.principal import ANONYMOUS_BASE, Principal
+from hub.policy.resolve import principal_for, resolve_collections
+
+READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
 
 class OrganisationSuspended(PermissionDenied):
@@ -25,3 +37,33 @@ def require_active_organisation(p: Principal) -> None:
     """:raises OrganisationSuspended: `p` is a user whose organisation is suspended."""
     if not p.is_anonymous and not p.org_active:
         raise OrganisationSuspended()
+
+
+def narrowed(p: Principal, scope: TokenScope, collections: frozenset[str] | None) -> Principal:
+    """`p` as a token of this scope and these collections (None: all) may act: never more than `p`."""
+    readable, writable, named = p.readable, p.writable, p.named
+    if collections is not None:
+        readable, writable, named = readable & collections, writable & collections, named & collections
+    if scope is TokenScope.READ:
+        writable = frozenset()
+    return replace(p, readable=readable, writable=writable, named=named)
+
+
+def principal_for_token(session: Session | scoped_session[Session], token: ApiToken | None) -> Principal:
+    """The principal a request presenting `token` acts as (anonymous without one).
+
+    :raises OrganisationSuspended: the owner's organisation is suspended."""
+    if token is None:
+        return resolve_collections(session, ANONYMOUS_BASE)
+    p = principal_for(session, token.user)
+    require_active_organisation(p)
+    return narrowed(p, TokenScope(token.scope), token.collection_ids)
+
+
+def require_method_allowed(token: ApiToken | None, method: str) -> None:
+    """A read-only token only reads. :raises PermissionDenied: anything but GET/HEAD/OPTIONS with one."""
+    if token is not None and token.scope == TokenScope.READ and method.upper() not in READING_METHODS:
+        raise PermissionDenied(
+            "this API token is read-only: it may not add or delete objects; create a read-write token "
+            "for that"
+        )

@@ -14,11 +14,10 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from hub.errors import register_renderer
 from hub.extensions import db
-from hub.orgs.models import User
-from hub.orgs.tokens import user_for_authorization
-from hub.policy.credentials import require_active_organisation
+from hub.orgs.models import ApiToken
+from hub.orgs.tokens import token_for_authorization
+from hub.policy.credentials import principal_for_token, require_method_allowed
 from hub.policy.principal import Principal
-from hub.policy.resolve import principal_for
 
 TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
 STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
@@ -103,10 +102,10 @@ def authenticate() -> None:
     Web session cookies are ignored on purpose: a browser tab must never lend its login to a TAXII request.
     Resolved afresh for every request (an app context, and so `g`, may outlive one request).
     """
-    user = _authenticated_user(request.headers.get("Authorization"))
+    token = _presented_token(request.headers.get("Authorization"))
     with session().no_autoflush:
-        request.environ[_PRINCIPAL_KEY] = principal = principal_for(session(), user)
-    require_active_organisation(principal)
+        request.environ[_PRINCIPAL_KEY] = principal_for_token(session(), token)
+    require_method_allowed(token, request.method)
     try:
         session().commit()  # `user_for_secret` may have noted the token's last use
     except OperationalError:
@@ -121,13 +120,13 @@ def current_principal() -> Principal:
     return principal
 
 
-def _authenticated_user(header: str | None) -> User | None:
+def _presented_token(header: str | None) -> ApiToken | None:
     if header is None:
         return None
-    user = user_for_authorization(session(), header)
-    if user is None:
+    token = token_for_authorization(session(), header)
+    if token is None:
         raise Unauthorized(
             "the credentials are not valid: send an API token as a Bearer token, or HTTP "
             "Basic with your email address and an API token"
         )
-    return user
+    return token

@@ -1,0 +1,27 @@
+"""API tokens: a scope (read, or read and write) and an optional list of collections (issue #10).
+
+Existing tokens keep what they could do: scope `write`, every collection.
+
+Revision ID: token_scopes
+Revises: intake_handles
+"""
+
+import sqlalchemy as sa
+from alembic import op
+
+revision = "token_scopes"
+down_revision = "intake_handles"
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("scope", sa.String(length=8), server_default="write", nullable=False))
+        batch_op.add_column(sa.Column("collections", sa.Text(), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table("api_tokens", schema=None) as batch_op:
+        batch_op.drop_column("collections")
+        batch_op.drop_column("scope")
