@@ -3,14 +3,14 @@
 Existing tokens keep what they could do: scope `write`, every collection.
 
 Revision ID: token_scopes
-Revises: intake_handles
+Revises: login_delays
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "token_scopes"
-down_revision = "intake_handles"
+down_revision = "login_delays"
 branch_labels = None
 depends_on = None
 
