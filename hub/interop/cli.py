@@ -85,6 +85,10 @@ def import_command(
         refresh_planner_statistics(db.session())
     if total.total and not total.succeeded:
         raise click.ClickException("no object could be imported")
+    if total.dropped:
+        raise click.ClickException(
+            f"{total.dropped} MISP attribute(s) or object(s) could not be converted (listed above)"
+        )
 
 
 def _sniff(path: Path) -> str:

@@ -35,6 +35,7 @@ class ImportReport:
     already: int = 0
     failures: list[dict[str, str]] = field(default_factory=list)
     submission_ids: list[str] = field(default_factory=list)
+    dropped: int = 0  # parts of the source (MISP attributes) that could not be converted at all
 
     @property
     def failed(self) -> int:
@@ -53,6 +54,7 @@ class ImportReport:
         self.already += other.already
         self.failures.extend(other.failures)
         self.submission_ids.extend(other.submission_ids)
+        self.dropped += other.dropped
 
     def summary(self) -> str:
         """One line for people and logs."""
@@ -61,24 +63,33 @@ class ImportReport:
         )
 
 
+MISP_KEYS = frozenset(
+    {"Event", "response", "Attribute", "Object", "info", "Orgc", "threat_level_id", "analysis"}
+)
+STIX_KEYS = frozenset({"type", "objects", "spec_version", "more"})
+SNIFF_EVENTS = 10_000
+
+
 def sniff_shape(handle: IO[bytes]) -> str:
-    """'list' when the JSON document is an array, 'misp' for a MISP event export, else 'objects' (bundle or
-    envelope). Reads only the first few tokens; the handle is rewound."""
+    """'misp' for MISP events (wrapped in `{"Event": ...}`, bare as PyMISP writes them, in a list or the API's
+    `response`), else 'list' for a JSON array and 'objects' for a bundle or envelope. Reads the first
+    object's keys until one decides (a bounded number of tokens); the handle is rewound."""
     try:
         events = ijson.parse(handle)
         _, first, _ = next(events)
-        key = next(events)
+        if first not in ("start_map", "start_array"):
+            raise InvalidInput(
+                "not a STIX bundle, TAXII envelope or MISP event: the document is not a JSON object"
+            )
+        outer = "" if first == "start_map" else "item"
+        for _, (prefix, event, value) in zip(range(SNIFF_EVENTS), events, strict=False):
+            if event == "map_key" and prefix == outer and value in MISP_KEYS | STIX_KEYS:
+                return "misp" if value in MISP_KEYS else "list" if outer else "objects"
     except (ijson.JSONError, StopIteration) as exc:
         raise InvalidInput(f"not a JSON document: {exc}") from None
     finally:
         handle.seek(0)
-    if first == "start_array":
-        return "list"
-    if first != "start_map":
-        raise InvalidInput(
-            "not a STIX bundle, TAXII envelope or MISP event: the document is not a JSON object"
-        )
-    return "misp" if key[1] == "map_key" and key[2] in ("Event", "response") else "objects"
+    return "list" if outer else "objects"
 
 
 def stream_objects(handle: IO[bytes]) -> Iterator[Any]:
