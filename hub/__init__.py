@@ -10,16 +10,24 @@ from flask import Flask
 
 
 def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
-    """Build the application: configuration, extensions, blueprints. Runs no migration, no I/O but config."""
+    """Build the application: configuration, extensions, the security gate, blueprints.
+
+    Runs no migration and no I/O but reading configuration. The gate is installed here, before any feature is
+    mounted, so that no route depends on which blueprints are mounted or in what order.
+    """
     from hub.config import load_config
     from hub.errors import register_error_handlers
     from hub.extensions import init_extensions
+    from hub.web.auth import init_auth
+    from hub.web.security import init_security
 
     instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("HUB_INSTANCE_PATH") or None
     app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
     load_config(app, test_config)
     init_extensions(app)
     register_error_handlers(app)
+    init_auth(app)  # deny by default: only `@public` views and token surfaces pass without a login
+    init_security(app)  # CSRF on every form, security headers, cookie flags, the web body limit
     _register_blueprints(app)
     return app
 

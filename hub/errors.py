@@ -1,7 +1,7 @@
 """Domain errors raised by services, and the app-wide handlers that render them for each surface.
 
 Services raise `HubError`s and never build HTTP responses. Each surface (TAXII, web, CLI) chooses how to show
-them; surfaces register their own renderer for their URL prefix with `register_renderer`.
+them; surfaces register their own renderer for their URL prefix with `register_renderer`, per application.
 """
 
 from __future__ import annotations
@@ -9,7 +9,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from flask import Flask, Response, request
+from flask import Flask, Response, current_app, request
+from flask.sansio.app import App
 from sqlalchemy.exc import InterfaceError, OperationalError
 from sqlalchemy.exc import TimeoutError as PoolTimeout
 from werkzeug.exceptions import HTTPException
@@ -61,18 +62,22 @@ class Conflict(HubError):
 
 
 Renderer = Callable[[int, str, str, Any], Response]
-_renderers: list[tuple[str, Renderer]] = []
+RENDERERS = "hub.error_renderers"
 
 
-def register_renderer(path_prefix: str, renderer: Renderer) -> None:
-    """Render errors for requests under `path_prefix` with `renderer(status, title, description, details)`."""
-    if all(prefix != path_prefix for prefix, _ in _renderers):
-        _renderers.append((path_prefix, renderer))
+def register_renderer(app: App, path_prefix: str, renderer: Renderer) -> None:
+    """Render `app`'s errors under `path_prefix` with `renderer(status, title, description, details)`; kept in
+    `app.extensions`, so another app in the same process keeps its own."""
+    renderers: dict[str, Renderer] = app.extensions.setdefault(RENDERERS, {})
+    renderers.setdefault(path_prefix, renderer)
 
 
 def _render(status: int, title: str, description: str, details: Any = None) -> Response:
     """Render with the renderer of the longest prefix matching the path (so `/taxii2` wins over `/`)."""
-    matching = [(prefix, renderer) for prefix, renderer in _renderers if request.path.startswith(prefix)]
+    renderers: dict[str, Renderer] = current_app.extensions.get(RENDERERS, {})
+    matching = [
+        (prefix, renderer) for prefix, renderer in renderers.items() if request.path.startswith(prefix)
+    ]
     if matching:
         _prefix, renderer = max(matching, key=lambda item: len(item[0]))
         return renderer(status, title, description, details)

@@ -1,13 +1,17 @@
-"""The mark that opens a view to people who are not logged in.
+"""What the security gate reads from the views and blueprints themselves: `@public`, and token surfaces.
 
-The deny-by-default gate in `hub.web.auth` reads it. It lives apart from the login code so that the reporter's
-side (`hub.reports.reporter_views`), which must not import login code, can mark its pages itself.
+The deny-by-default gate (`hub.web.auth`, installed by `create_app`) reads these marks. They live apart from
+the login code so that the reporter's side (`hub.reports.reporter_views`), which must not import login code,
+can mark its pages itself, and so that a blueprint declares what it is instead of a list naming other
+packages.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from typing import Any, TypeVar
+
+from flask import Blueprint, current_app, request
 
 F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC_MARK = "_hub_public"
@@ -22,3 +26,17 @@ def public(view: F) -> F:
 def is_marked_public(view: object) -> bool:
     """True when `public` marked this view."""
     return bool(getattr(view, PUBLIC_MARK, False))
+
+
+class TokenSurface(Blueprint):
+    """A blueprint whose clients authenticate each request with a bearer token (TAXII, the JSON API).
+
+    The login redirect, CSRF, the web body limit and the language cookie leave its requests alone: it answers
+    for itself (401 with `WWW-Authenticate`), and a client of it has no browser session to forge.
+    """
+
+
+def is_token_surface_request() -> bool:
+    """True when the current request is routed to a `TokenSurface` (or a blueprint nested in one)."""
+    top = (request.blueprint or "").partition(".")[0]
+    return isinstance(current_app.blueprints.get(top), TokenSurface)

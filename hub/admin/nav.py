@@ -5,6 +5,7 @@ from __future__ import annotations
 from flask import abort
 from flask_babel import lazy_gettext
 
+from hub.admin import bp, join_bp
 from hub.errors import NotFound
 from hub.policy.principal import Principal
 from hub.web.auth import current_principal
@@ -15,9 +16,9 @@ def _org_admin_only(p: Principal) -> bool:
     return p.is_org_admin and not p.is_coordinator
 
 
-add_nav_item("admin.my_org", lazy_gettext("My organisation"), _org_admin_only, 60)
-add_nav_item("admin.home", lazy_gettext("Coordination"), lambda p: p.is_coordinator, 60)
-add_nav_item("join.apply", lazy_gettext("Apply to join"), lambda p: p.is_anonymous, 90)
+add_nav_item(bp, "admin.my_org", lazy_gettext("My organisation"), _org_admin_only, 60)
+add_nav_item(bp, "admin.home", lazy_gettext("Coordination"), lambda p: p.is_coordinator, 60)
+add_nav_item(join_bp, "join.apply", lazy_gettext("Apply to join"), lambda p: p.is_anonymous, 90)
 
 
 def number(text: str) -> int:

@@ -5,8 +5,8 @@ Token authentication as for TAXII; every answer goes through the visibility rule
 
 from __future__ import annotations
 
-from flask import Blueprint
+from hub.public import TokenSurface
 
-bp = Blueprint("api", __name__)
+bp = TokenSurface("api", __name__)
 
 from hub.api import views  # noqa: E402,F401  (attach the routes to `bp`)

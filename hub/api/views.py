@@ -29,7 +29,7 @@ def render_error(status: int, title: str, description: str, details: Any = None)
     return response
 
 
-register_renderer("/api", render_error)
+bp.record_once(lambda state: register_renderer(state.app, "/api", render_error))
 
 
 @bp.before_request

@@ -55,4 +55,4 @@ def _has_cases(p: object) -> bool:
     return triage.has_platform_cases(db.session(), p)  # type: ignore[arg-type]
 
 
-add_nav_item("platform.cases", _l("Escalated cases"), _has_cases, 62)
+add_nav_item(bp, "platform.cases", _l("Escalated cases"), _has_cases, 62)

@@ -239,8 +239,8 @@ def _is_responder(p: object) -> bool:
     return triage.is_responder(db.session(), p)  # type: ignore[arg-type]
 
 
-add_nav_item("reports.queue", _l("Reports"), _is_responder, 60)
-add_nav_item("reports.metrics_page", _l("Metrics"), _is_responder, 61)
-add_nav_item("reports.helplines", _l("Helplines"), lambda p: p.is_coordinator, 63)
-add_nav_item("reporter.transparency", _l("Transparency"), lambda p: True, 90)
-add_nav_item("reporter.report_new", _l("Report an incident"), lambda p: True, 91)
+add_nav_item(bp, "reports.queue", _l("Reports"), _is_responder, 60)
+add_nav_item(bp, "reports.metrics_page", _l("Metrics"), _is_responder, 61)
+add_nav_item(bp, "reports.helplines", _l("Helplines"), lambda p: p.is_coordinator, 63)
+add_nav_item(bp, "reporter.transparency", _l("Transparency"), lambda p: True, 90)
+add_nav_item(bp, "reporter.report_new", _l("Report an incident"), lambda p: True, 91)

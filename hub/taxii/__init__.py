@@ -6,8 +6,8 @@ visibility rule in `hub.stix.query`.
 
 from __future__ import annotations
 
-from flask import Blueprint
+from hub.public import TokenSurface
 
-bp = Blueprint("taxii", __name__)
+bp = TokenSurface("taxii", __name__)
 
 from hub.taxii import views  # noqa: E402,F401  (attach the routes to `bp`)

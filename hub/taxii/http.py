@@ -7,6 +7,7 @@ from typing import Any
 
 import orjson
 from flask import Response, current_app, request
+from flask.sansio.app import App
 from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotAcceptable, RequestEntityTooLarge, Unauthorized, UnsupportedMediaType
@@ -57,9 +58,9 @@ def render_error(status: int, title: str, description: str, details: Any = None)
     return response
 
 
-def register(path_prefix: str) -> None:
-    """Render every error under `path_prefix` as a TAXII error resource."""
-    register_renderer(path_prefix, render_error)
+def register(app: App, path_prefix: str) -> None:
+    """Render every error of `app` under `path_prefix` as a TAXII error resource."""
+    register_renderer(app, path_prefix, render_error)
 
 
 def check_request() -> None:

@@ -37,7 +37,7 @@ MANIFEST_COLUMNS = (ObjectVersion.stix_id, ObjectVersion.version, VERSION_TEXT)
 VERSION_COLUMNS = (ObjectVersion.version, VERSION_TEXT)
 NO_OPTIONS = {"provide_automatic_options": False, "strict_slashes": False}
 
-bp.record_once(lambda state: register(state.url_prefix or "/taxii2"))
+bp.record_once(lambda state: register(state.app, state.url_prefix or "/taxii2"))
 
 
 @bp.before_request

@@ -1,8 +1,9 @@
 """Who is logged in: flask-login wiring, the deny-by-default gate, and the one place that gives a request
 its Principal.
 
-Every route needs a logged-in user unless its view is marked `@public`. The token-authenticated surfaces
-(TAXII, the JSON API) authenticate themselves and are left alone here.
+Every route needs a logged-in user unless its view is marked `@public`. Blueprints declared as a
+`TokenSurface` (TAXII, the JSON API) authenticate themselves and are left alone here. `create_app` installs
+the gate for the whole application, whichever features are mounted.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from flask import Flask, current_app, g, redirect, request, url_for
 from flask_login import AnonymousUserMixin, UserMixin, current_user
 from sqlalchemy.orm import Session
+from werkzeug.exceptions import Unauthorized
 from werkzeug.wrappers import Response
 
 from hub.accounts.service import session_fingerprint
@@ -17,10 +19,8 @@ from hub.extensions import db, login_manager
 from hub.orgs.models import User
 from hub.policy.principal import Principal
 from hub.policy.resolve import principal_for
-from hub.public import is_marked_public
+from hub.public import is_marked_public, is_token_surface_request
 from hub.public import public as public  # views import the mark from here
-
-TOKEN_SURFACES = frozenset({"taxii", "api"})
 
 
 class SessionUser(UserMixin):  # type: ignore[misc]
@@ -86,10 +86,12 @@ def is_public_endpoint(endpoint: str | None) -> bool:
 
 def require_login() -> Response | None:
     """Deny by default: anonymous requests to a non-public web endpoint go to the login page."""
-    if request.blueprint in TOKEN_SURFACES or is_public_endpoint(request.endpoint):
+    if is_token_surface_request() or is_public_endpoint(request.endpoint):
         return None
     if current_user.is_authenticated:
         return None
+    if "web.login" not in current_app.view_functions:  # an app without the login pages still refuses
+        raise Unauthorized("log in to use this page")
     target = request.full_path.rstrip("?") if request.method == "GET" else None
     return redirect(url_for("web.login", next=target))
 

@@ -10,11 +10,13 @@ import functools
 from pathlib import Path
 
 from babel import Locale
-from flask import Flask, request, session
+from flask import request, session
+from flask.sansio.app import App
 from flask_babel import get_locale
 
 from hub.extensions import babel
-from hub.web.auth import TOKEN_SURFACES, current_db_user
+from hub.public import is_token_surface_request
+from hub.web.auth import current_db_user
 
 SOURCE_LANGUAGE = "en"
 TRANSLATIONS_DIR = Path(__file__).resolve().parent.parent / "translations"
@@ -51,7 +53,7 @@ def select_locale() -> str:
 def remember_query_language() -> None:
     """`?lang=xx` on any page keeps that language for the rest of the session (token-authenticated APIs have
     no session, and must not be given a cookie)."""
-    if request.blueprint in TOKEN_SURFACES:
+    if is_token_surface_request():
         return
     code = request.args.get("lang")
     if is_language(code):
@@ -75,7 +77,7 @@ def current_language() -> str:
     return str(locale.language) if locale is not None else SOURCE_LANGUAGE
 
 
-def init_i18n(app: Flask) -> None:
+def init_i18n(app: App) -> None:
     """Bind Flask-Babel with the hub's locale choice and expose language helpers to templates."""
     babel.init_app(app, locale_selector=select_locale, default_timezone="UTC")
     app.before_request(remember_query_language)

@@ -9,7 +9,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
 from hub.extensions import csrf
-from hub.web.auth import TOKEN_SURFACES
+from hub.public import is_token_surface_request
 
 CONTENT_SECURITY_POLICY = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; "
@@ -39,14 +39,14 @@ def add_security_headers(response: Response) -> Response:
 
 def limit_request_size() -> None:
     """Cap web request bodies (forms, uploads) before anything parses them; TAXII sets its own limit."""
-    if request.blueprint not in TOKEN_SURFACES:
+    if not is_token_surface_request():
         limit = current_app.config.get("WEB_MAX_CONTENT_LENGTH", WEB_MAX_CONTENT_LENGTH)
         request.max_content_length = int(limit)
 
 
 def check_csrf() -> None:
     """Refuse state-changing web requests without a valid CSRF token (TAXII and the API are exempt)."""
-    if not current_app.config.get("WTF_CSRF_ENABLED", True) or request.blueprint in TOKEN_SURFACES:
+    if not current_app.config.get("WTF_CSRF_ENABLED", True) or is_token_surface_request():
         return
     csrf.protect(apply_exemptions=True)
 

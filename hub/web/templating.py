@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from flask import Flask
+from flask.sansio.app import App
 from markupsafe import Markup
 
 from hub.policy.tlp import TLP_COLOURS, Tlp
@@ -42,7 +42,7 @@ def _context() -> dict[str, Any]:
     return {"principal": p, "nav": nav_items(p)}
 
 
-def init_templating(app: Flask) -> None:
+def init_templating(app: App) -> None:
     """Register the context processor and filters."""
     app.context_processor(_context)
     app.jinja_env.globals.update(tlp_info=tlp_info, tlp_levels=list(Tlp))
