@@ -13,6 +13,7 @@ from hub.api.cli import observables_group
 from hub.demo.cli import demo_command
 from hub.interop.cli import export_command, import_command
 from hub.interop.feeds.cli import feed_group
+from hub.notify.cli import webhook_group, worker_command
 from hub.orgs.cli import group_group, org_group, token_group, user_group
 from hub.reports.cli import helpline_group, retention_group
 from hub.serve import serve_command
@@ -38,4 +39,6 @@ for command in (
 for command in (import_command, export_command, feed_group):
     main.add_command(command)
 for command in (retention_group, helpline_group):
+    main.add_command(command)
+for command in (worker_command, webhook_group):
     main.add_command(command)

@@ -3,6 +3,7 @@
 from hub.approvals.models import Proposal
 from hub.audit.models import AuditEvent
 from hub.interop.feeds.models import Feed
+from hub.notify.models import Delivery, DigestItem, Event, MemberKey, Subscription, Webhook
 from hub.orgs.models import ApiToken, Organisation, SharingGroup, User
 from hub.orgs.onboarding_models import Application, Invite
 from hub.ratelimits import RateLimitCounter
@@ -16,6 +17,12 @@ __all__ = [
     "ApiToken",
     "Application",
     "AuditEvent",
+    "Delivery",
+    "DigestItem",
+    "Event",
+    "MemberKey",
+    "Subscription",
+    "Webhook",
     "Collection",
     "Escalation",
     "Feed",

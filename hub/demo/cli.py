@@ -9,6 +9,7 @@ from flask_migrate import upgrade
 
 from hub.demo.seed import DEMO_PASSWORD, USERS, seed, seed_report
 from hub.extensions import db
+from hub.notify.demo import start_demo_worker
 from hub.reports.crypto import sealer_for
 from hub.serve import run_server
 
@@ -39,4 +40,6 @@ def demo_command(port: int, no_serve: bool) -> None:
     if not no_serve:
         db.session.remove()
         db.engine.dispose()
+        click.echo("Notifications: a worker runs in this process; mail is written to the log.")
+        start_demo_worker(current_app._get_current_object())  # type: ignore[attr-defined]
         run_server("127.0.0.1", port, workers=2)

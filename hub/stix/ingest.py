@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from hub.db import begin_write, now_us
 from hub.errors import NotFound
+from hub.notify.outbox import emit_objects
 from hub.policy import sro, writing
 from hub.policy.attribution import Identities, attribution_problem, identities_for
 from hub.policy.principal import Principal
@@ -296,6 +297,7 @@ def _store(
     stored = _stored_versions(session, collection_id, rows, objects)
     # Observable lookup index and warning lists (hub.stix.observable_index), in the same transaction.
     results.warn(index_stored(session, collection_id, stored))
+    emit_objects(session, collection_id, [v.id for v in stored])  # notifications, in the same transaction
     return clock - 1 if rows else 0
 
 

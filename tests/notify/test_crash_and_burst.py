@@ -1,0 +1,96 @@
+"""At least once across a crash (a worker killed mid-delivery, then restarted, sends the same id), and a
+burst of
+10,000 events delivered with bounded memory."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+import time
+import tracemalloc
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from hub.notify.models import Delivery
+from hub.notify.outbox import emit
+from hub.notify.worker import run_once
+from hub.policy.tlp import Tlp
+from tests.factories import indicator, make_collection, make_org, make_user, post
+from tests.notify.conftest import Receiver
+from tests.notify.helpers import hook_for
+
+
+def _wait_for(condition, seconds: float) -> None:  # type: ignore[no-untyped-def]
+    deadline = time.monotonic() + seconds
+    while not condition():
+        assert time.monotonic() < deadline, "timed out"
+        time.sleep(0.05)
+
+
+def test_a_worker_killed_mid_delivery_is_replaced_and_the_delivery_keeps_its_id(
+    notify_app: Flask, session: Session, receiver: Receiver, database_url: str, tmp_path: Path
+):
+    org = make_org(session, "Platform", org_type="platform")
+    poster = make_user(session, make_org(session, "Helpline"))
+    channel = make_collection(session, read=["tier:vetted"], write=["tier:vetted"], default_tlp=Tlp.GREEN)
+    hook_for(session, org, receiver.url)
+    post(session, poster, channel, [indicator(Tlp.GREEN)])
+    receiver.answer = lambda n: (200, 5.0) if n == 1 else (200, 0.0)  # the first answer never comes in time
+    env = {
+        **os.environ,
+        "HUB_DATABASE_URL": database_url,
+        "HUB_INSTANCE_PATH": str(tmp_path),
+        "HUB_SECRET_KEY": "test",
+        "HUB_WEBHOOK_ALLOW_PRIVATE": "1",
+        "HUB_NOTIFY_LEASE_SECONDS": "1",
+    }
+    worker = subprocess.Popen(
+        [str(Path(sys.executable).parent / "hub"), "worker"],
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for(lambda: len(receiver.requests) == 1, 30)
+    finally:
+        worker.kill()  # SIGKILL: no clean-up of any kind
+        worker.wait()
+    session.expire_all()
+    assert session.scalar(select(Delivery.status)) == "pending"
+    time.sleep(1.2)  # the killed worker's lease runs out
+    assert run_once(session).sent == 1
+    first, second = receiver.requests
+    assert first.headers["X-Hub-Delivery"] == second.headers["X-Hub-Delivery"]
+    assert json.loads(first.body)["data"] == json.loads(second.body)["data"]
+
+
+@pytest.mark.slow
+def test_ten_thousand_events_in_one_burst_are_delivered_with_bounded_memory(
+    notify_app: Flask, session: Session, receiver: Receiver
+):
+    org = make_org(session, "Platform", org_type="platform")
+    hook_id, _ = hook_for(session, org, receiver.url)
+    receiver.keep_bodies = False
+    for _ in range(10_000):
+        emit(session, "webhook.test", webhook_id=hook_id)
+    session.commit()
+    tracemalloc.start()
+    try:
+        stats = run_once(session)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (stats.expanded, stats.sent) == (10_000, 10_000)
+    assert len(receiver.requests) == 10_000
+    assert len({r.headers["X-Hub-Delivery"] for r in receiver.requests}) == 10_000
+    assert (
+        session.scalar(select(func.count()).select_from(Delivery).where(Delivery.status == "sent")) == 10_000
+    )
+    # Batches of NOTIFY_BATCH rows: the peak does not grow with the backlog (10,000 rows would be far more).
+    assert peak < 20 * 1024 * 1024, peak
