@@ -1,16 +1,16 @@
 """Notifications: the outbox (events), deliveries, organisations' webhooks, members' subscriptions, OpenPGP keys
 and daily digest items.
 
-Revision ID: 0008_notifications
-Revises: 0007
+Revision ID: notifications
+Revises: login_delays
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 # revision identifiers, used by Alembic.
-revision = "0008_notifications"
-down_revision = "0007"
+revision = "notifications"
+down_revision = "login_delays"
 branch_labels = None
 depends_on = None
 
