@@ -2,7 +2,7 @@
 and daily digest items.
 
 Revision ID: notifications
-Revises: login_delays
+Revises: token_scopes
 """
 
 import sqlalchemy as sa
@@ -10,7 +10,7 @@ from alembic import op
 
 # revision identifiers, used by Alembic.
 revision = "notifications"
-down_revision = "login_delays"
+down_revision = "token_scopes"
 branch_labels = None
 depends_on = None
 
