@@ -74,7 +74,7 @@ def _moderation(session: AnySession, refs: dict[str, Any]) -> Content | None:
     return Content(
         _("A decision on your post"),
         _(
-            "A coordinator %(decision)s your post (%(type)s).",
+            "A coordinator decided on your post (%(type)s): %(decision)s.",
             decision=decisions.get(refs.get("decision", ""), refs.get("decision", "")),
             type=version.type,
         ),

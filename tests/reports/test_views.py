@@ -46,6 +46,11 @@ def test_report_form_in_english_without_scripts_or_third_party_resources(client,
     assert response.headers["Cache-Control"] == "no-store"
 
 
+def test_report_form_says_the_hub_never_contacts_the_reporter(client, world):
+    assert "The hub never emails, texts or notifies you" in client.get("/report").get_data(as_text=True)
+    assert "لن يرسل إليك المركز أي بريد" in client.get("/report?lang=ar").get_data(as_text=True)
+
+
 def test_report_form_in_arabic_is_right_to_left(client, world):
     html = client.get("/report?lang=ar").get_data(as_text=True)
     assert 'lang="ar" dir="rtl"' in html
