@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from typing import Final
 
 from hub.stix.observables.kinds import Kind, Observable
@@ -70,53 +71,73 @@ def _add_host(out: _Candidates, host: str) -> None:
 
 
 def _candidates(raw: str) -> list[Observable]:
+    """Try each reading in turn, most specific first; the first that recognises the text decides alone."""
     text = refang(raw)
     if not text or len(text) > _MAX_INPUT or _has_control(text):
         return []
     out = _Candidates()
-    lowered = text.lower()
+    for reading in _DECISIVE_READINGS:
+        if reading(out, text):
+            return out.items
+    _as_names(out, text)
+    return out.items
 
+
+def _as_hash(out: _Candidates, text: str) -> bool:
     kind = _HASH_BY_LENGTH.get(len(text))
-    if kind and _HEX.fullmatch(lowered):
-        out.add(kind, text)
-        return out.items
+    if not kind or not _HEX.fullmatch(text.lower()):
+        return False
+    out.add(kind, text)
+    return True
 
-    if text.startswith("@") and "@" not in text[1:]:
-        out.add("account", text)
-        return out.items
 
-    if lowered.startswith("mailto:") or (
+def _as_handle(out: _Candidates, text: str) -> bool:
+    if not text.startswith("@") or "@" in text[1:]:
+        return False
+    out.add("account", text)
+    return True
+
+
+def _as_email(out: _Candidates, text: str) -> bool:
+    looks_like = text.lower().startswith("mailto:") or (
         "@" in text and "/" not in text and not any(c.isspace() for c in text)
-    ):
-        if out.add("email", text):
-            return out.items
+    )
+    return looks_like and out.add("email", text)
 
-    if out.add("ipv4", text) or out.add("ipv6", text):
-        return out.items
 
-    if _PHONE_LIKE.fullmatch(text) and sum(c.isdigit() for c in text) >= 7:
-        if out.add("phone", text):
-            out.add("account", normalise("phone", text))
-            return out.items
+def _as_ip(out: _Candidates, text: str) -> bool:
+    return out.add("ipv4", text) or out.add("ipv6", text)
 
+
+def _as_phone(out: _Candidates, text: str) -> bool:
+    if not (_PHONE_LIKE.fullmatch(text) and sum(c.isdigit() for c in text) >= 7):
+        return False
+    if not out.add("phone", text):
+        return False
+    out.add("account", normalise("phone", text))
+    return True
+
+
+def _as_url_or_path(out: _Candidates, text: str) -> bool:
+    """A URL (with or without a scheme, then also its host) or an absolute file path."""
     scheme = _SCHEME.match(text)
-    if scheme or any(sep in text for sep in "/?#:"):
-        if text.startswith("/"):
-            out.add("other", f"file:path={text}")
-            return out.items
-        urls = [text] if scheme else ["http://" + text, "https://" + text]
-        for url in urls:
-            out.add("url", url)
-        if out.items:
-            host = out.items[0].value.split("://", 1)[1]
-            host = re.split(r"[/?#]", host, maxsplit=1)[0].rpartition("@")[2]
-            if host.startswith("["):
-                host = host[1 : host.index("]")]
-            else:
-                host = host.partition(":")[0]
-            _add_host(out, host)
-        return out.items
+    if not (scheme or any(sep in text for sep in "/?#:")):
+        return False
+    if text.startswith("/"):
+        out.add("other", f"file:path={text}")
+        return True
+    for url in [text] if scheme else ["http://" + text, "https://" + text]:
+        out.add("url", url)
+    if out.items:
+        host = out.items[0].value.split("://", 1)[1]
+        host = re.split(r"[/?#]", host, maxsplit=1)[0].rpartition("@")[2]
+        host = host[1 : host.index("]")] if host.startswith("[") else host.partition(":")[0]
+        _add_host(out, host)
+    return True
 
+
+def _as_names(out: _Candidates, text: str) -> None:
+    """What is left: a domain, an app id, a file name, or else an account or process name."""
     is_domain = False
     if "." in text and not any(c.isspace() for c in text):
         is_domain = out.add("domain", text)
@@ -128,7 +149,16 @@ def _candidates(raw: str) -> list[Observable]:
     if not out.items and _TOKEN.fullmatch(text):
         out.add("account", text)
         out.add("other", f"process:name={text}")
-    return out.items
+
+
+_DECISIVE_READINGS: tuple[Callable[[_Candidates, str], bool], ...] = (
+    _as_hash,
+    _as_handle,
+    _as_email,
+    _as_ip,
+    _as_phone,
+    _as_url_or_path,
+)
 
 
 def candidates(raw: str) -> list[Observable]:
