@@ -91,8 +91,6 @@ REPORTER_FORBIDDEN_IMPORTS = (
     "hub.policy",
     "hub.reports.triage",
 )
-# The TLP vocabulary is a value type, not an access decision; only the reporter's sharing choice names levels.
-REPORTER_ALLOWED_IMPORTS = ("hub.policy.tlp",)
 REPORTER_TEMPLATES = HUB / "templates" / "reporter"
 
 
@@ -113,7 +111,6 @@ def reporter_violations(source: str) -> list[str]:
         name
         for name in imported_modules(source)
         if any(name == bad or name.startswith(bad + ".") for bad in REPORTER_FORBIDDEN_IMPORTS)
-        and not any(name == ok or name.startswith(ok + ".") for ok in REPORTER_ALLOWED_IMPORTS)
     )
 
 
@@ -125,7 +122,7 @@ def test_reporter_side_imports_no_login_policy_or_triage(module):
 def test_reporter_scan_catches_a_forbidden_import():
     sample = (
         "from hub.web.auth import current_principal\nimport flask_login\nfrom hub.reports import triage\n"
-        "from hub.policy.visibility import visible\nfrom hub.policy import tlp\n"
+        "from hub.policy.visibility import visible\n"
     )
     assert reporter_violations(sample) == [
         "flask_login",

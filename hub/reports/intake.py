@@ -15,7 +15,6 @@ from sqlalchemy.orm import Session
 from hub.db import utcnow
 from hub.errors import InvalidInput, NotFound
 from hub.orgs.models import Organisation, OrgStatus, OrgType
-from hub.policy.tlp import Tlp
 from hub.reports import handles
 from hub.reports.contents import (
     MAX_CONTACT,
@@ -29,7 +28,17 @@ from hub.reports.contents import (
     thread,
 )
 from hub.reports.crypto import Sealer, code_hash, new_receipt_code
-from hub.reports.models import Author, Category, MessageKind, Report, ReportMessage, Status
+from hub.reports.models import (
+    SHARING_TLP,
+    Author,
+    Category,
+    MessageKind,
+    Report,
+    ReportMessage,
+    Service,
+    Sharing,
+    Status,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +55,8 @@ class ReportInput:
     may_share: bool = False
     share_max_tlp: int | None = None  # a TLP level
     may_escalate: bool = False
+    sharing: str | None = None  # a `Sharing` choice; when given, it sets may_share and share_max_tlp
+    services: tuple[str, ...] = ()  # `Service` values
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +93,20 @@ def platform_choices(session: Session) -> list[Organisation]:
     )
 
 
+def _consent(data: ReportInput) -> tuple[bool, int | None]:
+    """(may share, TLP ceiling) from the plain choice, or from the columns given directly."""
+    if data.sharing is not None:
+        try:
+            level = SHARING_TLP[Sharing(data.sharing)]
+        except ValueError:
+            raise InvalidInput(N_("choose who may see the technical traces")) from None
+        return level is not None, None if level is None else int(level)
+    if not data.may_share:
+        return False, None
+    ceiling = data.share_max_tlp if data.share_max_tlp is not None else SHARING_TLP[Sharing.PARTNERS]
+    return True, None if ceiling is None else int(ceiling)
+
+
 def submit_report(session: Session, sealer: Sealer, data: ReportInput) -> tuple[Report, str]:
     """File a report; returns it and the receipt code, which is shown once and never stored.
 
@@ -98,19 +123,19 @@ def submit_report(session: Session, sealer: Sealer, data: ReportInput) -> tuple[
     if len(text) > MAX_TEXT or len(contact) > MAX_CONTACT or len(data.platform_other) > MAX_CONTACT:
         raise InvalidInput(N_("the report is too long; add the rest later with your receipt code"))
     platforms = [org for org in platform_choices(session) if org.id in set(data.platform_ids)]
-    if len(platforms) != len(set(data.platform_ids)):
+    if len(platforms) != len(set(data.platform_ids)) or not set(data.services) <= set(Service):
         raise InvalidInput(N_("choose platforms from the list, or name others in the text field"))
+    may_share, share_max_tlp = _consent(data)
     code = new_receipt_code()
     report = Report(
         receipt_hash=code_hash(code),
         category=category.value,
         language=data.language[:16],
         status=Status.NEW.value,
-        may_share=data.may_share,
-        share_max_tlp=int(data.share_max_tlp if data.share_max_tlp is not None else Tlp.AMBER)
-        if data.may_share
-        else None,
+        may_share=may_share,
+        share_max_tlp=share_max_tlp,
         may_escalate=data.may_escalate and bool(platforms),
+        services=",".join(sorted(set(data.services))),
         has_contact=bool(contact),
         sealed=sealer.seal(
             {

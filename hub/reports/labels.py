@@ -45,6 +45,43 @@ METRIC_LABELS = {
 }
 
 
+SHARING_LABELS = {
+    "helpline": _l("Only the helpline: the technical traces are not shared"),
+    "partners": _l("Helplines and trusted partner organisations, who pass them on only where needed"),
+    "community": _l("The hub's whole community, platforms included, so they can block the attackers"),
+    "public": _l("Anyone: the technical traces may be published"),
+}
+# Brand names stay as they are; only the generic entries are translated.
+SERVICE_LABELS = {
+    "whatsapp": "WhatsApp",
+    "facebook": "Facebook",
+    "instagram": "Instagram",
+    "messenger": "Messenger",
+    "x": "X (Twitter)",
+    "telegram": "Telegram",
+    "signal": "Signal",
+    "gmail": "Gmail",
+    "outlook": "Outlook",
+    "youtube": "YouTube",
+    "tiktok": "TikTok",
+    "linkedin": "LinkedIn",
+    "snapchat": "Snapchat",
+    "phone-operator": _l("A phone operator"),
+    "other": _l("Another service"),
+}
+
+
+# The stable English names the figures and CSV files use.
+SERVICE_NAMES = {
+    value: (
+        label
+        if isinstance(label, str)
+        else {"phone-operator": "phone operator", "other": "other service"}[value]
+    )
+    for value, label in SERVICE_LABELS.items()
+}
+
+
 def choices(labels: dict[str, object]) -> list[SelectChoice]:
     """Choices from a value -> label mapping."""
     return [SelectChoice(value, label) for value, label in labels.items()]
@@ -52,4 +89,10 @@ def choices(labels: dict[str, object]) -> list[SelectChoice]:
 
 def report_labels() -> dict[str, dict[str, object]]:
     """Translated labels of categories, statuses and outcomes for the templates."""
-    return {"category": dict(CATEGORY_LABELS), "status": dict(STATUS_LABELS), "outcome": dict(OUTCOME_LABELS)}
+    return {
+        "category": dict(CATEGORY_LABELS),
+        "status": dict(STATUS_LABELS),
+        "outcome": dict(OUTCOME_LABELS),
+        "sharing": dict(SHARING_LABELS),
+        "service": dict(SERVICE_LABELS),
+    }

@@ -20,7 +20,7 @@ from hub.csvcells import writer as csv_writer
 from hub.policy.principal import Principal
 from hub.reports.contents import N_
 from hub.reports.models import Outcome
-from hub.reports.transparency import all_reports, outcome_of
+from hub.reports.transparency import all_reports, outcome_of, platform_names
 from hub.reports.triage import require_responder
 
 NO_PLATFORM = "(none named)"
@@ -75,7 +75,7 @@ def metric_tables(session: Session, p: Principal) -> list[Table]:
     actioned = sum(1 for e in escalations if e.outcome == Outcome.ACTIONED)
     platforms: Counter[str] = Counter()
     for report in reports:
-        platforms.update([org.name for org in report.platforms] or [NO_PLATFORM])
+        platforms.update(platform_names(report) or [NO_PLATFORM])
     return [
         Table(
             "response-times",

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from hub.db import Base, utcnow
 from hub.orgs.models import Organisation, User
+from hub.policy.tlp import Tlp
 
 
 class Category(StrEnum):
@@ -84,6 +85,7 @@ class Report(Base):
     share_max_tlp: Mapped[int | None] = mapped_column(SmallInteger)  # the widest TLP the reporter allows
     may_escalate: Mapped[bool] = mapped_column(Boolean, default=False)
     has_contact: Mapped[bool] = mapped_column(Boolean, default=False)
+    services: Mapped[str] = mapped_column(String(300), default="")  # `Service` values, comma-separated
     sealed: Mapped[str | None] = mapped_column(Text)  # None once retention purged it
     assignee_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"), index=True)
     published_count: Mapped[int] = mapped_column(Integer, default=0)
@@ -169,3 +171,53 @@ class IntakeHandle(Base):
     sealed_code: Mapped[str | None] = mapped_column(Text)  # None for messages, and once acknowledged
     code_expires_at: Mapped[datetime | None] = mapped_column(DateTime)
     expires_at: Mapped[datetime] = mapped_column(DateTime, index=True)
+
+
+class Sharing(StrEnum):
+    """What the reporter lets the helpline do with the technical traces, in plain words on the form; each
+    choice is a TLP ceiling (`SHARING_TLP`) that every publication from the report is held to."""
+
+    HELPLINE = "helpline"
+    PARTNERS = "partners"
+    COMMUNITY = "community"
+    PUBLIC = "public"
+
+
+SHARING_TLP: dict[Sharing, Tlp | None] = {
+    Sharing.HELPLINE: None,
+    Sharing.PARTNERS: Tlp.AMBER,
+    Sharing.COMMUNITY: Tlp.GREEN,
+    Sharing.PUBLIC: Tlp.CLEAR,
+}
+
+
+def sharing_of(may_share: bool, share_max_tlp: int | None) -> Sharing:
+    """The plain choice a report's consent columns stand for (the widest choice within the ceiling)."""
+    if not may_share or share_max_tlp is None:
+        return Sharing.HELPLINE
+    for choice in (Sharing.PUBLIC, Sharing.COMMUNITY, Sharing.PARTNERS):
+        level = SHARING_TLP[choice]
+        if level is not None and share_max_tlp <= level:
+            return choice
+    return Sharing.PARTNERS  # AMBER+STRICT, from before the plain choices: at least as narrow as partners
+
+
+class Service(StrEnum):
+    """The services people name in reports, whether or not their company is a member of the hub; stored in
+    clear (`Report.services`) so per-platform figures are not limited to member platforms."""
+
+    WHATSAPP = "whatsapp"
+    FACEBOOK = "facebook"
+    INSTAGRAM = "instagram"
+    MESSENGER = "messenger"
+    X = "x"
+    TELEGRAM = "telegram"
+    SIGNAL = "signal"
+    GMAIL = "gmail"
+    OUTLOOK = "outlook"
+    YOUTUBE = "youtube"
+    TIKTOK = "tiktok"
+    LINKEDIN = "linkedin"
+    SNAPCHAT = "snapchat"
+    PHONE_OPERATOR = "phone-operator"
+    OTHER = "other"

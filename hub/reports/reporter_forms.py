@@ -14,7 +14,6 @@ from wtforms import (
     BooleanField,
     HiddenField,
     RadioField,
-    SelectChoice,
     SelectMultipleField,
     StringField,
     TextAreaField,
@@ -22,18 +21,9 @@ from wtforms import (
 from wtforms.validators import DataRequired, Length, Optional, ValidationError
 from wtforms.widgets import CheckboxInput, ListWidget
 
-from hub.policy.tlp import Tlp
 from hub.reports.contents import MAX_CONTACT, MAX_TEXT
 from hub.reports.handles import is_nonce
-from hub.reports.labels import CATEGORY_LABELS, choices
-
-SHAREABLE_TLPS = (Tlp.CLEAR, Tlp.GREEN, Tlp.AMBER, Tlp.AMBER_STRICT)
-TLP_HINTS = {
-    Tlp.CLEAR: _l("anyone, publicly"),
-    Tlp.GREEN: _l("the hub's community"),
-    Tlp.AMBER: _l("vetted organisations that need to know"),
-    Tlp.AMBER_STRICT: _l("only the organisation that receives it"),
-}
+from hub.reports.labels import CATEGORY_LABELS, SHARING_LABELS, choices
 
 
 class CheckboxesField(SelectMultipleField):
@@ -78,11 +68,11 @@ class ReporterForm(FlaskForm):
 
 
 class ReportForm(ReporterForm):
-    """The anonymous incident report; the TLP choices are filled in per request, in the reader's language."""
+    """The anonymous incident report; the platform choices are filled in per request."""
 
     category = RadioField(_l("What happened?"), choices=choices(CATEGORY_LABELS), validators=[DataRequired()])
     platforms = CheckboxesField(
-        _l("Which platforms or services are involved?"), coerce=int, choices=[], validators=[Optional()]
+        _l("Which platforms or services are involved?"), choices=[], validators=[Optional()]
     )
     platform_other = StringField(
         _l("Other platforms or services"), validators=[Optional(), Length(max=MAX_CONTACT)]
@@ -102,14 +92,13 @@ class ReportForm(ReporterForm):
         validators=[Optional(), Length(max=MAX_CONTACT)],
         render_kw={"autocomplete": "off"},
     )
-    may_share = BooleanField(_l("The technical traces may be shared with platforms and the hub's community"))
-    share_max_tlp = RadioField(_l("Shared at most with"), default=str(int(Tlp.AMBER)), choices=[])
+    sharing = RadioField(
+        _l("Who may see the technical traces (links, numbers, accounts)?"),
+        choices=choices(SHARING_LABELS),
+        default="helpline",
+        validators=[DataRequired()],
+    )
     may_escalate = BooleanField(_l("The report may be passed on to the platforms I named"))
-
-
-def tlp_choices() -> list[SelectChoice]:
-    """The TLP levels a reporter may allow, each with what it means (translated now, not at import)."""
-    return [SelectChoice(str(int(t)), f"{t.label}: {TLP_HINTS[t]}") for t in SHAREABLE_TLPS]
 
 
 class CodeForm(ReporterForm):

@@ -24,8 +24,8 @@ from hub.public import public
 from hub.reports import handles, intake
 from hub.reports import transparency as aggregates
 from hub.reports.crypto import Sealer, sealer_for
-from hub.reports.labels import report_labels
-from hub.reports.reporter_forms import AcknowledgeForm, CodeForm, ReporterForm, ReportForm, tlp_choices
+from hub.reports.labels import SERVICE_LABELS, report_labels
+from hub.reports.reporter_forms import AcknowledgeForm, CodeForm, ReporterForm, ReportForm
 from hub.web.i18n import current_language
 
 bp = Blueprint("reporter", __name__)
@@ -75,8 +75,7 @@ def _private_redirect(target: str) -> Response:
 def report_new() -> ResponseReturnValue:
     """The report form. Sending it redirects to the receipt page; a stale page keeps everything typed."""
     form = ReportForm()
-    form.platforms.choices = [SelectChoice(org.id, org.name) for org in intake.platform_choices(db.session())]
-    form.share_max_tlp.choices = tlp_choices()
+    form.platforms.choices = _platform_choices()
     if not form.is_submitted():
         form.nonce.data = handles.new_nonce()
         return _private(render_template("reporter/report_new.html", form=form))
@@ -94,17 +93,42 @@ def report_new() -> ResponseReturnValue:
     return _private_redirect(url_for("reporter.receipt"))
 
 
+def _platform_choices() -> list[SelectChoice]:
+    """The services people use, then member platforms not among them; a service whose company is a member
+    of the hub is marked, so the reporter (and escalation) knows who can act. A value is `whatsapp`,
+    `org:7`, or both joined by `+`."""
+    members = {org.name.casefold(): org for org in intake.platform_choices(db.session())}
+    member_note = _("member of the hub, can act on reports")
+    found: list[SelectChoice] = []
+    for value, label in SERVICE_LABELS.items():
+        org = members.pop(str(label).casefold(), None)
+        if org is None:
+            found.append(SelectChoice(value, str(label)))
+        else:
+            found.append(SelectChoice(f"{value}+org:{org.id}", f"{label} ({member_note})"))
+    extra = [SelectChoice(f"org:{org.id}", f"{org.name} ({member_note})") for org in members.values()]
+    return found[:-2] + extra + found[-2:]  # "a phone operator" and "another service" stay last
+
+
+def _chosen(values: list[str]) -> tuple[tuple[int, ...], tuple[str, ...]]:
+    """(member platform ids, services) from the checked boxes."""
+    parts = [part for value in values for part in value.split("+")]
+    ids = tuple(int(part[4:]) for part in parts if part.startswith("org:") and part[4:].isdigit())
+    return ids, tuple(part for part in parts if not part.startswith("org:"))
+
+
 def _report_input(form: ReportForm) -> intake.ReportInput:
+    platform_ids, services = _chosen(list(form.platforms.data or ()))
     return intake.ReportInput(
         category=form.category.data,
         language=current_language(),
         text=form.text.data or "",
         traces=form.traces.data or "",
         contact=form.contact.data or "",
-        platform_ids=tuple(form.platforms.data or ()),
+        platform_ids=platform_ids,
+        services=services,
         platform_other=form.platform_other.data or "",
-        may_share=form.may_share.data,
-        share_max_tlp=int(form.share_max_tlp.data) if form.share_max_tlp.data else None,
+        sharing=form.sharing.data,
         may_escalate=form.may_escalate.data,
     )
 

@@ -32,7 +32,7 @@ from hub.reports.forms import (
     StatusForm,
 )
 from hub.reports.labels import CATEGORY_LABELS, METRIC_LABELS, report_labels
-from hub.reports.models import MessageKind, Status
+from hub.reports.models import MessageKind, Status, sharing_of
 from hub.sharing.service import list_collections_for
 from hub.web.auth import current_principal
 from hub.web.i18n import is_language, language_name
@@ -40,6 +40,7 @@ from hub.web.nav import add_nav_item
 
 bp = Blueprint("reports", __name__)
 bp.add_app_template_global(report_labels)
+bp.add_app_template_global(sharing_of)
 
 
 def _sealer() -> Sealer:

@@ -13,6 +13,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from hub.reports.labels import SERVICE_NAMES
 from hub.reports.models import Outcome, Report, Status
 
 SUPPRESS_BELOW = 5
@@ -46,6 +47,17 @@ def outcome_of(report: Report) -> str:
     return "open"
 
 
+def platform_names(report: Report) -> list[str]:
+    """The platforms a report names: member platforms by name, other services by their usual name, each once
+    (WhatsApp chosen where its company is a member counts once)."""
+    names = [org.name for org in report.platforms]
+    for service in filter(None, report.services.split(",")):
+        name = SERVICE_NAMES.get(service, service)
+        if name.casefold() not in {known.casefold() for known in names}:
+            names.append(name)
+    return names
+
+
 def all_reports(session: Session) -> list[Report]:
     """Every report with its platforms and escalations, oldest first."""
     return list(
@@ -69,8 +81,8 @@ def transparency(session: Session) -> list[TransparencyRow]:
         quarter = quarter_of(report.created_at)
         counters.setdefault((quarter, "category"), Counter())[report.category] += 1
         counters.setdefault((quarter, "outcome"), Counter())[outcome_of(report)] += 1
-        for org in report.platforms:
-            counters.setdefault((quarter, "platform"), Counter())[org.name] += 1
+        for name in platform_names(report):
+            counters.setdefault((quarter, "platform"), Counter())[name] += 1
     rows = []
     for (quarter, dimension), counter in sorted(counters.items()):
         hidden = hidden_cells(counter)

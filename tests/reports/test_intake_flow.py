@@ -23,7 +23,7 @@ def csrf_app(app):
 
 
 def _form(world, **extra):
-    return {"category": "phishing", "platforms": [str(world.platform.id)], "text": SECRET_TEXT, **extra}
+    return {"category": "phishing", "platforms": [f"org:{world.platform.id}"], "text": SECRET_TEXT, **extra}
 
 
 def _count(session, model) -> int:

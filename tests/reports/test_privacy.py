@@ -11,7 +11,6 @@ from hub import create_app
 from hub.db import Base
 from hub.extensions import db
 from hub.orgs.service import set_password
-from hub.policy.tlp import Tlp
 from hub.ratelimits import RateLimitCounter
 from hub.ratelimits import keyed_client_address as daily_client_key
 from hub.reports.crypto import Sealer
@@ -39,12 +38,11 @@ def test_database_and_logs_hold_no_plaintext_and_no_network_metadata(app, sessio
     reporter.environ_base.update(REPORTER)
     form = {
         "category": "harassment",
-        "platforms": [str(world.platform.id)],
+        "platforms": [f"org:{world.platform.id}"],
         "text": SECRET_TEXT,
         "traces": SECRET_TRACE,
         "contact": SECRET_CONTACT,
-        "may_share": "y",
-        "share_max_tlp": str(int(Tlp.GREEN)),
+        "sharing": "community",
         "may_escalate": "y",
     }
     receipt, code = send_report(reporter, form, lang="ar")

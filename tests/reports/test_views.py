@@ -26,12 +26,11 @@ from tests.reports.conftest import (
 def _report_form(platform_id: int, **extra: object) -> dict[str, object]:
     return {
         "category": "phishing",
-        "platforms": [str(platform_id)],
+        "platforms": [f"org:{platform_id}"],
         "text": SECRET_TEXT,
         "traces": f"{SECRET_TRACE}\n",
         "contact": "",
-        "may_share": "y",
-        "share_max_tlp": str(int(Tlp.GREEN)),
+        "sharing": "community",
         "may_escalate": "y",
         **extra,
     }
@@ -55,7 +54,7 @@ def test_report_form_in_arabic_is_right_to_left(client, world):
     html = client.get("/report?lang=ar").get_data(as_text=True)
     assert 'lang="ar" dir="rtl"' in html
     assert "الإبلاغ عن حادث" in html
-    assert "TLP:GREEN: مجتمع المنصة" in html
+    assert "مجتمع المنصة بأكمله" in html and "TLP:" not in html
 
 
 def test_filing_shows_the_code_once_and_says_it_cannot_be_recovered(client, session, world):
@@ -240,3 +239,53 @@ def test_over_the_onion_address_reporter_pages_load_nothing_from_elsewhere(app, 
     torrc = (deploy / "torrc").read_text()
     assert "HiddenServiceDir /var/lib/tor/hub/" in torrc and "HiddenServicePort 80 127.0.0.1:8081" in torrc
     assert "listen 127.0.0.1:8081;" in (deploy / "nginx-onion.conf").read_text()
+
+
+def test_the_sharing_choice_is_plain_words_mapped_to_tlp_and_nothing_is_preselected_against_it(client, world):
+    html = client.get("/report").get_data(as_text=True)
+    assert "TLP" not in html and "Only the helpline" in html
+    checked = re.findall(r'<input checked[^>]*name="sharing"[^>]*value="([a-z]+)"', html)
+    assert checked == ["helpline"] and 'name="may_share"' not in html
+
+
+@pytest.mark.parametrize(
+    ("sharing", "may_share", "ceiling"),
+    [
+        ("helpline", False, None),
+        ("partners", True, Tlp.AMBER),
+        ("community", True, Tlp.GREEN),
+        ("public", True, Tlp.CLEAR),
+    ],
+)
+def test_each_plain_choice_is_a_tlp_ceiling(client, session, world, sharing, may_share, ceiling):
+    send_report(client, _report_form(world.platform.id, sharing=sharing))
+    report = session.query(Report).one()
+    assert (report.may_share, report.share_max_tlp) == (may_share, ceiling)
+
+
+def test_the_platform_list_holds_the_services_people_use_and_marks_members(client, session, world):
+    html = client.get("/report").get_data(as_text=True)
+    for name in (
+        "WhatsApp",
+        "Facebook",
+        "Instagram",
+        "Messenger",
+        "X (Twitter)",
+        "Telegram",
+        "Signal",
+        "Gmail",
+        "Outlook",
+        "YouTube",
+        "TikTok",
+        "LinkedIn",
+        "Snapchat",
+        "A phone operator",
+        "Another service",
+    ):
+        assert f"> {name}" in html or f">{name}<" in html or name in html, name
+    assert f'value="org:{world.platform.id}"' in html and "Example Social (member of the hub" in html
+    send_report(
+        client, _report_form(world.platform.id, platforms=["whatsapp", "gmail", f"org:{world.platform.id}"])
+    )
+    report = session.query(Report).one()
+    assert report.services == "gmail,whatsapp" and [org.id for org in report.platforms] == [world.platform.id]
