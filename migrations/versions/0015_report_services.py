@@ -2,14 +2,14 @@
 per-platform figures.
 
 Revision ID: report_services
-Revises: token_scopes
+Revises: notifications
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "report_services"
-down_revision = "token_scopes"
+down_revision = "notifications"
 branch_labels = None
 depends_on = None
 
