@@ -5,8 +5,8 @@ Hypothesis builds a random world (`tests.policy.test_property.worlds`: organisat
 role, collections with random rules, versions of every TLP and state) and a random sequence of actions, each
 by a random user, through the services every surface calls: channel rule changes, sharing-group membership,
 tier changes (these three through `hub.approvals.submit`, which proposes what it may not make), suspension
-and reinstatement, approving an open proposal, creating one's own token, a password/invitation link, a second-factor
-reset, deactivation and reactivation. After every action:
+and reinstatement, approving an open proposal, creating one's own token, a password/invitation link, a
+second-factor reset, deactivation and reactivation. After every action:
 
 - each action the hub made is mirrored into the reference world, and the set of object versions the actor
   may read (by the reference rule, for the actor and for every credential the actor holds) must not have
