@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from email.message import EmailMessage, MIMEPart
 from email.utils import formatdate
 
-from flask import render_template
+from flask import current_app
 from flask_babel import force_locale
 
 from hub.notify.audience import AnySession, user_principal, visible_ids
@@ -34,8 +34,8 @@ def render(content: Content, language: str) -> tuple[str, str]:
     if content.note:
         lines += ["", content.note]
     lines += ["", "-- ", f"{base_url()}/notifications"]
-    html = render_template(
-        "notify/mail.html",
+    # The bare Jinja environment: the web's context processors need a request and a logged-in user.
+    html = current_app.jinja_env.get_template("notify/mail.html").render(
         content=content,
         lang=language,
         direction=text_direction(language),

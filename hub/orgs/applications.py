@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from hub.audit.service import record
 from hub.db import utcnow
 from hub.errors import Conflict, InvalidInput, NotFound
+from hub.notify.outbox import emit
 from hub.orgs.admin import IssuedInvite, invite_user, issue_invite
 from hub.orgs.models import Organisation, OrgStatus, OrgType, Role, Tier, User
 from hub.orgs.onboarding_models import Application, ApplicationStatus, Invite
@@ -105,6 +106,7 @@ def submit(
     session.add(application)
     session.flush()
     record(session, None, "application.submit", "application", application.id, name=application.name)
+    emit(session, "application.new", application_id=application.id)  # coordinators are told (hub.notify)
     return SubmittedApplication(application, secret)
 
 
@@ -228,6 +230,7 @@ def approve(session: Session, p: Principal, application_id: int, tier: str | Tie
         org_id=org.id,
         tier=Tier(org.tier).label,
     )
+    emit(session, "application.decided", application_id=application.id)  # to the contact address
     return Approval(org, invite)
 
 
@@ -238,6 +241,7 @@ def request_information(session: Session, p: Principal, application_id: int, not
     _append_message(application, "coordinator", text)
     application.status = ApplicationStatus.INFO_REQUESTED.value
     record(session, p, "application.request-info", "application", application.id, reason=text)
+    emit(session, "application.decided", application_id=application.id)
     return application
 
 
@@ -247,4 +251,5 @@ def reject(session: Session, p: Principal, application_id: int, reason: str) -> 
     text = require_reason(reason)
     _decide(application, p, ApplicationStatus.REJECTED, text)
     record(session, p, "application.reject", "application", application.id, reason=text)
+    emit(session, "application.decided", application_id=application.id)
     return application

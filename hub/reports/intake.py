@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from hub.db import utcnow
 from hub.errors import InvalidInput, NotFound
+from hub.notify.outbox import emit
 from hub.orgs.models import Organisation, OrgStatus, OrgType
 from hub.reports import handles
 from hub.reports.contents import (
@@ -150,6 +151,7 @@ def submit_report(session: Session, sealer: Sealer, data: ReportInput) -> tuple[
     )
     session.add(report)
     session.flush()
+    emit(session, "report.new", report_id=report.id)  # helplines are told (hub.notify)
     return report, code
 
 
@@ -193,6 +195,7 @@ def add_from_reporter(session: Session, sealer: Sealer, code: str, text: str) ->
     if report.status == Status.RESOLVED:
         report.status = Status.IN_PROGRESS.value
     session.flush()
+    emit(session, "report.followup", report_id=report.id)
     return message
 
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 from hub.audit.service import record
 from hub.db import utcnow
 from hub.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from hub.notify.outbox import emit
 from hub.orgs.models import Organisation, OrgType, User
 from hub.policy.principal import Principal
 from hub.reports.contents import MAX_TEXT, Contents, ThreadMessage, open_contents, thread
@@ -235,6 +236,7 @@ def escalate(
     report.status = Status.ESCALATED.value
     session.flush()
     record(session, p, "report.escalate", "report", report.id, org_id=platform.id)
+    emit(session, "escalation.new", escalation_id=escalation.id)  # the platform is told (hub.notify)
     return escalation
 
 
@@ -298,4 +300,5 @@ def answer_escalation(
         org_id=p.org_id,
         outcome=outcome.value,
     )
+    emit(session, "escalation.answered", escalation_id=escalation.id)
     return escalation

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 from hub.audit.service import record
 from hub.db import begin_write, now_us
 from hub.errors import Conflict, NotFound
+from hub.notify.outbox import emit, emit_objects
 from hub.orgs.models import Organisation
 from hub.orgs.trust import require_reason
 from hub.policy.principal import Principal
@@ -117,6 +118,8 @@ def approve(session: Session, p: Principal, version_id: int) -> ObjectVersion:
         collection=version.collection_id,
         version_id=version.id,
     )
+    emit_objects(session, version.collection_id, [version.id])  # subscribers hear of it now
+    emit(session, "moderation.decided", version_id=version.id, decision="approved")
     return version
 
 
@@ -138,6 +141,7 @@ def reject(session: Session, p: Principal, version_id: int, reason: str) -> Obje
         collection=version.collection_id,
         version_id=version.id,
     )
+    emit(session, "moderation.decided", version_id=version.id, decision="rejected")
     return version
 
 
@@ -176,6 +180,7 @@ def withdraw(session: Session, p: Principal, version_id: int, reason: str) -> in
         collection=version.collection_id,
         versions=count,
     )
+    emit(session, "moderation.decided", version_id=version.id, decision="withdrawn")
     return int(count)
 
 
