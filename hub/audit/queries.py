@@ -56,9 +56,8 @@ def list_events(
     if before is not None:
         query = query.where(AuditEvent.id < before)
     rows = session.execute(query.order_by(AuditEvent.id.desc()).limit(limit + 1)).all()
-    more = len(rows) > limit
-    items = [AuditRow(event, email, actor_org, org) for event, email, actor_org, org in rows[:limit]]
-    return Page(items, more, items[-1].event.id if more else None)
+    items = [AuditRow(event, email, actor_org, org) for event, email, actor_org, org in rows]
+    return Page.from_rows(items, limit, lambda row: row.event.id)
 
 
 def count_events(session: Session, p: Principal, f: AuditFilter) -> int:

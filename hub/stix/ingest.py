@@ -9,7 +9,7 @@ import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import orjson
 from flask import current_app, has_app_context
@@ -253,7 +253,7 @@ def _store(
         )
         known = versions.get(version)
         if known is not None:
-            if known[1] == candidate.body:
+            if known.body == candidate.body:
                 results.ok(candidate.stix_id, format_timestamp(version), "already stored")
             else:
                 results.fail(
@@ -263,7 +263,7 @@ def _store(
                     "change `modified` to add a new version",
                 )
             continue
-        versions[version] = (date_added, candidate.body, p.org_id)
+        versions[version] = _Known(date_added, candidate.body, p.org_id)
         rows.append(
             {
                 "collection_id": collection_id,
@@ -341,25 +341,34 @@ def _stored_versions(
     ]
 
 
-def _unversioned(versions: dict[int, tuple[int, str, int | None]], candidate: _Candidate, clock: int) -> int:
+class _Known(NamedTuple):
+    """A stored version of an object, as ingest needs it to decide about a new one."""
+
+    date_added: int
+    body: str
+    producer_org_id: int | None
+
+
+Stored = dict[str, dict[int, _Known]]  # stix_id -> version -> what is stored
+
+
+def _unversioned(versions: dict[int, _Known], candidate: _Candidate, clock: int) -> int:
     """Objects without `modified`/`created` (SCOs) are versioned by `date_added`; identical copies are one."""
-    for version, (_, body, _) in versions.items():
-        if body == candidate.body:
+    for version, known in versions.items():
+        if known.body == candidate.body:
             return version
     return clock
 
 
-def _first_producer(versions: dict[int, tuple[int, str, int | None]]) -> int | None:
+def _first_producer(versions: dict[int, _Known]) -> int | None:
+    """The organisation that posted the first version (the earliest `date_added`), which owns the object."""
     if not versions:
         return None
-    return min(versions.values())[2]
-
-
-Stored = dict[str, dict[int, tuple[int, str, int | None]]]
+    return min(versions.values(), key=lambda known: known.date_added).producer_org_id
 
 
 def _existing(session: Session, collection_id: str, stix_ids: set[str]) -> Stored:
-    """Stored versions of these ids in the collection: stix_id -> version -> (date_added, body, producer)."""
+    """Stored versions of these ids in the collection."""
     found: Stored = {}
     ids = sorted(stix_ids)
     for start in range(0, len(ids), CHUNK):
@@ -376,7 +385,9 @@ def _existing(session: Session, collection_id: str, stix_ids: set[str]) -> Store
             )
         )
         for row in rows:
-            found.setdefault(row.stix_id, {})[row.version] = (row.date_added, row.body, row.producer_org_id)
+            found.setdefault(row.stix_id, {})[row.version] = _Known(
+                row.date_added, row.body, row.producer_org_id
+            )
     return found
 
 

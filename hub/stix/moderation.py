@@ -40,9 +40,7 @@ def list_queue(
     if after is not None:
         query = query.where(ObjectVersion.id > after)
     rows = list(session.scalars(query.limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(rows, more, rows[-1].id if more else None)
+    return Page.from_rows(rows, limit, lambda row: row.id)
 
 
 def count_queue(session: Session, p: Principal) -> int:

@@ -6,6 +6,7 @@ millionth object as at the first.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Generic, TypeVar
 
@@ -62,6 +63,14 @@ class Page(Generic[T]):
     more: bool = False
     next_after: int | None = None
 
+    @classmethod
+    def from_rows(cls, rows: Sequence[T], limit: int, position: Callable[[T], int]) -> Page[T]:
+        """The page of `rows` read with `LIMIT limit + 1` in keyset order: the extra row only tells that there
+        is more, and `position` of the last kept row is where the next page starts."""
+        items = list(rows[:limit])
+        more = len(rows) > limit
+        return cls(items, more, position(items[-1]) if more else None)
+
 
 def visible_in_collection(p: Principal, collection_id: str, f: ObjectFilter) -> Select[ObjectVersion]:
     """The versions of one collection that `p` may see and that match `f`, oldest `date_added` first."""
@@ -83,9 +92,7 @@ def list_versions(
     if after is not None:
         query = query.where(ObjectVersion.date_added > after)
     rows = list(session.scalars(query.limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(rows, more, rows[-1].date_added if more else None)
+    return Page.from_rows(rows, limit, lambda row: row.date_added)
 
 
 def list_columns(
@@ -103,9 +110,7 @@ def list_columns(
     if after is not None:
         query = query.where(ObjectVersion.date_added > after)
     rows = list(session.execute(query.limit(limit + 1)))
-    more = len(rows) > limit
-    rows = rows[:limit]
-    return Page(rows, more, rows[-1][-1] if more else None)
+    return Page.from_rows(rows, limit, lambda row: int(row[-1]))
 
 
 def object_exists(session: Session, p: Principal, collection_id: str, stix_id: str) -> bool:
