@@ -41,13 +41,14 @@ class Content:
 
 
 def object_summary(obj: dict[str, Any]) -> str:
-    """The value a reader recognises: a name, a pattern or an observable's value."""
-    for key in ("name", "pattern", "value", "hashes", "description"):
+    """What a reader recognises: the name, then the value (a pattern, an observable's value, hashes)."""
+    parts: list[str] = []
+    for key in ("name", "pattern", "value", "hashes"):
         value = obj.get(key)
         if value:
-            text = value if isinstance(value, str) else orjson.dumps(value).decode()
-            return text if len(text) <= 300 else text[:297] + "…"
-    return str(obj.get("id", ""))
+            parts.append(value if isinstance(value, str) else orjson.dumps(value).decode())
+    text = " — ".join(parts) or str(obj.get("id", ""))
+    return text if len(text) <= 300 else text[:297] + "…"
 
 
 def object_items(session: AnySession, version_ids: list[int], *, encrypted: bool) -> tuple[list[Item], bool]:
