@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from typing import Any
 
 import click
@@ -13,6 +14,49 @@ from hub.ratelimits import shares_counters
 # No client address or user agent in access logs: reporters and members are not tracked by the hub
 # (hub.accesslog also strips them, and secrets in URLs, whatever the format asks for).
 ACCESS_LOG_FORMAT = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
+DEFAULT_BIND = "127.0.0.1:8000"
+DEFAULT_THREADS = 2
+
+
+def default_workers() -> int:
+    """Two worker processes per core (`HUB_WORKERS` overrides)."""
+    return int(os.environ.get("HUB_WORKERS", (os.cpu_count() or 1) * 2))
+
+
+def gunicorn_settings(
+    bind: str | None = None, workers: int | None = None, threads: int | None = None
+) -> dict[str, Any]:
+    """Every gunicorn setting of the hub, in one place: `hub serve` and `deploy/gunicorn.conf.py` both use it.
+
+    Arguments override the environment (`HUB_BIND`, `HUB_WORKERS`, `HUB_THREADS`, `HUB_FORWARDED_ALLOW_IPS`).
+    """
+    return {
+        "bind": bind or os.environ.get("HUB_BIND", DEFAULT_BIND),
+        "workers": workers or default_workers(),
+        # threads, and idle connections parked in the poller instead of tying up a worker (hub.serve_worker)
+        "worker_class": "hub.serve_worker.IdleSafeThreadWorker",
+        "threads": threads or int(os.environ.get("HUB_THREADS", DEFAULT_THREADS)),
+        "keepalive": 5,  # also how long a new connection may stay silent before it is closed
+        "timeout": 120,
+        "graceful_timeout": 30,
+        "max_requests": 5000,  # recycle workers now and then: bounds memory growth from any leak
+        "max_requests_jitter": 500,
+        "forwarded_allow_ips": os.environ.get("HUB_FORWARDED_ALLOW_IPS", "127.0.0.1,::1"),
+        "accesslog": "-",
+        "errorlog": "-",
+        "access_log_format": ACCESS_LOG_FORMAT,
+        # strips addresses, user agents, referrers and invitation links' secrets whatever the format says
+        "logger_class": "hub.accesslog.PrivateAccessLogger",
+        "on_starting": refuse_per_process_counters,
+    }
+
+
+def refuse_per_process_counters(server: Any) -> None:
+    """Gunicorn's `on_starting` hook: the rate-limit check, for `gunicorn -c deploy/gunicorn.conf.py` too."""
+    try:
+        check_rate_limit_storage(int(server.cfg.workers))
+    except click.ClickException as refused:
+        raise SystemExit(f"Error: {refused.message}") from None
 
 
 class HubServer(BaseApplication):  # type: ignore[misc]
@@ -46,26 +90,22 @@ def check_rate_limit_storage(workers: int) -> None:
         )
 
 
-def run_server(host: str, port: int, workers: int) -> None:
-    """Serve until interrupted."""
-    check_rate_limit_storage(workers)
-    HubServer(
-        {
-            "bind": f"{host}:{port}",
-            "workers": workers,
-            "accesslog": "-",
-            "access_log_format": ACCESS_LOG_FORMAT,
-            "logger_class": "hub.accesslog.PrivateAccessLogger",
-            "timeout": 120,
-            "forwarded_allow_ips": "127.0.0.1,::1",
-        }
-    ).run()
+def run_server(host: str, port: int, workers: int | None, threads: int | None = None) -> None:
+    """Serve until interrupted, with the settings of `deploy/gunicorn.conf.py` (the same function)."""
+    settings = gunicorn_settings(f"{host}:{port}", workers, threads)
+    check_rate_limit_storage(settings["workers"])
+    HubServer(settings).run()
 
 
 @click.command("serve")
-@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Loopback by default: serve behind a proxy."
+)
 @click.option("--port", default=8000, show_default=True, type=click.IntRange(1, 65535))
-@click.option("--workers", default=2, show_default=True, type=click.IntRange(min=1))
-def serve_command(host: str, port: int, workers: int) -> None:
+@click.option(
+    "--workers", type=click.IntRange(min=1), help="Worker processes [default: HUB_WORKERS or 2 x cores]."
+)
+@click.option("--threads", type=click.IntRange(min=1), help="Threads per worker [default: HUB_THREADS or 2].")
+def serve_command(host: str, port: int, workers: int | None, threads: int | None) -> None:
     """Serve the hub with gunicorn."""
-    run_server(host, port, workers)
+    run_server(host, port, workers, threads)
