@@ -14,8 +14,19 @@ from hub.db import Base
 from hub.paths import MIGRATIONS_DIR
 from hub.ratelimits import DATABASE_STORAGE_URI, keyed_client_address
 
+# Schema objects made by migrations that are not models (full-text search, hub.search.models): Alembic's
+# comparison of models and database leaves them alone.
+SCHEMA_EXTRAS = ("search_fts", "ix_search_text_trigram")
+
+
+def _is_model_schema(obj: object, name: str | None, kind: str, reflected: bool, compare_to: object) -> bool:
+    return not (name or "").startswith(SCHEMA_EXTRAS)
+
+
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate(directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True)
+migrate = Migrate(
+    directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True, include_object=_is_model_schema
+)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()

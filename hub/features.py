@@ -15,6 +15,9 @@ def blueprints() -> list[tuple[Blueprint, str | None]]:
     from hub.interop.views import bp as interop_bp
 
     mounted.append((interop_bp, "/export"))
+    from hub.search.views import bp as search_bp
+
+    mounted.append((search_bp, "/search"))
     from hub.web import bp as web_bp
 
     mounted.append((web_bp, "/"))

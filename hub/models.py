@@ -8,6 +8,7 @@ from hub.orgs.models import ApiToken, Organisation, SharingGroup, User
 from hub.orgs.onboarding_models import Application, Invite
 from hub.ratelimits import RateLimitCounter
 from hub.reports.models import Escalation, Helpline, IntakeHandle, Report, ReportMessage
+from hub.search.models import ObjectLink, SearchText
 from hub.sharing.models import AccessRule, Collection
 from hub.stix.models import ObjectVersion, Submission
 from hub.stix.observable_index import IndexedObservable
@@ -30,12 +31,14 @@ __all__ = [
     "IndexedObservable",
     "IntakeHandle",
     "Invite",
+    "ObjectLink",
     "ObjectVersion",
     "Organisation",
     "Proposal",
     "RateLimitCounter",
     "Report",
     "ReportMessage",
+    "SearchText",
     "SharingGroup",
     "Submission",
     "User",

@@ -30,6 +30,7 @@ from hub.policy.tlp import (
     official_marking_definition,
     tlp_of_markings,
 )
+from hub.search.indexing import index_for_search
 from hub.sharing.models import Collection
 from hub.stix.models import ObjectVersion, State, Submission
 from hub.stix.observable_index import StoredVersion, index_stored
@@ -298,6 +299,7 @@ def _store(
     # Observable lookup index and warning lists (hub.stix.observable_index), in the same transaction.
     results.warn(index_stored(session, collection_id, stored))
     emit_objects(session, collection_id, [v.id for v in stored])  # notifications, in the same transaction
+    index_for_search(session, stored)  # names, descriptions and relationship ends (hub.search)
     return clock - 1 if rows else 0
 
 

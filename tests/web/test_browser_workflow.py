@@ -85,3 +85,31 @@ def test_the_share_preview_says_where_a_value_already_is(page: Any, world: dict[
     correlation = page.locator("section.correlation").inner_text()
     assert "موجود في المنصة مرة واحدة" in correlation and "Frontline Rights Watch" in correlation
     screenshot(page, "share-correlation-ar")
+
+
+def test_the_header_search_finds_values_and_words_in_both_languages(page: Any, world: dict[str, Any]) -> None:
+    _login(page, world["platform"].email)
+    page.get_by_label("Search the hub").fill("hxxp://free247downloads[.]com/setup.exe")
+    page.get_by_role("button", name="Search").click()
+    main = page.locator("main").inner_text()
+    assert "1 result" in main and "Fake downloads site" in main
+    page.get_by_label("Search", exact=True).fill("downloads")
+    page.get_by_label("Only with sightings").check()
+    page.get_by_role("button", name="Search").click()
+    assert "0 results" in page.locator("main").inner_text()
+    assert page.get_by_label("Only with sightings").is_checked()  # the filters survive
+    page.get_by_label("Only with sightings").uncheck()
+    page.get_by_role("button", name="Search").click()
+    assert "1 result" in page.locator("main").inner_text()
+    screenshot(page, "search")
+
+    page.goto("/?lang=ar")
+    page.locator("#site-search").fill("?!")
+    page.locator("form.site-search button").click()
+    assert page.locator("html").get_attribute("dir") == "rtl"
+    assert "اكتب ثلاثة أحرف على الأقل" in page.locator(".field.invalid").inner_text()
+    assert page.locator("#q").input_value() == "?!"  # the input survives the error
+    page.locator("#q").fill("DOWNLOADS")
+    page.locator("main form button[type=submit]").click()
+    assert "نتيجة واحدة" in page.locator("main").inner_text()
+    screenshot(page, "search-ar")

@@ -1,0 +1,26 @@
+"""Substring search over `search_text`, through each database's full-text index (migration 0016_search).
+
+SQLite: the FTS5 trigram table `search_fts` (case-insensitive substring match of three characters or more; the
+text is quoted as one FTS5 string, so no query syntax gets through). PostgreSQL: `ILIKE '%text%'`, answered by
+the `pg_trgm` GIN index. Both give the same answers: every version whose text contains the query.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import Integer, Select, column, select, table
+from sqlalchemy.orm import Session
+
+from hub.search.models import SearchText
+
+AnySelect = Select[*tuple[Any, ...]]
+_FTS = table("search_fts", column("rowid", Integer), column("search_fts"))
+
+
+def contains(session: Session, text: str) -> AnySelect:
+    """Select the ids of the versions whose searchable text contains `text` (three characters or more)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return select(SearchText.version_id).where(SearchText.text.icontains(text, autoescape=True))
+    quoted = '"' + text.replace('"', '""') + '"'
+    return select(_FTS.c.rowid).where(_FTS.c.search_fts.op("MATCH")(quoted))

@@ -1,0 +1,148 @@
+"""Property: search results, totals and per-type counts reveal nothing the visibility rule hides.
+
+Random worlds as in `test_property`; each indicator version gets a random name, each channel a malware object
+whose versions are named "Pegasus" or not, and relationships (`indicates` or `related-to`) from indicators to
+it, every version with random TLP, state and producer. For every principal, searching "pegasus" must find
+exactly the objects whose latest visible version is named so, plus the sources of the `indicates`
+relationships whose latest visible version the reader sees and whose target's latest visible version is named
+so, each at its own latest visible version; the total and the count per type must match, over every page.
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+import uuid
+
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import insert, select
+
+from hub.orgs import service as orgs
+from hub.search.indexing import index_for_search
+from hub.search.service import SearchQuery, search
+from hub.stix.models import ObjectVersion
+from hub.stix.observable_index import StoredVersion
+from tests.policy import dbworld
+from tests.policy import reference as ref
+from tests.policy.test_property import worlds
+
+EXAMPLES = int(os.environ.get("HUB_POLICY_EXAMPLES", "40"))
+INDICATOR_NAMES = ("Predator C2", "Phishing page", "Fake update", "pegasus loader")
+MALWARE_NAMES = ("Pegasus", "Pegasus", "Predator")
+
+
+def _versions(
+    draw: st.DrawFn, world: ref.World, cid: str, stix_id: str, added: itertools.count
+) -> list[ref.Version]:
+    orgs_, emails = [None, *sorted(world.orgs)], [None, *sorted(world.users)]
+    return [
+        ref.Version(
+            cid,
+            stix_id,
+            version * 1_000_000,
+            next(added),
+            draw(st.sampled_from(ref.TLPS)),
+            draw(st.sampled_from(ref.STATES)),
+            draw(st.sampled_from(orgs_)),
+            draw(st.sampled_from(emails)),
+        )
+        for version in sorted(draw(st.sets(st.integers(1, 3), min_size=1, max_size=2)))
+    ]
+
+
+@st.composite
+def search_worlds(draw: st.DrawFn) -> tuple[ref.World, dict[tuple[str, str, int], dict[str, object]]]:
+    world = draw(worlds())
+    bodies: dict[tuple[str, str, int], dict[str, object]] = {}
+    for x in world.versions:
+        name = draw(st.sampled_from(INDICATOR_NAMES))
+        bodies[(x.collection, x.stix_id, x.version)] = {"type": "indicator", "id": x.stix_id, "name": name}
+    serial = itertools.count(20_000)
+    for cid in world.collections:
+        added = itertools.count(1_000)
+        indicators = sorted({x.stix_id for x in world.versions if x.collection == cid})
+        malware = f"malware--{uuid.UUID(int=next(serial), version=4)}"
+        for x in _versions(draw, world, cid, malware, added):
+            world.versions.append(x)
+            bodies[(cid, malware, x.version)] = {
+                "type": "malware",
+                "id": malware,
+                "name": draw(st.sampled_from(MALWARE_NAMES)),
+            }
+        for source in indicators:
+            link = f"relationship--{uuid.UUID(int=next(serial), version=4)}"
+            for x in _versions(draw, world, cid, link, added):
+                world.versions.append(x)
+                kind = draw(st.sampled_from(("indicates", "related-to")))
+                body = {"type": "relationship", "id": link, "relationship_type": kind}
+                bodies[(cid, link, x.version)] = {**body, "source_ref": source, "target_ref": malware}
+    return world, bodies
+
+
+def insert_world(session, world: ref.World, bodies, user_ids: dict[str, int]) -> None:
+    org_ids = {org.name: org.id for org in orgs.list_orgs(session)}
+    rows = []
+    for x in world.versions:
+        row = dbworld.version_row(x, org_ids, user_ids)
+        row["type"] = bodies[(x.collection, x.stix_id, x.version)]["type"]
+        row["body"] = json.dumps(bodies[(x.collection, x.stix_id, x.version)])
+        rows.append(row)
+    if rows:
+        session.execute(insert(ObjectVersion), rows)
+    stored = [
+        StoredVersion(v.id, v.version, json.loads(v.body)) for v in session.scalars(select(ObjectVersion))
+    ]
+    index_for_search(session, stored)
+    session.commit()
+
+
+def expected(world: ref.World, bodies, r: ref.Reader) -> set[tuple[str, str, int]]:
+    """The reference: (channel, id, version) of every object the search must find for `r`."""
+    found: set[tuple[str, str, int]] = set()
+    for cid in world.collections:
+        last = {x.stix_id: x for x in ref.visible_versions(world, r, cid, "last")}
+        body = {stix_id: bodies[(cid, stix_id, x.version)] for stix_id, x in last.items()}
+        named = {stix_id for stix_id, b in body.items() if "pegasus" in str(b.get("name", "")).lower()}
+        for stix_id, x in last.items():
+            b = body[stix_id]
+            if stix_id in named:
+                found.add((cid, stix_id, x.version))
+            source = str(b.get("source_ref"))
+            indicates = b["type"] == "relationship" and b["relationship_type"] == "indicates"
+            if indicates and b["target_ref"] in named and source in last:
+                found.add((cid, source, last[source].version))
+    return found
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(generated=search_worlds())
+def test_search_finds_and_counts_only_what_the_reader_may_see(session, generated):
+    world, bodies = generated
+    dbworld.empty_tables(session)
+    user_ids = dbworld.build(session, world)
+    insert_world(session, world, bodies, user_ids)
+
+    problems: list[str] = []
+    for address in [None, *world.users]:
+        r = ref.reader(world, address)
+        p = dbworld.principal_of(session, address)
+        want = expected(world, bodies, r)
+        got: set[tuple[str, str, int]] = set()
+        page, results = 1, search(session, p, SearchQuery("PEGASUS"))
+        while True:
+            got |= {(v.collection_id, v.stix_id, v.version) for v in results.items}
+            if page >= results.pages:
+                break
+            page += 1
+            results = search(session, p, SearchQuery("PEGASUS", page=page))
+        want_types: dict[str, int] = {}
+        for _, stix_id, _ in want:
+            kind = stix_id.partition("--")[0]
+            want_types[kind] = want_types.get(kind, 0) + 1
+        if got != want or results.total != len(want) or results.by_type != dict(sorted(want_types.items())):
+            problems.append(
+                f"{address}: got {sorted(got)} total {results.total} {results.by_type}, want {sorted(want)}"
+            )
+    assert not problems, "\n".join(problems)
