@@ -13,7 +13,7 @@ from hub.stix.observables import candidates
 from hub.web.forms import STIX_TYPES
 
 
-class SearchForm(FlaskForm):  # type: ignore[misc]
+class SearchForm(FlaskForm):
     """One box (a value or words) and the filters; channel and TLP choices are filled per reader."""
 
     class Meta:
