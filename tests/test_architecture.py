@@ -199,3 +199,10 @@ def test_write_decisions_live_only_in_the_policy_package(path):
 )
 def test_write_rule_scanner_catches_a_copy(sample, found):
     assert write_rule_violations(sample) == found
+
+
+def test_admin_names_only_the_ui_package():
+    """One meaning per word (issue #15): `hub/admin/` is the admins' and coordinators' pages; services are
+    named for what they manage (`hub/orgs/members.py`, `hub/sharing/channels.py`)."""
+    named_admin = [path.relative_to(HUB).as_posix() for path in HUB.rglob("admin.py")]
+    assert named_admin == [], named_admin

@@ -1,7 +1,7 @@
 """Organisation admins' and coordinators' pages (mounted at /admin), and the public joining pages (/join).
 
-Views parse forms, call the services (`hub.orgs.admin`, `hub.orgs.applications`, `hub.orgs.trust`,
-`hub.stix.moderation`, `hub.audit.queries`, `hub.sharing.admin`), commit once and render.
+Views parse forms, call the services (`hub.orgs.members`, `hub.orgs.applications`, `hub.orgs.trust`,
+`hub.stix.moderation`, `hub.audit.queries`, `hub.sharing.channels`), commit once and render.
 """
 
 from __future__ import annotations

@@ -17,7 +17,7 @@ from hub.errors import Conflict, InvalidInput
 from hub.extensions import db
 from hub.policy.rules import RULE_FORMS
 from hub.policy.tlp import Tlp
-from hub.sharing import admin as channels
+from hub.sharing import channels
 from hub.sharing.audience import audience
 from hub.sharing.models import Collection, Mode
 from hub.sharing.service import rule_text

@@ -29,7 +29,7 @@ from hub.orgs import applications, trust
 from hub.orgs.models import Organisation, Tier
 from hub.orgs.onboarding_models import ApplicationStatus
 from hub.orgs.service import list_orgs
-from hub.sharing import admin as channels
+from hub.sharing import channels
 from hub.stix import moderation
 from hub.stix.reading import parse_body
 

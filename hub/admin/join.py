@@ -14,8 +14,8 @@ from hub.admin import join_bp as bp
 from hub.admin.forms import AcceptInviteForm, ActionForm, AnswerForm, ApplicationForm
 from hub.errors import Conflict, InvalidInput
 from hub.extensions import db, limiter
-from hub.orgs import admin, applications
-from hub.orgs.admin import IssuedInvite
+from hub.orgs import applications, members
+from hub.orgs.members import IssuedInvite
 from hub.web.auth import public
 
 APPLY_LIMIT = "10 per hour"
@@ -97,11 +97,11 @@ def status_invite(secret: str) -> ResponseReturnValue:
 @limiter.limit(APPLY_LIMIT, methods=["POST"])
 def accept_invite(secret: str) -> ResponseReturnValue:
     """Choose a password through a one-time invitation link, then log in."""
-    invite = admin.get_invite(db.session(), secret)
+    invite = members.get_invite(db.session(), secret)
     form = AcceptInviteForm()
     if form.validate_on_submit():
         try:
-            admin.accept_invite(db.session(), secret, form.password.data)
+            members.accept_invite(db.session(), secret, form.password.data)
         except InvalidInput as exc:
             db.session.rollback()
             form.password.errors = [*form.password.errors, exc.message]

@@ -13,7 +13,7 @@ from hub.admin.forms import ActionForm, InviteForm, TokenForm
 from hub.admin.nav import number, require_admin_page
 from hub.errors import Conflict, InvalidInput
 from hub.extensions import db
-from hub.orgs import admin, own_tokens
+from hub.orgs import members, own_tokens
 from hub.orgs.models import Organisation
 from hub.orgs.onboarding_models import Invite
 from hub.sharing.service import list_collections_for
@@ -41,7 +41,7 @@ def _invite_form(p_is_coordinator: bool) -> InviteForm:
 
 def _users_page(org: Organisation, form: InviteForm, status: int = 200) -> tuple[str, int]:
     p = require_admin_page()
-    users = admin.list_users(db.session(), p, org.id)
+    users = members.list_users(db.session(), p, org.id)
     return render_template(
         "admin/users.html",
         org=org,
@@ -57,7 +57,7 @@ def _users_page(org: Organisation, form: InviteForm, status: int = 200) -> tuple
 def users(org_id: str) -> ResponseReturnValue:
     """The organisation's accounts, with what an admin can do to each."""
     p = require_admin_page()
-    org = admin.get_org_for(db.session(), p, number(org_id))
+    org = members.get_org_for(db.session(), p, number(org_id))
     return _users_page(org, _invite_form(p.is_coordinator))
 
 
@@ -65,12 +65,12 @@ def users(org_id: str) -> ResponseReturnValue:
 def invite(org_id: str) -> ResponseReturnValue:
     """Invite someone: the one-time link goes to them, never to the admin (who could use it)."""
     p = require_admin_page()
-    org = admin.get_org_for(db.session(), p, number(org_id))
+    org = members.get_org_for(db.session(), p, number(org_id))
     form = _invite_form(p.is_coordinator)
     if not form.validate_on_submit():
         return _users_page(org, form, 400)
     try:
-        issued = admin.invite_user(db.session(), p, org.id, form.email.data, form.role.data)
+        issued = members.invite_user(db.session(), p, org.id, form.email.data, form.role.data)
     except (InvalidInput, Conflict) as exc:
         db.session.rollback()
         form.email.errors = [*form.email.errors, exc.message]
@@ -90,19 +90,19 @@ def _user_action(user_id: str, action: str) -> Response | tuple[str, int]:
     form = ActionForm()
     if not form.validate_on_submit():
         raise InvalidInput("the form has expired; reload the page and try again")
-    target = admin.get_user_for(db.session(), p, number(user_id))
+    target = members.get_user_for(db.session(), p, number(user_id))
     org_id = target.org_id
     if action == "reinvite":
-        return _link_sent(admin.reinvite_user(db.session(), p, target.id))
+        return _link_sent(members.reinvite_user(db.session(), p, target.id))
     try:
         if action == "deactivate":
-            admin.set_active(db.session(), p, target.id, False)
+            members.set_active(db.session(), p, target.id, False)
             message = _("The account %(email)s is deactivated.", email=target.email)
         elif action == "activate":
-            admin.set_active(db.session(), p, target.id, True)
+            members.set_active(db.session(), p, target.id, True)
             message = _("The account %(email)s is active again.", email=target.email)
         else:
-            admin.reset_second_factor(db.session(), p, target.id)
+            members.reset_second_factor(db.session(), p, target.id)
             message = _(
                 "The second factor of %(email)s is removed; they set up a new one at their next login.",
                 email=target.email,
@@ -141,7 +141,7 @@ def reinvite(user_id: str) -> ResponseReturnValue:
 
 def _tokens_page(org: Organisation, form: TokenForm, status: int = 200) -> tuple[str, int]:
     p = require_admin_page()
-    tokens = admin.list_tokens(db.session(), p, org.id)
+    tokens = members.list_tokens(db.session(), p, org.id)
     page = render_template(
         "admin/tokens.html", org=org, tokens=tokens, form=form, action=ActionForm(), own=org.id == p.org_id
     )
@@ -159,7 +159,7 @@ def _token_form() -> TokenForm:
 @bp.get("/orgs/<org_id>/tokens")
 def tokens(org_id: str) -> ResponseReturnValue:
     """The organisation's API tokens with their last use; the admin's own new token."""
-    org = admin.get_org_for(db.session(), require_admin_page(), number(org_id))
+    org = members.get_org_for(db.session(), require_admin_page(), number(org_id))
     return _tokens_page(org, _token_form())
 
 
@@ -167,7 +167,7 @@ def tokens(org_id: str) -> ResponseReturnValue:
 def token_create(org_id: str) -> ResponseReturnValue:
     """Create a token for the admin's own account and show its secret once (nobody creates others' tokens)."""
     p = require_admin_page()
-    org = admin.get_org_for(db.session(), p, number(org_id))
+    org = members.get_org_for(db.session(), p, number(org_id))
     if org.id != p.org_id:
         abort(403)  # the form lives on one's own organisation's page; tokens are one's own anyway
     form = _token_form()
@@ -197,7 +197,7 @@ def token_revoke(token_id: str) -> ResponseReturnValue:
     p = require_admin_page()
     if not ActionForm().validate_on_submit():
         raise InvalidInput("the form has expired; reload the page and try again")
-    token = admin.revoke_org_token(db.session(), p, number(token_id))
+    token = members.revoke_org_token(db.session(), p, number(token_id))
     org_id = token.user.org_id
     db.session.commit()
     flash(_("The token %(label)s is revoked.", label=token.label), "success")

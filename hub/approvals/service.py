@@ -26,7 +26,7 @@ from hub.policy.admin_actions import NeedsSecondCoordinator, require_second_pers
 from hub.policy.principal import Principal
 from hub.policy.roles import require_coordinator
 from hub.policy.tlp import Tlp
-from hub.sharing import admin as channels
+from hub.sharing import channels
 from hub.sharing.service import get_collection, rule_text
 
 Payload = dict[str, Any]

@@ -21,7 +21,7 @@ from hub.audit.service import record
 from hub.db import utcnow
 from hub.errors import Conflict, InvalidInput, NotFound
 from hub.notify.outbox import emit
-from hub.orgs.admin import IssuedInvite, invite_user, issue_invite
+from hub.orgs.members import IssuedInvite, invite_user, issue_invite
 from hub.orgs.models import Organisation, OrgStatus, OrgType, Role, Tier, User
 from hub.orgs.onboarding_models import Application, ApplicationStatus, Invite
 from hub.orgs.service import add_org, normalise_email

@@ -9,7 +9,7 @@ from flask.cli import AppGroup
 from hub.cli_support import cli_errors, read_secret_from_stdin
 from hub.errors import InvalidInput
 from hub.extensions import db
-from hub.orgs import admin, service, tokens
+from hub.orgs import members, service, tokens
 from hub.orgs.models import OrgStatus, OrgType, Role, Tier
 from hub.sharing.service import get_collection
 
@@ -102,7 +102,7 @@ def user_reset_password(email: str) -> None:
     user = service.get_user(db.session(), email)
     if not user.is_active:
         raise InvalidInput(f"{user.email} is deactivated; reactivate the account first")
-    issued = admin.issue_invite(db.session(), None, user)
+    issued = members.issue_invite(db.session(), None, user)
     with current_app.test_request_context():  # builds the path without a request (no host is known here)
         path = url_for("join.accept_invite", secret=issued.secret)
     expires = issued.invite.expires_at.isoformat(timespec="minutes")

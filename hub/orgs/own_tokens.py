@@ -2,7 +2,7 @@
 
 A token is created by the person it authenticates, and nobody else (`hub.policy.admin_actions`): a token
 made by an admin for someone else would hand the admin that person's reach, TLP:RED included. Organisation
-admins and coordinators list and revoke others' tokens through `hub.orgs.admin`.
+admins and coordinators list and revoke others' tokens through `hub.orgs.members`.
 """
 
 from __future__ import annotations

@@ -7,7 +7,7 @@ applications) asks this module before it acts:
 - **Credentials belong to their owner.** An API token is created by the user it authenticates, never by an
   admin for someone else (`require_own_token`); organisation admins and coordinators may list and revoke
   others' tokens, which only takes reach away. A password or invitation link is handed to the user's own
-  channel only: the admin services return the link's row, never its secret (`hub.orgs.admin`).
+  channel only: the admin services return the link's row, never its secret (`hub.orgs.members`).
 - **No change lets its actor read more.** A change to rules, groups or tiers is tried inside a savepoint, the
   actor's principal is resolved again from the changed rows, and if the actor could read more than before
   (`reach_widened`) the change is undone and `NeedsSecondCoordinator` raised: another coordinator, whose

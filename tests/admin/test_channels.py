@@ -6,7 +6,7 @@ import pytest
 
 from hub.errors import InvalidInput, PermissionDenied
 from hub.policy.tlp import Tlp
-from hub.sharing import admin as channels
+from hub.sharing import channels
 from hub.sharing.audience import audience
 from hub.sharing.service import rule_text
 from tests.admin.builders import user

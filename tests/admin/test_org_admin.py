@@ -10,7 +10,7 @@ from sqlalchemy import select
 from hub.audit.models import AuditEvent
 from hub.db import utcnow
 from hub.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from hub.orgs import admin, own_tokens
+from hub.orgs import members, own_tokens
 from hub.orgs.onboarding_models import Invite
 from hub.orgs.tokens import user_for_secret
 from tests.admin.builders import user
@@ -31,65 +31,65 @@ def orgs(session):
     }
 
 
-def _link(session, invite: Invite) -> admin.IssuedInvite:
+def _link(session, invite: Invite) -> members.IssuedInvite:
     """The link as its user receives it (the operator's path prints it; admins never see it)."""
-    return admin.issue_invite(session, None, invite.user)
+    return members.issue_invite(session, None, invite.user)
 
 
 def test_invite_stores_only_a_hash_expires_in_seven_days_and_sets_the_password_once(session, orgs):
     p = principal(session, orgs["admin_a"])
-    invite = admin.invite_user(session, p, orgs["a"].id, "New@Org-A.example")
+    invite = members.invite_user(session, p, orgs["a"].id, "New@Org-A.example")
     assert not hasattr(invite, "secret")  # the admin gets the row, never the link
     issued = _link(session, invite)
     stored = session.scalar(select(Invite))
     assert issued.secret not in stored.token_hash and len(stored.token_hash) == 64
     assert timedelta(days=6, hours=23) < stored.expires_at - utcnow() <= timedelta(days=7)
-    assert admin.get_invite(session, issued.secret).user.email == "new@org-a.example"
+    assert members.get_invite(session, issued.secret).user.email == "new@org-a.example"
     with pytest.raises(InvalidInput):
-        admin.accept_invite(session, issued.secret, "short")
-    accepted = admin.accept_invite(session, issued.secret, "a long enough password")
+        members.accept_invite(session, issued.secret, "short")
+    accepted = members.accept_invite(session, issued.secret, "a long enough password")
     assert accepted.password_hash is not None
     with pytest.raises(NotFound):
-        admin.accept_invite(session, issued.secret, "another long password")
+        members.accept_invite(session, issued.secret, "another long password")
 
 
 def test_an_expired_invite_is_refused(session, orgs):
     p = principal(session, orgs["admin_a"])
-    issued = _link(session, admin.invite_user(session, p, orgs["a"].id, "late@org-a.example"))
+    issued = _link(session, members.invite_user(session, p, orgs["a"].id, "late@org-a.example"))
     issued.invite.expires_at = utcnow() - timedelta(seconds=1)
     with pytest.raises(NotFound):
-        admin.accept_invite(session, issued.secret, "a long enough password")
+        members.accept_invite(session, issued.secret, "a long enough password")
 
 
 def test_a_new_invite_replaces_the_old_link(session, orgs):
     p = principal(session, orgs["admin_a"])
-    first = _link(session, admin.invite_user(session, p, orgs["a"].id, "twice@org-a.example"))
-    second = admin.reinvite_user(session, p, first.invite.user_id)
+    first = _link(session, members.invite_user(session, p, orgs["a"].id, "twice@org-a.example"))
+    second = members.reinvite_user(session, p, first.invite.user_id)
     with pytest.raises(NotFound):
-        admin.get_invite(session, first.secret)
+        members.get_invite(session, first.secret)
     assert second.user_id == first.invite.user_id and second.used_at is None
 
 
 def test_org_admins_cannot_invite_coordinators_and_members_cannot_invite(session, orgs):
     with pytest.raises(PermissionDenied):
-        admin.invite_user(
+        members.invite_user(
             session, principal(session, orgs["admin_a"]), orgs["a"].id, "x@org-a.example", "coordinator"
         )
     with pytest.raises(PermissionDenied):
-        admin.invite_user(session, principal(session, orgs["member_a"]), orgs["a"].id, "y@org-a.example")
+        members.invite_user(session, principal(session, orgs["member_a"]), orgs["a"].id, "y@org-a.example")
 
 
 def test_deactivation_stops_login_tokens_and_invites_and_is_audited(session, orgs):
     p = principal(session, orgs["admin_a"])
     issued = own_tokens.create_own_token(session, principal(session, orgs["member_a"]), "poller", 30)
-    admin.set_active(session, p, orgs["member_a"].id, False)
+    members.set_active(session, p, orgs["member_a"].id, False)
     assert user_for_secret(session, issued.secret) is None
     assert principal(session, orgs["member_a"]).is_anonymous
     with pytest.raises(InvalidInput):
-        admin.reinvite_user(session, p, orgs["member_a"].id)
+        members.reinvite_user(session, p, orgs["member_a"].id)
     with pytest.raises(InvalidInput):
-        admin.set_active(session, p, orgs["admin_a"].id, False)
-    admin.set_active(session, p, orgs["member_a"].id, True)
+        members.set_active(session, p, orgs["admin_a"].id, False)
+    members.set_active(session, p, orgs["member_a"].id, True)
     about_member = AuditEvent.target_id == str(orgs["member_a"].id)
     actions = list(session.scalars(select(AuditEvent.action).where(about_member).order_by(AuditEvent.id)))
     assert actions[-2:] == ["user.deactivate", "user.activate"]
@@ -97,7 +97,7 @@ def test_deactivation_stops_login_tokens_and_invites_and_is_audited(session, org
 
 def test_reset_second_factor_clears_the_secret(session, orgs):
     orgs["member_a"].totp_secret = "JBSWY3DPEHPK3PXP"
-    admin.reset_second_factor(session, principal(session, orgs["admin_a"]), orgs["member_a"].id)
+    members.reset_second_factor(session, principal(session, orgs["admin_a"]), orgs["member_a"].id)
     assert orgs["member_a"].totp_secret is None
 
 
@@ -106,33 +106,33 @@ def test_org_admin_of_a_cannot_touch_org_b_users_or_tokens(session, orgs):
     coordinator = principal(session, orgs["coordinator"])
     b_token = own_tokens.create_own_token(session, principal(session, orgs["member_b"]), "b", 5)
     with pytest.raises(PermissionDenied):
-        admin.list_users(session, p, orgs["b"].id)
+        members.list_users(session, p, orgs["b"].id)
     with pytest.raises(PermissionDenied):
-        admin.list_tokens(session, p, orgs["b"].id)
+        members.list_tokens(session, p, orgs["b"].id)
     with pytest.raises(PermissionDenied):
-        admin.invite_user(session, p, orgs["b"].id, "intruder@org-b.example")
+        members.invite_user(session, p, orgs["b"].id, "intruder@org-b.example")
     for action in (
-        lambda: admin.set_active(session, p, orgs["member_b"].id, False),
-        lambda: admin.reset_second_factor(session, p, orgs["member_b"].id),
-        lambda: admin.reinvite_user(session, p, orgs["member_b"].id),
-        lambda: admin.revoke_org_token(session, p, b_token.token.id),
+        lambda: members.set_active(session, p, orgs["member_b"].id, False),
+        lambda: members.reset_second_factor(session, p, orgs["member_b"].id),
+        lambda: members.reinvite_user(session, p, orgs["member_b"].id),
+        lambda: members.revoke_org_token(session, p, b_token.token.id),
     ):
         with pytest.raises(NotFound):
             action()
     assert orgs["member_b"].is_active and b_token.token.revoked_at is None
-    assert [t.id for t in admin.list_tokens(session, coordinator, orgs["b"].id)] == [b_token.token.id]
+    assert [t.id for t in members.list_tokens(session, coordinator, orgs["b"].id)] == [b_token.token.id]
 
 
 def test_org_admins_cannot_manage_a_coordinator_in_their_org(session, orgs):
     coordinator_in_a = user(session, orgs["a"], "coordinator")
     with pytest.raises(PermissionDenied):
-        admin.set_active(session, principal(session, orgs["admin_a"]), coordinator_in_a.id, False)
+        members.set_active(session, principal(session, orgs["admin_a"]), coordinator_in_a.id, False)
 
 
 def test_coordinators_manage_any_organisation(session, orgs):
     p = principal(session, orgs["coordinator"])
-    assert [u.email for u in admin.list_users(session, p, orgs["b"].id)] == [orgs["member_b"].email]
-    admin.set_active(session, p, orgs["member_b"].id, False)
+    assert [u.email for u in members.list_users(session, p, orgs["b"].id)] == [orgs["member_b"].email]
+    members.set_active(session, p, orgs["member_b"].id, False)
     assert not orgs["member_b"].is_active
 
 
@@ -146,12 +146,14 @@ def test_tokens_need_a_label_and_a_bounded_expiry_and_list_last_use(session, org
     issued = own_tokens.create_own_token(session, owner, "feed poller", 30)
     assert issued.secret not in issued.token.token_hash
     assert user_for_secret(session, issued.secret).id == orgs["member_a"].id
-    listed = admin.list_tokens(session, p, orgs["a"].id)
+    listed = members.list_tokens(session, p, orgs["a"].id)
     assert [(t.label, t.last_used_at is not None) for t in listed] == [("feed poller", True)]
-    admin.revoke_org_token(session, p, issued.token.id)
+    members.revoke_org_token(session, p, issued.token.id)
     assert user_for_secret(session, issued.secret) is None
 
 
 def test_inviting_an_existing_email_conflicts(session, orgs):
     with pytest.raises(Conflict):
-        admin.invite_user(session, principal(session, orgs["admin_a"]), orgs["a"].id, orgs["member_a"].email)
+        members.invite_user(
+            session, principal(session, orgs["admin_a"]), orgs["a"].id, orgs["member_a"].email
+        )

@@ -7,7 +7,7 @@ from sqlalchemy import select
 
 from hub.audit.models import AuditEvent
 from hub.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from hub.orgs import admin, applications
+from hub.orgs import applications, members
 from hub.orgs.models import Organisation, Role, Tier, User
 from hub.orgs.onboarding_models import ApplicationStatus
 from tests.admin.builders import user as make_user
@@ -82,7 +82,7 @@ def test_approval_creates_the_org_at_the_chosen_tier_and_invites_its_first_admin
     )
     assert submitted.application.status == ApplicationStatus.APPROVED
     link = applications.applicant_invite(session, submitted.status_secret)  # the applicant's own channel
-    user = admin.accept_invite(session, link.secret, "a long enough password")
+    user = members.accept_invite(session, link.secret, "a long enough password")
     assert user.password_hash is not None
     actions = set(session.scalars(select(AuditEvent.action)))
     assert {"application.submit", "org.add", "user.invite", "application.approve"} <= actions
@@ -137,8 +137,8 @@ def test_the_applicant_can_fetch_a_fresh_invite_until_the_account_is_set_up(sess
     first = applications.applicant_invite(session, submitted.status_secret)
     fresh = applications.applicant_invite(session, submitted.status_secret)
     with pytest.raises(NotFound):
-        admin.get_invite(session, first.secret)
-    admin.accept_invite(session, fresh.secret, "a long enough password")
+        members.get_invite(session, first.secret)
+    members.accept_invite(session, fresh.secret, "a long enough password")
     with pytest.raises(Conflict):
         applications.applicant_invite(session, submitted.status_secret)
     role = session.scalar(select(User.role).where(User.email == "lead@rights-radio.example"))

@@ -31,7 +31,7 @@ from sqlalchemy import func, select
 from hub.approvals import service as approvals
 from hub.approvals.models import Proposal, ProposalStatus
 from hub.errors import HubError
-from hub.orgs import admin, own_tokens
+from hub.orgs import members, own_tokens
 from hub.orgs import service as orgs
 from hub.orgs.tokens import token_for_secret
 from hub.policy.credentials import principal_for_token
@@ -244,18 +244,18 @@ class Run:
         return self.user_ids[draw(st.sampled_from(sorted(self.world.users)))]
 
     def _link(self, draw, p):  # type: ignore[no-untyped-def]
-        invite = admin.reinvite_user(self.session, p, self._target(draw))
+        invite = members.reinvite_user(self.session, p, self._target(draw))
         assert not hasattr(invite, "secret"), "an admin was handed a password link"
         return None
 
     def _reset2fa(self, draw, p):  # type: ignore[no-untyped-def]
-        admin.reset_second_factor(self.session, p, self._target(draw))
+        members.reset_second_factor(self.session, p, self._target(draw))
         return None
 
     def _deactivate(self, draw, p):  # type: ignore[no-untyped-def]
         email = draw(st.sampled_from(sorted(self.world.users)))
         active = draw(st.booleans())
-        admin.set_active(self.session, p, self.user_ids[email], active)
+        members.set_active(self.session, p, self.user_ids[email], active)
         return lambda: self.world.users.__setitem__(email, replace(self.world.users[email], active=active))
 
 

@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from hub.approvals import service as approvals
 from hub.errors import Conflict, HubError, NotFound, PermissionDenied
 from hub.interop.feeds import service as feeds
-from hub.orgs import admin, own_tokens, trust
+from hub.orgs import members, own_tokens, trust
 from hub.orgs.models import Organisation, User
 from hub.orgs.service import add_group
 from hub.orgs.tokens import issue_token
@@ -103,8 +103,8 @@ def _tier(session: Session, p: Principal, org: Organisation) -> object:
 
 
 def _tokens_of(session: Session, p: Principal, org: Organisation) -> object:
-    tokens = admin.list_tokens(session, p, org.id)
-    return admin.revoke_org_token(session, p, tokens[0].id)
+    tokens = members.list_tokens(session, p, org.id)
+    return members.revoke_org_token(session, p, tokens[0].id)
 
 
 def _approve_own(session: Session, p: Principal, w: World) -> object:
@@ -119,7 +119,7 @@ def _link_secret(session: Session, p: Principal, w: World) -> object:
     results = []
     for target in (w.colleague, w.stranger):
         try:
-            results.append(admin.reinvite_user(session, p, target.id))
+            results.append(members.reinvite_user(session, p, target.id))
         except (PermissionDenied, NotFound):
             continue
     if any(hasattr(result, "secret") for result in results):
@@ -150,16 +150,16 @@ ACTIONS: dict[str, Callable[[Session, Principal, World], object]] = {
         s, p, w.other
     ),
     "issue a password or invitation link for an account of their organisation (it goes to the user)": (
-        lambda s, p, w: admin.reinvite_user(s, p, w.colleague.id)
+        lambda s, p, w: members.reinvite_user(s, p, w.colleague.id)
     ),
     "issue a password or invitation link for an account of another organisation": (
-        lambda s, p, w: admin.reinvite_user(s, p, w.stranger.id)
+        lambda s, p, w: members.reinvite_user(s, p, w.stranger.id)
     ),
     "see the secret of a password or invitation link for someone else": lambda s, p, w: _link_secret(s, p, w),
     "reset the second factor of, deactivate or reactivate an account of their organisation": (
-        lambda s, p, w: admin.set_active(s, p, w.colleague.id, False)
+        lambda s, p, w: members.set_active(s, p, w.colleague.id, False)
     ),
-    "deactivate a coordinator's account": lambda s, p, w: admin.set_active(
+    "deactivate a coordinator's account": lambda s, p, w: members.set_active(
         s, p, w.coordinator_there.id, False
     ),
     "change a channel's rules in a way that does not widen their own reach": (
