@@ -157,3 +157,15 @@ def test_a_closed_database_is_a_503_and_service_resumes(
         finally:
             admin.execute(f'ALTER DATABASE "{name}" ALLOW_CONNECTIONS true')
     assert client.get(COLLECTIONS, headers={"Accept": TAXII}).status_code == 200
+
+
+def test_a_signed_in_member_gets_the_503_too(unreachable: Flask, caplog: pytest.LogCaptureFixture) -> None:
+    """The page cannot look the member up (the database is down): a 503 still, never a crash."""
+    caplog.set_level(logging.INFO)
+    client = unreachable.test_client()
+    with client.session_transaction() as browser_session:
+        browser_session["_user_id"] = "1:0123456789abcdef0123"
+    page = client.get("/profile")
+    assert page.status_code == 503 and page.headers["Retry-After"].isdigit()
+    assert "unavailable" in page.get_data(as_text=True)
+    _one_line_logged(caplog)
