@@ -1,6 +1,6 @@
-"""The TLP rule for mail: CLEAR/GREEN values may be in a plain body, AMBER+ never; TLP:RED addressed to a member
-by name is on by default and says only that something awaits, unless the mail is encrypted to the member's own
-OpenPGP key (generated here; what arrived is decrypted with the private half)."""
+"""The TLP rule for mail: CLEAR/GREEN values may be in a plain body, AMBER+ never. TLP:RED addressed
+to a member by name is on by default and says only that something awaits, unless the mail is encrypted to
+the member's own OpenPGP key (generated here; what arrived is decrypted with the private half)."""
 
 from __future__ import annotations
 
