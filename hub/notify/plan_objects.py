@@ -15,7 +15,7 @@ from sqlalchemy import select
 from hub.db import now_us
 from hub.notify.audience import AnySession, org_principal, user_principal, visible_ids
 from hub.notify.models import Channel, DigestItem, Subscription
-from hub.notify.recipients import Recipient, coordinators, hooks_to, mail_to, webhooks_for
+from hub.notify.recipients import Recipient, coordinators, hooks_to, webhooks_for
 from hub.notify.topics import OBJECTS, enabled_for
 from hub.orgs.models import User
 from hub.policy.tlp import Tlp
@@ -40,8 +40,12 @@ def plan_objects(session: AnySession, refs: dict[str, Any]) -> Iterator[Recipien
     ).all()
     published = [row for row in rows if row.state == State.PUBLISHED]
     waiting = [row.id for row in rows if row.state == State.QUARANTINED]
-    if waiting:
-        yield from mail_to(session, coordinators(session), "quarantine", {"version_ids": waiting})
+    if waiting:  # each coordinator hears only of the posts they may see (a coordinator is no superuser)
+        for user_id in sorted(enabled_for(session, coordinators(session), "quarantine")):
+            user = session.get(User, user_id)
+            allowed = visible_ids(session, user_principal(session, user), waiting) if user else []
+            if allowed:
+                yield Recipient(Channel.EMAIL, "quarantine", {"version_ids": allowed}, user_id=user_id)
     if not published:
         return
     ids = [row.id for row in published]
