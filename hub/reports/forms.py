@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
-from wtforms import RadioField, SelectChoice, SelectField, TextAreaField
+from wtforms import RadioField, SelectChoice, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
 
 from hub.reports.contents import MAX_TEXT
@@ -53,14 +53,15 @@ class EscalateForm(FlaskForm):
 
 
 class PublishForm(FlaskForm):
-    """Publish the edited STIX bundle."""
+    """Where and how widely to publish the ticked traces (the traces and their names are per-row fields,
+    `trace` and `name-<index>`, read by the view)."""
 
-    collection = SelectField(_l("Collection"), choices=[])
+    collection = SelectField(_l("Channel"), choices=[])
     tlp = SelectField(_l("TLP"), choices=[])
-    bundle = TextAreaField(
-        _l("STIX bundle (JSON)"),
-        validators=[DataRequired()],
-        render_kw={"rows": 24, "dir": "ltr", "spellcheck": "false"},
+    threat = StringField(
+        _l("The threat it relates to (optional)"),
+        validators=[Optional(), Length(max=200)],
+        render_kw={"placeholder": "e.g. fake bank login campaign"},
     )
 
 

@@ -33,7 +33,10 @@ from hub.reports.forms import (
 )
 from hub.reports.labels import CATEGORY_LABELS, METRIC_LABELS, report_labels
 from hub.reports.models import MessageKind, Status, sharing_of
+from hub.sharing.audience import audience
+from hub.sharing.models import Collection
 from hub.sharing.service import list_collections_for
+from hub.stix.models import Submission
 from hub.web.auth import current_principal
 from hub.web.i18n import is_language, language_name
 from hub.web.nav import add_nav_item
@@ -147,38 +150,59 @@ def case_escalate(report_id: int) -> ResponseReturnValue:
 
 @bp.route("/reports/<int:report_id>/publish", methods=["GET", "POST"])
 def case_publish(report_id: int) -> ResponseReturnValue:
-    """Draft STIX from the chosen traces (GET ?trace=N…), edit, publish within the reporter's consent."""
+    """One row per trace (kind, value, name, warnings, already in the hub, victim warning), the channel and
+    TLP within the reporter's consent, the audience preview; publishing shows what was published."""
     p = current_principal()
     report = triage.get_report(db.session(), p, report_id)
     ceiling = publish.consent_ceiling(report)
+    channels = {c.id: c for c in list_collections_for(db.session(), p) if writing.may_write(p, c.id)}
     form = PublishForm()
-    form.collection.choices = [
-        SelectChoice(c.id, c.title)
-        for c in list_collections_for(db.session(), p)
-        if writing.may_write(p, c.id)
-    ]
+    form.collection.choices = [SelectChoice(c.id, c.title) for c in channels.values()]
     form.tlp.choices = [SelectChoice(str(int(t)), t.label) for t in Tlp if t >= ceiling]
-    if form.validate_on_submit():
-        submission = publish.publish(
-            db.session(), p, report, form.collection.data, Tlp(int(form.tlp.data)), form.bundle.data
-        )
-        db.session.commit()
-        flash(
-            _(
-                "%(stored)d objects published, %(failed)d refused.",
-                stored=submission.success_count,
-                failed=submission.failure_count,
-            ),
-            "success" if not submission.failure_count else "error",
-        )
-        return _back(report_id)
+    rows = publish.trace_rows(db.session(), p, _sealer(), report)
+    ticked = {row.index for row in rows if row.ticked}
     if request.method == "GET":
-        traces = request.args.getlist("trace", type=int)
-        bundle = publish.draft_bundle(db.session(), p, _sealer(), report, traces)
-        form.bundle.data = orjson.dumps(bundle, option=orjson.OPT_INDENT_2).decode()
+        asked = set(request.args.getlist("trace", type=int))
+        ticked = {i for i in ticked if i in asked} if asked else ticked
         form.tlp.data = str(int(ceiling))
-    page = render_template("reports/publish.html", report=report, form=form, ceiling=ceiling)
+    elif form.validate():
+        ticked = set(request.form.getlist("trace", type=int))
+        if request.form.get("action") == "publish":
+            choice = publish.Choice(
+                form.collection.data,
+                Tlp(int(form.tlp.data)),
+                {i: request.form.get(f"name-{i}", "") for i in ticked},
+                form.threat.data or "",
+            )
+            submission = publish.publish_traces(db.session(), p, _sealer(), report, choice)
+            db.session.commit()
+            return _published(channels[choice.collection_id], submission)
+    chosen = channels.get(form.collection.data) or next(iter(channels.values()), None)
+    level = Tlp(int(form.tlp.data)) if form.tlp.data else ceiling
+    page = render_template(
+        "reports/publish.html",
+        report=report,
+        form=form,
+        ceiling=ceiling,
+        rows=rows,
+        ticked=ticked,
+        names={row.index: request.form.get(f"name-{row.index}", row.name) for row in rows},
+        audience=audience(db.session(), chosen, level) if chosen is not None else None,
+    )
     return (page, 400) if form.errors else page
+
+
+def _published(channel: Collection, submission: Submission) -> ResponseReturnValue:
+    """The result, linking to every published object."""
+    results = orjson.loads(submission.results)
+    return render_template(
+        "web/share_result.html",
+        collection=channel,
+        submission=submission,
+        successes=results.get("successes", []),
+        failures=results.get("failures", []),
+        warnings=results.get("warnings", []),
+    )
 
 
 @bp.get("/reports/metrics")

@@ -27,9 +27,11 @@ def isolated_ltr(text: str) -> Markup:
     return Markup('<bdi dir="ltr">%s</bdi>') % text if text else Markup("")
 
 
-def iso_us(value: int | None) -> Markup:
-    """Microseconds since the epoch as an ISO 8601 UTC timestamp, isolated left to right."""
-    return isolated_ltr(format_timestamp(value) if value is not None else "")
+def iso_us(value: int | None, minutes: bool = False) -> Markup:
+    """Microseconds since the epoch as an ISO 8601 UTC timestamp (or `YYYY-MM-DD HH:MM` with `minutes`),
+    isolated left to right."""
+    text = format_timestamp(value) if value is not None else ""
+    return isolated_ltr(text[:16].replace("T", " ") if minutes else text)
 
 
 def iso_datetime(value: datetime | None) -> Markup:

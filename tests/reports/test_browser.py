@@ -78,13 +78,14 @@ def test_report_to_platform_action_end_to_end(session, world, live_url, browser)
 
     # The responder publishes indicators at the consented TLP (CLEAR is not offered) and escalates.
     responder.goto(case_url)
-    responder.click("text=Draft STIX from the selected traces")
+    responder.click("text=Choose what to publish")
     offered = [option.inner_text() for option in responder.query_selector_all("select[name=tlp] option")]
     assert "TLP:CLEAR" not in offered and "TLP:GREEN" in offered
     responder.select_option("select[name=collection]", collection.id)
     responder.select_option("select[name=tlp]", str(int(Tlp.GREEN)))
-    responder.click("main form button[type=submit]")
-    assert "objects published, 0 refused." in responder.content()
+    responder.click("main form button[value=publish]")
+    assert "Sharing result" in responder.content() and "Refused" not in responder.content()
+    responder.goto(case_url)
     responder.fill("textarea[name=request]", "Please take down the phishing page.")
     responder.click("form[action$='/escalate'] button[type=submit]")
     assert "Escalated to Example Social" in responder.content()

@@ -7,10 +7,10 @@ import pytest
 
 from hub.errors import InvalidInput, PermissionDenied
 from hub.policy.tlp import Tlp
-from hub.reports.publish import draft_bundle, pattern_for, publish
+from hub.reports.publish import Choice, pattern_for, publish_traces, trace_rows
 from hub.stix.query import ObjectFilter, list_versions
 from tests.factories import make_collection
-from tests.reports.conftest import SECRET_CONTACT, SECRET_TEXT, file_report
+from tests.reports.conftest import SECRET_TEXT, file_report
 
 
 @pytest.mark.parametrize(
@@ -28,76 +28,62 @@ def test_traces_become_indicator_patterns(trace, pattern):
     assert found is not None and found[2] == pattern
 
 
-def test_draft_has_indicators_an_incident_and_a_note_by_the_responders_org_without_reporter_text(
-    session, sealer, world
-):
-    report, _ = file_report(session, sealer, world)
-    bundle = draft_bundle(session, world.p(session, world.responder), sealer, report, [0, 1])
-    types = [obj["type"] for obj in bundle["objects"]]
-    assert types.count("indicator") == 2 and "incident" in types and "note" in types
-    assert {obj["created_by_ref"] for obj in bundle["objects"]} == {world.helpline.identity_id}
-    assert {tuple(obj["object_marking_refs"]) for obj in bundle["objects"]} == {(Tlp.GREEN.marking_id,)}
-    text = orjson.dumps(bundle).decode()
-    assert SECRET_TEXT not in text and SECRET_CONTACT not in text
+PHONE_CONTACT = "signal: +961 70 123 456"
+TRACES = "+96170123456\nhttps://login-secure-bank.example/verify\nsomething happened yesterday\n"
 
 
-def _publishable(session, world, sealer, share):
-    report, _ = file_report(session, sealer, world, share=share)
+def _report(session, sealer, world, share=Tlp.GREEN, traces=TRACES):
+    report, _ = file_report(session, sealer, world, share=share, traces=traces, contact=PHONE_CONTACT)
     collection = make_collection(
         session, read=["tier:vetted"], write=[f"org:{world.helpline.name}"], default_tlp=Tlp.CLEAR
     )
     session.commit()
-    p = world.p(session, world.responder)
-    bundle = orjson.dumps(draft_bundle(session, p, sealer, report, [0])).decode()
-    return report, collection, p, bundle
+    return report, collection, world.p(session, world.responder)
 
 
-def test_report_consented_at_green_cannot_be_published_at_clear(session, sealer, world):
-    report, collection, p, bundle = _publishable(session, world, sealer, Tlp.GREEN)
+def test_each_trace_is_a_row_and_the_reporters_own_number_is_flagged_and_unticked(session, sealer, world):
+    report, _collection, p = _report(session, sealer, world)
+    phone, url, words = trace_rows(session, p, sealer, report)
+    assert phone.kind == "phone" and phone.victim and not phone.ticked
+    assert url.kind == "url" and not url.victim and url.ticked and url.correlation is not None
+    assert url.name == "Phishing: URL https://login-secure-bank.example/verify"
+    assert not words.publishable and not words.ticked
+
+
+def test_published_objects_carry_nothing_of_the_reporter(session, sealer, world):
+    report, collection, p = _report(session, sealer, world)
+    choice = Choice(collection.id, Tlp.GREEN, {1: "Fake bank login page"}, "fake bank campaign")
+    submission = publish_traces(session, p, sealer, report, choice)
+    session.commit()
+    assert submission.success_count == 3  # indicator, incident, relationship
+    bodies = [v.body for v in list_versions(session, p, collection.id, ObjectFilter(), limit=50).items]
+    text = "\n".join(bodies)
+    assert SECRET_TEXT not in text and "961" not in text and "70123456" not in text
+    indicator = next(orjson.loads(b) for b in bodies if '"indicator"' in b)
+    assert indicator["name"] == "Fake bank login page" and indicator["labels"] == ["fake bank campaign"]
+    assert indicator["created_by_ref"] == world.helpline.identity_id
+    assert indicator["object_marking_refs"] == [Tlp.GREEN.marking_id]
+    assert report.published_count == 3
+
+
+@pytest.mark.parametrize("wider", [Tlp.CLEAR])
+def test_the_reporters_ceiling_caps_every_choice(session, sealer, world, wider):
+    report, collection, p = _report(session, sealer, world, share=Tlp.GREEN)
     with pytest.raises(PermissionDenied, match="TLP:GREEN"):
-        publish(session, p, report, collection.id, Tlp.CLEAR, bundle)
+        publish_traces(session, p, sealer, report, Choice(collection.id, wider, {1: ""}))
+    stricter = publish_traces(session, p, sealer, report, Choice(collection.id, Tlp.AMBER, {1: ""}))
+    assert stricter.success_count == 3
 
 
-def test_editing_the_bundle_cannot_widen_the_tlp(session, sealer, world):
-    report, collection, p, bundle = _publishable(session, world, sealer, Tlp.GREEN)
-    widened = bundle.replace(Tlp.GREEN.marking_id, Tlp.CLEAR.marking_id)
-    submission = publish(session, p, report, collection.id, Tlp.GREEN, widened)
-    session.commit()
-    assert submission.failure_count == 0
-    stored = list_versions(session, p, collection.id, ObjectFilter(), limit=50).items
-    assert stored and {Tlp(v.tlp) for v in stored} == {Tlp.GREEN}
-    assert report.published_count == submission.success_count
-
-
-def test_publishing_stricter_than_the_consent_is_allowed_and_attributed_to_the_responders_org(
-    session, sealer, world
-):
-    report, collection, p, bundle = _publishable(session, world, sealer, Tlp.GREEN)
-    edited = bundle.replace(world.helpline.identity_id, "identity--00000000-0000-4000-8000-000000000000")
-    publish(session, p, report, collection.id, Tlp.AMBER, edited)
-    session.commit()
-    stored = list_versions(session, p, collection.id, ObjectFilter(), limit=50).items
-    assert {Tlp(v.tlp) for v in stored} == {Tlp.AMBER}
-    assert all(orjson.loads(v.body)["created_by_ref"] == world.helpline.identity_id for v in stored)
-
-
-def test_no_sharing_consent_means_no_draft_and_no_publication(session, sealer, world):
-    report, _ = file_report(session, sealer, world, share=None)
-    p = world.p(session, world.responder)
+def test_no_sharing_consent_means_no_rows_and_no_publication(session, sealer, world):
+    report, collection, p = _report(session, sealer, world, share=None)
     with pytest.raises(PermissionDenied):
-        draft_bundle(session, p, sealer, report, [0])
+        trace_rows(session, p, sealer, report)
     with pytest.raises(PermissionDenied):
-        publish(session, p, report, "any", Tlp.RED, "{}")
+        publish_traces(session, p, sealer, report, Choice(collection.id, Tlp.RED, {1: ""}))
 
 
-def test_publish_refuses_what_is_not_a_bundle(session, sealer, world):
-    report, collection, p, _ = _publishable(session, world, sealer, Tlp.AMBER)
-    for text in ("not json", "{}", '{"objects": []}'):
-        with pytest.raises(InvalidInput):
-            publish(session, p, report, collection.id, Tlp.AMBER, text)
-
-
-def test_draft_needs_a_trace_that_makes_an_indicator(session, sealer, world):
-    report, _ = file_report(session, sealer, world, traces="they followed me\n")
-    with pytest.raises(InvalidInput):
-        draft_bundle(session, world.p(session, world.responder), sealer, report, [0])
+def test_publishing_needs_a_trace_that_makes_an_indicator(session, sealer, world):
+    report, collection, p = _report(session, sealer, world)
+    with pytest.raises(InvalidInput, match="tick at least one"):
+        publish_traces(session, p, sealer, report, Choice(collection.id, Tlp.GREEN, {2: "words"}))

@@ -140,21 +140,19 @@ def test_publishing_wider_than_the_consent_is_refused_by_the_page(responder_clie
     report, _ = file_report(session, sealer, world, share=Tlp.GREEN)
     collection = make_collection(session, read=["tier:vetted"], write=[f"org:{world.helpline.name}"])
     session.commit()
-    page = responder_client.get(f"/reports/{report.id}/publish?trace=0").get_data(as_text=True)
-    assert "TLP:GREEN" in page and "TLP:CLEAR</option>" not in page
-    bundle = re.search(r"<textarea[^>]*name=\"bundle\"[^>]*>\s*(.*?)</textarea>", page, re.S).group(1)
-    import html as html_module
-
-    response = responder_client.post(
-        f"/reports/{report.id}/publish",
-        data={
-            "collection": collection.id,
-            "tlp": str(int(Tlp.CLEAR)),
-            "bundle": html_module.unescape(bundle),
-        },
-    )
+    page = responder_client.get(f"/reports/{report.id}/publish").get_data(as_text=True)
+    assert "TLP:GREEN" in page and "TLP:CLEAR</option>" not in page and "Channel" in page
+    assert "STIX bundle" not in page and "<textarea" not in page
+    data = {"collection": collection.id, "tlp": str(int(Tlp.CLEAR)), "trace": "0", "action": "publish"}
+    response = responder_client.post(f"/reports/{report.id}/publish", data=data)
     assert response.status_code == 400
     assert report.published_count == 0
+    data["tlp"] = str(int(Tlp.GREEN))
+    published = responder_client.post(f"/reports/{report.id}/publish", data=data)
+    html = published.get_data(as_text=True)
+    assert published.status_code == 200 and "Stored" in html
+    session.refresh(report)
+    assert report.published_count == 3
 
 
 def test_only_the_platform_escalated_to_sees_the_case(client, session, sealer, world):

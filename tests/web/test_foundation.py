@@ -105,7 +105,11 @@ def test_security_headers_on_pages_and_errors(client):
 def test_pages_contain_no_inline_script_or_third_party_resource(client):
     body = client.get("/login").get_data(as_text=True)
     assert "<script" not in body and " style=" not in body and "<style" not in body
-    assert not re.search(r'(?:src|href)="(?:https?:)?//', body)
+    assert not re.search(r'src="(?:https?:)?//', body) and not re.search(
+        r'<link [^>]*href="(?:https?:)?//', body
+    )
+    # the only link away from the hub is the quick exit for people at risk (a link, not a loaded resource)
+    assert re.findall(r'<a [^>]*href="((?:https?:)?//[^"]*)"', body) == ["https://www.wikipedia.org/"]
 
 
 def test_session_cookie_is_httponly_and_samesite(client, session):
