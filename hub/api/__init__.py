@@ -9,4 +9,4 @@ from hub.public import TokenSurface
 
 bp = TokenSurface("api", __name__)
 
-from hub.api import views  # noqa: E402,F401  (attach the routes to `bp`)
+from hub.api import cases, views  # noqa: E402,F401  (attach the routes to `bp`)
