@@ -123,6 +123,11 @@ def compose_objects(session: AnySession, topic: str, refs: dict[str, Any], *, en
             [Item(_("Open the moderation queue"), f"{base_url()}/admin/moderation")],
         )
         return content
+    elif topic == "digest":
+        content = Content(
+            _("Your daily digest"),
+            _("%(count)s new objects matched your daily subscriptions.", count=len(items)),
+        )
     else:
         content = Content(
             _("New objects in %(channel)s", channel=channel),

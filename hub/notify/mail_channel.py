@@ -24,7 +24,7 @@ from hub.orgs.models import User
 from hub.web.i18n import is_language, text_direction
 
 logger = logging.getLogger(__name__)
-OBJECT_TOPICS = ("objects", "addressed", "quarantine")
+OBJECT_TOPICS = ("objects", "addressed", "quarantine", "digest")
 
 
 def render(content: Content, language: str) -> tuple[str, str]:

@@ -102,7 +102,14 @@ def _password_reset(session: AnySession, refs: dict[str, Any]) -> Iterator[Recip
         yield Recipient(Channel.EMAIL, "password.reset", refs, user_id=user.id)
 
 
+def _digest(session: AnySession, refs: dict[str, Any]) -> Iterator[Recipient]:
+    user = session.get(User, refs["user_id"])
+    if user is not None and user.is_active:
+        yield Recipient(Channel.EMAIL, "digest", {"version_ids": refs["version_ids"]}, user_id=user.id)
+
+
 PLANNERS: dict[str, Planner] = {
+    "digest": _digest,
     "objects.added": plan_objects,
     "report.new": _report_new,
     "report.followup": _report_followup,

@@ -24,6 +24,7 @@ from sqlalchemy import Table, Update, insert, select, update
 from hub.db import begin_write, now_us
 from hub.notify.audience import AnySession
 from hub.notify.delivery import ChannelAdapter, Claimed, Outcome, Prepared, Verdict
+from hub.notify.digest import queue_due_digests
 from hub.notify.mail_channel import MailChannel
 from hub.notify.models import Channel, Delivery, DeliveryStatus, Event, Webhook
 from hub.notify.outbox import emit
@@ -251,6 +252,7 @@ def _disable(session: AnySession, webhook_id: int, reason: str) -> None:
 def run_once(session: AnySession, settings: WorkerSettings | None = None) -> Stats:
     """Expand what waits and send what is due now, once each; failures wait for their backoff."""
     settings = settings or worker_settings()
+    queue_due_digests(session)
     stats = Stats(expanded=expand_pending(session, settings))
     started = now_us()
     while True:
