@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import time
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, TypeVar
 
-from sqlalchemy import MetaData, event, text
+from sqlalchemy import MetaData, Select, event, text
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session, scoped_session
+
+from hub.errors import NotFound
+
+T = TypeVar("T")
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -95,3 +99,25 @@ def refresh_planner_statistics(session: Any) -> None:
     else:
         session.execute(text("PRAGMA optimize"))
     session.commit()
+
+
+def get_or_raise(session: Session | scoped_session[Session], model: type[T], key: Any, message: str) -> T:
+    """The `model` row with primary key `key`: the one get-or-NotFound of the services.
+
+    :raises NotFound: with `message` when there is no such row.
+    """
+    row = session.get(model, key)
+    if row is None:
+        raise NotFound(message)
+    return row
+
+
+def first_or_raise(session: Session | scoped_session[Session], statement: Select[T], message: str) -> T:
+    """The first row `statement` selects (looked up by a name, a hash...).
+
+    :raises NotFound: with `message` when it selects nothing.
+    """
+    row = session.scalar(statement)
+    if row is None:
+        raise NotFound(message)
+    return row

@@ -13,7 +13,8 @@ from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
-from hub.errors import InvalidInput, NotFound
+from hub.db import get_or_raise
+from hub.errors import InvalidInput
 from hub.netguard import BlockedAddress, check_url
 from hub.notify.audience import AnySession
 from hub.notify.models import Delivery, Webhook
@@ -85,18 +86,14 @@ def list_webhooks(session: AnySession, org_id: int | None = None) -> list[Webhoo
 
 def get_for(session: AnySession, p: Principal, webhook_id: int) -> Webhook:
     """One webhook its organisation's admins may manage. :raises NotFound: otherwise."""
-    hook = session.get(Webhook, webhook_id)
-    if hook is None:
-        raise NotFound(f"no webhook {webhook_id}")
+    hook = get_or_raise(session, Webhook, webhook_id, f"no webhook {webhook_id}")
     require_org_admin(p, hook.org_id)
     return hook
 
 
 def remove_webhook(session: AnySession, webhook_id: int) -> None:
     """Delete a webhook and its deliveries. :raises NotFound:"""
-    hook = session.get(Webhook, webhook_id)
-    if hook is None:
-        raise NotFound(f"no webhook {webhook_id}")
+    hook = get_or_raise(session, Webhook, webhook_id, f"no webhook {webhook_id}")
     session.delete(hook)
     session.flush()
 

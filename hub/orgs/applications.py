@@ -18,8 +18,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.audit.service import record
-from hub.db import utcnow
-from hub.errors import Conflict, InvalidInput, NotFound
+from hub.db import first_or_raise, get_or_raise, utcnow
+from hub.errors import Conflict, InvalidInput
 from hub.notify.outbox import emit
 from hub.orgs.members import IssuedInvite, invite_user, issue_invite
 from hub.orgs.models import Organisation, OrgStatus, OrgType, Role, Tier, User
@@ -112,10 +112,11 @@ def submit(
 
 def get_by_status_secret(session: Session, secret: str) -> Application:
     """The application behind a status link."""
-    application = session.scalar(select(Application).where(Application.status_token_hash == _hash(secret)))
-    if application is None:
-        raise NotFound("no application has this status link")
-    return application
+    return first_or_raise(
+        session,
+        select(Application).where(Application.status_token_hash == _hash(secret)),
+        "no application has this status link",
+    )
 
 
 def answer(session: Session, secret: str, text: str) -> Application:
@@ -165,10 +166,7 @@ def list_applications(
 def get_application(session: Session, p: Principal, application_id: int) -> Application:
     """One application."""
     require_coordinator(p)
-    application = session.get(Application, application_id)
-    if application is None:
-        raise NotFound(f"no application with id {application_id}")
-    return application
+    return get_or_raise(session, Application, application_id, f"no application with id {application_id}")
 
 
 def reference_matches(session: Session, application: Application) -> list[tuple[str, Organisation | None]]:

@@ -18,7 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from hub.audit.service import record
-from hub.db import utcnow
+from hub.db import get_or_raise, utcnow
 from hub.errors import InvalidInput, NotFound, PermissionDenied
 from hub.orgs.models import ApiToken, Organisation, Role, User
 from hub.orgs.onboarding_models import Invite
@@ -44,9 +44,7 @@ def _hash(secret: str) -> str:
 
 def get_org_for(session: Session, p: Principal, org_id: int) -> Organisation:
     """An organisation `p` may manage. :raises NotFound: no such organisation."""
-    org = session.get(Organisation, org_id)
-    if org is None:
-        raise NotFound(f"no organisation with id {org_id}")
+    org = get_or_raise(session, Organisation, org_id, f"no organisation with id {org_id}")
     require_org_admin(p, org.id)
     return org
 

@@ -8,7 +8,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from hub.audit.service import record
-from hub.errors import Conflict, InvalidInput, NotFound
+from hub.db import first_or_raise
+from hub.errors import Conflict, InvalidInput
 from hub.orgs.models import Organisation, OrgStatus, OrgType, Role, SharingGroup, Tier, User
 from hub.orgs.passwords import MIN_PASSWORD_LENGTH, hash_password
 from hub.policy.principal import Principal
@@ -23,10 +24,9 @@ def identity_id_for(name: str) -> str:
 
 def get_org(session: Session, name: str) -> Organisation:
     """The organisation of that name."""
-    org = session.scalar(select(Organisation).where(Organisation.name == name))
-    if org is None:
-        raise NotFound(f"no organisation named {name!r}")
-    return org
+    return first_or_raise(
+        session, select(Organisation).where(Organisation.name == name), f"no organisation named {name!r}"
+    )
 
 
 def list_orgs(session: Session) -> list[Organisation]:
@@ -120,10 +120,9 @@ def normalise_email(email: str) -> str:
 
 def get_user(session: Session, email: str) -> User:
     """The user with that email, any case."""
-    user = session.scalar(select(User).where(User.email == normalise_email(email)))
-    if user is None:
-        raise NotFound(f"no user with email {email!r}")
-    return user
+    return first_or_raise(
+        session, select(User).where(User.email == normalise_email(email)), f"no user with email {email!r}"
+    )
 
 
 def add_user(
@@ -168,10 +167,9 @@ def set_password(user: User, password: str) -> None:
 
 def get_group(session: Session, name: str) -> SharingGroup:
     """The sharing group of that name."""
-    group = session.scalar(select(SharingGroup).where(SharingGroup.name == name))
-    if group is None:
-        raise NotFound(f"no sharing group named {name!r}")
-    return group
+    return first_or_raise(
+        session, select(SharingGroup).where(SharingGroup.name == name), f"no sharing group named {name!r}"
+    )
 
 
 def add_group(session: Session, actor: Principal | None, name: str, org_names: list[str]) -> SharingGroup:

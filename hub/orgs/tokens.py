@@ -15,8 +15,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, joinedload, scoped_session
 
 from hub.audit.service import record
-from hub.db import utcnow
-from hub.errors import InvalidInput, NotFound
+from hub.db import get_or_raise, utcnow
+from hub.errors import InvalidInput
 from hub.orgs.models import ApiToken, TokenScope, User
 from hub.policy.principal import Principal
 
@@ -85,9 +85,7 @@ def issue_token(
 
 def revoke_token(session: Session, actor: Principal | None, token_id: int) -> ApiToken:
     """Revoke a token (idempotent)."""
-    token = session.get(ApiToken, token_id)
-    if token is None:
-        raise NotFound(f"no API token with id {token_id}")
+    token = get_or_raise(session, ApiToken, token_id, f"no API token with id {token_id}")
     if token.revoked_at is None:
         token.revoked_at = utcnow()
         record(session, actor, "token.revoke", "api-token", token.id, org_id=token.user.org_id)

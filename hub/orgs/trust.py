@@ -7,7 +7,8 @@ from __future__ import annotations
 
 from sqlalchemy.orm import Session
 
-from hub.errors import Conflict, InvalidInput, NotFound
+from hub.db import get_or_raise
+from hub.errors import Conflict, InvalidInput
 from hub.orgs.models import Organisation, OrgStatus, Tier
 from hub.orgs.service import set_status, set_tier
 from hub.policy.admin_actions import require_not_own_org, without_widening
@@ -26,10 +27,7 @@ def require_reason(reason: str | None) -> str:
 def get_org_for_coordinator(session: Session, p: Principal, org_id: int) -> Organisation:
     """Any organisation, for a coordinator."""
     require_coordinator(p)
-    org = session.get(Organisation, org_id)
-    if org is None:
-        raise NotFound(f"no organisation with id {org_id}")
-    return org
+    return get_or_raise(session, Organisation, org_id, f"no organisation with id {org_id}")
 
 
 def change_tier(session: Session, p: Principal, org_id: int, tier: str | Tier, reason: str) -> Organisation:

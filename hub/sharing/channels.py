@@ -11,6 +11,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.audit.service import record
+from hub.db import get_or_raise
 from hub.errors import InvalidInput, NotFound
 from hub.orgs.models import SharingGroup
 from hub.orgs.service import add_group, get_org
@@ -126,10 +127,7 @@ def groups(session: Session, p: Principal) -> list[SharingGroup]:
 def group(session: Session, p: Principal, group_id: int) -> SharingGroup:
     """One sharing group."""
     require_coordinator(p)
-    found = session.get(SharingGroup, group_id)
-    if found is None:
-        raise NotFound(f"no sharing group with id {group_id}")
-    return found
+    return get_or_raise(session, SharingGroup, group_id, f"no sharing group with id {group_id}")
 
 
 def create_group(session: Session, p: Principal, name: str, members: str) -> SharingGroup:

@@ -14,7 +14,7 @@ from sqlalchemy import CursorResult, func, select, update
 from sqlalchemy.orm import Session
 
 from hub.audit.service import record
-from hub.db import begin_write, now_us
+from hub.db import begin_write, first_or_raise, now_us
 from hub.errors import Conflict, NotFound
 from hub.notify.outbox import emit, emit_objects
 from hub.orgs.models import Organisation
@@ -68,10 +68,11 @@ def producer_names(session: Session, versions: list[ObjectVersion]) -> dict[int,
 def get_version(session: Session, p: Principal, version_id: int) -> ObjectVersion:
     """One version a coordinator may see."""
     require_coordinator(p)
-    version = session.scalar(select(ObjectVersion).where(ObjectVersion.id == version_id, visible(p)))
-    if version is None:
-        raise NotFound(f"no object version with id {version_id}")
-    return version
+    return first_or_raise(
+        session,
+        select(ObjectVersion).where(ObjectVersion.id == version_id, visible(p)),
+        f"no object version with id {version_id}",
+    )
 
 
 def find_object(session: Session, p: Principal, stix_id: str) -> list[ObjectVersion]:

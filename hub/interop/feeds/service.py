@@ -17,7 +17,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.audit.service import record
-from hub.errors import Conflict, InvalidInput, NotFound
+from hub.db import first_or_raise
+from hub.errors import Conflict, InvalidInput
 from hub.interop.feeds.models import Feed
 from hub.netguard import BlockedAddress, check_url
 from hub.orgs.service import get_user
@@ -156,10 +157,7 @@ def _safe_transport(url: str) -> bool:
 
 def get_feed(session: Session, name: str) -> Feed:
     """A feed by name."""
-    feed = session.scalar(select(Feed).where(Feed.name == name))
-    if feed is None:
-        raise NotFound(f"no feed named {name!r}")
-    return feed
+    return first_or_raise(session, select(Feed).where(Feed.name == name), f"no feed named {name!r}")
 
 
 def list_feeds(session: Session) -> list[Feed]:
