@@ -10,7 +10,7 @@ safe here: each request has its own SQLAlchemy session (scoped to its app contex
 thread-safe.
 
 Relies on `gunicorn.workers.gthread` internals (`TConn`, `pending_conns`, `on_pending_socket_readable`) of
-gunicorn ≥ 25; `tests/serve/test_idle_connections.py` proves the behaviour with real sockets.
+gunicorn ≥ 27; `tests/serve/test_idle_connections.py` proves the behaviour with real sockets.
 """
 
 from __future__ import annotations
