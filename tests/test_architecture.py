@@ -206,3 +206,48 @@ def test_admin_names_only_the_ui_package():
     named for what they manage (`hub/orgs/members.py`, `hub/sharing/channels.py`)."""
     named_admin = [path.relative_to(HUB).as_posix() for path in HUB.rglob("admin.py")]
     assert named_admin == [], named_admin
+
+
+# Services own load-and-authorise (issue #15): an adapter that loads a row by id (`db.session.get(...)`) or
+# reads rows itself (`.scalars(`) re-derives who may see it. Flask's cookie `session.get("lang")` is no read.
+ROW_READS = {
+    "db.session.get(": re.compile(
+        r"\b(?:db\s*\.\s*session|db_session\s*\(\s*\)|session\s*\(\s*\))\s*\.\s*get\s*\("
+    ),
+    ".scalars(": re.compile(r"\.\s*scalars\s*\("),
+}
+# Where an adapter still loads a row, named so that the list only shrinks.
+ROW_READ_EXCEPTIONS = {
+    "web/auth.py",  # flask-login's user loader: the session's user, before any Principal exists
+    "web/account.py",  # the half-logged-in user between password and second factor (no Principal yet)
+    "reports/responder_views.py",  # issue #15 item 4: escalation and assignment targets, to move into triage
+}
+
+
+def row_reads(source: str) -> list[str]:
+    """Which row-reading forms the code uses."""
+    code = code_only(source)
+    return [name for name, pattern in ROW_READS.items() if pattern.search(code)]
+
+
+@pytest.mark.parametrize("path", adapter_files(), ids=lambda p: p.relative_to(HUB).as_posix())
+def test_adapters_leave_loading_rows_to_the_services(path):
+    if path.relative_to(HUB).as_posix() not in ROW_READ_EXCEPTIONS:
+        assert row_reads(path.read_text(encoding="utf-8")) == []
+
+
+def test_row_read_exceptions_are_still_needed():
+    for name in ROW_READ_EXCEPTIONS:
+        assert row_reads((HUB / name).read_text(encoding="utf-8")), f"{name} no longer reads rows: drop it"
+
+
+@pytest.mark.parametrize(
+    ("sample", "found"),
+    [
+        ("user = db.session.get(User, user_id)", ["db.session.get("]),
+        ("rows = db_session().scalars(select(Report))", [".scalars("]),
+        ("lang = session.get('lang')", []),
+    ],
+)
+def test_row_read_scanner(sample, found):
+    assert row_reads(sample) == found
