@@ -36,4 +36,7 @@ def blueprints() -> list[tuple[Blueprint, str | None]]:
 
     mounted.append((admin_bp, "/admin"))
     mounted.append((join_bp, "/join"))
+    from hub.notify.views import bp as notify_bp
+
+    mounted.append((notify_bp, "/"))
     return mounted

@@ -10,6 +10,7 @@ from typing import Any
 
 from flask_babel import gettext as _
 
+from hub.notify.accounts import unseal
 from hub.notify.audience import AnySession
 from hub.notify.compose import Content, Item
 from hub.notify.models import Delivery
@@ -127,7 +128,25 @@ def _dead(session: AnySession, refs: dict[str, Any]) -> Content | None:
     )
 
 
+def _account_link(session: AnySession, refs: dict[str, Any]) -> Content | None:
+    secret = unseal(refs["sealed"])
+    if secret is None:
+        return None
+    link = Item(_("Choose your password"), f"{base_url()}/join/invite/{secret}")
+    if refs.get("purpose") == "invite":
+        intro = _(
+            "You were invited to the hub. Open this one-time link within 7 days to choose your password."
+        )
+    else:
+        intro = _(
+            "Someone asked to reset the password of your account. If it was you, open this one-time link "
+            "within 7 days; if not, ignore this mail: your password stays as it is."
+        )
+    return Content(_("Your link to the hub"), intro, [link])
+
+
 COMPOSERS: dict[str, Composer] = {
+    "account.link": _account_link,
     "reports.new": _report_new,
     "reports.followup": _report_followup,
     "escalation.answer": _escalation_answer,

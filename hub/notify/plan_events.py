@@ -96,10 +96,10 @@ def _webhook_test(session: AnySession, refs: dict[str, Any]) -> Iterator[Recipie
         yield Recipient(Channel.WEBHOOK, "test", refs, webhook_id=hook.id)
 
 
-def _password_reset(session: AnySession, refs: dict[str, Any]) -> Iterator[Recipient]:
+def _account_link(session: AnySession, refs: dict[str, Any]) -> Iterator[Recipient]:
     user = session.get(User, refs["user_id"])
-    if user is not None and user.is_active:
-        yield Recipient(Channel.EMAIL, "password.reset", refs, user_id=user.id)
+    if user is not None and user.is_active:  # transactional: no subscription can turn it off
+        yield Recipient(Channel.EMAIL, "account.link", refs, user_id=user.id)
 
 
 def _digest(session: AnySession, refs: dict[str, Any]) -> Iterator[Recipient]:
@@ -120,5 +120,5 @@ PLANNERS: dict[str, Planner] = {
     "application.decided": _application_decided,
     "delivery.dead": _delivery_dead,
     "webhook.test": _webhook_test,
-    "password.reset": _password_reset,
+    "account.link": _account_link,
 }

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from hub.audit.service import record
 from hub.db import get_or_raise, utcnow
 from hub.errors import InvalidInput, NotFound, PermissionDenied
+from hub.notify.accounts import send_account_link as send_account_link_mail
 from hub.orgs.models import ApiToken, Organisation, Role, User
 from hub.orgs.onboarding_models import Invite
 from hub.orgs.service import add_user, set_password
@@ -92,8 +93,7 @@ def send_account_link(session: Session, p: Principal, user: User) -> Invite:
     """Issue a one-time link for `user` that reaches the user's own channel only; `p` gets the row, never the
     secret of someone else's link (whoever held it could choose the password and read as the user)."""
     issued = issue_invite(session, p, user)
-    # TODO(#13): hand `issued.secret` to the user's email through hub/notify once it sends mail. Until then
-    # the secret dies here and the user gets a link from an operator (`hub user reset-password EMAIL`).
+    send_account_link_mail(session, user, issued.secret, "invite")  # to the user's own mailbox (hub.notify)
     return issued.invite
 
 
