@@ -150,7 +150,7 @@ def test_reporter_templates_have_their_own_base_without_member_navigation():
 
 def test_reporter_blueprint_is_only_the_reporter_pages(app):
     rules = {rule.rule for rule in app.url_map.iter_rules() if rule.endpoint.startswith("reporter.")}
-    assert rules == {"/report", "/report/receipt", "/report/follow-up", "/transparency"}
+    assert rules == {"/report", "/report/receipt", "/report/follow-up", "/transparency", "/transparency.csv"}
 
 
 # Write decisions (issue #15): `hub.policy.writing` is their one home. Outside `hub/policy`, no module reads

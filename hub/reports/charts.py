@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from markupsafe import Markup, escape
 
 from hub.reports.metrics import Table
@@ -10,10 +12,10 @@ BAR_HEIGHT = 22
 GAP = 8
 LABEL_WIDTH = 230
 BAR_WIDTH = 360
-VALUE_WIDTH = 70
+VALUE_WIDTH = 110
 
 
-def bar_chart(table: Table, title: str | None = None) -> Markup:
+def bar_chart(table: Table, title: str | None = None, shown: Callable[[float], str] | None = None) -> Markup:
     """A horizontal bar chart of the table's rows, with a title and each value written beside its bar."""
     heading = title or table.title
     rows = table.rows or [("—", 0.0)]
@@ -34,7 +36,7 @@ def bar_chart(table: Table, title: str | None = None) -> Markup:
             f'fill="currentColor">{escape(label)}</text>'
             f'<rect x="{LABEL_WIDTH}" y="{y}" width="{length}" height="{BAR_HEIGHT}" fill="#2b6cb0"></rect>'
             f'<text x="{LABEL_WIDTH + length + 6}" y="{middle}" font-size="13" fill="currentColor">'
-            f"{escape(f'{value:g}')}</text></g>"
+            f"{escape(shown(value) if shown else f'{value:g}')}</text></g>"
         )
     parts.append("</svg>")
     return Markup("".join(parts))

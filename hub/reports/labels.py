@@ -30,18 +30,18 @@ OUTCOME_LABELS = {
     "declined": _l("Declined"),
 }
 METRIC_LABELS = {
-    "time to triage": _l("time to triage"),
-    "time to first response": _l("time to first response"),
-    "escalation to platform answer": _l("escalation to platform answer"),
-    "escalated": _l("escalated"),
-    "answered": _l("answered"),
-    "actioned": _l("actioned"),
-    "share actioned (%)": _l("share actioned (%)"),
-    "open": _l("open"),
-    "resolved": _l("resolved"),
-    "indicators-shared": _l("indicators shared"),
-    "platform-actioned": _l("platform took action"),
-    "platform-declined": _l("platform declined"),
+    "time to triage": _l("From receipt to triage"),
+    "time to first response": _l("From receipt to the first reply"),
+    "escalation to platform answer": _l("From escalation to the platform's answer"),
+    "escalated": _l("Escalated to a platform"),
+    "answered": _l("Answered by the platform"),
+    "actioned": _l("Platform took action"),
+    "share actioned (%)": _l("Share of escalations the platform acted on (%)"),
+    "open": _l("Open"),
+    "resolved": _l("Resolved"),
+    "indicators-shared": _l("Indicators shared"),
+    "platform-actioned": _l("Platform took action"),
+    "platform-declined": _l("Platform declined"),
 }
 
 
@@ -96,3 +96,13 @@ def report_labels() -> dict[str, dict[str, object]]:
         "sharing": dict(SHARING_LABELS),
         "service": dict(SERVICE_LABELS),
     }
+
+
+def duration(hours: float) -> str:
+    """A duration for people: "45 min", "5 h 20 min", "3 days 4 h" (medians are stored in hours)."""
+    minutes = round(hours * 60)
+    if minutes < 60:
+        return str(_l("%(minutes)d min", minutes=minutes))
+    if minutes < 48 * 60:
+        return str(_l("%(hours)d h %(minutes)d min", hours=minutes // 60, minutes=minutes % 60))
+    return str(_l("%(days)d days %(hours)d h", days=minutes // 1440, hours=minutes % 1440 // 60))

@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 from hub.csvcells import writer as csv_writer
 from hub.policy.principal import Principal
 from hub.reports.contents import N_
-from hub.reports.models import Outcome
+from hub.reports.models import Outcome, Report
 from hub.reports.transparency import all_reports, outcome_of, platform_names
 from hub.reports.triage import require_responder
 
@@ -63,10 +63,35 @@ def month_of(moment: datetime) -> str:
     return f"{moment.year:04d}-{moment.month:02d}"
 
 
-def metric_tables(session: Session, p: Principal) -> list[Table]:
-    """Every metric for coordinators and responders. :raises PermissionDenied: `p` is no responder."""
+@dataclass(frozen=True, slots=True)
+class Period:
+    """Reports received from `start` (inclusive) to `end` (exclusive); None: unbounded."""
+
+    start: datetime | None = None
+    end: datetime | None = None
+
+    def holds(self, moment: datetime) -> bool:
+        """True when a report received at `moment` counts."""
+        return (self.start is None or moment >= self.start) and (self.end is None or moment < self.end)
+
+
+def response_by_platform(reports: list[Report]) -> list[tuple[str, float]]:
+    """Median hours from receipt to the first response, per platform named (reports that got one)."""
+    hours: dict[str, list[float]] = {}
+    for report in reports:
+        if report.first_response_at is not None:
+            for name in platform_names(report) or [NO_PLATFORM]:
+                hours.setdefault(name, []).extend(_hours([(report.created_at, report.first_response_at)]))
+    return sorted(((name, _median(values)) for name, values in hours.items()), key=lambda kv: (-kv[1], kv[0]))
+
+
+def metric_tables(session: Session, p: Principal, period: Period | None = None) -> list[Table]:
+    """Every metric for coordinators and responders, over reports received in `period`.
+
+    :raises PermissionDenied: `p` is no responder.
+    """
     require_responder(session, p)
-    reports = all_reports(session)
+    reports = [r for r in all_reports(session) if (period or Period()).holds(r.created_at)]
     escalations = [e for r in reports for e in r.escalations]
     triage = _hours((r.created_at, r.triaged_at) for r in reports)
     response = _hours((r.created_at, r.first_response_at) for r in reports)
@@ -86,6 +111,12 @@ def metric_tables(session: Session, p: Principal) -> list[Table]:
                 ("time to first response", _median(response)),
                 ("escalation to platform answer", _median(action)),
             ],
+        ),
+        Table(
+            "response-by-platform",
+            N_("Median time to first response, by platform"),
+            "hours",
+            response_by_platform(reports),
         ),
         Table(
             "by-month",
@@ -123,6 +154,6 @@ def metric_tables(session: Session, p: Principal) -> list[Table]:
     ]
 
 
-def metric_table(session: Session, p: Principal, name: str) -> Table | None:
+def metric_table(session: Session, p: Principal, name: str, period: Period | None = None) -> Table | None:
     """One metric by name, or None."""
-    return next((t for t in metric_tables(session, p) if t.name == name), None)
+    return next((t for t in metric_tables(session, p, period) if t.name == name), None)

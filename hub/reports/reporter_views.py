@@ -24,12 +24,13 @@ from hub.public import public
 from hub.reports import handles, intake
 from hub.reports import transparency as aggregates
 from hub.reports.crypto import Sealer, sealer_for
-from hub.reports.labels import SERVICE_LABELS, report_labels
+from hub.reports.labels import SERVICE_LABELS, duration, report_labels
 from hub.reports.reporter_forms import AcknowledgeForm, CodeForm, ReporterForm, ReportForm
 from hub.web.i18n import current_language
 
 bp = Blueprint("reporter", __name__)
 bp.add_app_template_global(report_labels)
+bp.add_app_template_filter(duration)
 # Each reporter form checks its own long-lived token (ReporterForm) so a stale page keeps what was typed.
 csrf.exempt(bp)
 RECEIPT_HANDLE = "intake_receipt"
@@ -212,5 +213,18 @@ def transparency() -> ResponseReturnValue:
     rows = aggregates.transparency(db.session())
     quarters = sorted({row.quarter for row in rows}, reverse=True)
     return render_template(
-        "reporter/transparency.html", rows=rows, quarters=quarters, threshold=aggregates.SUPPRESS_BELOW
+        "reporter/transparency.html",
+        rows=rows,
+        times=aggregates.response_times(db.session()),
+        quarters=quarters,
+        threshold=aggregates.SUPPRESS_BELOW,
     )
+
+
+@bp.get("/transparency.csv")
+@public
+def transparency_csv() -> Response:
+    """Every public figure as CSV."""
+    response = Response(aggregates.transparency_csv(db.session()), mimetype="text/csv")
+    response.headers["Content-Disposition"] = 'attachment; filename="transparency.csv"'
+    return response

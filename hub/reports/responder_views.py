@@ -5,6 +5,7 @@ the triage service's. The reporter's pages are in `reporter_views`, the platform
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime, timedelta
 
 import orjson
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
@@ -31,7 +32,7 @@ from hub.reports.forms import (
     PublishForm,
     StatusForm,
 )
-from hub.reports.labels import CATEGORY_LABELS, METRIC_LABELS, report_labels
+from hub.reports.labels import CATEGORY_LABELS, METRIC_LABELS, duration, report_labels
 from hub.reports.models import MessageKind, Status, sharing_of
 from hub.sharing.audience import audience
 from hub.sharing.models import Collection
@@ -207,10 +208,28 @@ def _published(channel: Collection, submission: Submission) -> ResponseReturnVal
 
 @bp.get("/reports/metrics")
 def metrics_page() -> ResponseReturnValue:
-    """Every metric as a chart, each with its CSV and SVG beside it."""
-    tables = metrics.metric_tables(db.session(), current_principal())
+    """Every metric as a chart over the chosen dates, each with its CSV and SVG beside it."""
+    period, dates = _period()
+    tables = metrics.metric_tables(db.session(), current_principal(), period)
     charts = [(table, _chart(table)) for table in tables]
-    return render_template("reports/metrics.html", charts=charts)
+    return render_template("reports/metrics.html", charts=charts, dates=dates)
+
+
+def _period() -> tuple[metrics.Period, dict[str, str]]:
+    """The date range of `?start=YYYY-MM-DD&end=YYYY-MM-DD` (both days included), and the dates as given.
+
+    :raises InvalidInput: a date that is not YYYY-MM-DD, or an end before the start.
+    """
+    dates = {key: request.args.get(key, "").strip() for key in ("start", "end")}
+    try:
+        start, end = (datetime.fromisoformat(dates[key]) if dates[key] else None for key in ("start", "end"))
+    except ValueError:
+        raise InvalidInput("give dates as YYYY-MM-DD") from None
+    if start and end and end < start:
+        raise InvalidInput("the end date is before the start date")
+    return metrics.Period(start, end + timedelta(days=1) if end else None), {
+        k: v for k, v in dates.items() if v
+    }
 
 
 def _chart(table: metrics.Table) -> Markup:
@@ -219,13 +238,14 @@ def _chart(table: metrics.Table) -> Markup:
     if table.name == "by-language":
         labels = {label: language_name(label) for label, _value in table.rows if is_language(label)}
     rows = [(str(labels[label]) if label in labels else label, value) for label, value in table.rows]
-    return bar_chart(replace(table, rows=rows), _(table.title))
+    shown = duration if table.unit == "hours" else None
+    return bar_chart(replace(table, rows=rows), _(table.title), shown)
 
 
 @bp.get("/reports/metrics/<name>.<any(csv, svg):fmt>")
 def metrics_export(name: str, fmt: str) -> ResponseReturnValue:
     """One metric as CSV or SVG."""
-    table = metrics.metric_table(db.session(), current_principal(), name)
+    table = metrics.metric_table(db.session(), current_principal(), name, _period()[0])
     if table is None:
         raise NotFound(f"no metric {name!r}")
     if fmt == "csv":

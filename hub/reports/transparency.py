@@ -1,4 +1,5 @@
-"""The public transparency aggregates: counts per quarter, with small counts suppressed.
+"""The public transparency aggregates: counts and median response times per quarter, with small counts
+suppressed, and all of it as CSV.
 
 Computed from the non-sealed columns only, which retention keeps. Public and anonymous: this module takes no
 `Principal` and imports no triage code, so the reporter's side may show it.
@@ -6,17 +7,66 @@ Computed from the non-sealed columns only, which retention keeps. Public and ano
 
 from __future__ import annotations
 
+import io
 from collections import Counter
 from dataclasses import dataclass
 from datetime import datetime
+from statistics import median
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
+from hub.csvcells import writer as csv_writer
 from hub.reports.labels import SERVICE_NAMES
 from hub.reports.models import Outcome, Report, Status
 
 SUPPRESS_BELOW = 5
+
+
+@dataclass(frozen=True, slots=True)
+class ResponseRow:
+    """The median time from receipt to the first reply for one category or platform in one quarter, over
+    the reports that got a reply; `median_hours` None when fewer than 5 did (as the counts are suppressed)."""
+
+    quarter: str
+    dimension: str  # "category" or "platform"
+    label: str
+    median_hours: float | None
+
+
+def response_times(session: Session) -> list[ResponseRow]:
+    """Median time to the first reply per quarter, by category and by platform, suppressed below 5 reports."""
+    hours: dict[tuple[str, str, str], list[float]] = {}
+    for report in all_reports(session):
+        if report.first_response_at is None:
+            continue
+        quarter = quarter_of(report.created_at)
+        took = (report.first_response_at - report.created_at).total_seconds() / 3600
+        hours.setdefault((quarter, "category", report.category), []).append(took)
+        for name in platform_names(report):
+            hours.setdefault((quarter, "platform", name), []).append(took)
+    return [
+        ResponseRow(
+            quarter, dimension, label, round(median(values), 2) if len(values) >= SUPPRESS_BELOW else None
+        )
+        for (quarter, dimension, label), values in sorted(hours.items())
+    ]
+
+
+def transparency_csv(session: Session) -> str:
+    """Every public figure as CSV, a line per quarter, table and label (cells neutralised by hub.csvcells)."""
+    out = io.StringIO()
+    writer = csv_writer(out)
+    writer.writerow(["quarter", "table", "label", "reports", "median_hours_to_first_reply"])
+    for row in transparency(session):
+        shown = row.count if row.count is not None else ("withheld" if row.withheld else f"<{SUPPRESS_BELOW}")
+        writer.writerow([row.quarter, row.dimension, row.label, shown, ""])
+    for times in response_times(session):
+        shown_median = (
+            f"{times.median_hours:g}" if times.median_hours is not None else f"<{SUPPRESS_BELOW} replies"
+        )
+        writer.writerow([times.quarter, f"response-{times.dimension}", times.label, "", shown_median])
+    return out.getvalue()
 
 
 @dataclass(frozen=True, slots=True)
