@@ -45,25 +45,55 @@ class LoginRefused(HubError):
     status = 401
 
 
-def authenticate(session: Session, email: str, password: str, now: datetime | None = None) -> User:
+def authenticate(
+    session: Session,
+    email: str,
+    password: str,
+    now: datetime | None = None,
+    *,
+    device_cookie: str | None = None,
+    secret_key: str = "",
+) -> User:
     """The active user with that email and password. :raises LoginRefused: (failures are counted)
 
     Exactly one argon2 verification whatever happens: against a dummy hash for an unknown email, and before
     looking at the delay or the active flag, so the time taken does not reveal the account's state.
+    A browser whose `device_cookie` proves an earlier complete login of this user (`is_known_device`, keyed
+    with `secret_key`) is not held by the delays.
     """
     user = session.scalar(select(User).where(User.email == normalise_email(email)))
     matches = verify_password(user.password_hash if user is not None else None, password)
     if user is None:
         raise LoginRefused(REFUSED)
-    if is_delayed(user, now) or not matches or not user.is_active:
+    held = is_delayed(user, now) and not is_known_device(user, device_cookie, secret_key)
+    if held or not matches or not user.is_active:
         register_failure(session, user, now)
         raise LoginRefused(REFUSED)
     return user
 
 
 def is_delayed(user: User, now: datetime | None = None) -> bool:
-    """True while a delay after failures is running: every attempt is refused, the right password too."""
+    """True while a delay after failures is running: every attempt is refused, the right password too (but
+    not from the owner's known browser, see `device_proof`)."""
     return user.login_not_before is not None and user.login_not_before > (now or utcnow())
+
+
+def device_proof(user: User, secret_key: str) -> str:
+    """What a browser keeps after a complete login of `user` (cookie `hub_device`): a keyed digest of the user
+    and their password hash, opaque to whoever reads the cookie and dead once the password changes.
+
+    Why: a delay refuses every attempt while it runs, so a stranger sending one wrong password whenever a
+    delay ends would keep the owner out for ever. The owner's own browser is not held by those delays
+    (OWASP's device cookie); every other client still is, so guessing stays slow."""
+    material = f"device|{user.id}|{user.password_hash}".encode()
+    return hmac.new(secret_key.encode(), material, hashlib.sha256).hexdigest()
+
+
+def is_known_device(user: User, proof: str | None, secret_key: str) -> bool:
+    """True when `proof` (the browser's `hub_device` cookie) is `user`'s device proof."""
+    if not proof or not secret_key:
+        return False
+    return hmac.compare_digest(proof.encode(), device_proof(user, secret_key).encode())
 
 
 def delay_after(failures: int) -> timedelta:
@@ -103,12 +133,12 @@ def needs_totp(user: User) -> bool:
     return user.role in ROLES_NEEDING_TOTP
 
 
-def check_totp(session: Session, user: User, code: str) -> bool:
+def check_totp(session: Session, user: User, code: str, known_device: bool = False) -> bool:
     """True iff `code` is the user's current TOTP code (one step of clock drift allowed) and was not used
-    before; failures count."""
+    before; failures count. A delay refuses it unless the browser is `known_device` (`is_known_device`)."""
     if user.totp_secret is None:
         return False
-    if is_delayed(user):
+    if is_delayed(user) and not known_device:
         register_failure(session, user)
         return False
     step = totp_step(user.totp_secret, code)

@@ -26,6 +26,8 @@ from hub.web.safety import safe_next
 PENDING = "pending_login"
 PENDING_SECONDS = 300
 FAILURES = "failures_since_last_login"
+DEVICE_COOKIE = "hub_device"
+DEVICE_COOKIE_SECONDS = 180 * 24 * 3600
 LOGIN_LIMIT = "20 per minute"
 
 
@@ -55,13 +57,39 @@ def login() -> ResponseReturnValue:
     form = LoginForm(next=request.args.get("next", ""))
     if form.validate_on_submit():
         try:
-            user = accounts.authenticate(db_session(), form.email.data, form.password.data)
+            user = accounts.authenticate(
+                db_session(),
+                form.email.data,
+                form.password.data,
+                device_cookie=request.cookies.get(DEVICE_COOKIE),
+                secret_key=current_app.config["SECRET_KEY"],
+            )
         except accounts.LoginRefused:
             db.session.commit()  # keep the failure count
             flash(_refused(), "error")
             return render_template("web/login.html", form=form), 401
         return _second_step(user, form.next.data)
     return render_template("web/login.html", form=form)
+
+
+def _known_device(user: User) -> bool:
+    """This browser completed a login of `user` before (`accounts.device_proof`): delays do not hold it."""
+    return accounts.is_known_device(
+        user, request.cookies.get(DEVICE_COOKIE), current_app.config["SECRET_KEY"]
+    )
+
+
+def _remember_device(response: Response, user: User) -> Response:
+    """Give the browser its device proof after a complete login (kept across log-outs, HttpOnly)."""
+    response.set_cookie(
+        DEVICE_COOKIE,
+        accounts.device_proof(user, current_app.config["SECRET_KEY"]),
+        max_age=DEVICE_COOKIE_SECONDS,
+        httponly=True,
+        secure=bool(current_app.config.get("SESSION_COOKIE_SECURE", False)),
+        samesite="Lax",
+    )
+    return response
 
 
 def _second_step(user: User, next_url: str | None) -> Response:
@@ -102,7 +130,7 @@ def login_code() -> ResponseReturnValue:
     user, pending = found
     form = CodeForm()
     if form.validate_on_submit():
-        if accounts.check_totp(db_session(), user, form.code.data):
+        if accounts.check_totp(db_session(), user, form.code.data, _known_device(user)):
             return _complete_login(user, pending["next"])
         db.session.commit()
         flash(_refused(), "error")
@@ -169,7 +197,7 @@ def _complete_login(user: User, next_url: str) -> Response:
     user.last_seen_at = utcnow()
     login_user(SessionUser(user))
     db.session.commit()
-    return redirect(safe_next(next_url, url_for("web.home")))
+    return _remember_device(redirect(safe_next(next_url, url_for("web.home"))), user)
 
 
 @bp.post("/logout")
