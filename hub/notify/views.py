@@ -143,3 +143,6 @@ def retry(delivery_id: str) -> Response:
     db.session.commit()
     flash(_("The delivery will be tried again."), "success")
     return redirect(url_for("notify.dead_letters", _anchor=request.args.get("at", "")))
+
+
+from hub.notify import member_views  # noqa: E402,F401  (attach the members' pages to `bp`)

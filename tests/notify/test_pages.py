@@ -98,3 +98,56 @@ def test_coordinators_see_dead_letters_and_retry_them_under_the_same_id(
     assert receiver.requests[-1].headers["X-Hub-Delivery"] == dead.id
     session.expire_all()
     assert session.get(Delivery, dead.id).status == "sent"
+
+
+def test_a_member_chooses_topics_subscribes_with_a_filter_and_saves_a_key(
+    mail_app: Flask, session: Session, smtp, tmp_path
+):
+    import gnupg
+
+    from hub.policy.tlp import Tlp
+    from tests.factories import indicator, make_collection, post
+
+    poster = make_user(session, make_org(session, "Helpline"))
+    member = make_user(session, make_org(session, "NGO"), email="named@ngo.example")
+    channel = make_collection(session, read=["tier:vetted", "user:named@ngo.example"], write=["tier:vetted"])
+    session.commit()
+    client = log_in(mail_app, member)
+    assert client.get("/notifications").status_code == 200
+    client.post("/notifications/topics", data={"topic": ["moderation"]})  # "addressed to me" switched off
+    client.post(
+        "/notifications/objects", data={"collection_id": channel.id, "text": "pegasus", "max_tlp": "green"}
+    )
+    refused = client.post("/notifications/key", data={"key": "not a key"})
+    assert refused.status_code == 400
+    gpg = gnupg.GPG(gnupghome=str(tmp_path))
+    key = gpg.gen_key(
+        gpg.gen_key_input(
+            name_email=member.email,
+            key_type="EDDSA",
+            key_curve="ed25519",
+            subkey_type="ECDH",
+            subkey_curve="cv25519",
+            no_protection=True,
+        )
+    )
+    assert (
+        client.post("/notifications/key", data={"key": gpg.export_keys(key.fingerprint)}).status_code == 302
+    )
+    assert key.fingerprint in client.get("/notifications").get_data(as_text=True)
+    post(
+        session,
+        poster,
+        channel,
+        [indicator(Tlp.RED), indicator(Tlp.GREEN, value="pegasus.example"), indicator(Tlp.GREEN)],
+    )
+    run_once(session)
+    [mail] = smtp.messages  # one: the filtered subscription; the RED one was switched off
+    assert mail.get_content_type() == "multipart/encrypted" and mail["Subject"].startswith("New objects")
+    armored = [p for p in mail.walk() if p.get_content_type() == "application/octet-stream"][0]
+    from email import message_from_bytes
+    from email.policy import default
+
+    inner = message_from_bytes(gpg.decrypt(armored.get_payload(decode=True)).data, policy=default)
+    clear = inner.get_body(("plain",)).get_content()  # type: ignore[union-attr]
+    assert "pegasus.example" in clear and "1 new objects" in clear
