@@ -90,9 +90,9 @@ def correlate_observables(
         return results
     places = {(row.collection_id, row.stix_id) for _, row in found}
     seen = _seen(session, p, places)
-    sightings = _sightings(session, p, places)
-    producers = _names(session, Organisation, {row.producer_org_id for _, row in found})
-    titles = _names(session, Collection, {row.collection_id for _, row in found})
+    sightings = visible_sightings(session, p, places)
+    producers = names_of(session, Organisation, {row.producer_org_id for _, row in found})
+    titles = names_of(session, Collection, {row.collection_id for _, row in found})
     by_observable: dict[Observable, list[Any]] = {}
     for observable, row in found:
         by_observable.setdefault(observable, []).append(row)
@@ -175,7 +175,7 @@ def _seen(
     return seen
 
 
-def _sightings(
+def visible_sightings(
     session: Session, p: Principal, places: set[tuple[str, str]]
 ) -> dict[tuple[str, str], tuple[int, int]]:
     """How many distinct visible sightings (latest visible versions) each (channel, indicator) has in its own
@@ -206,7 +206,7 @@ def _sightings(
     return counted
 
 
-def _names(session: Session, model: type[Organisation] | type[Collection], ids: set[Any]) -> dict[Any, str]:
+def names_of(session: Session, model: type[Organisation] | type[Collection], ids: set[Any]) -> dict[Any, str]:
     """Organisation names or channel titles by id (only of rows the reader already sees objects of)."""
     ids.discard(None)
     if not ids:

@@ -117,6 +117,11 @@ class BrowseForm(FlaskForm):
     tlp = SelectField(_l("TLP"), choices=[], default="")
     added_from = DateField(_l("Added from"), validators=[Optional()])
     added_to = DateField(_l("Added until"), validators=[Optional()])
+    order = SelectField(
+        _l("Order"),
+        default="newest",
+        choices=[SelectChoice("newest", _l("Newest first")), SelectChoice("oldest", _l("Oldest first"))],
+    )
 
 
 def _choices(pairs: list[tuple[str, object]]) -> list[SelectChoice]:

@@ -6,7 +6,7 @@ from datetime import UTC, date, datetime, timedelta
 from typing import Any
 
 import orjson
-from flask import current_app, render_template, request, session, url_for
+from flask import current_app, render_template, request, session
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from wtforms import SelectChoice
@@ -16,8 +16,10 @@ from hub.identity import hub_identity_id
 from hub.policy.tlp import Tlp
 from hub.sharing.models import Collection
 from hub.sharing.service import get_collection_for, list_collections_for
-from hub.stix.query import ObjectFilter, count_versions, list_versions
-from hub.stix.reading import get_object_for, parse_body, producer_name, source_label
+from hub.stix.browsing import NEWEST
+from hub.stix.browsing import browse as browse_channel
+from hub.stix.query import ObjectFilter, count_versions
+from hub.stix.reading import get_object_for, producer_name, source_label
 from hub.web import bp
 from hub.web.auth import current_principal, db_session
 from hub.web.forms import BrowseForm
@@ -67,27 +69,26 @@ def collections() -> ResponseReturnValue:
 
 @bp.get("/collections/<collection_id>")
 def browse(collection_id: str) -> ResponseReturnValue:
-    """A filtered, paged listing of the newest visible version of each object."""
+    """A filtered listing of the newest visible version of each object, newest first, with the total and
+    page numbers; relationships and sightings are folded into the rows they concern."""
     collection = _readable_collection(collection_id)
     form = BrowseForm(request.args)
     form.tlp.choices = [
         SelectChoice("", _("Any TLP")),
         *(SelectChoice(level.name.lower(), level.label) for level in Tlp),
     ]
-    f = _object_filter(form) if form.validate() else ObjectFilter()
-    after = request.args.get("after", type=int)
-    page = list_versions(db_session(), current_principal(), collection.id, f, PAGE_SIZE, after)
-    rows = [(version, parse_body(version)) for version in page.items]
-    args: dict[str, Any] = {key: value for key, value in request.args.items() if key != "after" and value}
-    first = url_for("web.browse", collection_id=collection.id, **args) if after is not None else None
+    valid = form.validate()
+    f = _object_filter(form) if valid else ObjectFilter()
+    order = form.order.data if valid else NEWEST
+    number = request.args.get("page", default=1, type=int)
+    page = browse_channel(db_session(), current_principal(), collection.id, f, order, number, PAGE_SIZE)
+    args: dict[str, Any] = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template(
         "web/browse.html",
         collection=collection,
         form=form,
-        rows=rows,
         page=page,
         args={**args, "collection_id": collection.id},
-        first_url=first,
     )
 
 

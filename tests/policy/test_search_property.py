@@ -1,4 +1,4 @@
-"""Property: search results, totals and per-type counts reveal nothing the visibility rule hides.
+"""Property: search and browse (results, totals, counts, folded links) reveal nothing the rule hides.
 
 Random worlds as in `test_property`; each indicator version gets a random name, each channel a malware object
 whose versions are named "Pegasus" or not, and relationships (`indicates` or `related-to`) from indicators to
@@ -22,8 +22,10 @@ from sqlalchemy import insert, select
 from hub.orgs import service as orgs
 from hub.search.indexing import index_for_search
 from hub.search.service import SearchQuery, search
+from hub.stix.browsing import browse
 from hub.stix.models import ObjectVersion
 from hub.stix.observable_index import StoredVersion
+from hub.stix.query import ObjectFilter
 from tests.policy import dbworld
 from tests.policy import reference as ref
 from tests.policy.test_property import worlds
@@ -145,4 +147,37 @@ def test_search_finds_and_counts_only_what_the_reader_may_see(session, generated
             problems.append(
                 f"{address}: got {sorted(got)} total {results.total} {results.by_type}, want {sorted(want)}"
             )
+    assert not problems, "\n".join(problems)
+
+
+def expected_rows(world: ref.World, bodies, r: ref.Reader, cid: str) -> dict[str, tuple[str, ...]]:
+    """The reference browse of a channel: each object's id (not relationships) -> the names it indicates."""
+    last = {x.stix_id: x for x in ref.visible_versions(world, r, cid, "last")}
+    body = {stix_id: bodies[(cid, stix_id, x.version)] for stix_id, x in last.items()}
+    rows: dict[str, set[str]] = {s: set() for s, b in body.items() if b["type"] != "relationship"}
+    for b in body.values():
+        if b["type"] == "relationship" and b["relationship_type"] == "indicates" and b["target_ref"] in last:
+            if b["source_ref"] in rows:
+                rows[str(b["source_ref"])].add(str(body[str(b["target_ref"])]["name"]))
+    return {stix_id: tuple(sorted(names)) for stix_id, names in rows.items()}
+
+
+@settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(generated=search_worlds())
+def test_browse_rows_totals_and_folded_links_show_only_what_the_reader_may_see(session, generated):
+    world, bodies = generated
+    dbworld.empty_tables(session)
+    user_ids = dbworld.build(session, world)
+    insert_world(session, world, bodies, user_ids)
+
+    problems: list[str] = []
+    for address in [None, *world.users]:
+        r = ref.reader(world, address)
+        p = dbworld.principal_of(session, address)
+        for cid in world.collections:
+            want = expected_rows(world, bodies, r, cid)
+            page = browse(session, p, cid, ObjectFilter(), "newest", 1, 1000)
+            got = {row.version.stix_id: tuple(row.indicates) for row in page.rows}
+            if got != want or page.total != len(want):
+                problems.append(f"{address} {cid}: got {got} ({page.total}), want {want}")
     assert not problems, "\n".join(problems)

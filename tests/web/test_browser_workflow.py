@@ -47,7 +47,7 @@ def world(session: Any) -> dict[str, Any]:
         [indicator(Tlp.GREEN, name="Fake downloads site", value="free247downloads.com")],
     )
     session.commit()
-    return {"watch": watch, "platform": platform, "channel": channel}
+    return {"watch": watch, "platform": platform, "channel": channel, "session": session}
 
 
 def _login(page: Any, email: str) -> None:
@@ -113,3 +113,27 @@ def test_the_header_search_finds_values_and_words_in_both_languages(page: Any, w
     page.locator("main form button[type=submit]").click()
     assert "نتيجة واحدة" in page.locator("main").inner_text()
     screenshot(page, "search-ar")
+
+
+def test_browse_lists_newest_first_with_totals_and_switches_order(page: Any, world: dict[str, Any]) -> None:
+    post_more = [indicator(Tlp.CLEAR, name=f"Bulk phishing {i}", value=f"bulk{i}.example") for i in range(51)]
+    post(world["session"], world["watch"], world["channel"], post_more)
+    _login(page, world["platform"].email)
+    page.goto(f"/collections/{world['channel'].id}")
+    main = page.locator("main").inner_text()
+    assert "52 objects" in main and "page 1 of 2" in main
+    assert page.locator("tbody tr").first.inner_text().startswith("TLP:CLEAR\tBulk phishing 50")
+    page.get_by_role("link", name="Last page").click()
+    assert "Fake downloads site" in page.locator("main").inner_text()
+    page.get_by_label("Order").select_option("oldest")
+    page.get_by_role("button", name="Filter").click()
+    assert "Fake downloads site" in page.locator("tbody tr").first.inner_text()
+    assert page.get_by_label("Order").input_value() == "oldest"  # the choice survives
+    screenshot(page, "browse-folded")
+
+    page.goto("/?lang=ar")
+    page.goto(f"/collections/{world['channel'].id}")
+    main = page.locator("main").inner_text()
+    assert "52 كائنًا" in main and "الصفحة 1 من 2" in main
+    page.get_by_role("link", name="الصفحة الأخيرة").click()
+    assert "Fake downloads site" in page.locator("main").inner_text()
