@@ -23,6 +23,7 @@ def authenticate() -> Principal:
 
     :raises Unauthorized: no valid token."""
     token = _token(request.headers.get("Authorization"))
+    g.api_token = token
     g.api_principal = principal_for_token(db.session(), token)
     if db.session.dirty:  # `user_for_secret` notes the token's last use, at most once a minute
         db.session.commit()
@@ -33,6 +34,12 @@ def current_principal() -> Principal:
     """The principal `authenticate` resolved for this request."""
     principal: Principal = g.api_principal
     return principal
+
+
+def current_token() -> ApiToken:
+    """The API token `authenticate` accepted for this request (its scope and collections)."""
+    token: ApiToken = g.api_token
+    return token
 
 
 def _token(header: str | None) -> ApiToken:

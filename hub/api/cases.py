@@ -19,9 +19,10 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import UnsupportedMediaType
 
 from hub.api import bp
-from hub.api.auth import current_principal
+from hub.api.auth import current_principal, current_token
 from hub.errors import InvalidInput
 from hub.extensions import db
+from hub.policy.credentials import require_case_access
 from hub.reports.crypto import sealer_for
 from hub.reports.models import Escalation, Outcome
 from hub.reports.triage import PlatformCase, answer_escalation, get_platform_case, list_platform_cases
@@ -62,6 +63,7 @@ def _json(body: Any, status: int = 200) -> Response:
 @bp.get("/cases")
 def cases_list() -> ResponseReturnValue:
     """The cases escalated to the caller's platform, newest first."""
+    require_case_access(current_token(), answering=False)
     body = {"cases": [_summary(e) for e in list_platform_cases(db.session(), current_principal())]}
     db.session.rollback()
     return _json(body)
@@ -70,6 +72,7 @@ def cases_list() -> ResponseReturnValue:
 @bp.get("/cases/<int:case_id>")
 def case_get(case_id: int) -> ResponseReturnValue:
     """One case with what the reporter consented to share."""
+    require_case_access(current_token(), answering=False)
     body = _case(get_platform_case(db.session(), current_principal(), sealer_for(current_app), case_id))
     db.session.rollback()
     return _json(body)
@@ -78,6 +81,7 @@ def case_get(case_id: int) -> ResponseReturnValue:
 @bp.post("/cases/<int:case_id>/answer")
 def case_answer(case_id: int) -> ResponseReturnValue:
     """Record the platform's answer: `{"outcome": "acknowledged"|"actioned"|"declined", "note": "..."}`."""
+    require_case_access(current_token(), answering=True)
     if request.mimetype != "application/json":
         raise UnsupportedMediaType("send the answer as JSON with Content-Type: application/json")
     try:

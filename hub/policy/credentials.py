@@ -7,6 +7,9 @@
 - **Scopes.** A `read` token may not post or delete (TAXII answers 403 before doing anything); a token limited
   to some collections sees the others as if they did not exist. Both narrow the principal itself (`narrowed`),
   so the visibility rule and the write rules apply them on every path without knowing about tokens.
+- **Escalated cases** (`/api/v1/cases`) belong to no collection, so narrowing cannot reach them:
+  `require_case_access` lets a read-only token read cases but not answer them, and keeps a token limited to
+  collections (a TAXII poller's, say) away from reporters' words altogether.
 """
 
 from __future__ import annotations
@@ -65,5 +68,21 @@ def require_method_allowed(token: ApiToken | None, method: str) -> None:
     if token is not None and token.scope == TokenScope.READ and method.upper() not in READING_METHODS:
         raise PermissionDenied(
             "this API token is read-only: it may not add or delete objects; create a read-write token "
+            "for that"
+        )
+
+
+def require_case_access(token: ApiToken, answering: bool) -> None:
+    """A token may read (or, `answering`, answer) the cases escalated to its owner's platform.
+
+    :raises PermissionDenied: the token is limited to collections, or read-only and `answering`."""
+    if token.collection_ids is not None:
+        raise PermissionDenied(
+            "this API token is limited to collections, and escalated cases belong to none: use a token that "
+            "is not limited to collections"
+        )
+    if answering and token.scope == TokenScope.READ:
+        raise PermissionDenied(
+            "this API token is read-only: it may read cases but not answer them; create a read-write token "
             "for that"
         )
