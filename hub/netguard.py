@@ -24,11 +24,24 @@ class BlockedAddress(Exception):
     """An outbound request was refused: its target is internal, or a redirect changed origin."""
 
 
+_NAT64 = ipaddress.ip_network("64:ff9b::/96")  # RFC 6052: the last 32 bits are the IPv4 address reached
+_LOCAL_NAT64 = ipaddress.ip_network("64:ff9b:1::/48")  # RFC 8215: local-use, reaches what the site maps
+_IPV4_COMPATIBLE = ipaddress.ip_network("::/96")
+
+
 def is_public_address(address: str) -> bool:
-    """True for a globally routable unicast address; IPv4-mapped IPv6 addresses are judged as IPv4."""
+    """True for a globally routable unicast address. IPv6 addresses that carry an IPv4 address (mapped,
+    NAT64, 6to4, IPv4-compatible) are judged as that IPv4 address: Python calls NAT64 and 6to4 global
+    whatever they embed, and behind NAT64 `64:ff9b::7f00:1` is 127.0.0.1."""
     ip = ipaddress.ip_address(address.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped is not None:
-        ip = ip.ipv4_mapped
+    if isinstance(ip, ipaddress.IPv6Address):
+        if ip in _LOCAL_NAT64:
+            return False
+        embedded = ip.ipv4_mapped or ip.sixtofour
+        if embedded is None and (ip in _NAT64 or ip in _IPV4_COMPATIBLE):
+            embedded = ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF)
+        if embedded is not None:
+            ip = embedded
     return ip.is_global and not ip.is_multicast
 
 
