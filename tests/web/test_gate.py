@@ -84,8 +84,9 @@ def test_every_form_post_without_a_csrf_token_is_refused(mounted, session):
     for endpoint, _, url in public_posts:
         assert anonymous.post(url, data={}).status_code == 400, endpoint
     member = mounted.test_client()
-    with mounted.app_context(), member.session_transaction() as cookie:
-        cookie["_user_id"] = f"{user.id}:{session_fingerprint(user, mounted.config['SECRET_KEY'])}"
+    fingerprint = session_fingerprint(user, mounted.config["SECRET_KEY"])
+    with member.session_transaction() as cookie:
+        cookie["_user_id"] = f"{user.id}:{fingerprint}"
         cookie["_fresh"] = True
     for endpoint, _, url in private_posts:
         assert member.post(url, data={}).status_code == 400, endpoint
