@@ -127,6 +127,8 @@ def test_arabic_pages_are_right_to_left_and_mirrored(page: Any, world: dict[str,
 
 def test_keyboard_users_can_skip_to_the_content_and_see_focus(page: Any, world: dict[str, Any]) -> None:
     page.goto("/login")
+    page.keyboard.press("Tab")  # the first stop is "Leave this site quickly", for people at risk
+    assert page.locator("a.quick-exit").evaluate("element => element === document.activeElement")
     page.keyboard.press("Tab")
     skip = page.get_by_role("link", name="Skip to the content")
     assert skip.evaluate("element => element === document.activeElement")
