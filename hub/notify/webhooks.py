@@ -21,6 +21,7 @@ from hub.notify.models import Delivery, Webhook
 from hub.notify.outbox import emit
 from hub.notify.settings import webhook_settings
 from hub.orgs.models import Organisation
+from hub.policy.admin_actions import require_own_organisation_admin
 from hub.policy.principal import Principal
 from hub.policy.roles import require_org_admin
 
@@ -71,8 +72,9 @@ def add_webhook(session: AnySession, org: Organisation, url: str, events: list[s
 def add_for(
     session: AnySession, p: Principal, org: Organisation, url: str, events: list[str]
 ) -> tuple[Webhook, str]:
-    """`add_webhook` for an organisation's admin (or a coordinator). :raises PermissionDenied:"""
-    require_org_admin(p, org.id)
+    """`add_webhook` for the organisation's own admin (a coordinator only for their own organisation: a
+    webhook delivers what the organisation may read). :raises PermissionDenied:"""
+    require_own_organisation_admin(p, org.id)
     return add_webhook(session, org, url, events)
 
 

@@ -21,7 +21,7 @@ from hub.audit.service import record
 from hub.db import first_or_raise, get_or_raise, utcnow
 from hub.errors import Conflict, InvalidInput
 from hub.notify.outbox import emit
-from hub.orgs.members import IssuedInvite, invite_user, issue_invite
+from hub.orgs.members import IssuedInvite, invite_contact, issue_invite
 from hub.orgs.models import Organisation, OrgStatus, OrgType, Role, Tier, User
 from hub.orgs.onboarding_models import Application, ApplicationStatus, Invite
 from hub.orgs.service import add_org, normalise_email
@@ -216,7 +216,7 @@ def approve(session: Session, p: Principal, application_id: int, tier: str | Tie
         country=application.country,
         description=application.description,
     )
-    invite = invite_user(session, p, org.id, application.contact_email, Role.ORG_ADMIN)
+    invite = invite_contact(session, p, org, application.contact_email, Role.ORG_ADMIN)
     application.org = org
     _decide(application, p, ApplicationStatus.APPROVED, None)
     record(

@@ -25,6 +25,7 @@ from hub.orgs.models import ApiToken, Organisation, Role, User
 from hub.orgs.onboarding_models import Invite
 from hub.orgs.service import add_user, set_password
 from hub.orgs.tokens import revoke_token
+from hub.policy.admin_actions import require_own_organisation_admin
 from hub.policy.principal import Principal
 from hub.policy.roles import may_manage_org, require_org_admin
 
@@ -71,10 +72,19 @@ def invite_user(
 ) -> Invite:
     """Create a user without a password, and send them a one-time link (valid 7 days) to set it.
 
-    :raises PermissionDenied: not an admin of the organisation, or an org admin inviting a coordinator.
+    :raises PermissionDenied: not an admin of this very organisation (a coordinator invites only into their
+    own: the link goes to the address the admin typed), or an org admin inviting a coordinator.
     :raises InvalidInput: bad email or role. :raises Conflict: the email is taken.
     """
     org = get_org_for(session, p, org_id)
+    require_own_organisation_admin(p, org.id)
+    return invite_contact(session, p, org, email, role)
+
+
+def invite_contact(session: Session, p: Principal, org: Organisation, email: str, role: str | Role) -> Invite:
+    """`invite_user` without the own-organisation check, for approving an application: the address is the one
+    the applicant gave, not one the coordinator chose. :raises PermissionDenied: an org admin inviting a
+    coordinator."""
     if str(role) == Role.COORDINATOR and not p.is_coordinator:
         raise PermissionDenied("only coordinators may invite coordinators")
     user = add_user(session, p, email, org, role)

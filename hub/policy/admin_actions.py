@@ -117,3 +117,15 @@ def require_second_person(p: Principal, proposer_id: int | None) -> None:
     """A proposal is approved by someone other than who made it. :raises PermissionDenied:"""
     if p.user_id == proposer_id:
         raise PermissionDenied("you proposed this change; another coordinator must approve it")
+
+
+def require_own_organisation_admin(p: Principal, org_id: int) -> None:
+    """Inviting someone into an organisation, or registering a webhook that speaks for it, hands that
+    organisation's reach to whoever the admin names (a mailbox, a URL). Only its own admins do it (a
+    coordinator for their own organisation): a coordinator doing it for another would read as its member.
+    :raises PermissionDenied:"""
+    if not (p.is_org_admin and p.org_id == org_id):
+        raise PermissionDenied(
+            "only this organisation's own admins may invite people into it or register its webhooks: an "
+            "invitation or a webhook carries what the organisation may read"
+        )

@@ -140,12 +140,17 @@ def test_finding_1_2_a_password_link_for_someone_else_is_never_shown_to_the_admi
 def test_finding_1_2_an_invitation_link_for_a_new_account_is_never_shown_to_the_admin(app, session, world):
     client = log_in(app, world.coordinator)
     response = client.post(
-        f"/admin/orgs/{world.reader_org.id}/users",
-        data={"email": "new@reader.example", "role": "member"},
+        f"/admin/orgs/{world.coordinator.org_id}/users",
+        data={"email": "new@coordination.example", "role": "member"},
         follow_redirects=True,
     )
     assert response.status_code == 200
     assert INVITE.search(response.data) is None
+    # into another organisation, the mailed link would reach an address of the coordinator's choosing
+    other = client.post(
+        f"/admin/orgs/{world.reader_org.id}/users", data={"email": "new@reader.example", "role": "member"}
+    )
+    assert other.status_code == 403
 
 
 def _edit_rules(client: FlaskClient, world: World, read: list[str]) -> int:

@@ -156,6 +156,10 @@ ACTIONS: dict[str, Callable[[Session, Principal, World], object]] = {
         lambda s, p, w: members.reinvite_user(s, p, w.stranger.id)
     ),
     "see the secret of a password or invitation link for someone else": lambda s, p, w: _link_secret(s, p, w),
+    "invite a new person into another organisation, or register its webhook (the link or the "
+    "deliveries would reach an address they choose)": lambda s, p, w: members.invite_user(
+        s, p, w.other.id, "me@elsewhere.example"
+    ),
     "reset the second factor of, deactivate or reactivate an account of their organisation": (
         lambda s, p, w: members.set_active(s, p, w.colleague.id, False)
     ),
