@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from hub import create_app
+from hub.extensions import db
 from hub.identity import hub_identity_id
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -113,6 +114,8 @@ def test_hub_name_description_and_contact_reach_taxii_and_the_hub_identity(_migr
             monkeypatch.setenv(variable, value)
     app = create_app(config)
     discovery = app.test_client().get("/taxii2/", headers={"Accept": "application/taxii+json;version=2.1"})
+    with app.app_context():  # close its pooled connection now, not whenever the engine is collected
+        db.engine.dispose()
     assert discovery.json["title"] == "Rights Hub Tunis"
     assert discovery.json["description"] == "Our description"
     assert discovery.json["contact"] == "security@rights.example"
