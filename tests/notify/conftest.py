@@ -108,3 +108,16 @@ def notify_app(app: Flask) -> Flask:
         MAIL_FROM="hub@hub.example",
     )
     return app
+
+
+@pytest.fixture
+def member_gpg(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A member's own gpg keyring in a temporary home; its gpg-agent is stopped afterwards (gpg starts one
+    to generate a key, and it would outlive the test)."""
+    import subprocess
+
+    import gnupg  # type: ignore[import-untyped]
+
+    home = tmp_path_factory.mktemp("gnupg")
+    yield gnupg.GPG(gnupghome=str(home))
+    subprocess.run(["gpgconf", "--homedir", str(home), "--kill", "all"], check=False, capture_output=True)

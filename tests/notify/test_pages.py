@@ -101,9 +101,8 @@ def test_coordinators_see_dead_letters_and_retry_them_under_the_same_id(
 
 
 def test_a_member_chooses_topics_subscribes_with_a_filter_and_saves_a_key(
-    mail_app: Flask, session: Session, smtp, tmp_path
+    mail_app: Flask, session: Session, smtp, member_gpg
 ):
-    import gnupg
 
     from hub.policy.tlp import Tlp
     from tests.factories import indicator, make_collection, post
@@ -120,7 +119,7 @@ def test_a_member_chooses_topics_subscribes_with_a_filter_and_saves_a_key(
     )
     refused = client.post("/notifications/key", data={"key": "not a key"})
     assert refused.status_code == 400
-    gpg = gnupg.GPG(gnupghome=str(tmp_path))
+    gpg = member_gpg
     key = gpg.gen_key(
         gpg.gen_key_input(
             name_email=member.email,

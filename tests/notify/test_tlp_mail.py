@@ -5,9 +5,7 @@ the member's own OpenPGP key (generated here; what arrived is decrypted with the
 from __future__ import annotations
 
 from email.message import Message
-from pathlib import Path
 
-import gnupg
 import pytest
 from flask import Flask
 from sqlalchemy.orm import Session
@@ -77,9 +75,9 @@ def test_red_for_me_is_announced_without_its_value_and_reaches_nobody_else(
 
 
 def test_red_for_me_is_mailed_encrypted_to_my_key_with_its_value(
-    mail_app: Flask, session: Session, smtp, tmp_path: Path
+    mail_app: Flask, session: Session, smtp, member_gpg
 ):
-    gpg = gnupg.GPG(gnupghome=str(tmp_path))
+    gpg = member_gpg
     key = gpg.gen_key(
         gpg.gen_key_input(
             name_email="named@ngo.example",
