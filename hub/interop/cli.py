@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import sys
+from dataclasses import replace
 from pathlib import Path
 from typing import IO
 
@@ -22,6 +22,7 @@ from hub.orgs.service import get_user
 from hub.policy.principal import Principal
 from hub.policy.resolve import principal_for
 from hub.policy.tlp import Tlp
+from hub.progress import progress
 from hub.sharing.service import get_collection_for
 from hub.stix.ingest import IngestOptions
 
@@ -43,6 +44,11 @@ def parse_tlp(text: str | None) -> Tlp | None:
         raise InvalidInput(str(exc)) from None
 
 
+QUIET = click.option(
+    "--quiet", "-q", is_flag=True, help="No progress display (it is drawn only on a terminal anyway)."
+)
+
+
 @click.command("import")
 @click.argument(
     "files", nargs=-1, required=True, type=click.Path(exists=True, dir_okay=False, path_type=Path)
@@ -55,10 +61,11 @@ def parse_tlp(text: str | None) -> Tlp | None:
 @click.option(
     "--format", "fmt", type=click.Choice(["auto", "stix", "misp"]), default="auto", show_default=True
 )
+@QUIET
 @with_appcontext
 @cli_errors
 def import_command(
-    files: tuple[Path, ...], email: str, collection_id: str, tlp: str | None, fmt: str
+    files: tuple[Path, ...], email: str, collection_id: str, tlp: str | None, fmt: str, quiet: bool
 ) -> None:
     """Import STIX bundles (2.1, or 2.0 upgraded), TAXII envelopes or MISP event exports into a collection."""
     p = principal_of(email)
@@ -68,13 +75,10 @@ def import_command(
     for path in files:
         kind = fmt if fmt != "auto" else _sniff(path)
         importer = import_misp if kind == "misp" else import_file
-        if sys.stdout.isatty():
-            with click.progressbar(length=path.stat().st_size, label=f"importing {path.name}") as bar:
-                report = importer(
-                    db.session(), p, collection.id, path, options, lambda at: bar.update(max(at - bar.pos, 0))
-                )
-        else:
-            report = importer(db.session(), p, collection.id, path, options)
+        # a MISP export is read whole before it is converted: only objects and rate can be shown
+        size = None if kind == "misp" else path.stat().st_size
+        with progress(f"importing {path.name}", size, quiet) as tracker:
+            report = importer(db.session(), p, collection.id, path, options, tracker.advance)
         for failure in report.failures:
             click.echo(f"failed {failure['id']}: {failure['message']}", err=True)
         click.echo(f"{path.name}: {report.summary()}")
@@ -111,21 +115,30 @@ def _sniff(path: Path) -> str:
     default=None,
     help="Write to this file (default: standard output).",
 )
+@QUIET
 @with_appcontext
 @cli_errors
 def export_command(
-    email: str, collection_id: str | None, tlp_max: str, fmt: str, all_versions: bool, output: Path | None
+    email: str,
+    collection_id: str | None,
+    tlp_max: str,
+    fmt: str,
+    all_versions: bool,
+    output: Path | None,
+    quiet: bool,
 ) -> None:
     """Export what a user may see: a STIX 2.1 bundle, MVT indicators, a CSV blocklist or a MISP event."""
     p = principal_of(email)
     scope = ExportScope(collection_id, parse_tlp(tlp_max) or Tlp.RED, all_versions and fmt in ("stix", "csv"))
-    if output is None:
-        count = EXPORTERS[fmt](db.session(), p, scope, click.get_text_stream("stdout"))
-    else:
-        partial = output.with_name(output.name + ".partial")
-        with partial.open("w", encoding="utf-8") as handle:
-            count = _run(fmt, p, scope, handle)
-        partial.replace(output)
+    with progress(f"exporting ({fmt})", None, quiet) as tracker:
+        scope = replace(scope, on_page=tracker.advance)
+        if output is None:
+            count = _run(fmt, p, scope, click.get_text_stream("stdout"))
+        else:
+            partial = output.with_name(output.name + ".partial")
+            with partial.open("w", encoding="utf-8") as handle:
+                count = _run(fmt, p, scope, handle)
+            partial.replace(output)
     click.echo(f"exported {count} {'rows' if fmt == 'csv' else 'objects'} ({fmt})", err=True)
 
 

@@ -8,8 +8,8 @@ into the output as they are (they already carry the effective TLP marking).
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
 from typing import IO
 
 from sqlalchemy.orm import Session
@@ -30,6 +30,8 @@ class ExportScope:
     collection_id: str | None = None
     tlp_max: Tlp = Tlp.RED
     all_versions: bool = False
+    # told how many rows each page read brought (a progress display); not part of what is exported
+    on_page: Callable[[int], None] | None = field(default=None, compare=False)
 
 
 def scope_collections(session: Session, p: Principal, scope: ExportScope) -> list[str]:
@@ -52,6 +54,8 @@ def iter_visible(
         after: int | None = None
         while True:
             page = list_versions(session, p, collection_id, f, PAGE, after)
+            if scope.on_page is not None:
+                scope.on_page(len(page.items))
             yield from page.items
             if not page.more:
                 break

@@ -8,10 +8,10 @@ versions are answered "already stored").
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO, Any
+from typing import IO, Any, Protocol
 
 import ijson
 import orjson
@@ -23,7 +23,11 @@ from hub.stix.ingest import IngestOptions, add_objects
 
 BATCH = 1000
 
-Progress = Callable[[int], None]
+
+class Progress(Protocol):
+    """Told after each batch: how many objects it held and, for a file, the byte offset reached."""
+
+    def __call__(self, objects: int, position: int | None = None) -> None: ...
 
 
 @dataclass(slots=True)
@@ -142,11 +146,15 @@ def import_file(
     options: IngestOptions | None = None,
     progress: Progress | None = None,
 ) -> ImportReport:
-    """Stream one STIX file into a collection; `progress` gets the byte offset reached after each batch.
+    """Stream one STIX file into a collection; `progress` gets each batch's size and the byte offset reached.
 
     :raises InvalidInput: not a bundle, envelope or list of objects."""
     with path.open("rb") as handle:
-        at_byte = (lambda _done: progress(handle.tell())) if progress else None
+
+        def at_byte(objects: int, position: int | None = None) -> None:
+            if progress is not None:
+                progress(objects, handle.tell())
+
         return import_objects(session, p, collection_id, stream_objects(handle), options, at_byte)
 
 

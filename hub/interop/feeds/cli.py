@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import sys
-from collections.abc import Callable
-
 import click
 from flask import current_app
 from flask.cli import AppGroup
@@ -12,7 +9,7 @@ from flask.cli import AppGroup
 from hub.cli_support import cli_errors, read_secret_from_stdin
 from hub.errors import InvalidInput
 from hub.extensions import db
-from hub.interop.cli import parse_tlp
+from hub.interop.cli import QUIET, parse_tlp
 from hub.interop.feeds import service
 from hub.interop.feeds.client import FeedLimits
 from hub.interop.feeds.models import Feed
@@ -20,6 +17,7 @@ from hub.interop.feeds.push import push_feed
 from hub.interop.feeds.sync import record_failure, sync_feed
 from hub.oneline import one_line
 from hub.policy.tlp import Tlp
+from hub.progress import progress
 
 
 @click.group("feed", cls=AppGroup)
@@ -120,11 +118,12 @@ def feed_remove(name: str) -> None:
 
 @feed_group.command("sync")
 @click.argument("name", required=False)
+@QUIET
 @cli_errors
-def feed_sync(name: str | None) -> None:
+def feed_sync(name: str | None, quiet: bool) -> None:
     """Pull what is new from one feed, or every feed. Exits 1 if any feed failed (the others still ran)."""
     feeds = [service.get_feed(db.session(), name)] if name else service.list_feeds(db.session())
-    failed = [feed.name for feed in feeds if not _run(feed, "sync")]
+    failed = [feed.name for feed in feeds if not _run(feed, "sync", quiet)]
     if failed:
         raise InvalidInput(
             f"feed(s) failed: {', '.join(failed)} (see `hub feed list`); completed pages were kept"
@@ -133,42 +132,28 @@ def feed_sync(name: str | None) -> None:
 
 @feed_group.command("push")
 @click.argument("name")
+@QUIET
 @cli_errors
-def feed_push(name: str) -> None:
+def feed_push(name: str, quiet: bool) -> None:
     """Send the local collection's new CLEAR (and, for a --community feed, GREEN) objects to the remote."""
-    if not _run(service.get_feed(db.session(), name), "push"):
+    if not _run(service.get_feed(db.session(), name), "push", quiet):
         raise InvalidInput(f"feed {name!r}: push failed (see `hub feed list`); accepted envelopes were kept")
 
 
-def _run(feed: Feed, what: str) -> bool:
+def _run(feed: Feed, what: str, quiet: bool) -> bool:
     key = current_app.config["SECRET_KEY"]
     feed_name = feed.name
-    progress = _counter(f"{what} {feed_name}") if sys.stdout.isatty() else None
+    limits = FeedLimits.from_config(current_app.config)
+    step = sync_feed if what == "sync" else push_feed
     try:
-        if what == "sync":
-            limits = FeedLimits.from_config(current_app.config)
-            summary = sync_feed(db.session(), feed, key, progress, limits=limits).summary()
-        else:
-            limits = FeedLimits.from_config(current_app.config)
-            summary = push_feed(db.session(), feed, key, progress, limits=limits).summary()
+        # a remote does not announce how many objects a run will bring: objects, rate and time, no bar
+        with progress(f"{what} {feed_name}", None, quiet) as tracker:
+            summary = step(db.session(), feed, key, tracker.advance, limits=limits).summary()
     except InvalidInput:
         raise
     except Exception as exc:  # the remote or the network failed: keep what was committed, say why
         record_failure(db.session(), feed, exc)
         click.echo(one_line(f"{feed_name}: {what} failed: {type(exc).__name__}: {exc}"), err=True)
         return False
-    if progress:
-        click.echo()
     click.echo(one_line(f"{feed_name}: {summary}"))
     return True
-
-
-def _counter(label: str) -> Callable[[int], None]:
-    """A progress line for the terminal: a remote does not announce how many objects a run will bring."""
-    done = [0]
-
-    def update(count: int) -> None:
-        done[0] += count
-        click.echo(f"\r{label}: {done[0]} objects", nl=False)
-
-    return update
