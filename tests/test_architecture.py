@@ -168,6 +168,7 @@ WRITE_RULE_EXCEPTIONS = {
     "orgs/models.py": {"Tier.REGISTERED"},  # the column default: a new organisation starts registered
     "orgs/service.py": {"Tier.REGISTERED"},  # the same default, for `add_org`
     "sharing/audience.py": {"Tier.REGISTERED"},  # who *reads* a level: the read rule's tiers
+    "web/labels.py": {"Tier.REGISTERED"},  # the word people read for the tier, in their language
 }
 
 

@@ -7,6 +7,7 @@ from typing import Any
 from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from werkzeug.wrappers import Response
 
 from hub.admin import bp
@@ -14,6 +15,7 @@ from hub.admin.forms import (
     ActionForm,
     ApproveForm,
     AuditFilterForm,
+    BulkApproveForm,
     FindObjectForm,
     NoteForm,
     ReasonForm,
@@ -32,6 +34,7 @@ from hub.orgs.service import list_orgs
 from hub.sharing import channels
 from hub.stix import moderation
 from hub.stix.reading import parse_body
+from hub.web.labels import tier_label
 
 PAGE_SIZE = 50
 
@@ -187,7 +190,7 @@ def org_tier(org_id: str) -> ResponseReturnValue:
     if proposal is not None:
         flash_proposed()
     else:
-        flash(_("%(org)s is now at tier %(tier)s.", org=name, tier=form.tier.data), "success")
+        flash(_("%(org)s is now at tier %(tier)s.", org=name, tier=tier_label(form.tier.data)), "success")
     return redirect(url_for("admin.org_detail", org_id=target))
 
 
@@ -228,7 +231,12 @@ def org_reinstate(org_id: str) -> ResponseReturnValue:
 
 @bp.get("/moderation")
 def moderation_queue() -> ResponseReturnValue:
-    """Quarantined versions the coordinator may see, oldest first, with approve and reject."""
+    """Quarantined versions the coordinator may see, oldest first, with approve and reject for each and a
+    box per row to approve several with one reason."""
+    return _queue_page(BulkApproveForm())
+
+
+def _queue_page(bulk_form: BulkApproveForm, status: int = 200) -> tuple[str, int]:
     p = require_coordinator_page()
     page = moderation.list_queue(db.session(), p, PAGE_SIZE, request.args.get("after", type=int))
     rows = [(version, parse_body(version)) for version in page.items]
@@ -239,7 +247,35 @@ def moderation_queue() -> ResponseReturnValue:
         action=ActionForm(),
         producers=moderation.producer_names(db.session(), page.items),
         reject_form=ReasonForm(),
-    )
+        bulk_form=bulk_form,
+        ticked={str(value) for value in bulk_form.version.data or []},
+    ), status
+
+
+@bp.post("/moderation/approve")
+def moderation_approve_many() -> ResponseReturnValue:
+    """Publish the ticked versions with one reason (kept in each one's audit entry)."""
+    p = require_coordinator_page()
+    form = BulkApproveForm()
+    ids = [int(value) for value in form.version.data or [] if value.isdigit()]
+    if not form.validate_on_submit() or not ids:
+        if not ids:
+            form.version.errors = [_("Tick the objects to approve.")]
+        return _queue_page(form, 400)
+    published = moderation.approve_many(db.session(), p, ids, form.reason.data)
+    count, skipped = len(published), len(set(ids)) - len(published)
+    db.session.commit()
+    flash(ngettext("%(num)d object is published.", "%(num)d objects are published.", count), "success")
+    if skipped:
+        flash(
+            ngettext(
+                "%(num)d object was already decided by someone else and is left as it is.",
+                "%(num)d objects were already decided by someone else and are left as they are.",
+                skipped,
+            ),
+            "error",
+        )
+    return redirect(url_for("admin.moderation_queue"))
 
 
 @bp.post("/moderation/<version_id>/approve")
@@ -275,13 +311,16 @@ def object_find() -> ResponseReturnValue:
     """Find a published object by STIX id, to withdraw it."""
     p = require_coordinator_page()
     form = FindObjectForm(request.args, meta={"csrf": False})
-    versions = moderation.find_object(db.session(), p, form.stix_id.data) if form.validate() else []
+    searched = "stix_id" in request.args  # the first visit is not a search: no "This field is required."
+    versions = (
+        moderation.find_object(db.session(), p, form.stix_id.data) if searched and form.validate() else []
+    )
     titles = {c.id: c.title for c in channels.collections(db.session(), p)} if versions else {}
     return render_template(
         "admin/objects.html",
         form=form,
         versions=versions,
-        searched=bool(request.args),
+        searched=searched,
         titles=titles,
         withdraw_form=ReasonForm(),
     )

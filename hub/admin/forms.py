@@ -22,8 +22,9 @@ from hub.orgs.models import Tier, TokenScope
 from hub.orgs.own_tokens import MAX_TOKEN_DAYS
 from hub.orgs.passwords import MIN_PASSWORD_LENGTH
 from hub.policy.tlp import Tlp
+from hub.web.labels import ORG_KIND_LABELS, TIER_LABELS
 
-TIER_CHOICES = [SelectChoice(t.label, t.label) for t in Tier]
+TIER_CHOICES = [SelectChoice(t.label, TIER_LABELS[t]) for t in Tier]
 TLP_CHOICES = [SelectChoice(level.name.lower(), level.label) for level in Tlp]
 
 
@@ -87,7 +88,8 @@ class ApplicationForm(FlaskForm):
 
     name = StringField(_l("Name of the organisation"), validators=[DataRequired(), Length(max=200)])
     org_type = SelectField(
-        _l("Kind of organisation"), choices=[SelectChoice(t.value, t.value) for t in APPLICANT_TYPES]
+        _l("Kind of organisation"),
+        choices=[SelectChoice(t.value, ORG_KIND_LABELS[t.value]) for t in APPLICANT_TYPES],
     )
     country = StringField(_l("Country"), validators=[DataRequired(), Length(max=80)])
     description = TextAreaField(
@@ -123,6 +125,13 @@ class ReasonForm(FlaskForm):
     """Any decision that needs a reason (reject, withdraw, suspend, reinstate)."""
 
     reason = _reason()
+
+
+class BulkApproveForm(FlaskForm):
+    """Approve the ticked rows of the moderation queue with one reason."""
+
+    version = SelectMultipleField(_l("Objects to approve"), choices=[], validate_choice=False)
+    reason = _reason(_l("Reason for approving the ticked objects"))
 
 
 class TierForm(FlaskForm):

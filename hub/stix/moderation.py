@@ -87,7 +87,7 @@ def find_object(session: Session, p: Principal, stix_id: str) -> list[ObjectVers
     )
 
 
-def approve(session: Session, p: Principal, version_id: int) -> ObjectVersion:
+def approve(session: Session, p: Principal, version_id: int, reason: str | None = None) -> ObjectVersion:
     """Publish a quarantined version with a fresh `date_added` (commits what was pending, like ingest).
 
     :raises NotFound: invisible or unknown. :raises Conflict: not quarantined.
@@ -97,6 +97,30 @@ def approve(session: Session, p: Principal, version_id: int) -> ObjectVersion:
     version = _locked_version(session, p, version_id)
     if version.state != State.QUARANTINED:
         raise Conflict(f"this version is {State(version.state).label}, not quarantined")
+    _publish(session, p, version, reason)
+    return version
+
+
+def approve_many(session: Session, p: Principal, version_ids: list[int], reason: str) -> list[ObjectVersion]:
+    """Publish several quarantined versions with one reason, under one write lock (a coordinator ticks the
+    rows of a page). Versions another coordinator decided meanwhile are left as they are and not returned;
+    every published one gets its own audit entry with the reason.
+
+    :raises InvalidInput: no reason. :raises NotFound: a version `p` may not see.
+    """
+    require_coordinator(p)
+    text = require_reason(reason)
+    begin_write(session)
+    published = []
+    for version_id in dict.fromkeys(version_ids):
+        version = _locked_version(session, p, version_id)
+        if version.state == State.QUARANTINED:
+            _publish(session, p, version, text)
+            published.append(version)
+    return published
+
+
+def _publish(session: Session, p: Principal, version: ObjectVersion, reason: str | None) -> None:
     last = session.execute(
         select(Collection.last_date_added).where(Collection.id == version.collection_id).with_for_update()
     ).scalar_one()
@@ -114,12 +138,12 @@ def approve(session: Session, p: Principal, version_id: int) -> ObjectVersion:
         "object",
         version.stix_id,
         org_id=version.producer_org_id,
+        reason=reason,
         collection=version.collection_id,
         version_id=version.id,
     )
     emit_objects(session, version.collection_id, [version.id])  # subscribers hear of it now
     emit(session, "moderation.decided", version_id=version.id, decision="approved")
-    return version
 
 
 def reject(session: Session, p: Principal, version_id: int, reason: str) -> ObjectVersion:

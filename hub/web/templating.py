@@ -11,6 +11,7 @@ from markupsafe import Markup
 from hub.policy.tlp import TLP_COLOURS, Tlp
 from hub.stix.validation import format_timestamp
 from hub.web.auth import current_principal
+from hub.web.labels import FILTERS as LABEL_FILTERS
 from hub.web.nav import nav_items
 
 
@@ -45,7 +46,7 @@ def _context() -> dict[str, Any]:
 
 
 def init_templating(app: App) -> None:
-    """Register the context processor and filters."""
+    """Register the context processor and filters (the words for stored codes: `hub.web.labels`)."""
     app.context_processor(_context)
     app.jinja_env.globals.update(tlp_info=tlp_info, tlp_levels=list(Tlp))
-    app.jinja_env.filters.update(iso_us=iso_us, iso_datetime=iso_datetime, ltr=isolated_ltr)
+    app.jinja_env.filters.update(iso_us=iso_us, iso_datetime=iso_datetime, ltr=isolated_ltr, **LABEL_FILTERS)
