@@ -28,6 +28,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from hub.api.context import Indicated, indicated
 from hub.policy.principal import Principal
 from hub.policy.tlp import Tlp
 from hub.policy.visibility import visible
@@ -67,7 +68,9 @@ class Match:
     valid_from: str | None
     valid_until: str | None
     revoked: bool
+    confidence: int | None = None
     sightings: int = 0
+    indicates: list[Indicated] = field(default_factory=list)
     matched: list[Matched] = field(default_factory=list)
 
 
@@ -103,8 +106,10 @@ def lookup(session: Session, p: Principal, values: Sequence[str]) -> list[Result
             codes = tuple(row.warning.split(",")) if row.warning else ()
             match.matched.append(Matched(row.kind, row.value, codes))
     counts = _sightings(session, sightings, {m.id for m in matches.values()})
+    threats = indicated(session, p, {(m.collection_id, m.id) for m in matches.values()})
     for match in matches.values():
         match.sightings = counts.get(match.id, 0)
+        match.indicates = threats.get((match.collection_id, match.id), [])
     return results
 
 
@@ -183,7 +188,13 @@ def _match(row: Any) -> Match:
         valid_from=body.get("valid_from"),
         valid_until=body.get("valid_until"),
         revoked=bool(body.get("revoked", False)),
+        confidence=_confidence(body.get("confidence")),
     )
+
+
+def _confidence(value: Any) -> int | None:
+    """STIX `confidence` (0-100), or None when absent or not an integer (never a guess)."""
+    return value if isinstance(value, int) and not isinstance(value, bool) else None
 
 
 def _sightings(session: Session, statement: AnySelect, indicator_ids: set[str]) -> dict[str, int]:

@@ -101,7 +101,9 @@ def _match(match: Match) -> dict[str, Any]:
         "valid_from": match.valid_from,
         "valid_until": match.valid_until,
         "revoked": match.revoked,
+        "confidence": match.confidence,
         "sightings": match.sightings,
+        "indicates": [{"type": t.type, "name": t.name, "id": t.id} for t in match.indicates],
         "matched": [{"kind": m.kind, "value": m.value, "warnings": list(m.warnings)} for m in match.matched],
     }
 

@@ -1,0 +1,70 @@
+"""What a looked-up indicator indicates: the threats behind a match, named only where the caller may see them.
+
+A moderator who finds a value wants to know what it is about ("Pegasus", "APT-C-23") before acting on it.
+The answer comes from `indicates` relationships whose source is the matched indicator, in the indicator's
+own collection, to a `malware`, `intrusion-set`, `threat-actor` or `campaign`. Both the relationship and its
+target pass the visibility rule at their latest visible version, so a threat the caller may not see is
+neither named nor counted, and a relationship the caller may not see names nothing, even when its target is
+visible.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import orjson
+from sqlalchemy import and_, select, tuple_
+from sqlalchemy.orm import Session, aliased
+
+from hub.policy.principal import Principal
+from hub.policy.visibility import visible
+from hub.search.models import ObjectLink
+from hub.stix.models import ObjectVersion
+from hub.stix.query import is_last_visible
+
+THREAT_TYPES = ("malware", "intrusion-set", "threat-actor", "campaign")
+_LINK = aliased(ObjectVersion, name="context_link")
+_TARGET = aliased(ObjectVersion, name="context_target")
+
+
+@dataclass(frozen=True, slots=True, order=True)
+class Indicated:
+    """One visible threat a matched indicator indicates."""
+
+    type: str
+    name: str | None
+    id: str
+
+
+def indicated(
+    session: Session, p: Principal, places: Iterable[tuple[str, str]]
+) -> dict[tuple[str, str], list[Indicated]]:
+    """(collection id, indicator id) -> the visible threats it indicates, sorted by type, name and id."""
+    wanted = sorted(set(places))
+    if not wanted:
+        return {}
+    link, target = _LINK, _TARGET
+    statement = (
+        select(link.collection_id, ObjectLink.source_ref, target.type, target.stix_id, target.body)
+        .join(link, link.id == ObjectLink.version_id)
+        .join(
+            target,
+            and_(target.collection_id == link.collection_id, target.stix_id == ObjectLink.target_ref),
+        )
+        .where(
+            tuple_(link.collection_id, ObjectLink.source_ref).in_(wanted),
+            ObjectLink.relationship_type == "indicates",
+            target.type.in_(THREAT_TYPES),
+            visible(p, link),
+            is_last_visible(p, link),
+            visible(p, target),
+            is_last_visible(p, target),
+        )
+    )
+    found: dict[tuple[str, str], set[Indicated]] = {}
+    for collection_id, source, kind, target_id, body in session.execute(statement):
+        name = orjson.loads(body).get("name")
+        threat = Indicated(kind, name if isinstance(name, str) else None, target_id)
+        found.setdefault((collection_id, source), set()).add(threat)
+    return {place: sorted(threats) for place, threats in found.items()}
