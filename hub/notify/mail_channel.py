@@ -74,6 +74,11 @@ class Mail:
         if not s.host:
             logger.info("mail (no HUB_SMTP_HOST; written to the log):\n%s", self.message.as_string())
             return Outcome(Verdict.SENT)
+        if s.username and s.security == "none":
+            # the relay password would cross the network in clear: refuse, and say which setting to change
+            return Outcome(
+                Verdict.RETRY, "SMTP: a password is set but HUB_SMTP_SECURITY is none; use starttls or tls"
+            )
         try:
             context = ssl.create_default_context()
             smtp = (
