@@ -1,5 +1,5 @@
-"""`HUB_SMTP_SECURITY` against a real SMTP server (aiosmtpd) speaking TLS: STARTTLS with authentication, implicit
-TLS, a certificate the system does not trust, a server that does not offer STARTTLS, and no password in clear.
+"""`HUB_SMTP_SECURITY` against a real SMTP server (aiosmtpd) speaking TLS: STARTTLS with authentication,
+implicit TLS, a certificate the system does not trust, a server that does not offer STARTTLS, and no password in clear.
 
 The server's certificate is issued by a test CA that the hub's SMTP client trusts through `SSL_CERT_FILE`, the
 standard OpenSSL variable an operator uses for a private CA; nothing in the hub turns verification off.
@@ -112,7 +112,7 @@ def relay_factory(pki: dict[str, Path]) -> Iterator[Any]:
         if mode == "starttls":
             options.update(tls_context=_server_context(pki), require_starttls=True)
         elif mode == "tls":
-            # aiosmtpd counts only STARTTLS as TLS for `auth_require_tls`; the session here is TLS from the start
+            # aiosmtpd counts only STARTTLS as TLS for `auth_require_tls`; this session is TLS from the start
             options.update(ssl_context=_server_context(pki), auth_require_tls=False)
         else:  # a plain server that offers no STARTTLS
             options.update(auth_require_tls=False)
