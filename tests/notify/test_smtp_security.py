@@ -1,5 +1,6 @@
 """`HUB_SMTP_SECURITY` against a real SMTP server (aiosmtpd) speaking TLS: STARTTLS with authentication,
-implicit TLS, a certificate the system does not trust, a server that does not offer STARTTLS, and no password in clear.
+implicit TLS, a certificate the system does not trust, a server that does not offer STARTTLS, and no password
+in clear.
 
 The server's certificate is issued by a test CA that the hub's SMTP client trusts through `SSL_CERT_FILE`, the
 standard OpenSSL variable an operator uses for a private CA; nothing in the hub turns verification off.
