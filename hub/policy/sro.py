@@ -3,8 +3,9 @@
 A reader who may see an SRO learns the ids it references, so an SRO must be at least as restrictive as the
 objects it references that the hub holds:
 - held in the SRO's own collection (published): the SRO's TLP is at least the *least* restrictive published
-  version there, since whoever may read that version knows the id already (feedback at the TLP of the version
-  a member sees keeps working when a newer version is more restrictive);
+  version there, since whoever may read that version knows the id already (older versions are read at the
+  level of the most restrictive later one, `writing.access_levels`, so after a tightening that is the new
+  level);
 - held only elsewhere (or only unpublished here): the SRO's TLP is at least the *most* restrictive version in
   the hub, and never TLP:RED's audience, which is named per collection: such an SRO is refused;
 - not held, but in the same envelope: at least the most restrictive copy in the envelope. A version in the

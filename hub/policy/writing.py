@@ -1,9 +1,10 @@
 """Every write decision, in one place: the counterpart of `visibility.py` for writing.
 
 Who may add to a collection, the TLP ceiling of a poster, where TLP:RED may be placed, whether a post waits
-for a coordinator, who may add versions of an object and who may delete it. Every surface (TAXII, the share
-pages, ingest, deletion, federation set-up) asks here instead of re-deriving a rule, so a form offers exactly
-what ingest accepts. `tests/policy/test_write_matrix.py` checks these answers against the plain-Python
+for a coordinator, who may add versions of an object (edit, revoke) and who may delete it, whether an edit may
+widen TLP, and the level older versions are read at once a later one is tighter. Every surface (TAXII, the
+share pages, ingest, deletion, federation set-up) asks here instead of re-deriving a rule, so a form offers
+exactly what ingest accepts. `tests/policy/test_write_matrix.py` checks these answers against the plain-Python
 reference.
 """
 
@@ -87,10 +88,47 @@ def initial_state(p: Principal) -> State:
     return State.QUARANTINED if quarantined(p) else State.PUBLISHED
 
 
-def may_add_version(p: Principal, first_producer_org_id: int | None) -> bool:
+def may_add_version(p: Principal, first_producer_org_id: int | None, revoked: bool = False) -> bool:
     """Only the organisation that posted an object's first version in a collection adds later ones; a new id
-    (no first producer) may be posted by any active organisation (`may_write` decides where)."""
-    return p.org_active and first_producer_org_id in (None, p.org_id)
+    (no first producer) may be posted by any active organisation (`may_write` decides where). A revoked object
+    takes no later version: STIX 2.1 (3.6) makes revocation final, and subscribers drop it for good."""
+    return p.org_active and not revoked and first_producer_org_id in (None, p.org_id)
+
+
+def may_revise(p: Principal, collection_id: str, first_producer_org_id: int | None, revoked: bool) -> bool:
+    """Edit or revoke a stored object (a new version): its producer organisation, while it may write the
+    collection (the new version goes through ingest like any other) and the object is not revoked."""
+    return (
+        first_producer_org_id is not None
+        and may_write(p, collection_id)
+        and may_add_version(p, first_producer_org_id, revoked)
+    )
+
+
+def widens(old: Tlp, new: Tlp) -> bool:
+    """A new version at `new` reaches readers the version at `old` did not."""
+    return new < old
+
+
+def tlp_change_refusal(old: Tlp, new: Tlp, widening_confirmed: bool) -> str | None:
+    """An edit may tighten TLP freely; widening it shows the object to new readers, so the producer must
+    have confirmed after seeing who gains access. None when the change is accepted."""
+    if widens(old, new) and not widening_confirmed:
+        return f"widening {old.label} to {new.label} needs a confirmation of the new audience"
+    return None
+
+
+def access_levels(levels_newest_first: Iterable[Tlp]) -> list[Tlp]:
+    """The level each version of one object is read at, newest first: its own, raised to the most restrictive
+    of every later version. Tightening an object must hide its older, wider versions from the readers who
+    lose access (otherwise "the last version I may see" would serve them the old text); widening leaves
+    older versions where they were."""
+    levels: list[Tlp] = []
+    ceiling = Tlp.CLEAR
+    for level in levels_newest_first:
+        ceiling = max(ceiling, level)
+        levels.append(ceiling)
+    return levels
 
 
 def may_delete(p: Principal, producer_org_ids: Iterable[int | None]) -> bool:

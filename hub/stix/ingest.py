@@ -9,6 +9,7 @@ import logging
 import uuid
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from itertools import groupby
 from typing import Any, NamedTuple, cast
 
 import orjson
@@ -38,6 +39,7 @@ from hub.stix.validation import InvalidStix, format_timestamp, parse_timestamp, 
 
 logger = logging.getLogger(__name__)
 CHUNK = 500
+_REVOKED = '"revoked":true'  # as orjson writes a stored body; inside a JSON string the quotes are escaped
 MAX_OBJECT_BYTES = 10 * 1024 * 1024
 
 
@@ -241,18 +243,15 @@ def _store(
     clock = max(now_us(), last + 1)
     for candidate in candidates:
         versions = existing.setdefault(candidate.stix_id, {})
-        if not writing.may_add_version(p, _first_producer(versions)):
-            results.fail(
-                candidate.stix_id,
-                _text(candidate.version),
-                "only the organisation that first posted this object may add versions of it",
-            )
-            continue
-        date_added = clock
         version = (
             candidate.version if candidate.version is not None else _unversioned(versions, candidate, clock)
         )
         known = versions.get(version)
+        refusal = None if known is not None else _version_refusal(p, versions)
+        if refusal:
+            results.fail(candidate.stix_id, _text(candidate.version), refusal)
+            continue
+        date_added = clock
         if known is not None:
             if known.body == candidate.body:
                 results.ok(candidate.stix_id, format_timestamp(version), "already stored")
@@ -296,6 +295,7 @@ def _store(
     for start in range(0, len(rows), CHUNK):
         session.execute(statement, rows[start : start + CHUNK])
     stored = _stored_versions(session, collection_id, rows, objects)
+    _tighten_older(session, collection_id, [row["stix_id"] for row in rows], existing)
     # Observable lookup index and warning lists (hub.stix.observable_index), in the same transaction.
     results.warn(index_stored(session, collection_id, stored))
     emit_objects(session, collection_id, [v.id for v in stored])  # notifications, in the same transaction
@@ -360,6 +360,46 @@ def _unversioned(versions: dict[int, _Known], candidate: _Candidate, clock: int)
         if known.body == candidate.body:
             return version
     return clock
+
+
+def _version_refusal(p: Principal, versions: dict[int, _Known]) -> str | None:
+    """Why `p` may not add a version to these stored ones (None: it may)."""
+    revoked = any(_REVOKED in known.body for known in versions.values())
+    if writing.may_add_version(p, _first_producer(versions), revoked):
+        return None
+    if revoked and writing.may_add_version(p, _first_producer(versions)):
+        return "this object was revoked; a revoked object takes no new version (post a new object instead)"
+    return "only the organisation that first posted this object may add versions of it"
+
+
+def _tighten_older(session: Session, collection_id: str, stix_ids: list[str], existing: Stored) -> None:
+    """Raise the level of older versions to the most restrictive later one (`writing.access_levels`), so a
+    tightened object is hidden, old text included, from readers who lose access. Only ids that now hold
+    more than one version can need it."""
+    several = sorted({stix_id for stix_id in stix_ids if len(existing.get(stix_id, ())) > 1})
+    raised: dict[int, list[int]] = {}
+    for start in range(0, len(several), CHUNK):
+        rows = session.execute(
+            select(ObjectVersion.id, ObjectVersion.stix_id, ObjectVersion.tlp)
+            .where(
+                ObjectVersion.collection_id == collection_id,
+                ObjectVersion.stix_id.in_(several[start : start + CHUNK]),
+            )
+            .order_by(ObjectVersion.stix_id, ObjectVersion.version.desc())
+        ).all()
+        for _, group in groupby(rows, key=lambda row: row.stix_id):
+            found = list(group)
+            levels = writing.access_levels(Tlp(row.tlp) for row in found)
+            for row, level in zip(found, levels, strict=True):
+                if level != row.tlp:
+                    raised.setdefault(int(level), []).append(row.id)
+    for raised_to, ids in raised.items():
+        session.execute(
+            update(ObjectVersion)
+            .where(ObjectVersion.id.in_(ids))
+            .values(tlp=raised_to)
+            .execution_options(synchronize_session="fetch")
+        )
 
 
 def _first_producer(versions: dict[int, _Known]) -> int | None:

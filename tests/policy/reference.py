@@ -194,10 +194,29 @@ def state_of_new_post(r: Reader) -> str:
     return "quarantined" if r.org.tier == "registered" and r.role != "coordinator" else "published"
 
 
-def may_add_version(r: Reader, first_producer: str | None) -> bool:
+def may_add_version(r: Reader, first_producer: str | None, revoked: bool = False) -> bool:
     """Only the organisation that posted an object's first version (in this collection) adds later ones;
-    anyone who may post at all may post a new id."""
-    return r.org is not None and first_producer in (None, r.org.name)
+    anyone who may post at all may post a new id; nobody adds a version to a revoked object."""
+    return r.org is not None and not revoked and first_producer in (None, r.org.name)
+
+
+def may_revise(world: World, r: Reader, collection: str, first_producer: str | None, revoked: bool) -> bool:
+    """Edit or revoke a stored object: its producer organisation, where it may write, unless revoked."""
+    return (
+        first_producer is not None
+        and may_write(world.collections[collection], r)
+        and may_add_version(r, first_producer, revoked)
+    )
+
+
+def edit_refused(old: str, new: str, confirmed: bool) -> bool:
+    """An edit may tighten TLP; widening it needs the producer's confirmation of the new audience."""
+    return TLPS.index(new) < TLPS.index(old) and not confirmed
+
+
+def access_levels(levels_newest_first: list[str]) -> list[str]:
+    """The level each version is read at: never wider than any later version of the same object."""
+    return [max(levels_newest_first[: i + 1], key=TLPS.index) for i in range(len(levels_newest_first))]
 
 
 def may_delete(r: Reader, producers: Iterable[str | None]) -> bool:

@@ -7,7 +7,9 @@ must then do exactly that: store at the answered state, or refuse. So a form can
 refuses (issue #15: a coordinator of a registered-tier organisation was offered AMBER and refused it).
 
 The property test draws random worlds (`test_property.worlds`) and compares the same answers for every
-principal × collection × TLP, and who may add versions and delete, with the reference.
+principal × collection × TLP, and who may add versions and delete, with the reference. Who may edit and revoke
+(a revoked object takes no later version), when an edit may widen TLP, and the level older versions are read
+at after a tighter one are checked the same way.
 """
 
 from __future__ import annotations
@@ -142,6 +144,36 @@ def test_who_may_add_versions_and_delete_follows_the_reference(session, first):
             assert writing.may_delete(p, [producer_id]) == ref.may_delete(r, [first]), address
             both = [producer_id, org_ids["outsiders"]]
             assert writing.may_delete(p, both) == ref.may_delete(r, [first, "outsiders"]), address
+
+
+@pytest.mark.parametrize("first", [None, "registered-active", "trusted-active", "outsiders"])
+def test_who_may_edit_and_revoke_follows_the_reference(session, first):
+    world = make_world()
+    dbworld.build(session, world)
+    org_ids = {org.name: org.id for org in dbworld.orgs.list_orgs(session)}
+    producer_id = org_ids[first] if first else None
+    problems = []
+    for address, cid, revoked in itertools.product([None, *world.users], world.collections, (False, True)):
+        r, p = ref.reader(world, address), dbworld.principal_of(session, address)
+        if writing.may_add_version(p, producer_id, revoked) != ref.may_add_version(r, first, revoked):
+            problems.append(f"VERSION {address} first={first} revoked={revoked}")
+        got = writing.may_revise(p, cid, producer_id, revoked)
+        if got != ref.may_revise(world, r, cid, first, revoked):
+            problems.append(f"REVISE {address} {cid} first={first} revoked={revoked}: {got}")
+    assert not problems, "\n".join(problems)
+
+
+@given(
+    old=st.sampled_from(ref.TLPS),
+    new=st.sampled_from(ref.TLPS),
+    confirmed=st.booleans(),
+    levels=st.lists(st.sampled_from(ref.TLPS), max_size=8),
+)
+def test_tlp_changes_and_the_levels_of_older_versions_follow_the_reference(old, new, confirmed, levels):
+    refused = writing.tlp_change_refusal(Tlp.parse(old), Tlp.parse(new), confirmed) is not None
+    assert refused == ref.edit_refused(old, new, confirmed)
+    got = [t.name.lower().replace("_", "+") for t in writing.access_levels(Tlp.parse(x) for x in levels)]
+    assert got == ref.access_levels(levels)
 
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])

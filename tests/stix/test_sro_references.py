@@ -189,10 +189,13 @@ def test_references_the_hub_does_not_hold_do_not_constrain(session, world):
     assert post(session, producer, shared, [sro]).failure_count == 0
 
 
-def test_a_version_readers_already_see_here_is_enough_and_the_refusal_names_no_level(session, world):
-    """Feedback at the TLP of the version a member sees keeps working after the object was raised to RED:
-    whoever may read the GREEN version here knows the id already. Below that, the refusal does not tell the
-    poster which level is held."""
+def test_after_a_tightened_version_feedback_below_it_is_refused_and_the_refusal_names_no_level(
+    session, world
+):
+    """Once an object is raised to RED, its older GREEN version is read at RED too (`writing.access_levels`):
+    GREEN readers no longer know it, so a GREEN sighting would name it to them and is refused (before the
+    tightening hid older versions, such feedback was accepted). The refusal does not tell the poster which
+    level is held."""
     producer, _, _, shared, _ = world
     raised = indicator(Tlp.GREEN)
     red_version = {
@@ -201,10 +204,11 @@ def test_a_version_readers_already_see_here_is_enough_and_the_refusal_names_no_l
         "object_marking_refs": [Tlp.RED.marking_id],
     }
     post(session, producer, shared, [raised, red_version])
-    assert post(session, producer, shared, [sighting(raised["id"], Tlp.GREEN)]).failure_count == 0
-    below = sighting(raised["id"], Tlp.CLEAR)
-    message = failure_messages(post(session, producer, shared, [below]))[below["id"]]
-    assert "TLP:GREEN" not in message and "TLP:RED" not in message
+    for level in (Tlp.GREEN, Tlp.CLEAR):
+        below = sighting(raised["id"], level)
+        message = failure_messages(post(session, producer, shared, [below]))[below["id"]]
+        assert "TLP:RED" not in message  # it names the sighting's own level only
+    assert post(session, producer, shared, [sighting(raised["id"], Tlp.RED)]).failure_count == 0
 
 
 def test_a_version_in_the_envelope_never_lowers_what_the_hub_holds(session, world):
