@@ -7,7 +7,6 @@ from flask_wtf import FlaskForm
 from wtforms import (
     DateField,
     EmailField,
-    IntegerField,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -15,11 +14,10 @@ from wtforms import (
     TextAreaField,
 )
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, Optional
 
 from hub.orgs.applications import APPLICANT_TYPES
-from hub.orgs.models import Tier, TokenScope
-from hub.orgs.own_tokens import MAX_TOKEN_DAYS
+from hub.orgs.models import Tier
 from hub.orgs.passwords import MIN_PASSWORD_LENGTH
 from hub.policy.tlp import Tlp
 from hub.web.labels import ORG_KIND_LABELS, TIER_LABELS
@@ -46,26 +44,6 @@ class InviteForm(FlaskForm):
         _l("Role"),
         choices=[SelectChoice("member", _l("Member")), SelectChoice("org-admin", _l("Organisation admin"))],
     )
-
-
-class TokenForm(FlaskForm):
-    """A new API token for the admin's own account (tokens are created by their owners only)."""
-
-    label = StringField(_l("Label"), validators=[DataRequired(), Length(max=200)])
-    expires_days = IntegerField(
-        _l("Valid for (days)"),
-        default=90,
-        validators=[DataRequired(), NumberRange(min=1, max=MAX_TOKEN_DAYS)],
-    )
-    scope = SelectField(
-        _l("What it may do"),
-        choices=[
-            SelectChoice(TokenScope.READ.value, _l("Read only")),
-            SelectChoice(TokenScope.WRITE.value, _l("Read and write (add and delete objects)")),
-        ],
-        default=TokenScope.READ.value,
-    )
-    collections = SelectMultipleField(_l("Only these channels"), choices=[])
 
 
 class AcceptInviteForm(FlaskForm):

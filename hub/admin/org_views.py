@@ -2,21 +2,20 @@
 
 from __future__ import annotations
 
-from flask import abort, flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from werkzeug.wrappers import Response
 from wtforms.fields.choices import SelectChoice
 
 from hub.admin import bp
-from hub.admin.forms import ActionForm, InviteForm, TokenForm
+from hub.admin.forms import ActionForm, InviteForm
 from hub.admin.nav import number, require_admin_page
 from hub.errors import Conflict, InvalidInput
 from hub.extensions import db
-from hub.orgs import members, own_tokens
+from hub.orgs import members
 from hub.orgs.models import Organisation
 from hub.orgs.onboarding_models import Invite
-from hub.sharing.service import list_collections_for
 
 
 @bp.before_request
@@ -139,56 +138,18 @@ def reinvite(user_id: str) -> ResponseReturnValue:
     return _user_action(user_id, "reinvite")
 
 
-def _tokens_page(org: Organisation, form: TokenForm, status: int = 200) -> tuple[str, int]:
+def _tokens_page(org: Organisation) -> tuple[str, int]:
     p = require_admin_page()
     tokens = members.list_tokens(db.session(), p, org.id)
-    page = render_template(
-        "admin/tokens.html", org=org, tokens=tokens, form=form, action=ActionForm(), own=org.id == p.org_id
-    )
-    return page, status
-
-
-def _token_form() -> TokenForm:
-    """The form for one's own token; the channels to limit it to are those one may read or write."""
-    form = TokenForm()
-    p = require_admin_page()
-    form.collections.choices = [SelectChoice(c.id, c.title) for c in list_collections_for(db.session(), p)]
-    return form
+    return render_template("admin/tokens.html", org=org, tokens=tokens, action=ActionForm()), 200
 
 
 @bp.get("/orgs/<org_id>/tokens")
 def tokens(org_id: str) -> ResponseReturnValue:
-    """The organisation's API tokens with their last use; the admin's own new token."""
+    """The organisation's API tokens with their last use, to see and revoke (each member creates their own
+    on the API page, `web.connect`)."""
     org = members.get_org_for(db.session(), require_admin_page(), number(org_id))
-    return _tokens_page(org, _token_form())
-
-
-@bp.post("/orgs/<org_id>/tokens")
-def token_create(org_id: str) -> ResponseReturnValue:
-    """Create a token for the admin's own account and show its secret once (nobody creates others' tokens)."""
-    p = require_admin_page()
-    org = members.get_org_for(db.session(), p, number(org_id))
-    if org.id != p.org_id:
-        abort(403)  # the form lives on one's own organisation's page; tokens are one's own anyway
-    form = _token_form()
-    if not form.validate_on_submit():
-        return _tokens_page(org, form, 400)
-    try:
-        issued = own_tokens.create_own_token(
-            db.session(),
-            p,
-            form.label.data,
-            form.expires_days.data,
-            form.scope.data,
-            form.collections.data or None,
-        )
-    except InvalidInput as exc:
-        db.session.rollback()
-        form.label.errors = [*form.label.errors, exc.message]
-        return _tokens_page(org, form, 400)
-    token = issued.token
-    db.session.commit()
-    return render_template("admin/token_secret.html", org=org, token=token, secret=issued.secret), 200
+    return _tokens_page(org)
 
 
 @bp.post("/tokens/<token_id>/revoke")

@@ -10,6 +10,7 @@ from typing import IO
 
 from flask import Blueprint, Response, render_template, request
 from flask.typing import ResponseReturnValue
+from flask_babel import lazy_gettext as _l
 
 from hub.errors import InvalidInput
 from hub.extensions import db
@@ -19,8 +20,10 @@ from hub.policy.credentials import require_active_organisation
 from hub.policy.tlp import Tlp
 from hub.sharing.service import list_collections_for
 from hub.web.auth import current_principal
+from hub.web.nav import add_nav_item, is_member
 
 bp = Blueprint("interop", __name__)
+add_nav_item(bp, "interop.export_form", _l("Export"), is_member, 75)
 
 FORMATS = {
     "stix": ("application/stix+json;version=2.1", "json", "STIX 2.1 bundle"),

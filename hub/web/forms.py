@@ -10,15 +10,19 @@ from wtforms import (
     DateField,
     EmailField,
     HiddenField,
+    IntegerField,
     PasswordField,
     RadioField,
     SelectChoice,
     SelectField,
+    SelectMultipleField,
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
 
+from hub.orgs.models import TokenScope
+from hub.orgs.own_tokens import MAX_TOKEN_DAYS
 from hub.orgs.passwords import MIN_PASSWORD_LENGTH
 
 
@@ -201,3 +205,23 @@ class FeedbackForm(FlaskForm):
         ),
     )
     note = TextAreaField(_l("Note (optional)"), validators=[Length(max=2000)])
+
+
+class TokenForm(FlaskForm):
+    """A new API token for one's own account: tokens are created by their owners only."""
+
+    label = StringField(_l("Label"), validators=[DataRequired(), Length(max=200)])
+    expires_days = IntegerField(
+        _l("Valid for (days)"),
+        default=90,
+        validators=[DataRequired(), NumberRange(min=1, max=MAX_TOKEN_DAYS)],
+    )
+    scope = SelectField(
+        _l("What it may do"),
+        choices=[
+            SelectChoice(TokenScope.READ.value, _l("Read only")),
+            SelectChoice(TokenScope.WRITE.value, _l("Read and write (add and delete objects)")),
+        ],
+        default=TokenScope.READ.value,
+    )
+    collections = SelectMultipleField(_l("Only these channels"), choices=[])

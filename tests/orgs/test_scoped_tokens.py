@@ -151,10 +151,10 @@ def test_cli_keeps_read_write_by_default_and_takes_scope_collections_and_expiry(
 def test_web_tokens_default_to_read_only_and_can_be_limited(app, session, setup):
     owner, first, _second, _value = setup
     client = log_in(app, owner)
-    page = client.get(f"/admin/orgs/{owner.org_id}/tokens")
+    page = client.get("/connect")
     assert b'<option selected value="read">' in page.data or b'value="read" selected' in page.data
     created = client.post(
-        f"/admin/orgs/{owner.org_id}/tokens",
+        "/connect/tokens",
         data={"label": "SIEM", "expires_days": 30, "collections": [first.id]},
     )
     assert created.status_code == 200, created.data
