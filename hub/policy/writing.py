@@ -13,9 +13,11 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from sqlalchemy import ColumnElement, and_, false, or_
+from sqlalchemy.orm import Session
 
 from hub.errors import PermissionDenied
 from hub.orgs.models import Tier
+from hub.policy import sro
 from hub.policy.principal import Principal
 from hub.policy.tlp import Tlp
 from hub.sharing.models import Collection, Mode, RuleKind
@@ -151,3 +153,16 @@ def own_deletable(p: Principal) -> ColumnElement[bool]:
 def may_give_feedback(p: Principal, collection_id: str, object_type: str) -> bool:
     """Feedback is a sighting posted into the indicator's collection: writers only, indicators only."""
     return object_type == "indicator" and may_write(p, collection_id)
+
+
+def link_refusal(
+    session: Session, p: Principal, collection: Collection, level: Tlp, target_id: str
+) -> str | None:
+    """Why `p` may not add, in `collection`, a relationship at `level` to `target_id` (a threat the member
+    picked), or None. The same rules as ingest: the poster's TLP ceiling, then the SRO rule
+    (`sro.sro_refusal`): a relationship is never less restrictive than what the hub holds of its target,
+    or its readers would learn the id of an object they may not see."""
+    ceiling = tlp_refusal(p, level, red_placeable(collection))
+    if ceiling is not None:
+        return ceiling
+    return sro.sro_refusal(level, [target_id], sro.held(session, collection.id, [target_id]))

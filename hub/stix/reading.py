@@ -115,6 +115,15 @@ def source_label(session: Session, version: ObjectVersion, hub_identity: str, hu
     return owns_identity(session, version.producer_org_id, ref)
 
 
+def reporter_name(session: Session, version: ObjectVersion) -> str | None:
+    """The organisation that reported a sighting, when every reader may be told (the attribution rule,
+    `hub.policy.attribution.owns_identity`): not shared without attribution, not pulled in by a feed, and
+    attributed to the producer's own identity. Otherwise None: "an organisation"."""
+    if version.via_feed or version.is_anonymous:
+        return None
+    return owns_identity(session, version.producer_org_id, parse_body(version).get("created_by_ref"))
+
+
 def producer_name(session: Session, p: Principal, version: ObjectVersion) -> str | None:
     """The organisation that posted a version, for coordinators only (they see through anonymity)."""
     if not p.is_coordinator or version.producer_org_id is None:

@@ -132,36 +132,42 @@ def _choices(pairs: list[tuple[str, object]]) -> list[SelectChoice]:
     return [SelectChoice(value, label) for value, label in pairs]
 
 
-class IndicatorForm(FlaskForm):
-    """Share one observable as a STIX indicator (collection and TLP choices are filled per user)."""
+KIND_LABELS: list[tuple[str, object]] = [
+    ("domain", _l("Domain name")),
+    ("url", _l("Web address (URL)")),
+    ("ipv4", _l("IPv4 address")),
+    ("ipv6", _l("IPv6 address")),
+    ("email", _l("Email address")),
+    ("hash", _l("File hash (MD5, SHA-1, SHA-256, SHA-512)")),
+    ("account", _l("Social-media account")),
+    ("phone", _l("Phone number")),
+]
 
-    collection = SelectField(_l("Channel"), choices=[])
-    kind = SelectField(
-        _l("What you observed"),
+
+class ThreatFields(FlaskForm):
+    """ "Campaign or threat": words to search for, then the match chosen (or a new object of a chosen type).
+    The choices are filled per request from what the member may see (`hub.stix.threats`)."""
+
+    threat = StringField(_l("Campaign or threat"), validators=[Length(max=250)])
+    threat_ref = RadioField(_l("Which one"), choices=[], validate_choice=False, validators=[Optional()])
+    threat_type = SelectField(
+        _l("Type of the new one"),
+        default="malware",
         choices=_choices(
             [
-                ("domain", _l("Domain name")),
-                ("url", _l("Web address (URL)")),
-                ("ipv4", _l("IPv4 address")),
-                ("ipv6", _l("IPv6 address")),
-                ("email", _l("Email address")),
-                ("hash", _l("File hash (MD5, SHA-1, SHA-256, SHA-512)")),
-                ("account", _l("Social-media account")),
-                ("phone", _l("Phone number")),
+                ("malware", _l("Malware or spyware")),
+                ("intrusion-set", _l("Intrusion set (a group's operations)")),
+                ("threat-actor", _l("Threat actor")),
+                ("campaign", _l("Campaign")),
             ]
         ),
     )
-    value = StringField(
-        _l("Value"),
-        validators=[DataRequired(), Length(max=2000)],
-        render_kw={"dir": "ltr", "spellcheck": "false", "autocomplete": "off"},
-    )
-    platform = StringField(
-        _l("Platform of the account (for example twitter, facebook, telegram)"), validators=[Length(max=100)]
-    )
-    name = StringField(_l("What it is"), validators=[DataRequired(), Length(max=250)])
+
+
+class _IndicatorDetails(ThreatFields):
+    """What every shared indicator carries besides its value."""
+
     description = TextAreaField(_l("Context"), validators=[Length(max=5000)])
-    threat = StringField(_l("Campaign or threat"), validators=[Length(max=250)])
     indicator_type = SelectField(
         _l("Kind of indicator"),
         choices=_choices(
@@ -181,11 +187,42 @@ class IndicatorForm(FlaskForm):
     insist = BooleanField(_l("I have read the warnings and want to share this anyway"))
 
 
+class IndicatorForm(_IndicatorDetails):
+    """Share one observable as a STIX indicator (collection and TLP choices are filled per user)."""
+
+    collection = SelectField(_l("Channel"), choices=[])
+    kind = SelectField(_l("What you observed"), choices=_choices(KIND_LABELS))
+    value = StringField(
+        _l("Value"),
+        validators=[DataRequired(), Length(max=2000)],
+        render_kw={"dir": "ltr", "spellcheck": "false", "autocomplete": "off"},
+    )
+    platform = StringField(
+        _l("Platform of the account (for example twitter, facebook, telegram)"), validators=[Length(max=100)]
+    )
+    name = StringField(_l("What it is"), validators=[DataRequired(), Length(max=250)])
+
+
+class BulkForm(_IndicatorDetails):
+    """Many values, one a line, pasted or uploaded as a .txt or .csv list; `state` carries the preview."""
+
+    values = TextAreaField(
+        _l("Values, one a line"),
+        validators=[Length(max=2_000_000)],
+        render_kw={"dir": "ltr", "spellcheck": "false", "autocomplete": "off", "rows": 12},
+    )
+    listfile = FileField(_l("Or a list file (.txt or .csv, one value a line)"))
+    state = HiddenField()
+
+
 class UploadForm(FlaskForm):
     """Upload a STIX 2.1 bundle (or a TAXII envelope, or a list of objects) as JSON."""
 
     collection = SelectField(_l("Channel"), choices=[])
-    bundle = FileField(_l("STIX 2.1 bundle (JSON file)"), validators=[FileRequired()])
+    bundle = FileField(
+        _l("STIX 2.1 bundle (JSON file)"),
+        validators=[FileRequired(_l("Choose a STIX 2.1 bundle (a JSON file) to upload."))],
+    )
     tlp = SelectField(_l("TLP for objects that carry no TLP marking"), choices=[])
     anonymous = BooleanField(_l("Share without attribution (readers see the hub as the source)"))
 

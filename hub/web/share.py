@@ -1,5 +1,6 @@
-"""Sharing: an indicator built from one observable (with a preview of who will read it), a bundle upload, and
-feedback sightings on indicators."""
+"""Sharing: an indicator built from one observable (with a preview of who will read it, correlation and
+the threat it indicates), a bundle upload, and feedback sightings on indicators. Bulk paste is in
+`hub.web.share_bulk`; what both share, in `hub.web.share_support`."""
 
 from __future__ import annotations
 
@@ -10,11 +11,9 @@ import orjson
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
-from wtforms import SelectChoice
 
 from hub.errors import InvalidInput, NotFound
 from hub.extensions import db
-from hub.identity import hub_identity_id
 from hub.policy import writing
 from hub.policy.principal import Principal
 from hub.policy.tlp import Tlp
@@ -31,34 +30,25 @@ from hub.stix.build import (
 )
 from hub.stix.correlation import Correlation, correlate_observables
 from hub.stix.ingest import IngestOptions, add_objects
-from hub.stix.models import Submission
 from hub.stix.observables import Observable, candidates
 from hub.stix.reading import get_object_for
 from hub.stix.warninglists import warnings_for
 from hub.web import bp
-from hub.web.auth import current_db_user, current_principal, db_session
-from hub.web.forms import FeedbackForm, IndicatorForm, UploadForm
+from hub.web.auth import current_principal, db_session
+from hub.web.forms import BulkForm, FeedbackForm, IndicatorForm, UploadForm
+from hub.web.share_support import (
+    INVALID_VALUE,
+    attribution,
+    has_errors,
+    org_identity,
+    store,
+    threat_step,
+    tlp_choices,
+    with_threat,
+    writable,
+)
 
 MAX_UPLOAD_BYTES = 10 * 1024 * 1024
-
-
-def _writable(collection_id: str) -> Collection:
-    """A collection the user may add to. :raises NotFound: invisible. :raises PermissionDenied: read-only."""
-    p = current_principal()
-    collection = get_collection_for(db_session(), p, collection_id)
-    writing.require_write(p, collection.id, "you may read this channel but not share in it")
-    return collection
-
-
-def _tlp_choices(form: Any, p: Principal, collection: Collection) -> list[Tlp]:
-    levels = writing.allowed_tlps(p, collection)
-    form.tlp.choices = [SelectChoice(t.name.lower(), t.label) for t in levels]
-    form.collection.choices = [SelectChoice(collection.id, collection.title)]
-    if request.method == "GET":
-        default = Tlp(collection.default_tlp)
-        form.tlp.data = (default if default in levels else levels[-1]).name.lower()
-    form.collection.data = collection.id
-    return levels
 
 
 @bp.get("/share")
@@ -74,88 +64,118 @@ def share() -> ResponseReturnValue:
 
 @bp.get("/share/<collection_id>")
 def share_in(collection_id: str) -> ResponseReturnValue:
-    """The forms to share an indicator or upload a bundle, with who can read each TLP level here."""
-    collection = _writable(collection_id)
+    """The forms to share an indicator, paste a list or upload a bundle, with who can read each TLP level."""
+    return share_page(writable(collection_id))
+
+
+def share_page(
+    collection: Collection,
+    form: IndicatorForm | None = None,
+    upload: UploadForm | None = None,
+    bulk: BulkForm | None = None,
+    status: int = 200,
+) -> ResponseReturnValue:
+    """The share page; a form given back (with its errors) keeps what the member typed."""
     p = current_principal()
-    form, upload = IndicatorForm(), UploadForm()
-    levels = _tlp_choices(form, p, collection)
-    _tlp_choices(upload, p, collection)
-    form.valid_from.data = form.valid_from.data or _today()
-    audiences = [audience(db_session(), collection, level) for level in levels]
+    form, upload, bulk = form or IndicatorForm(), upload or UploadForm(), bulk or BulkForm()
+    levels = tlp_choices(form, p, collection)
+    for other in (upload, bulk):
+        tlp_choices(other, p, collection)
+    for dated in (form, bulk):
+        dated.valid_from.data = dated.valid_from.data or _today()
     return render_template(
         "web/share.html",
         collection=collection,
         form=form,
         upload=upload,
-        audiences=audiences,
+        bulk=bulk,
+        audiences=[audience(db_session(), collection, level) for level in levels],
         quarantined=writing.quarantined(p),
-    )
+    ), status
 
 
 @bp.post("/share/<collection_id>/indicator")
 def share_indicator(collection_id: str) -> ResponseReturnValue:
-    """Preview (who will read it, warnings), then share on the second submit."""
-    collection = _writable(collection_id)
+    """Preview (who will read it, warnings, where it already is, the threat), then share on the second
+    submit; every problem is shown next to its field."""
+    collection = writable(collection_id)
     p = current_principal()
     form = IndicatorForm()
-    _tlp_choices(form, p, collection)
+    tlp_choices(form, p, collection)
+    sharing = request.form.get("action") == "share"
     preview: dict[str, Any] | None = None
     if form.validate_on_submit():
-        data = IndicatorInput(
-            kind=ObservableKind(form.kind.data),
-            value=form.value.data,
-            name=form.name.data,
-            tlp=Tlp.parse(form.tlp.data),
-            valid_from=form.valid_from.data,
-            valid_until=form.valid_until.data,
-            description=form.description.data or "",
-            threat=form.threat.data or "",
-            indicator_type=form.indicator_type.data,
-            platform=form.platform.data or "",
-        )
-        try:
-            indicator = build_indicator(data, _org_identity())
-        except InvalidInput as exc:
-            form.value.errors = [*form.value.errors, exc.message]
-        else:
+        level = Tlp.parse(form.tlp.data)
+        step = threat_step(form, collection, level, sharing)
+        data = _indicator_input(form, level)
+        if data is not None:
             observable = observable_of(data.kind, data.value)
             warnings = warnings_for(observable, hub_domains=current_app.config.get("HUB_DOMAINS", ()))
-            if request.form.get("action") == "share" and (not warnings or form.insist.data):
-                return _store(collection, [indicator], IngestOptions(**_attribution(form.anonymous.data)))
+            if sharing and warnings and not form.insist.data:
+                form.insist.errors.append(
+                    _("Tick this box to share despite the warnings, or change the value.")
+                )
+            indicator = build_indicator(data, org_identity())
+            if sharing and not has_errors(form):
+                objects = with_threat(step, [indicator], level)
+                return store(collection, objects, IngestOptions(**attribution(form.anonymous.data)))
             preview = {
                 "indicator": indicator,
                 "warnings": warnings,
-                "audience": audience(db_session(), collection, data.tlp),
+                "audience": audience(db_session(), collection, level),
                 "correlation": _correlation(p, data.value, observable),
+                "threat": step,
             }
-    status = 200 if preview or not form.errors else 400
     return render_template(
         "web/share_preview.html",
         collection=collection,
         form=form,
         preview=preview,
         quarantined=writing.quarantined(p),
-    ), status
+    ), (400 if has_errors(form) else 200)
+
+
+def _indicator_input(form: IndicatorForm, level: Tlp) -> IndicatorInput | None:
+    """What the form says, or None with the reason next to the field (in the member's language)."""
+    kind = ObservableKind(form.kind.data)
+    try:
+        observable_of(kind, form.value.data)
+    except InvalidInput:
+        form.value.errors.append(str(INVALID_VALUE[kind]))
+    if form.valid_until.data is not None and form.valid_until.data <= form.valid_from.data:
+        form.valid_until.errors.append(_("“Valid until” must be after “Valid from”."))
+    if form.value.errors or form.valid_until.errors:
+        return None
+    return IndicatorInput(
+        kind=kind,
+        value=form.value.data,
+        name=form.name.data,
+        tlp=level,
+        valid_from=form.valid_from.data,
+        valid_until=form.valid_until.data,
+        description=form.description.data or "",
+        indicator_type=form.indicator_type.data,
+        platform=form.platform.data or "",
+    )
 
 
 @bp.post("/share/<collection_id>/upload")
 def share_upload(collection_id: str) -> ResponseReturnValue:
-    """Add every object of an uploaded bundle; the result lists each object's outcome."""
-    collection = _writable(collection_id)
+    """Add every object of an uploaded bundle; the result is a summary. A bad file is explained next to the
+    file field, on the share page, with the other choices kept."""
+    collection = writable(collection_id)
     p = current_principal()
     form = UploadForm()
-    _tlp_choices(form, p, collection)
+    tlp_choices(form, p, collection)
     if not form.validate_on_submit():
-        for errors in form.errors.values():
-            for error in errors:
-                flash(str(error), "error")
-        return redirect(url_for("web.share_in", collection_id=collection.id))
+        return share_page(collection, upload=form, status=400)
     raw = form.bundle.data.stream.read(MAX_UPLOAD_BYTES + 1)
-    if len(raw) > MAX_UPLOAD_BYTES:
-        raise InvalidInput(f"the file is larger than {MAX_UPLOAD_BYTES // 2**20} MiB; use TAXII instead")
     objects = _objects_of(raw)
-    options = IngestOptions(tlp=Tlp.parse(form.tlp.data), **_attribution(form.anonymous.data))
-    return _store(collection, objects, options)
+    if objects is None:
+        form.bundle.errors.append(_file_problem(raw))
+        return share_page(collection, upload=form, status=400)
+    options = IngestOptions(tlp=Tlp.parse(form.tlp.data), **attribution(form.anonymous.data))
+    return store(collection, objects, options)
 
 
 def _correlation(p: Principal, typed: str, observable: Observable) -> Correlation:
@@ -164,46 +184,37 @@ def _correlation(p: Principal, typed: str, observable: Observable) -> Correlatio
     return correlate_observables(db_session(), p, [(typed, read_as)])[0]
 
 
-def _objects_of(raw: bytes) -> list[Any]:
-    """The objects of a bundle, a TAXII envelope, a list, or a single object."""
+def _objects_of(raw: bytes) -> list[Any] | None:
+    """The objects of a bundle, a TAXII envelope, a list, or a single object; None if it is none of these."""
+    if len(raw) > MAX_UPLOAD_BYTES:
+        return None
     try:
         data = orjson.loads(raw)
     except orjson.JSONDecodeError:
-        raise InvalidInput("the file is not JSON; upload a STIX 2.1 bundle") from None
+        return None
     if isinstance(data, dict) and isinstance(data.get("objects"), list):
         return list(data["objects"])
     if isinstance(data, list):
         return data
     if isinstance(data, dict) and "type" in data:
         return [data]
-    raise InvalidInput("the file holds no STIX objects; upload a STIX 2.1 bundle")
+    return None
 
 
-def _store(collection: Collection, objects: list[Any], options: IngestOptions) -> str:
-    submission = add_objects(db_session(), current_principal(), collection.id, objects, options)
-    db.session.commit()
-    return _result_page(collection, submission)
-
-
-def _result_page(collection: Collection, submission: Submission) -> str:
-    results = orjson.loads(submission.results)
-    return render_template(
-        "web/share_result.html",
-        collection=collection,
-        submission=submission,
-        successes=results.get("successes", []),
-        failures=results.get("failures", []),
-        warnings=results.get("warnings", []),
-    )
-
-
-def _attribution(anonymous: bool) -> dict[str, Any]:
-    return {"anonymous": True, "hub_identity_id": hub_identity_id(current_app.config)} if anonymous else {}
-
-
-def _org_identity() -> str | None:
-    user = current_db_user()
-    return user.org.identity_id if user is not None else None
+def _file_problem(raw: bytes) -> str:
+    """Why the file is not a bundle, in the member's language."""
+    if len(raw) > MAX_UPLOAD_BYTES:
+        return str(
+            _(
+                "The file is larger than %(mib)d MiB: share it over TAXII instead.",
+                mib=MAX_UPLOAD_BYTES // 2**20,
+            )
+        )
+    try:
+        orjson.loads(raw)
+    except orjson.JSONDecodeError:
+        return str(_("The file is not JSON: upload a STIX 2.1 bundle."))
+    return str(_("The file holds no STIX objects: upload a STIX 2.1 bundle."))
 
 
 def _today() -> date:
@@ -226,14 +237,14 @@ def feedback(collection_id: str, stix_id: str) -> ResponseReturnValue:
     view = get_object_for(db_session(), p, collection.id, stix_id)
     if view.current.type != "indicator":
         raise NotFound(f"no indicator {stix_id!r}")
-    collection = _writable(collection.id)
+    collection = writable(collection.id)
     form = FeedbackForm()
     target = url_for("web.object_detail", collection_id=collection.id, stix_id=stix_id) + "#feedback"
     if not form.validate_on_submit():
         flash(_("Choose what kind of feedback you give."), "error")
         return redirect(target)
     sighting = build_sighting(
-        stix_id, Tlp(view.current.tlp), Feedback(form.kind.data), form.note.data or "", _org_identity()
+        stix_id, Tlp(view.current.tlp), Feedback(form.kind.data), form.note.data or "", org_identity()
     )
     submission = add_objects(db_session(), p, collection.id, [sighting])
     db.session.commit()

@@ -19,7 +19,7 @@ from hub.sharing.service import get_collection_for, list_collections_for
 from hub.stix.browsing import NEWEST
 from hub.stix.browsing import browse as browse_channel
 from hub.stix.query import ObjectFilter, count_versions
-from hub.stix.reading import get_object_for, producer_name, source_label
+from hub.stix.reading import get_object_for, producer_name, reporter_name, source_label
 from hub.web import bp
 from hub.web.auth import current_principal, db_session
 from hub.web.forms import BrowseForm
@@ -129,5 +129,6 @@ def object_detail(collection_id: str, stix_id: str) -> ResponseReturnValue:
         raw=raw,
         source=source,
         producer=producer,
+        reporters={s.link.id: reporter_name(db_session(), s.link) for s in view.sightings},
         feedback_form=feedback_form_for(collection, view.current.type),
     )

@@ -36,7 +36,7 @@ def _indicator_form(world, **changes):
         "value": "login-bank.evil-phish.net",
         "name": "Phishing page",
         "description": "Sent by SMS",
-        "threat": "BankPhish",
+        "threat": "",
         "indicator_type": "malicious-activity",
         "valid_from": "2026-01-01",
         "valid_until": "",
@@ -62,19 +62,41 @@ def test_share_page_says_who_can_read_each_level(client, web, world):
 
 def test_preview_then_share_builds_a_stix_indicator(client, session, web, world):
     web.login(world["author"])
-    preview = client.post(f"/share/{world['channel'].id}/indicator", data=_indicator_form(world))
+    preview = client.post(
+        f"/share/{world['channel'].id}/indicator", data=_indicator_form(world, threat="BankPhish")
+    )
     text = preview.get_data(as_text=True)
     assert preview.status_code == 200
     assert "[domain-name:value = &#39;login-bank.evil-phish.net&#39;]" in text
     assert "2 organisations" in text and "only to people in their organisation" in text
+    assert "A new one named “BankPhish”" in text  # the threat step offers a new campaign or threat
     assert not _stored(session, world["channel"])
-    done = client.post(f"/share/{world['channel'].id}/indicator", data=_indicator_form(world, action="share"))
+    unchosen = client.post(
+        f"/share/{world['channel'].id}/indicator",
+        data=_indicator_form(world, action="share", threat="BankPhish"),
+    )
+    assert unchosen.status_code == 400 and "Choose which one you mean" in unchosen.get_data(as_text=True)
+    assert not _stored(session, world["channel"])
+    done = client.post(
+        f"/share/{world['channel'].id}/indicator",
+        data=_indicator_form(
+            world, action="share", threat="BankPhish", threat_ref="new", threat_type="campaign"
+        ),
+    )
     assert done.status_code == 200
-    assert "1 of 1 objects stored" in done.get_data(as_text=True)
-    [row] = _stored(session, world["channel"])
-    body = orjson.loads(row.body)
-    assert row.tlp == Tlp.AMBER and body["object_marking_refs"] == [Tlp.AMBER.marking_id]
-    assert body["labels"] == ["BankPhish"] and body["created_by_ref"] == world["author"].org.identity_id
+    assert "3 of 3 objects stored" in done.get_data(as_text=True)
+    rows = {row.type: row for row in _stored(session, world["channel"])}
+    body = orjson.loads(rows["indicator"].body)
+    assert rows["indicator"].tlp == Tlp.AMBER and body["object_marking_refs"] == [Tlp.AMBER.marking_id]
+    assert "labels" not in body and body["created_by_ref"] == world["author"].org.identity_id
+    campaign, link = orjson.loads(rows["campaign"].body), orjson.loads(rows["relationship"].body)
+    assert campaign["name"] == "BankPhish" and rows["campaign"].tlp == Tlp.AMBER
+    assert (link["relationship_type"], link["source_ref"], link["target_ref"]) == (
+        "indicates",
+        body["id"],
+        campaign["id"],
+    )
+    assert rows["relationship"].tlp == Tlp.AMBER
 
 
 def test_invalid_observable_is_explained_next_to_the_field(client, session, web, world):
@@ -170,7 +192,8 @@ def test_upload_reports_each_object(client, session, web, world):
         },
     )
     text = response.get_data(as_text=True)
-    assert "1 of 2 objects stored" in text and "Refused" in text and good["id"] in text
+    assert "1 of 2 objects stored" in text and "Refused" in text and bad["id"] in text
+    assert good["id"] not in text  # a summary, not a row per object
     assert [row.stix_id for row in _stored(session, world["channel"])] == [good["id"]]
 
 
@@ -209,7 +232,30 @@ def test_feedback_is_a_sighting_at_the_indicators_tlp(client, session, web, worl
     body = orjson.loads(sightings[0].body)
     assert body["sighting_of_ref"] == target["id"] and body["x_hub_feedback"] == "false-positive"
     page = client.get(f"/collections/{world['channel'].id}/objects/{target['id']}").get_data(as_text=True)
-    assert "False positive" in page and "our own server" in page
+    assert "Reported as a false positive by Helpline" in page and "our own server" in page
+
+
+def test_sightings_name_the_reporting_organisation_unless_it_may_not_be_named(client, session, web, world):
+    target = indicator(Tlp.GREEN)
+    post(session, world["author"], world["channel"], [target])
+    seen = {
+        "type": "sighting",
+        "spec_version": "2.1",
+        "created": "2026-01-02T00:00:00.000Z",
+        "modified": "2026-01-02T00:00:00.000Z",
+        "sighting_of_ref": target["id"],
+        "x_hub_feedback": "seen",
+        "object_marking_refs": [Tlp.GREEN.marking_id],
+    }
+    named = {**seen, "id": "sighting--0b6d2a55-5d6c-4c35-9d4c-0c4c8f8f0a01"}
+    named["created_by_ref"] = world["reader"].org.identity_id
+    post(session, world["reader"], world["channel"], [named])
+    claimed = {**seen, "id": "sighting--0b6d2a55-5d6c-4c35-9d4c-0c4c8f8f0a02"}  # no identity: cannot be named
+    post(session, world["reader"], world["channel"], [claimed])
+    web.login(world["author"])
+    page = client.get(f"/collections/{world['channel'].id}/objects/{target['id']}").get_data(as_text=True)
+    assert "Seen by Helpline" in page and "Seen by an organisation" in page
+    assert '<span dir="auto">Seen by us' not in page  # "us" is only the feedback form's own choice
 
 
 def test_feedback_on_an_invisible_indicator_is_not_found(client, session, web, world):
