@@ -24,6 +24,8 @@ from hub.errors import InvalidInput, NotFound, PermissionDenied
 from hub.policy import writing
 from hub.policy.principal import Principal
 from hub.policy.tlp import LEVEL_BY_MARKING_ID, Tlp, is_tlp_marking_definition
+from hub.sharing.audience import Audience, audience
+from hub.sharing.models import Collection
 from hub.stix.build import ObservableKind, observable_of, pattern_for
 from hub.stix.ingest import IngestOptions, add_objects
 from hub.stix.models import ObjectVersion, Submission
@@ -225,3 +227,12 @@ def _add(session: Session, p: Principal, found: Revisable, obj: dict[str, Any]) 
     if failures:
         raise RevisionRefused(failures[0]["message"], "tlp")
     return submission
+
+
+def widening_gain(session: Session, collection: Collection, old: Tlp, new: Tlp) -> Audience:
+    """Who gains access when an object of `collection` goes from `old` to the wider `new`: the audience at
+    `new` less the one at `old` (the same rules at a wider level reach a superset)."""
+    before, after = audience(session, collection, old), audience(session, collection, new)
+    names = sorted(set(after.org_names) - set(before.org_names))
+    by_tier = {tier: max(0, count - before.by_tier.get(tier, 0)) for tier, count in after.by_tier.items()}
+    return Audience(new, after.public and not before.public, by_tier, names, 0)

@@ -42,4 +42,4 @@ add_nav_item(bp, "web.share", lazy_gettext("Share"), writing.may_write_somewhere
 add_nav_item(bp, "web.connect", lazy_gettext("API and TAXII"), is_member, 70)
 
 
-from hub.web import account, connect, share, share_bulk, views  # noqa: E402,F401  (attach the routes to `bp`)
+from hub.web import account, connect, revise, share, share_bulk, views  # noqa: E402,F401  (attach the routes to `bp`)

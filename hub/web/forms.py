@@ -19,7 +19,7 @@ from wtforms import (
     StringField,
     TextAreaField,
 )
-from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional
+from wtforms.validators import DataRequired, EqualTo, Length, NumberRange, Optional, Regexp
 
 from hub.orgs.models import TokenScope
 from hub.orgs.own_tokens import MAX_TOKEN_DAYS
@@ -262,3 +262,35 @@ class TokenForm(FlaskForm):
         default=TokenScope.READ.value,
     )
     collections = SelectMultipleField(_l("Only these channels"), choices=[])
+
+
+class EditIndicatorForm(FlaskForm):
+    """Correct an indicator: the fields a new version may change (TLP choices are filled per user). `value`
+    is offered for one-value patterns, `pattern` otherwise; `widen` carries the TLP level the member confirmed
+    widening to, after seeing who gains access."""
+
+    name = StringField(
+        _l("What it is"), validators=[DataRequired(message=_l("Give it a name.")), Length(max=250)]
+    )
+    value = StringField(
+        _l("Value"),
+        validators=[Length(max=2000)],
+        render_kw={"dir": "ltr", "spellcheck": "false", "autocomplete": "off"},
+    )
+    pattern = TextAreaField(
+        _l("STIX pattern"), validators=[Length(max=5000)], render_kw={"dir": "ltr", "spellcheck": "false"}
+    )
+    description = TextAreaField(_l("Context"), validators=[Length(max=5000)])
+    labels = StringField(_l("Labels (separated by commas)"), validators=[Length(max=1000)])
+    valid_until = DateField(_l("Valid until"), validators=[Optional()])
+    confidence = StringField(
+        _l("Confidence (0 to 100)"),
+        validators=[Regexp(r"^\s*(100|[1-9]?[0-9])?\s*$", message=_l("Give a whole number from 0 to 100."))],
+        render_kw={"inputmode": "numeric", "dir": "ltr"},
+    )
+    tlp = SelectField(_l("TLP"), choices=[])
+    widen = HiddenField()
+
+
+class RevokeForm(FlaskForm):
+    """Revoke an object (the form carries only the CSRF token)."""

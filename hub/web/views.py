@@ -20,6 +20,7 @@ from hub.stix.browsing import NEWEST
 from hub.stix.browsing import browse as browse_channel
 from hub.stix.query import ObjectFilter, count_versions
 from hub.stix.reading import get_object_for, producer_name, reporter_name, source_label
+from hub.stix.revision import revisable
 from hub.web import bp
 from hub.web.auth import current_principal, db_session
 from hub.web.forms import BrowseForm
@@ -121,6 +122,7 @@ def object_detail(collection_id: str, stix_id: str) -> ResponseReturnValue:
     hub = hub_identity_id(current_app.config), current_app.config["HUB_NAME"]
     source = source_label(db_session(), view.current, *hub)
     producer = producer_name(db_session(), current_principal(), view.current)
+    revision = revisable(db_session(), current_principal(), collection.id, stix_id)
     return render_template(
         "web/object.html",
         collection=collection,
@@ -131,4 +133,5 @@ def object_detail(collection_id: str, stix_id: str) -> ResponseReturnValue:
         producer=producer,
         reporters={s.link.id: reporter_name(db_session(), s.link) for s in view.sightings},
         feedback_form=feedback_form_for(collection, view.current.type),
+        revision=revision,
     )
