@@ -47,6 +47,9 @@ class Event(Base):
     payload: Mapped[str] = mapped_column(Text, default="{}")
     created_us: Mapped[int] = mapped_column(BigInteger)
     expanded: Mapped[bool] = mapped_column(Boolean, default=False)
+    # planning attempts that failed; at the worker's max_attempts the event waits for a coordinator's retry
+    attempts: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    last_error: Mapped[str | None] = mapped_column(Text)
 
 
 class Delivery(Base):

@@ -130,7 +130,8 @@ def dead_letters() -> str:
     """Coordinators: deliveries that ran out of attempts, with a retry button."""
     p = require_coordinator_page()
     rows = failed.dead_letters(db.session(), p)
-    return render_template("notify/deliveries.html", deliveries=rows, action=ActionForm())
+    events = failed.stuck_events(db.session(), p)
+    return render_template("notify/deliveries.html", deliveries=rows, events=events, action=ActionForm())
 
 
 @bp.post("/admin/deliveries/<delivery_id>/retry")
@@ -143,6 +144,18 @@ def retry(delivery_id: str) -> Response:
     db.session.commit()
     flash(_("The delivery will be tried again."), "success")
     return redirect(url_for("notify.dead_letters", _anchor=request.args.get("at", "")))
+
+
+@bp.post("/admin/events/<int:event_id>/retry")
+def retry_event(event_id: int) -> Response:
+    """Plan an event again whose planning failed on every attempt."""
+    p = require_coordinator_page()
+    if not ActionForm().validate_on_submit():
+        raise InvalidInput("the form has expired; reload the page and try again")
+    failed.retry_event(db.session(), p, event_id)
+    db.session.commit()
+    flash(_("The event will be planned again on the worker's next pass."), "success")
+    return redirect(url_for("notify.dead_letters"))
 
 
 from hub.notify import member_views  # noqa: E402,F401  (attach the members' pages to `bp`)

@@ -31,6 +31,7 @@ from hub.notify.outbox import emit
 from hub.notify.plan_events import PLANNERS
 from hub.notify.settings import WorkerSettings, worker_settings
 from hub.notify.webhook_channel import WebhookChannel
+from hub.oneline import one_line
 
 logger = logging.getLogger(__name__)
 US = 1_000_000
@@ -62,32 +63,60 @@ def backoff_seconds(attempts: int, settings: WorkerSettings) -> float:
 
 
 def expand_pending(session: AnySession, settings: WorkerSettings) -> int:
-    """Turn waiting events into deliveries, a batch at a time; returns how many events were expanded."""
+    """Turn waiting events into deliveries, a batch at a time; returns how many events were expanded.
+
+    An event whose planning fails is set aside for this pass and counted; the others go on (one bad event
+    must not stop every notification). After `max_attempts` failed passes it waits for a coordinator's retry
+    on the failed-deliveries page."""
     done = 0
+    failed: set[int] = set()
     while True:
         begin_write(session)
+        query = select(Event).where(Event.expanded.is_(False), Event.attempts < settings.max_attempts)
+        if failed:
+            query = query.where(Event.id.not_in(failed))
         events = session.scalars(
-            select(Event)
-            .where(Event.expanded.is_(False))
-            .order_by(Event.id)
-            .limit(settings.batch)
-            .with_for_update(skip_locked=True)
+            query.order_by(Event.id).limit(settings.batch).with_for_update(skip_locked=True)
         ).all()
         if not events:
             session.commit()
             return done
         rows: list[dict[str, Any]] = []
+        planned: list[int] = []
         with session.no_autoflush:
             for event in events:
-                rows.extend(_plan(session, event))
-        session.execute(
-            update(Event).where(Event.id.in_([event.id for event in events])).values(expanded=True)
-        )
+                event_rows = _plan_apart(session, event)
+                if event_rows is None:
+                    failed.add(event.id)
+                else:
+                    rows.extend(event_rows)
+                    planned.append(event.id)
+        if planned:
+            session.execute(update(Event).where(Event.id.in_(planned)).values(expanded=True))
         table: Table = Delivery.__table__  # type: ignore[assignment]
         for start in range(0, len(rows), 500):
             session.execute(insert(table), rows[start : start + 500])
         session.commit()
-        done += len(events)
+        done += len(planned)
+
+
+def _plan_apart(session: AnySession, event: Event) -> list[dict[str, Any]] | None:
+    """The event's deliveries, planned in a savepoint; None (and the failure counted) when planning fails."""
+    event_id = event.id
+    savepoint = session.begin_nested()
+    try:
+        rows = _plan(session, event)
+    except Exception as exc:  # a bug or bad data in one event: keep it, count it, go on with the others
+        savepoint.rollback()
+        logger.exception("planning outbox event %s failed", event_id)
+        session.execute(
+            update(Event)
+            .where(Event.id == event_id)
+            .values(attempts=Event.attempts + 1, last_error=one_line(f"{type(exc).__name__}: {exc}", 500))
+        )
+        return None
+    savepoint.commit()
+    return rows
 
 
 def _plan(session: AnySession, event: Event) -> list[dict[str, Any]]:

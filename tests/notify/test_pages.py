@@ -11,7 +11,7 @@ from flask import Flask
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from hub.notify.models import Delivery, Webhook
+from hub.notify.models import Delivery, Event, Webhook
 from hub.notify.worker import run_once
 from tests.admin.conftest import log_in
 from tests.factories import make_org, make_user
@@ -150,3 +150,43 @@ def test_a_member_chooses_topics_subscribes_with_a_filter_and_saves_a_key(
     inner = message_from_bytes(gpg.decrypt(armored.get_payload(decode=True)).data, policy=default)
     clear = inner.get_body(("plain",)).get_content()  # type: ignore[union-attr]
     assert "pegasus.example" in clear and "1 new objects" in clear
+
+
+def test_an_event_that_cannot_be_planned_stops_nobody_else_and_waits_for_a_coordinators_retry(
+    notify_app: Flask, session: Session, receiver: Receiver, monkeypatch: pytest.MonkeyPatch
+):
+    from hub.notify.outbox import emit
+    from hub.notify.plan_events import PLANNERS
+
+    coordinator = make_user(session, make_org(session, "Hub", tier="trusted"), role="coordinator")
+    hook_id, _ = hook_for(session, make_org(session, "Platform", org_type="platform"), receiver.url)
+    broken = {"on": True}
+
+    def planner(session_: object, refs: dict[str, object]) -> object:
+        if broken["on"]:
+            raise RuntimeError("a bug in a planner")
+        return PLANNERS["webhook.test"](session_, {"webhook_id": hook_id})
+
+    monkeypatch.setitem(PLANNERS, "broken.kind", planner)
+    emit(session, "broken.kind")
+    emit(session, "webhook.test", webhook_id=hook_id)  # queued after the broken one
+    session.commit()
+    stats = run_once(session)
+    assert stats.sent == 1 and len(receiver.requests) == 1  # the later event was not held up
+    stuck = session.scalars(select(Event).where(Event.kind == "broken.kind")).one()
+    assert (
+        not stuck.expanded and stuck.attempts == 1 and "RuntimeError: a bug in a planner" in stuck.last_error
+    )
+    for _ in range(5):  # notify_app allows 3 attempts: then it waits, and the worker stops trying
+        run_once(session)
+    session.expire_all()
+    assert stuck.attempts == 3
+    client = log_in(notify_app, coordinator)
+    page = client.get("/admin/deliveries").get_data(as_text=True)
+    assert f"broken.kind #{stuck.id}" in page and "a bug in a planner" in page
+    broken["on"] = False
+    assert client.post(f"/admin/events/{stuck.id}/retry").status_code == 302
+    run_once(session)
+    session.expire_all()
+    assert stuck.expanded and len(receiver.requests) == 2
+    assert client.post(f"/admin/events/{stuck.id}/retry").status_code == 404
