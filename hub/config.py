@@ -14,19 +14,15 @@ from typing import Any
 
 from flask import Flask
 
+from hub.markers import N_
+
 MiB = 1024 * 1024
-
-
-def N_(message: str) -> str:  # noqa: N802  (the gettext convention: marked here, translated when shown)
-    """Mark a default for `pybabel extract`: base.html shows `_(config.HUB_NAME)`, and an unmarked
-    default is dropped from every catalogue by the next `pybabel update` (the name then shows in English)."""
-    return message
 
 
 class Defaults:
     """Defaults that hold for every deployment; nothing here is secret."""
 
-    HUB_NAME = N_("HRD Threat-Intelligence Hub")
+    HUB_NAME = N_("HRD Threat-Intelligence Hub")  # translated where shown: {{ _(config.HUB_NAME) }}
     HUB_CONTACT = ""
     HUB_DESCRIPTION = N_(
         "Threat intelligence shared among human-rights defenders, civil society, CERTs and platforms."

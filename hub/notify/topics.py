@@ -12,11 +12,8 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.orm import Session, scoped_session
 
+from hub.markers import N_
 from hub.notify.models import Subscription
-
-
-def N_(message: str) -> str:  # noqa: N802  (the gettext convention: marked here, translated when shown)
-    return message
 
 
 @dataclass(frozen=True, slots=True)

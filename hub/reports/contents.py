@@ -17,11 +17,6 @@ MAX_TRACES = 200
 MAX_TRACE_LENGTH = 2048
 
 
-def N_(message: str) -> str:  # noqa: N802  (the gettext convention)
-    """Mark a message for translation where it is raised; the page showing it translates it."""
-    return message
-
-
 @dataclass(frozen=True, slots=True)
 class Contents:
     """The sealed part of a report, opened; empty once retention purged it."""

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 
 from hub.db import utcnow
 from hub.errors import InvalidInput, NotFound
+from hub.markers import N_
 from hub.notify.outbox import emit
 from hub.orgs.models import Organisation, OrgStatus, OrgType
 from hub.reports import handles
@@ -22,7 +23,6 @@ from hub.reports.contents import (
     MAX_TEXT,
     MAX_TRACE_LENGTH,
     MAX_TRACES,
-    N_,
     Contents,
     ThreadMessage,
     open_contents,

@@ -17,8 +17,8 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from hub.csvcells import writer as csv_writer
+from hub.markers import N_
 from hub.policy.principal import Principal
-from hub.reports.contents import N_
 from hub.reports.models import Outcome, Report
 from hub.reports.transparency import all_reports, outcome_of, platform_names
 from hub.reports.triage import require_responder

@@ -25,6 +25,11 @@ CODE = re.compile(r'id="receipt-code">([0-9A-Z-]{29})<')
 SECRET_TEXT = "They sent me a link pretending to be my bank, my name is Layla Haddad"
 SECRET_CONTACT = "signal: +96170123456"
 SECRET_TRACE = "https://login-secure-bank.example/verify"
+# what a reporter whose session expired is told, in English (the tests look it up in each catalogue)
+SEND_AGAIN = (
+    "Nothing was sent yet: this page was open for a long time, or your browser forgot it. "
+    "Everything you wrote is still here. Please check it and press Send again."
+)
 
 
 @dataclass

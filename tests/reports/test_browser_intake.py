@@ -1,5 +1,6 @@
 """A reporter whose session expires mid-report loses nothing and files once (a real browser, no JavaScript,
-a phone-sized screen), in every language the hub ships; adding a language adds a row to LANGUAGES."""
+a phone-sized screen), in every language the hub ships: LANGUAGES has a row per catalogue under
+hub/translations/ (and English), and a catalogue without a row fails."""
 
 from __future__ import annotations
 
@@ -8,19 +9,39 @@ from sqlalchemy import func, select
 
 from hub.reports.models import Report
 from tests.browser import screenshot
+from tests.catalogues import LANGUAGES as CATALOGUES
+from tests.catalogues import direction, translate
+from tests.reports.conftest import SEND_AGAIN
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 PHONE = {"width": 390, "height": 844}
-# language, text typed, the "press Send again" words, the direction of the page
+# What a reporter types in each language: a catalogue added under hub/translations/ without a line here fails
+# test_every_language_has_a_row, so every shipped language takes this path in the browser.
+TYPED = {
+    "en": "An unknown number asked me for my verification code, then my account was taken over.",
+    "ar": "وصلتني رسالة من رقم مجهول تطلب رمز التحقق، ثم سُرق حسابي.",
+    "fa": "یک شمارهٔ ناشناس کد تأییدم را خواست و بعد حسابم از دستم رفت؛ نمی‌دانم چه کسی پشتش است.",
+    "fr": "Un numéro inconnu m’a demandé mon code de vérification, puis mon compte a été piraté.",
+    "es": "Un número desconocido me pidió mi código de verificación y luego me robaron la cuenta.",
+    "ru": "Неизвестный номер попросил у меня код подтверждения, а потом мой аккаунт угнали.",
+}
+# language, text typed, the "press Send again" notice, the direction of the page
 LANGUAGES = [
-    (
-        "en",
-        "An unknown number asked me for my verification code, then my account was taken over.",
-        "Send again",
-        "ltr",
-    ),
-    ("ar", "وصلتني رسالة من رقم مجهول تطلب رمز التحقق، ثم سُرق حسابي.", "«إرسال» مرة أخرى", "rtl"),
+    pytest.param(
+        lang,
+        TYPED[lang],
+        translate(lang, SEND_AGAIN) if lang != "en" else SEND_AGAIN,
+        direction(lang),
+        id=lang,
+    )
+    for lang in ["en", *CATALOGUES]
+    if lang in TYPED
 ]
+
+
+def test_every_language_has_a_row():
+    assert [row.id for row in LANGUAGES] == ["en", *CATALOGUES]
+    assert {"ar", "fa"} <= set(CATALOGUES) and direction("fa") == "rtl"
 
 
 @pytest.mark.parametrize(("lang", "text", "again", "direction"), LANGUAGES)
@@ -36,7 +57,7 @@ def test_expired_session_keeps_the_report_and_files_it_once(
     context.clear_cookies()  # the session is gone: browser restart, private tab, hours of typing
 
     page.click("main form button[type=submit]")
-    assert page.get_attribute("html", "dir") == direction and again in page.content()
+    assert page.get_attribute("html", "dir") == direction and again in page.inner_text("main")
     assert page.input_value("textarea[name=text]") == text
     assert "CSRF" not in page.content() and _reports(session) == 0
     screenshot(page, f"report-2-send-again-{lang}")
