@@ -26,6 +26,12 @@ def visible(p: Principal, version: Any = ObjectVersion) -> ColumnElement[bool]:
     return and_(readable, _tlp_gate(p, version), _moderation_gate(p, version))
 
 
+def own(p: Principal, version: Any = ObjectVersion) -> ColumnElement[bool]:
+    """SQL condition: `p`'s active organisation produced the version (never true for anonymous readers).
+    Not a read permission on its own: combine it with `visible(p)`."""
+    return _own(p, version)
+
+
 def _own(p: Principal, version: Any) -> ColumnElement[bool]:
     if p.org_active and p.org_id is not None:
         return version.producer_org_id == p.org_id  # type: ignore[no-any-return]

@@ -39,7 +39,8 @@ def _setup(state: BlueprintSetupState) -> None:
 add_nav_item(bp, "web.home", lazy_gettext("Home"), is_member, 10)
 add_nav_item(bp, "web.collections", lazy_gettext("Browse"), is_member, 20)
 add_nav_item(bp, "web.share", lazy_gettext("Share"), writing.may_write_somewhere, 30)
+add_nav_item(bp, "web.mine", lazy_gettext("My submissions"), is_member, 35)
 add_nav_item(bp, "web.connect", lazy_gettext("API and TAXII"), is_member, 70)
 
 
-from hub.web import account, connect, revise, share, share_bulk, views  # noqa: E402,F401  (attach the routes to `bp`)
+from hub.web import account, connect, mine, revise, share, share_bulk, views  # noqa: E402,F401  (attach the routes to `bp`)
