@@ -33,6 +33,8 @@ from tests.factories import make_collection, make_org, make_user
 # Letters a language's script must not use, with the letter it uses instead: Persian is written with
 # Persian yeh and keheh; the Arabic ones look alike, but break search and sorting for Persian readers.
 FOREIGN_LETTERS = {"fa": {"\u064a": "ی", "\u0643": "ک"}}
+# Persian joins the verbal prefix to its verb with a zero-width non-joiner (می‌شود), never a space (می شود).
+SPACED_PREFIX = {"fa": re.compile(r"(?<![^\s«(])(?:ن?می) ")}
 
 
 def test_the_five_languages_of_issue_14_are_among_the_catalogues():
@@ -57,6 +59,10 @@ def test_every_message_is_translated_with_the_same_placeholders(lang):
             assert set(PLACEHOLDER.findall(form)) <= expected, message.id
             for letter, instead in FOREIGN_LETTERS.get(lang, {}).items():
                 assert letter not in form, f"{message.id!r}: write {instead} instead of {letter}"
+            if lang in SPACED_PREFIX:
+                assert not SPACED_PREFIX[lang].search(form), (
+                    f"{message.id!r}: join می with U+200C, not a space"
+                )
 
 
 @pytest.mark.parametrize("lang", LANGUAGES)
