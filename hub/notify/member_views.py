@@ -14,6 +14,7 @@ from hub.notify import subscriptions as subs
 from hub.notify.views import ActionForm, bp
 from hub.sharing.service import list_collections_for
 from hub.web.auth import current_principal
+from hub.web.forms import KIND_LABELS
 from hub.web.nav import add_nav_item
 
 add_nav_item(bp, "notify.preferences", _l("Notifications"), order=85)
@@ -27,6 +28,7 @@ def _page(status: int = 200, error: str | None = None) -> tuple[str, int]:
         topics=subs.topic_choices(session, p),
         subscriptions=subs.object_subscriptions(session, p),
         channels=list_collections_for(session, p),
+        kinds=[(kind, label) for kind, label in KIND_LABELS if kind in subs.VALUE_KINDS],
         key=subs.member_key(session, p),
         action=ActionForm(),
         error=error,
@@ -70,6 +72,7 @@ def add_objects_subscription() -> Response | tuple[str, int]:
             form.get("max_tlp", ""),
             form.get("text", ""),
             form.get("daily") == "1",
+            form.get("value_kind", ""),
         )
     except InvalidInput as exc:
         db.session.rollback()

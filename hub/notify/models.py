@@ -115,7 +115,9 @@ class Subscription(Base):
     collection_id: Mapped[str | None] = mapped_column(ForeignKey("collections.id", ondelete="CASCADE"))
     object_type: Mapped[str | None] = mapped_column(String(250))
     max_tlp: Mapped[int | None] = mapped_column(SmallInteger)
-    text: Mapped[str | None] = mapped_column(String(200))  # matched in the object's JSON (a name, "Pegasus"…)
+    # found in the object's JSON, or as the search box finds it (a value, a name, a related threat: "Pegasus")
+    text: Mapped[str | None] = mapped_column(String(200))
+    value_kind: Mapped[str | None] = mapped_column(String(20))  # an observable kind: domain, url, ipv4…
     daily: Mapped[bool] = mapped_column(Boolean, default=False)
     created_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow)
 

@@ -11,16 +11,21 @@ from typing import Any
 
 import orjson
 from sqlalchemy import select
+from sqlalchemy.orm import scoped_session
 
 from hub.db import now_us
 from hub.notify.audience import AnySession, org_principal, user_principal, visible_ids
 from hub.notify.models import Channel, DigestItem, Subscription
 from hub.notify.recipients import Recipient, coordinators, hooks_to, webhooks_for
+from hub.notify.subscriptions import VALUE_KINDS
 from hub.notify.topics import OBJECTS, enabled_for
 from hub.orgs.models import User
+from hub.policy.principal import Principal
 from hub.policy.tlp import Tlp
+from hub.search.service import found_among
 from hub.sharing.models import AccessRule, Mode, RuleKind
 from hub.stix.models import ObjectVersion, State
+from hub.stix.observable_index import IndexedObservable
 
 
 def plan_objects(session: AnySession, refs: dict[str, Any]) -> Iterator[Recipient]:
@@ -73,28 +78,43 @@ def _subscribers(session: AnySession, collection_id: str, rows: Sequence[Any]) -
         user = session.get(User, user_id)
         if user is None:
             continue
-        allowed = set(visible_ids(session, user_principal(session, user), [row.id for row in rows]))
-        now: list[int] = []
-        later: list[int] = []
-        for row in rows:
-            matching = [s for s in chosen if row.id in allowed and matches(s, row.type, row.tlp, row.body)]
-            if any(not s.daily for s in matching):
-                now.append(row.id)
-            elif matching:
-                later.append(row.id)
+        p = user_principal(session, user)
+        allowed = set(visible_ids(session, p, [row.id for row in rows]))
+        seen = [row for row in rows if row.id in allowed]
+        hits = {s.id: _hits(session, p, s, seen) for s in chosen} if seen else {}
+        now = [row.id for row in seen if any(row.id in hits[s.id] for s in chosen if not s.daily)]
+        later = [row.id for row in seen if row.id not in now and any(row.id in hits[s.id] for s in chosen)]
         for version_id in later:
             session.add(DigestItem(user_id=user_id, version_id=version_id, created_us=now_us()))
         if now:
             yield Recipient(Channel.EMAIL, OBJECTS, {"version_ids": now}, user_id=user_id)
 
 
-def matches(subscription: Subscription, object_type: str, tlp: int, body: str) -> bool:
-    """The subscription's filter: type, highest TLP, and a text found in the object (a name, "Pegasus")."""
+def _hits(session: AnySession, p: Principal, subscription: Subscription, rows: Sequence[Any]) -> set[int]:
+    """The versions among `rows` (all visible to `p`) that the subscription's filter matches."""
+    ids = {row.id for row in rows if matches(subscription, row.type, row.tlp)}
+    if subscription.value_kind and ids:
+        ids &= set(
+            session.scalars(
+                select(IndexedObservable.version_id).where(
+                    IndexedObservable.version_id.in_(ids),
+                    IndexedObservable.kind.in_(VALUE_KINDS.get(subscription.value_kind, ())),
+                )
+            )
+        )
+    if subscription.text and ids:
+        needle = subscription.text.lower()
+        in_body = {row.id for row in rows if row.id in ids and needle in row.body.lower()}
+        plain = session() if isinstance(session, scoped_session) else session
+        ids = in_body | found_among(plain, p, subscription.text, sorted(ids - in_body))
+    return ids
+
+
+def matches(subscription: Subscription, object_type: str, tlp: int) -> bool:
+    """The subscription's plain filters: the object's type and the highest TLP."""
     if subscription.object_type and subscription.object_type != object_type:
         return False
-    if subscription.max_tlp is not None and tlp > subscription.max_tlp:
-        return False
-    return not subscription.text or subscription.text.lower() in body.lower()
+    return subscription.max_tlp is None or tlp <= subscription.max_tlp
 
 
 def _addressed(session: AnySession, collection_id: str, rows: Sequence[Any]) -> Iterator[Recipient]:

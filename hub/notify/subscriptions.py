@@ -19,6 +19,19 @@ from hub.notify.topics import BY_NAME, OBJECTS, TOPICS, Topic
 from hub.policy.principal import Principal
 from hub.policy.tlp import Tlp
 
+# the kinds of value a subscription may ask for, as the share form names them, and the observable index's
+# kinds each one covers ("hash": any of the four digests)
+VALUE_KINDS: dict[str, tuple[str, ...]] = {
+    "domain": ("domain",),
+    "url": ("url",),
+    "ipv4": ("ipv4",),
+    "ipv6": ("ipv6",),
+    "email": ("email",),
+    "hash": ("md5", "sha1", "sha256", "sha512"),
+    "account": ("account",),
+    "phone": ("phone",),
+}
+
 
 @dataclass(frozen=True, slots=True)
 class TopicChoice:
@@ -71,6 +84,7 @@ def add_object_subscription(
     max_tlp: str,
     text: str,
     daily: bool,
+    value_kind: str = "",
 ) -> Subscription:
     """Subscribe to new objects of one readable channel (or all) matching a filter. :raises InvalidInput:"""
     if collection_id and collection_id not in p.readable:
@@ -83,6 +97,8 @@ def add_object_subscription(
             raise InvalidInput(str(exc)) from None
     if len(object_type) > 250 or len(text) > 200:
         raise InvalidInput("the filter is too long")
+    if value_kind and value_kind not in VALUE_KINDS:
+        raise InvalidInput(f"unknown kind of value {value_kind!r}")
     row = Subscription(
         user_id=_me(p),
         topic=OBJECTS,
@@ -90,6 +106,7 @@ def add_object_subscription(
         object_type=object_type.strip() or None,
         max_tlp=level,
         text=text.strip() or None,
+        value_kind=value_kind or None,
         daily=daily,
     )
     session.add(row)

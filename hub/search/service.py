@@ -13,6 +13,7 @@ counts never include (or betray) what the reader may not see. Results are groupe
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -92,6 +93,17 @@ def search(session: Session, p: Principal, q: SearchQuery) -> SearchResults:
     return SearchResults(
         list(rows), total, dict(sorted(by_type.items())), page, pages, bool(candidates(text))
     )
+
+
+def found_among(session: Session, p: Principal, text: str, version_ids: Sequence[int]) -> set[int]:
+    """Which of `version_ids` the search box finds for `text`, for `p`: a value through the observable
+    index, a name or description, or a visible relationship (`indicates`, `uses`, `attributed-to`) to a
+    visible object with the text — so a subscription to "Pegasus" hears of the indicators that indicate it."""
+    matched = _matched(session, p, text.strip())
+    if matched is None or not version_ids or not p.readable:
+        return set()
+    v = ObjectVersion
+    return set(session.scalars(select(v.id).where(v.id.in_(list(version_ids)), matched, visible(p, v))))
 
 
 def _matched(session: Session, p: Principal, text: str) -> ColumnElement[bool] | None:
