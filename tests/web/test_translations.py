@@ -13,6 +13,7 @@ from flask.testing import FlaskClient
 from werkzeug.routing import Rule
 
 from hub.orgs.models import User
+from hub.policy.tlp import Tlp
 from hub.public import TokenSurface
 from hub.web.auth import SessionUser
 from hub.web.i18n import available_languages
@@ -28,7 +29,7 @@ from tests.catalogues import (
     translate,
     translated_ids,
 )
-from tests.factories import make_collection, make_org, make_user
+from tests.factories import indicator, make_collection, make_org, make_user, post
 
 # Letters a language's script must not use, with the letter it uses instead: Persian is written with
 # Persian yeh and keheh; the Arabic ones look alike, but break search and sorting for Persian readers.
@@ -155,3 +156,28 @@ def test_no_page_falls_back_to_english(app, session, lang):
             assert not english_on(page, lang), (path, person and person.role, english_on(page, lang))
     assert seen > 40
     assert translate(lang, "Log in") != "Log in"
+
+
+@pytest.mark.parametrize("lang", LANGUAGES)
+def test_a_channel_and_its_objects_show_no_english(app, session, lang):
+    """The pages with an id a member spends most time on: the channel, an object, its edit and revoke pages,
+    the share form of the channel, and a search that finds the object."""
+    org = make_org(session, "Org A")
+    author = make_user(session, org)
+    channel = make_collection(session, read=["tier:registered"], write=["tier:registered"], title="Feed")
+    shared = indicator(Tlp.GREEN, value="phish-language.example")
+    post(session, author, channel, [shared])
+    client = _client_of(app, author)
+    object_page = f"/collections/{channel.id}/objects/{shared['id']}"
+    for path in (
+        f"/collections/{channel.id}",
+        object_page,
+        f"{object_page}/edit",
+        f"{object_page}/revoke",
+        f"/share/{channel.id}",
+        "/search/",
+    ):
+        response = client.get(path, query_string={"lang": lang, "q": "phish-language.example"})
+        page = response.get_data(as_text=True)
+        assert response.status_code == 200 and f'<html lang="{lang}"' in page, path
+        assert not english_on(page, lang), (path, english_on(page, lang))
