@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
@@ -214,6 +216,10 @@ class BulkForm(_IndicatorDetails):
     listfile = FileField(_l("Or a list file (.txt or .csv, one value a line)"))
     state = HiddenField()
 
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        # prefixed: its fields share the share page with the single-indicator form's, and ids must be unique
+        super().__init__(*args, prefix="bulk", **kwargs)
+
 
 class UploadForm(FlaskForm):
     """Upload a STIX 2.1 bundle (or a TAXII envelope, or a list of objects) as JSON."""
@@ -225,6 +231,9 @@ class UploadForm(FlaskForm):
     )
     tlp = SelectField(_l("TLP for objects that carry no TLP marking"), choices=[])
     anonymous = BooleanField(_l("Share without attribution (readers see the hub as the source)"))
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, prefix="upload", **kwargs)  # unique ids beside the other share forms
 
 
 class FeedbackForm(FlaskForm):

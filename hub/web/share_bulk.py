@@ -89,7 +89,7 @@ def share_bulk(collection_id: str) -> ResponseReturnValue:
         kept=kept,
         counts=_counts(lines, kept),
         table_error=table_error,
-        kinds=dict(KIND_LABELS),
+        kinds={kind: str(label) for kind, label in KIND_LABELS},
         audience=audience(db_session(), collection, level),
         quarantined=writing.quarantined(p),
         threat=step,

@@ -134,7 +134,11 @@ def test_upload_results_echo_payloads_inert(client, session):
     response = client.post(
         f"/share/{channel.id}/upload",
         content_type="multipart/form-data",
-        data={"collection": channel.id, "tlp": "green", "bundle": (io.BytesIO(bundle.encode()), "b.json")},
+        data={
+            "upload-collection": channel.id,
+            "upload-tlp": "green",
+            "upload-bundle": (io.BytesIO(bundle.encode()), "b.json"),
+        },
     )
     html = response.get_data(as_text=True)
     assert "0 of 2 objects stored" in html

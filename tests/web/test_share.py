@@ -186,9 +186,9 @@ def test_upload_reports_each_object(client, session, web, world):
         f"/share/{world['channel'].id}/upload",
         content_type="multipart/form-data",
         data={
-            "collection": world["channel"].id,
-            "tlp": "amber",
-            "bundle": (io.BytesIO(json.dumps(bundle).encode()), "bundle.json"),
+            "upload-collection": world["channel"].id,
+            "upload-tlp": "amber",
+            "upload-bundle": (io.BytesIO(json.dumps(bundle).encode()), "bundle.json"),
         },
     )
     text = response.get_data(as_text=True)
@@ -202,7 +202,11 @@ def test_upload_of_something_else_than_json_is_refused(client, web, world):
     response = client.post(
         f"/share/{world['channel'].id}/upload",
         content_type="multipart/form-data",
-        data={"collection": world["channel"].id, "tlp": "amber", "bundle": (io.BytesIO(b"<html>"), "x.json")},
+        data={
+            "upload-collection": world["channel"].id,
+            "upload-tlp": "amber",
+            "upload-bundle": (io.BytesIO(b"<html>"), "x.json"),
+        },
     )
     assert response.status_code == 400
 

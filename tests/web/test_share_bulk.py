@@ -68,11 +68,13 @@ def _form(world, **changes):
 
 
 def _bulk(client, world, data, channel="channel"):
-    return client.post(f"/share/{world[channel].id}/bulk", data=data, content_type="multipart/form-data")
+    """POST the bulk form; its fields carry the form's prefix (the tick boxes and the button do not)."""
+    fields = {key if key in ("keep", "action") else f"bulk-{key}": value for key, value in data.items()}
+    return client.post(f"/share/{world[channel].id}/bulk", data=fields, content_type="multipart/form-data")
 
 
 def _state(page):
-    return re.search(r'name="state" type="hidden" value="([^"]+)"', page).group(1)
+    return re.search(r'name="bulk-state" type="hidden" value="([^"]+)"', page).group(1)
 
 
 def _ticked(page):
@@ -117,7 +119,7 @@ def test_values_on_a_warning_list_are_unticked_and_need_the_box(client, session,
     share = _form(world, values="google.com\nphish-a.evil-phish.net\n", action="share", state=_state(page))
     refused = _bulk(client, world, {**share, "keep": ["1", "2"]})
     assert refused.status_code == 400
-    assert 'id="insist-errors"' in refused.get_data(as_text=True)
+    assert 'id="bulk-insist-errors"' in refused.get_data(as_text=True)
     assert "Tick this box to share despite the warnings" in refused.get_data(as_text=True)
     assert not _stored(session, world["channel"])
     assert _ticked(refused.get_data(as_text=True)) == [1, 2]  # the member's ticks survive the error
@@ -160,12 +162,16 @@ def test_a_bad_list_file_keeps_the_form_and_says_why_in_the_members_language(cli
     data = _form(world, values="", description="Kept", listfile=(io.BytesIO(b"%PDF-1.4"), "report.pdf"))
     page = _bulk(client, world, data)
     text = page.get_data(as_text=True)
-    assert page.status_code == 400 and 'id="listfile-errors"' in text and "Choose a .txt or .csv file" in text
+    assert (
+        page.status_code == 400
+        and 'id="bulk-listfile-errors"' in text
+        and "Choose a .txt or .csv file" in text
+    )
     assert re.search(r">\s*Kept</textarea>", text) and "InvalidInput" not in text
     client.get("/?lang=ar")
     data = _form(world, values="", description="Kept", listfile=(io.BytesIO(b"\xff\xfe\x00"), "list.txt"))
     text = _bulk(client, world, data).get_data(as_text=True)
-    assert 'id="listfile-errors"' in text and "UTF-8" in text and "The file is not" not in text
+    assert 'id="bulk-listfile-errors"' in text and "UTF-8" in text and "The file is not" not in text
 
 
 def test_bulk_correlation_counts_only_what_the_member_may_see(client, session, web, world):
@@ -225,7 +231,7 @@ def test_a_link_to_a_more_restrictive_threat_is_refused_next_to_the_field(client
     web.login(world["author"])
     data = _form(world, values="d.evil-phish.net", threat="Quiet Actor", threat_ref=actor["id"])
     page = _bulk(client, world, data).get_data(as_text=True)
-    assert 'id="threat_ref-errors"' in page and "more restrictive TLP than TLP:GREEN" in page
+    assert 'id="bulk-threat_ref-errors"' in page and "more restrictive TLP than TLP:GREEN" in page
     share = {**data, "action": "share", "state": _state(page), "keep": ["1"]}
     assert _bulk(client, world, share).status_code == 400
     assert not _stored(session, world["channel"], "indicator")
@@ -257,24 +263,26 @@ def test_an_unticked_warnings_box_is_an_error_next_to_it_in_english_and_arabic(c
 
 def test_a_bad_bundle_is_explained_next_to_the_file_field_with_the_choices_kept(client, web, world):
     web.login(world["author"])
-    data = {"collection": world["channel"].id, "tlp": "clear", "anonymous": "y"}
+    data = {"upload-collection": world["channel"].id, "upload-tlp": "clear", "upload-anonymous": "y"}
     response = client.post(
         f"/share/{world['channel'].id}/upload",
         content_type="multipart/form-data",
-        data={**data, "bundle": (io.BytesIO(b"<html>"), "x.json")},
+        data={**data, "upload-bundle": (io.BytesIO(b"<html>"), "x.json")},
     )
     text = response.get_data(as_text=True)
     assert response.status_code == 400 and "InvalidInput" not in text
-    assert 'id="bundle-errors"' in text and "The file is not JSON" in text
+    assert 'id="upload-bundle-errors"' in text and "The file is not JSON" in text
     upload_form = text[text.index('id="upload"') :]
     assert re.search(r'<option selected value="clear">|<option value="clear" selected>', upload_form)
-    assert re.search(r'id="anonymous"[^>]*checked|checked[^>]*id="anonymous"', upload_form)
+    assert re.search(r'id="upload-anonymous"[^>]*checked|checked[^>]*id="upload-anonymous"', upload_form)
     client.get("/?lang=ar")
     text = client.post(
         f"/share/{world['channel'].id}/upload", content_type="multipart/form-data", data=data
     ).get_data(as_text=True)
     assert (
-        'id="bundle-errors"' in text and "Choose a STIX" not in text and "This field is required" not in text
+        'id="upload-bundle-errors"' in text
+        and "Choose a STIX" not in text
+        and "This field is required" not in text
     )
 
 
