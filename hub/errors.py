@@ -93,9 +93,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(HubError)
     def _hub_error(exc: HubError) -> Response:
-        from hub.extensions import db
+        from hub.unit_of_work import discard_writes
 
-        db.session.rollback()
+        discard_writes()
         return _render(exc.status, type(exc).__name__, exc.message, exc.details)
 
     @app.errorhandler(HTTPException)
@@ -115,9 +115,9 @@ def register_error_handlers(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception) -> Response:
-        from hub.extensions import db
+        from hub.unit_of_work import discard_writes
 
-        db.session.rollback()
+        discard_writes()
         app.logger.exception("unhandled error")
         return _render(500, "Internal Server Error", "The hub failed to answer; nothing was changed.")
 

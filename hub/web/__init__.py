@@ -3,7 +3,8 @@
 `hub.web.auth` holds the gate (deny by default, `@public` to open one) and gives views their Principal;
 `hub.web.security` adds headers and CSRF; both are installed by `create_app` for every route, whatever is
 mounted. Mounting this blueprint adds what pages need: languages, template helpers, HTML error pages, and the
-web's own navigation links. Views only parse, call services, commit and render.
+web's own navigation links. Views only parse, call services and render; `hub.unit_of_work` commits once
+per request.
 """
 
 from __future__ import annotations

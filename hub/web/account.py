@@ -17,8 +17,9 @@ from hub.db import utcnow
 from hub.errors import InvalidInput
 from hub.extensions import db, limiter
 from hub.orgs.models import User
+from hub.unit_of_work import commit_now, discard_writes
 from hub.web import bp
-from hub.web.auth import SessionUser, current_db_user, current_principal, db_session, public
+from hub.web.auth import SessionUser, current_db_user, current_principal, public
 from hub.web.forms import CodeForm, DisableTotpForm, LanguageForm, LoginForm, PasswordForm
 from hub.web.i18n import available_languages, is_language, language_name
 from hub.web.safety import safe_next
@@ -58,14 +59,14 @@ def login() -> ResponseReturnValue:
     if form.validate_on_submit():
         try:
             user = accounts.authenticate(
-                db_session(),
+                db.session(),
                 form.email.data,
                 form.password.data,
                 device_cookie=request.cookies.get(DEVICE_COOKIE),
                 secret_key=current_app.config["SECRET_KEY"],
             )
         except accounts.LoginRefused:
-            db.session.commit()  # keep the failure count
+            commit_now("the failure is counted even though the login is refused: it drives the delays")
             flash(_refused(), "error")
             return render_template("web/login.html", form=form), 401
         return _second_step(user, form.next.data)
@@ -130,9 +131,9 @@ def login_code() -> ResponseReturnValue:
     user, pending = found
     form = CodeForm()
     if form.validate_on_submit():
-        if accounts.check_totp(db_session(), user, form.code.data, _known_device(user)):
+        if accounts.check_totp(db.session(), user, form.code.data, _known_device(user)):
             return _complete_login(user, pending["next"])
-        db.session.commit()
+        commit_now("the wrong code is counted even though the login is refused: it drives the delays")
         flash(_refused(), "error")
         return render_template("web/login_code.html", form=form), 401
     return render_template("web/login_code.html", form=form)
@@ -150,8 +151,9 @@ def login_enrol() -> ResponseReturnValue:
     form = CodeForm()
     if form.validate_on_submit():
         try:
-            accounts.enable_totp(db_session(), None, user, pending["secret"], form.code.data)
+            accounts.enable_totp(db.session(), None, user, pending["secret"], form.code.data)
         except InvalidInput:
+            discard_writes()
             flash(_code_mismatch(), "error")
         else:
             return _complete_login(user, pending["next"])
@@ -196,7 +198,6 @@ def _complete_login(user: User, next_url: str) -> Response:
     session["since"] = user.last_seen_at.isoformat() if user.last_seen_at else None
     user.last_seen_at = utcnow()
     login_user(SessionUser(user))
-    db.session.commit()
     return _remember_device(redirect(safe_next(next_url, url_for("web.home"))), user)
 
 
@@ -224,7 +225,6 @@ def set_language() -> ResponseReturnValue:
         user = current_db_user()
         if posted and user is not None:
             user.locale = code
-            db.session.commit()
     return redirect(safe_next(form.next.data or request.args.get("next"), url_for("web.home")))
 
 
@@ -266,12 +266,11 @@ def profile_password() -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _form_errors(form)
     try:
-        accounts.change_password(db_session(), current_principal(), user, form.current.data, form.new.data)
+        accounts.change_password(db.session(), current_principal(), user, form.current.data, form.new.data)
     except InvalidInput:
-        db.session.rollback()
+        discard_writes()
         flash(_("The current password is wrong."), "error")
         return redirect(url_for("web.profile"))
-    db.session.commit()
     login_user(SessionUser(user))  # the session id follows the new password
     flash(_("Your password is changed."), "info")
     return redirect(url_for("web.profile"))
@@ -293,11 +292,11 @@ def profile_totp_confirm() -> ResponseReturnValue:
     assert user is not None
     if secret and form.validate_on_submit():
         try:
-            accounts.enable_totp(db_session(), current_principal(), user, secret, form.code.data)
+            accounts.enable_totp(db.session(), current_principal(), user, secret, form.code.data)
         except InvalidInput:
+            discard_writes()
             flash(_code_mismatch(), "error")
         else:
-            db.session.commit()
             session.pop("enrol_secret", None)
             login_user(SessionUser(user))
             flash(_("The second factor is on."), "info")
@@ -312,9 +311,9 @@ def profile_totp_disable() -> ResponseReturnValue:
     assert user is not None
     if form.validate_on_submit():
         try:
-            accounts.disable_totp(db_session(), current_principal(), user, form.password.data)
+            accounts.disable_totp(db.session(), current_principal(), user, form.password.data)
         except InvalidInput:
-            db.session.rollback()
+            discard_writes()
             flash(
                 _("Coordinators and organisation admins must keep a second factor.")
                 if accounts.needs_totp(user)
@@ -322,7 +321,6 @@ def profile_totp_disable() -> ResponseReturnValue:
                 "error",
             )
         else:
-            db.session.commit()
             login_user(SessionUser(user))
             flash(_("The second factor is off."), "info")
     return redirect(url_for("web.profile") + "#second-factor")

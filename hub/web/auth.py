@@ -10,7 +10,6 @@ from __future__ import annotations
 
 from flask import Flask, current_app, g, redirect, request, url_for
 from flask_login import AnonymousUserMixin, UserMixin, current_user
-from sqlalchemy.orm import Session
 from werkzeug.exceptions import Unauthorized
 from werkzeug.wrappers import Response
 
@@ -55,11 +54,6 @@ def load_user(session_id: str) -> SessionUser | None:
     return SessionUser(user)
 
 
-def db_session() -> Session:
-    """The request's database session, typed as the services expect it."""
-    return db.session  # type: ignore[return-value]
-
-
 def current_db_user() -> User | None:
     """The logged-in `User` row, or None."""
     if current_user.is_authenticated:
@@ -70,7 +64,7 @@ def current_db_user() -> User | None:
 def current_principal() -> Principal:
     """The request's Principal, resolved once per request from the logged-in user (or anonymous)."""
     if "hub_principal" not in g:
-        g.hub_principal = principal_for(db_session(), current_db_user())
+        g.hub_principal = principal_for(db.session(), current_db_user())
     return g.hub_principal  # type: ignore[no-any-return]
 
 

@@ -16,13 +16,15 @@ from flask_babel import gettext as _
 from wtforms import SelectChoice
 
 from hub.errors import InvalidInput
+from hub.extensions import db
 from hub.orgs import own_tokens
 from hub.policy import writing
 from hub.policy.principal import Principal
 from hub.sharing.models import Collection
 from hub.sharing.service import list_collections_for
+from hub.unit_of_work import discard_writes
 from hub.web import bp
-from hub.web.auth import current_principal, db_session
+from hub.web.auth import current_principal
 from hub.web.forms import TokenForm
 
 
@@ -40,7 +42,7 @@ def endpoints(p: Principal) -> list[Endpoint]:
     """The collections `p` may read, by title; one `p` may not read is never listed, even if writable."""
     root = current_app.config["TAXII_API_ROOT"]
     found = []
-    for collection in list_collections_for(db_session(), p):
+    for collection in list_collections_for(db.session(), p):
         if collection.id not in p.readable:
             continue
         args = {"api_root": root, "collection_id": collection.id, "_external": True}
@@ -80,7 +82,7 @@ def _page(form: TokenForm, status: int = 200) -> tuple[str, int]:
         form=form,
         endpoints=found,
         example=found[0] if found else None,
-        tokens=own_tokens.list_own_tokens(db_session(), p),
+        tokens=own_tokens.list_own_tokens(db.session(), p),
         **_addresses(),
     ), status
 
@@ -100,7 +102,7 @@ def connect_token_create() -> ResponseReturnValue:
         return _page(form, 400)
     try:
         issued = own_tokens.create_own_token(
-            db_session(),
+            db.session(),
             p,
             form.label.data,
             form.expires_days.data,
@@ -108,11 +110,10 @@ def connect_token_create() -> ResponseReturnValue:
             form.collections.data or None,
         )
     except InvalidInput as exc:
-        db_session().rollback()
+        discard_writes()
         form.label.errors = [*form.label.errors, exc.message]
         return _page(form, exc.status)
     token = issued.token
-    db_session().commit()
     found = [
         e for e in endpoints(p) if token.collection_ids is None or e.collection.id in token.collection_ids
     ]
@@ -128,7 +129,6 @@ def connect_token_create() -> ResponseReturnValue:
 @bp.post("/connect/tokens/<int:token_id>/revoke")
 def connect_token_revoke(token_id: int) -> ResponseReturnValue:
     """Revoke one of one's own tokens at once (someone else's answers 404)."""
-    token = own_tokens.revoke_own_token(db_session(), current_principal(), token_id)
-    db_session().commit()
+    token = own_tokens.revoke_own_token(db.session(), current_principal(), token_id)
     flash(_("The token %(label)s is revoked.", label=token.label), "success")
     return redirect(url_for("web.connect"))

@@ -6,11 +6,12 @@ from __future__ import annotations
 from flask import render_template, request
 from flask.typing import ResponseReturnValue
 
+from hub.extensions import db
 from hub.sharing.models import Collection
 from hub.stix.correlation import names_of
 from hub.stix.produced import Scope, Status, Wanted, may_see_org, produced
 from hub.web import bp
-from hub.web.auth import current_principal, db_session
+from hub.web.auth import current_principal
 from hub.web.forms import STIX_TYPES
 
 
@@ -26,8 +27,8 @@ def mine() -> ResponseReturnValue:
     status = _choice(request.args.get("status"), tuple(s.value for s in Status))
     kind = _choice(request.args.get("type"), STIX_TYPES)
     wanted = Wanted(scope, Status(status) if status else None, kind, request.args.get("page", 1, type=int))
-    page = produced(db_session(), p, wanted)
-    channels = names_of(db_session(), Collection, {row.version.collection_id for row in page.rows})
+    page = produced(db.session(), p, wanted)
+    channels = names_of(db.session(), Collection, {row.version.collection_id for row in page.rows})
     args = {k: v for k, v in (("scope", scope.value), ("status", status), ("type", kind)) if v}
     return render_template(
         "web/mine.html",

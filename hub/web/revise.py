@@ -30,8 +30,9 @@ from hub.stix.revision import (
     simple_value,
     widening_gain,
 )
+from hub.unit_of_work import discard_writes
 from hub.web import bp
-from hub.web.auth import current_principal, db_session
+from hub.web.auth import current_principal
 from hub.web.forms import EditIndicatorForm, RevokeForm
 
 
@@ -43,8 +44,8 @@ def _load(collection_id: str, stix_id: str) -> tuple[Collection, Revisable]:
     """The channel and the object, when the member may revise it. :raises NotFound: invisible.
     :raises PermissionDenied: visible, but not theirs to revise (or revoked)."""
     p = current_principal()
-    collection = get_collection_for(db_session(), p, collection_id)
-    return collection, require_revisable(db_session(), p, collection.id, stix_id)
+    collection = get_collection_for(db.session(), p, collection_id)
+    return collection, require_revisable(db.session(), p, collection.id, stix_id)
 
 
 @bp.route("/collections/<collection_id>/objects/<stix_id>/edit", methods=["GET", "POST"])
@@ -65,16 +66,15 @@ def edit_object(collection_id: str, stix_id: str) -> ResponseReturnValue:
         edit = _edit_of(form, one_value is not None)
         confirmed = form.widen.data == form.tlp.data
         if writing.widens(found.tlp, edit.tlp) and not confirmed:
-            gain = widening_gain(db_session(), collection, found.tlp, edit.tlp)
+            gain = widening_gain(db.session(), collection, found.tlp, edit.tlp)
             form.widen.data = form.tlp.data
         else:
             try:
-                revise_indicator(db_session(), current_principal(), collection.id, stix_id, edit, confirmed)
+                revise_indicator(db.session(), current_principal(), collection.id, stix_id, edit, confirmed)
             except RevisionRefused as refused:
-                db.session.rollback()
+                discard_writes()
                 _show(form, refused)
             else:
-                db.session.commit()
                 flash(_("Saved as a new version. Subscribers receive it with their next poll."), "info")
                 return redirect(_object_url(collection.id, stix_id))
     status = 400 if form.errors else 200
@@ -137,12 +137,11 @@ def revoke_object(collection_id: str, stix_id: str) -> ResponseReturnValue:
     form = RevokeForm()
     if form.validate_on_submit():
         try:
-            revoke(db_session(), current_principal(), collection.id, stix_id)
+            revoke(db.session(), current_principal(), collection.id, stix_id)
         except RevisionRefused:
-            db.session.rollback()
+            discard_writes()
             flash(_("The hub did not store the revocation; nothing changed."), "error")
         else:
-            db.session.commit()
             flash(_("Revoked. Subscribers receive the revoked version with their next poll."), "info")
         return redirect(_object_url(collection.id, stix_id))
     return render_template("web/revoke.html", collection=collection, found=found, form=form)

@@ -34,7 +34,7 @@ from hub.stix.observables import Observable, candidates
 from hub.stix.reading import get_object_for
 from hub.stix.warninglists import warnings_for
 from hub.web import bp
-from hub.web.auth import current_principal, db_session
+from hub.web.auth import current_principal
 from hub.web.forms import BulkForm, FeedbackForm, IndicatorForm, UploadForm
 from hub.web.share_support import (
     INVALID_VALUE,
@@ -55,7 +55,7 @@ MAX_UPLOAD_BYTES = 10 * 1024 * 1024
 def share() -> ResponseReturnValue:
     """Choose the channel to share in."""
     p = current_principal()
-    readable = list_collections_for(db_session(), p) if p.org_active else []
+    readable = list_collections_for(db.session(), p) if p.org_active else []
     channels = [c for c in readable if writing.may_write(p, c.id)]
     if len(channels) == 1:
         return redirect(url_for("web.share_in", collection_id=channels[0].id))
@@ -89,7 +89,7 @@ def share_page(
         form=form,
         upload=upload,
         bulk=bulk,
-        audiences=[audience(db_session(), collection, level) for level in levels],
+        audiences=[audience(db.session(), collection, level) for level in levels],
         quarantined=writing.quarantined(p),
     ), status
 
@@ -122,7 +122,7 @@ def share_indicator(collection_id: str) -> ResponseReturnValue:
             preview = {
                 "indicator": indicator,
                 "warnings": warnings,
-                "audience": audience(db_session(), collection, level),
+                "audience": audience(db.session(), collection, level),
                 "correlation": _correlation(p, data.value, observable),
                 "threat": step,
             }
@@ -181,7 +181,7 @@ def share_upload(collection_id: str) -> ResponseReturnValue:
 def _correlation(p: Principal, typed: str, observable: Observable) -> Correlation:
     """Where the value already is: read as the lookup API reads it, and as the form built it."""
     read_as = [observable, *candidates(typed)]
-    return correlate_observables(db_session(), p, [(typed, read_as)])[0]
+    return correlate_observables(db.session(), p, [(typed, read_as)])[0]
 
 
 def _objects_of(raw: bytes) -> list[Any] | None:
@@ -231,10 +231,10 @@ def feedback_form_for(collection: Collection, object_type: str) -> FeedbackForm 
 def feedback(collection_id: str, stix_id: str) -> ResponseReturnValue:
     """Store feedback on a visible indicator as a sighting at the indicator's TLP."""
     p = current_principal()
-    collection = get_collection_for(db_session(), p, collection_id)
+    collection = get_collection_for(db.session(), p, collection_id)
     if collection.id not in p.readable:
         raise NotFound(f"no collection {collection_id!r}")
-    view = get_object_for(db_session(), p, collection.id, stix_id)
+    view = get_object_for(db.session(), p, collection.id, stix_id)
     if view.current.type != "indicator":
         raise NotFound(f"no indicator {stix_id!r}")
     collection = writable(collection.id)
@@ -246,8 +246,7 @@ def feedback(collection_id: str, stix_id: str) -> ResponseReturnValue:
     sighting = build_sighting(
         stix_id, Tlp(view.current.tlp), Feedback(form.kind.data), form.note.data or "", org_identity()
     )
-    submission = add_objects(db_session(), p, collection.id, [sighting])
-    db.session.commit()
+    submission = add_objects(db.session(), p, collection.id, [sighting])
     if submission.failure_count:
         failure = orjson.loads(submission.results)["failures"][0]
         flash(_("The feedback was not stored: %(reason)s", reason=failure["message"]), "error")

@@ -17,6 +17,7 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
+from hub.extensions import db
 from hub.policy import writing
 from hub.policy.tlp import Tlp
 from hub.sharing.audience import audience
@@ -25,7 +26,7 @@ from hub.stix.build import IndicatorInput, build_indicator
 from hub.stix.bulk import MAX_LINES, Line, TooManyLines, preview_lines, read_lines, values_of_file
 from hub.stix.ingest import IngestOptions
 from hub.web import bp
-from hub.web.auth import current_principal, db_session
+from hub.web.auth import current_principal
 from hub.web.forms import KIND_LABELS, BulkForm
 from hub.web.share import share_page
 from hub.web.share_support import (
@@ -68,7 +69,7 @@ def share_bulk(collection_id: str) -> ResponseReturnValue:
     previewed = _previewed(form, collection, text)
     sharing = request.form.get("action") == "share" and previewed
     step = threat_step(form, collection, level, sharing)
-    preview_lines(db_session(), p, lines, current_app.config.get("HUB_DOMAINS", ()))
+    preview_lines(db.session(), p, lines, current_app.config.get("HUB_DOMAINS", ()))
     kept = _kept(lines, previewed)
     chosen = [line for line in lines if line.usable and line.number in kept]
     table_error = None
@@ -90,7 +91,7 @@ def share_bulk(collection_id: str) -> ResponseReturnValue:
         counts=_counts(lines, kept),
         table_error=table_error,
         kinds={kind: str(label) for kind, label in KIND_LABELS},
-        audience=audience(db_session(), collection, level),
+        audience=audience(db.session(), collection, level),
         quarantined=writing.quarantined(p),
         threat=step,
     ), (400 if has_errors(form) or table_error else 200)

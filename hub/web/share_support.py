@@ -32,7 +32,7 @@ from hub.sharing.service import get_collection_for
 from hub.stix.build import ObservableKind
 from hub.stix.ingest import IngestOptions, add_objects
 from hub.stix.threats import Threat, build_indicates, build_threat, find_threats, get_threat
-from hub.web.auth import current_db_user, current_principal, db_session
+from hub.web.auth import current_db_user, current_principal
 
 NEW_THREAT = "new"
 INVALID_VALUE = {
@@ -57,7 +57,7 @@ def has_errors(form: Any) -> bool:
 def writable(collection_id: str) -> Collection:
     """A collection the user may add to. :raises NotFound: invisible. :raises PermissionDenied: read-only."""
     p = current_principal()
-    collection = get_collection_for(db_session(), p, collection_id)
+    collection = get_collection_for(db.session(), p, collection_id)
     writing.require_write(p, collection.id, "you may read this channel but not share in it")
     return collection
 
@@ -97,7 +97,7 @@ def threat_step(form: Any, collection: Collection, level: Tlp, sharing: bool) ->
     if not text:
         return ThreatStep()
     p = current_principal()
-    step = ThreatStep(find_threats(db_session(), p, text))
+    step = ThreatStep(find_threats(db.session(), p, text))
     ref = form.threat_ref.data or ""
     if not ref:
         exact = [t for t in step.matches if t.name.casefold() == text.casefold()]
@@ -119,14 +119,14 @@ def threat_step(form: Any, collection: Collection, level: Tlp, sharing: bool) ->
 def _choose(step: ThreatStep, form: Any, collection: Collection, level: Tlp, ref: str) -> None:
     p = current_principal()
     try:
-        step.chosen = get_threat(db_session(), p, ref)
+        step.chosen = get_threat(db.session(), p, ref)
     except NotFound:
         form.threat_ref.errors.append(_("This one is not in the list any more: choose again."))
         form.threat_ref.data = ""
         return
     if step.chosen.stix_id not in {t.stix_id for t in step.matches}:
         step.matches.insert(0, step.chosen)
-    if writing.link_refusal(db_session(), p, collection, level, ref) is not None:
+    if writing.link_refusal(db.session(), p, collection, level, ref) is not None:
         form.threat_ref.errors.append(
             _(
                 "“%(name)s” is shared under a more restrictive TLP than %(tlp)s: choose a more restrictive "
@@ -182,10 +182,9 @@ def stamp_now() -> str:
 
 
 def store(collection: Collection, objects: list[Any], options: IngestOptions) -> str:
-    """Add the objects, commit, and show the summary."""
+    """Add the objects and show the summary (the request's commit point keeps them)."""
     since = collection.last_date_added
-    submission = add_objects(db_session(), current_principal(), collection.id, objects, options)
-    db.session.commit()
+    submission = add_objects(db.session(), current_principal(), collection.id, objects, options)
     results = orjson.loads(submission.results)
     successes, failures = results.get("successes", []), results.get("failures", [])
     return render_template(

@@ -12,6 +12,7 @@ from flask_babel import gettext as _
 from wtforms import SelectChoice
 
 from hub.errors import NotFound
+from hub.extensions import db
 from hub.identity import hub_identity_id
 from hub.policy.tlp import Tlp
 from hub.sharing.models import Collection
@@ -22,7 +23,7 @@ from hub.stix.query import ObjectFilter, count_versions
 from hub.stix.reading import get_object_for, producer_name, reporter_name, source_label
 from hub.stix.revision import revisable
 from hub.web import bp
-from hub.web.auth import current_principal, db_session
+from hub.web.auth import current_principal
 from hub.web.forms import BrowseForm
 from hub.web.share import feedback_form_for
 
@@ -43,10 +44,10 @@ def home() -> ResponseReturnValue:
     p = current_principal()
     since = _since_us()
     rows = []
-    for collection in list_collections_for(db_session(), p):
+    for collection in list_collections_for(db.session(), p):
         if collection.id not in p.readable:
             continue
-        new = count_versions(db_session(), p, collection.id, ObjectFilter(added_after=since))
+        new = count_versions(db.session(), p, collection.id, ObjectFilter(added_after=since))
         rows.append((collection, new))
     return render_template("web/home.html", rows=rows, since=session.get("since"), since_us=since)
 
@@ -54,7 +55,7 @@ def home() -> ResponseReturnValue:
 def _readable_collection(collection_id: str) -> Collection:
     """A collection the user may read; any other answers 404, as if it did not exist."""
     p = current_principal()
-    collection = get_collection_for(db_session(), p, collection_id)
+    collection = get_collection_for(db.session(), p, collection_id)
     if collection.id not in p.readable:
         raise NotFound(f"no collection {collection_id!r}")
     return collection
@@ -64,7 +65,7 @@ def _readable_collection(collection_id: str) -> Collection:
 def collections() -> ResponseReturnValue:
     """The channels the user may read."""
     p = current_principal()
-    readable = [c for c in list_collections_for(db_session(), p) if c.id in p.readable]
+    readable = [c for c in list_collections_for(db.session(), p) if c.id in p.readable]
     return render_template("web/collections.html", collections=readable)
 
 
@@ -82,7 +83,7 @@ def browse(collection_id: str) -> ResponseReturnValue:
     f = _object_filter(form) if valid else ObjectFilter()
     order = form.order.data if valid else NEWEST
     number = request.args.get("page", default=1, type=int)
-    page = browse_channel(db_session(), current_principal(), collection.id, f, order, number, PAGE_SIZE)
+    page = browse_channel(db.session(), current_principal(), collection.id, f, order, number, PAGE_SIZE)
     args: dict[str, Any] = {key: value for key, value in request.args.items() if key != "page" and value}
     return render_template(
         "web/browse.html",
@@ -116,13 +117,13 @@ def object_detail(collection_id: str, stix_id: str) -> ResponseReturnValue:
     """One object: readable fields, all visible versions, relationships, sightings and the raw JSON."""
     collection = _readable_collection(collection_id)
     view = get_object_for(
-        db_session(), current_principal(), collection.id, stix_id, request.args.get("version", type=int)
+        db.session(), current_principal(), collection.id, stix_id, request.args.get("version", type=int)
     )
     raw = orjson.dumps(view.body, option=orjson.OPT_INDENT_2).decode()
     hub = hub_identity_id(current_app.config), current_app.config["HUB_NAME"]
-    source = source_label(db_session(), view.current, *hub)
-    producer = producer_name(db_session(), current_principal(), view.current)
-    revision = revisable(db_session(), current_principal(), collection.id, stix_id)
+    source = source_label(db.session(), view.current, *hub)
+    producer = producer_name(db.session(), current_principal(), view.current)
+    revision = revisable(db.session(), current_principal(), collection.id, stix_id)
     return render_template(
         "web/object.html",
         collection=collection,
@@ -131,7 +132,7 @@ def object_detail(collection_id: str, stix_id: str) -> ResponseReturnValue:
         raw=raw,
         source=source,
         producer=producer,
-        reporters={s.link.id: reporter_name(db_session(), s.link) for s in view.sightings},
+        reporters={s.link.id: reporter_name(db.session(), s.link) for s in view.sightings},
         feedback_form=feedback_form_for(collection, view.current.type),
         revision=revision,
     )

@@ -1,0 +1,66 @@
+"""One commit point per request: the request's writes are kept together or not at all.
+
+Services only add and flush; views do not commit. `create_app` installs `finish_request`, which runs after
+the view has answered: a response under 400 commits the request's writes once; an error response (a domain
+error the error handlers rendered, a crash, a form sent back with its errors) rolls them back. The CLI does
+the same per command (`hub/cli_support.py`); indico does it per request handler.
+
+A view has two named ways out of the rule, so nobody needs `db.session.commit()` or `.rollback()` by hand:
+
+- `discard_writes()`: the view caught a domain error to show it on a page (a flash and a redirect, or the form
+  again). The request's writes are undone at once, so that page shows the database as it was, and the request
+  commits nothing afterwards, whatever its status.
+- `commit_now(why)`: a write that must outlive the request failing — a failed login's counter, which drives
+  the progressive delays, or a token's last use — is committed at once. `why` says why, beside the call.
+"""
+
+from __future__ import annotations
+
+from flask import Flask, Response, current_app, request
+
+from hub.extensions import db
+
+# Kept with the request, not in `g`: an app context (and so `g`) may outlive one request, as in tests.
+_DISCARDED = "hub.writes_discarded"
+
+
+def install(app: Flask) -> None:
+    """Make `finish_request` the request's commit point.
+
+    Installed after every other `after_request` function of the app, so it runs first among them (Flask runs
+    them in reverse) and the others (security headers...) still see the error response when the commit fails.
+    """
+    app.after_request(finish_request)
+
+
+def finish_request(response: Response) -> Response:
+    """Commit the request's writes when it succeeded (status under 400 and nothing discarded); else undo them.
+
+    A commit that fails (the database went away, a constraint caught a race) becomes the response of its
+    error handler — 503 with Retry-After for an outage — exactly as if the view had raised it.
+    """
+    if response.status_code >= 400 or request.environ.get(_DISCARDED, False):
+        db.session.rollback()
+        return response
+    try:
+        db.session.commit()
+    except Exception as exc:  # noqa: BLE001  (handed to the app's error handlers, which roll back and log)
+        return current_app.make_response(current_app.handle_user_exception(exc))
+    return response
+
+
+def discard_writes() -> None:
+    """Undo the request's writes now; the request commits nothing more (a domain error is being shown)."""
+    db.session.rollback()
+    request.environ[_DISCARDED] = True
+
+
+def commit_now(why: str) -> None:
+    """Commit the request's writes so far, because they must be kept even if the request then fails.
+
+    :param why: the reason, stated where the call is read (and logged at debug level).
+    """
+    if not why.strip():
+        raise ValueError("commit_now needs a reason")
+    db.session.commit()
+    current_app.logger.debug("committed before the end of the request: %s", why)
