@@ -21,6 +21,7 @@ from hub.sharing import channels
 from hub.sharing.audience import audience
 from hub.sharing.models import Collection, Mode
 from hub.sharing.service import rule_text
+from hub.unit_of_work import discard_writes
 
 
 def _rules(collection: Collection, mode: Mode) -> str:
@@ -70,11 +71,10 @@ def collection_new() -> ResponseReturnValue:
             form.write.data or "",
         )
     except (InvalidInput, Conflict) as exc:
-        db.session.rollback()
+        discard_writes()
         form.read.errors = [*form.read.errors, exc.message]
         return _form_page(form, None, exc.status)
     collection_id = created.id
-    db.session.commit()
     flash(_("The channel is created."), "success")
     return redirect(url_for("admin.collection_edit", collection_id=collection_id))
 
@@ -104,10 +104,9 @@ def collection_edit(collection_id: str) -> ResponseReturnValue:
     try:
         proposal = approvals.submit(db.session(), p, "collection.update", collection.id, payload)
     except InvalidInput as exc:
-        db.session.rollback()
+        discard_writes()
         form.read.errors = [*form.read.errors, exc.message]
         return _form_page(form, channels.collection(db.session(), p, collection_id), 400)
-    db.session.commit()
     if proposal is not None:
         flash_proposed()
     else:
@@ -124,11 +123,10 @@ def group_list() -> ResponseReturnValue:
         try:
             group = channels.create_group(db.session(), p, form.name.data, form.members.data or "")
         except (InvalidInput, Conflict) as exc:
-            db.session.rollback()
+            discard_writes()
             form.members.errors = [*form.members.errors, exc.message]
         else:
             group_id = group.id
-            db.session.commit()
             flash(_("The group is created."), "success")
             return redirect(url_for("admin.group_edit", group_id=group_id))
     return render_template(
@@ -147,11 +145,10 @@ def group_edit(group_id: str) -> ResponseReturnValue:
         try:
             proposal = approvals.submit(db.session(), p, "group.members", str(group.id), payload)
         except InvalidInput as exc:
-            db.session.rollback()
+            discard_writes()
             form.members.errors = [*form.members.errors, exc.message]
             group = channels.group(db.session(), p, number(group_id))
         else:
-            db.session.commit()
             if proposal is not None:
                 flash_proposed()
             else:

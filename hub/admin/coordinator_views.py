@@ -34,6 +34,7 @@ from hub.orgs.service import list_orgs
 from hub.sharing import channels
 from hub.stix import moderation
 from hub.stix.reading import parse_body
+from hub.unit_of_work import discard_writes
 from hub.web.labels import tier_label
 
 PAGE_SIZE = 50
@@ -92,11 +93,10 @@ def application_approve(application_id: str) -> ResponseReturnValue:
     try:
         approval = applications.approve(db.session(), p, number(application_id), form.tier.data)
     except Conflict as exc:
-        db.session.rollback()
+        discard_writes()
         form.tier.errors = [exc.message]
         return _application_page(number(application_id), 409, approve_form=form)
     name = approval.org.name
-    db.session.commit()
     flash(
         _(
             "%(org)s is now a member. Its contact sets up the first admin account from the application's "
@@ -116,7 +116,6 @@ def application_ask(application_id: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _application_page(number(application_id), 400, note_form=form)
     applications.request_information(db.session(), p, number(application_id), form.note.data)
-    db.session.commit()
     flash(_("The question is on the applicant's status page."), "success")
     return redirect(url_for("admin.application_detail", application_id=application_id))
 
@@ -129,7 +128,6 @@ def application_reject(application_id: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         return _application_page(number(application_id), 400, reject_form=form)
     applications.reject(db.session(), p, number(application_id), form.reason.data)
-    db.session.commit()
     flash(_("The application is rejected."), "success")
     return redirect(url_for("admin.application_list"))
 
@@ -182,11 +180,10 @@ def org_tier(org_id: str) -> ResponseReturnValue:
     try:
         proposal = approvals.submit(db.session(), p, "org.tier", str(org.id), payload)
     except (Conflict, InvalidInput) as exc:
-        db.session.rollback()
+        discard_writes()
         form.tier.errors = [exc.message]
         return _org_page(number(org_id), exc.status, tier_form=form)
     name, target = org.name, org.id
-    db.session.commit()
     if proposal is not None:
         flash_proposed()
     else:
@@ -203,10 +200,9 @@ def _set_status(org_id: str, suspend: bool) -> Response | tuple[str, int]:
     try:
         org: Organisation = change(db.session(), p, number(org_id), form.reason.data)
     except Conflict as exc:
-        db.session.rollback()
+        discard_writes()
         form.reason.errors = [exc.message]
         return _org_page(number(org_id), 409, status_form=form)
-    db.session.commit()
     flash(
         _("%(org)s is suspended.", org=org.name) if suspend else _("%(org)s is reinstated.", org=org.name),
         "success",
@@ -264,7 +260,6 @@ def moderation_approve_many() -> ResponseReturnValue:
         return _queue_page(form, 400)
     published = moderation.approve_many(db.session(), p, ids, form.reason.data)
     count, skipped = len(published), len(set(ids)) - len(published)
-    db.session.commit()
     flash(ngettext("%(num)d object is published.", "%(num)d objects are published.", count), "success")
     if skipped:
         flash(
@@ -286,7 +281,6 @@ def moderation_approve(version_id: str) -> ResponseReturnValue:
         raise InvalidInput("the form has expired; reload the page and try again")
     version = moderation.approve(db.session(), p, number(version_id))
     stix_id = version.stix_id
-    db.session.commit()
     flash(_("%(id)s is published.", id=stix_id), "success")
     return redirect(url_for("admin.moderation_queue"))
 
@@ -301,7 +295,6 @@ def moderation_reject(version_id: str) -> ResponseReturnValue:
         return redirect(url_for("admin.moderation_queue"))
     version = moderation.reject(db.session(), p, number(version_id), form.reason.data)
     stix_id = version.stix_id
-    db.session.commit()
     flash(_("%(id)s is rejected.", id=stix_id), "success")
     return redirect(url_for("admin.moderation_queue"))
 
@@ -337,7 +330,6 @@ def object_withdraw(version_id: str) -> ResponseReturnValue:
         return redirect(url_for("admin.object_find", stix_id=version.stix_id))
     stix_id = version.stix_id
     count = moderation.withdraw(db.session(), p, version.id, form.reason.data)
-    db.session.commit()
     flash(_("%(id)s is withdrawn (%(count)d versions).", id=stix_id, count=count), "success")
     return redirect(url_for("admin.object_find", stix_id=stix_id))
 

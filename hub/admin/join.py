@@ -16,6 +16,7 @@ from hub.errors import Conflict, InvalidInput
 from hub.extensions import db, limiter
 from hub.orgs import applications, members
 from hub.orgs.members import IssuedInvite
+from hub.unit_of_work import discard_writes
 from hub.web.auth import public
 
 APPLY_LIMIT = "10 per hour"
@@ -40,10 +41,9 @@ def apply() -> ResponseReturnValue:
             references=form.references.data or "",
         )
     except InvalidInput as exc:
-        db.session.rollback()
+        discard_writes()
         flash(exc.message, "error")
         return render_template("admin/join_apply.html", form=form), 400
-    db.session.commit()
     link = url_for("join.status", secret=submitted.status_secret, _external=True)
     return render_template("admin/join_submitted.html", link=link), 200
 
@@ -59,10 +59,9 @@ def status(secret: str) -> ResponseReturnValue:
         try:
             applications.answer(db.session(), secret, form.answer.data)
         except Conflict as exc:
-            db.session.rollback()
+            discard_writes()
             flash(exc.message, "error")
             return redirect(url_for("join.status", secret=secret))
-        db.session.commit()
         flash(_("Thank you. A coordinator will read your answer."), "success")
         return redirect(url_for("join.status", secret=secret))
     return render_template(
@@ -85,10 +84,9 @@ def status_invite(secret: str) -> ResponseReturnValue:
     try:
         issued: IssuedInvite = applications.applicant_invite(db.session(), secret)
     except Conflict as exc:
-        db.session.rollback()
+        discard_writes()
         flash(exc.message, "error")
         return redirect(url_for("join.status", secret=secret))
-    db.session.commit()
     return redirect(url_for("join.accept_invite", secret=issued.secret))
 
 
@@ -103,10 +101,9 @@ def accept_invite(secret: str) -> ResponseReturnValue:
         try:
             members.accept_invite(db.session(), secret, form.password.data)
         except InvalidInput as exc:
-            db.session.rollback()
+            discard_writes()
             form.password.errors = [*form.password.errors, exc.message]
         else:
-            db.session.commit()
             flash(_("Your password is set. Log in now."), "success")
             return redirect(url_for("web.login"))
     return render_template(

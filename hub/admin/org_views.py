@@ -16,6 +16,7 @@ from hub.extensions import db
 from hub.orgs import members
 from hub.orgs.models import Organisation
 from hub.orgs.onboarding_models import Invite
+from hub.unit_of_work import discard_writes
 
 
 @bp.before_request
@@ -71,7 +72,7 @@ def invite(org_id: str) -> ResponseReturnValue:
     try:
         issued = members.invite_user(db.session(), p, org.id, form.email.data, form.role.data)
     except (InvalidInput, Conflict) as exc:
-        db.session.rollback()
+        discard_writes()
         form.email.errors = [*form.email.errors, exc.message]
         return _users_page(org, form, exc.status)
     return _link_sent(issued)
@@ -80,7 +81,6 @@ def invite(org_id: str) -> ResponseReturnValue:
 def _link_sent(invite: Invite) -> tuple[str, int]:
     """Say that a link was issued and how it reaches the user; the page never holds the link itself."""
     user, expires = invite.user, invite.expires_at
-    db.session.commit()
     return render_template("admin/invite_link.html", user=user, expires=expires), 200
 
 
@@ -106,10 +106,9 @@ def _user_action(user_id: str, action: str) -> Response | tuple[str, int]:
                 "The second factor of %(email)s is removed; they set up a new one at their next login.",
                 email=target.email,
             )
-        db.session.commit()
         flash(message, "success")
     except InvalidInput as exc:
-        db.session.rollback()
+        discard_writes()
         flash(exc.message, "error")
     return redirect(url_for("admin.users", org_id=org_id))
 
@@ -160,6 +159,5 @@ def token_revoke(token_id: str) -> ResponseReturnValue:
         raise InvalidInput("the form has expired; reload the page and try again")
     token = members.revoke_org_token(db.session(), p, number(token_id))
     org_id = token.user.org_id
-    db.session.commit()
     flash(_("The token %(label)s is revoked.", label=token.label), "success")
     return redirect(url_for("admin.tokens", org_id=org_id))

@@ -47,7 +47,6 @@ def proposal_approve(proposal_id: str) -> ResponseReturnValue:
         raise InvalidInput("the form has expired; reload the page and try again")
     proposal = approvals.approve(db.session(), p, number(proposal_id))
     stale = proposal.status == ProposalStatus.STALE
-    db.session.commit()
     if stale:
         flash(_("What this proposal changes was changed since it was made; nothing was applied."), "error")
     else:
@@ -63,6 +62,5 @@ def proposal_reject(proposal_id: str) -> ResponseReturnValue:
     if not form.validate_on_submit():
         raise InvalidInput("a reason is required: it is kept in the audit log")
     approvals.reject(db.session(), p, number(proposal_id), form.reason.data)
-    db.session.commit()
     flash(_("The proposal is closed; nothing was changed."), "success")
     return redirect(url_for("admin.proposals"))
