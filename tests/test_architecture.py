@@ -260,6 +260,11 @@ def test_row_read_scanner(sample, found):
 TRANSACTION_CALLS = re.compile(r"\.\s*(?:commit|rollback)\s*\(")
 # Packages still to convert, one landing each; the list only shrinks.
 COMMIT_PENDING = {
+    "admin/channel_views.py",
+    "admin/coordinator_views.py",
+    "admin/join.py",
+    "admin/org_views.py",
+    "admin/proposal_views.py",
     "api/auth.py",
     "api/cases.py",
     "api/views.py",
@@ -293,6 +298,7 @@ def test_the_commit_scan_covers_the_request_surfaces():
     names = {path.relative_to(HUB).as_posix() for path in request_adapter_files()}
     assert {
         "web/account.py",
+        "admin/join.py",
         "api/cases.py",
         "reports/reporter_views.py",
         "taxii/http.py",

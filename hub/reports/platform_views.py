@@ -44,7 +44,6 @@ def case(escalation_id: int) -> ResponseReturnValue:
         triage.answer_escalation(
             db.session(), p, _sealer(), escalation_id, Outcome(form.outcome.data), form.note.data or ""
         )
-        db.session.commit()
         flash(_("Your answer was recorded."), "success")
         target = url_for("platform.case", escalation_id=escalation_id)
         return redirect(target, 303)

@@ -26,6 +26,7 @@ from hub.reports import transparency as aggregates
 from hub.reports.crypto import Sealer, sealer_for
 from hub.reports.labels import SERVICE_LABELS, duration, report_labels
 from hub.reports.reporter_forms import AcknowledgeForm, CodeForm, ReporterForm, ReportForm
+from hub.unit_of_work import commit_now, discard_writes
 from hub.web.i18n import current_language
 
 bp = Blueprint("reporter", __name__)
@@ -86,10 +87,9 @@ def report_new() -> ResponseReturnValue:
     try:
         intake.file_once(db.session(), _sealer(), _report_input(form), form.nonce.data)
     except InvalidInput as exc:
-        db.session.rollback()
+        discard_writes()
         flash(_(exc.message), "error")
         return _private(render_template("reporter/report_new.html", form=form), 400)
-    db.session.commit()
     browser_session[RECEIPT_HANDLE] = form.nonce.data
     return _private_redirect(url_for("reporter.receipt"))
 
@@ -162,14 +162,13 @@ def receipt() -> ResponseReturnValue:
     form = AcknowledgeForm()
     if form.is_submitted() and form.validate():
         handles.release_code(db.session(), nonce)
-        db.session.commit()
         browser_session.pop(RECEIPT_HANDLE, None)
         flash(_("Thank you. Keep your code safe; enter it here to read our replies."), "success")
         return _private_redirect(url_for("reporter.follow_up"))
     if form.is_submitted():
         _explain_stale(form)
     code = handles.held_code(db.session(), _sealer(), nonce)
-    db.session.commit()
+    commit_now("expired receipt codes are forgotten even when this page sends the form back (400)")
     form.nonce.data = nonce
     page = render_template("reporter/receipt.html", code=code, form=form)
     return _private(page, 400 if form.errors else 200)
@@ -195,10 +194,9 @@ def follow_up() -> ResponseReturnValue:
         if form.message.data and form.message.data.strip():
             if intake.add_once(db.session(), sealer, form.code.data, form.message.data, form.nonce.data):
                 flash(_("Your message was added."), "success")
-            db.session.commit()
         view = intake.view_receipt(db.session(), sealer, form.code.data)
     except HubError as exc:
-        db.session.rollback()
+        discard_writes()
         flash(_(exc.message), "error")
         return _private(render_template("reporter/follow_up.html", form=form), exc.status)
     form.message.data = ""

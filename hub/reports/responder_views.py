@@ -90,8 +90,7 @@ def _back(report_id: int) -> ResponseReturnValue:
 
 
 def _act(report_id: int, done: str) -> ResponseReturnValue:
-    """Commit a responder's action and go back to the case, or show why it was refused."""
-    db.session.commit()
+    """Confirm a responder's action (the request's commit point keeps it) and go back to the case."""
     flash(done, "success")
     return _back(report_id)
 
@@ -176,7 +175,6 @@ def case_publish(report_id: int) -> ResponseReturnValue:
                 form.threat.data or "",
             )
             submission = publish.publish_traces(db.session(), p, _sealer(), report, choice)
-            db.session.commit()
             return _published(channels[choice.collection_id], submission)
     chosen = channels.get(form.collection.data) or next(iter(channels.values()), None)
     level = Tlp(int(form.tlp.data)) if form.tlp.data else ceiling
@@ -269,7 +267,6 @@ def helplines() -> ResponseReturnValue:
             raise NotFound("no such organisation")
         designate_on = form.action.data == "add"
         triage.designate_helpline(db.session(), p, org, designated=designate_on)
-        db.session.commit()
         flash(
             _("%(org)s is now a helpline.", org=org.name)
             if designate_on
