@@ -13,6 +13,7 @@ from hub.extensions import db
 from hub.notify import subscriptions as subs
 from hub.notify.views import ActionForm, bp
 from hub.sharing.service import list_collections_for
+from hub.unit_of_work import discard_writes
 from hub.web.auth import current_principal
 from hub.web.forms import KIND_LABELS
 from hub.web.nav import add_nav_item
@@ -53,7 +54,6 @@ def save_topics() -> Response:
     _checked()
     chosen = set(request.form.getlist("topic")) & subs.topic_names()
     subs.set_topics(db.session(), current_principal(), chosen)
-    db.session.commit()
     flash(_("Your choices are saved."), "success")
     return redirect(url_for("notify.preferences"))
 
@@ -75,9 +75,8 @@ def add_objects_subscription() -> Response | tuple[str, int]:
             form.get("value_kind", ""),
         )
     except InvalidInput as exc:
-        db.session.rollback()
+        discard_writes()
         return _page(400, exc.message)
-    db.session.commit()
     return redirect(url_for("notify.preferences"))
 
 
@@ -86,7 +85,6 @@ def remove_objects_subscription(subscription_id: int) -> Response:
     """Drop one subscription."""
     _checked()
     subs.remove_object_subscription(db.session(), current_principal(), subscription_id)
-    db.session.commit()
     return redirect(url_for("notify.preferences"))
 
 
@@ -101,8 +99,7 @@ def save_key() -> Response | tuple[str, int]:
         try:
             subs.set_member_key(db.session(), current_principal(), armored)
         except InvalidInput as exc:
-            db.session.rollback()
+            discard_writes()
             return _page(400, exc.message)
-    db.session.commit()
     flash(_("Your choices are saved."), "success")
     return redirect(url_for("notify.preferences"))

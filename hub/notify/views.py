@@ -19,6 +19,7 @@ from hub.notify import webhooks
 from hub.notify.accounts import send_password_reset
 from hub.orgs.members import get_org_for
 from hub.public import public
+from hub.unit_of_work import discard_writes
 
 bp = Blueprint("notify", __name__)
 
@@ -48,7 +49,6 @@ def forgot() -> Response | str:
     form = ForgotForm()
     if form.validate_on_submit():
         send_password_reset(db.session(), form.email.data or "")
-        db.session.commit()
         flash(_("If an account uses this address, a one-time link is on its way to it."), "success")
         return redirect(url_for("web.login"))
     return render_template("notify/forgot.html", form=form)
@@ -91,10 +91,9 @@ def webhook_add(org_id: str) -> tuple[str, int]:
         events = webhooks.parse_events(form.events.data)
         _, secret = webhooks.add_for(db.session(), p, org, form.url.data or "", events)
     except InvalidInput as exc:
-        db.session.rollback()
+        discard_writes()
         form.url.errors = [*form.url.errors, exc.message]
         return _webhooks_page(org.id, form, status=400)
-    db.session.commit()
     return _webhooks_page(org.id, WebhookForm(), secret=secret)
 
 
@@ -107,7 +106,6 @@ def webhook_test(webhook_id: str) -> Response:
     hook = webhooks.get_for(db.session(), p, number(webhook_id))
     webhooks.send_test(db.session(), hook)
     org_id = hook.org_id
-    db.session.commit()
     flash(_("A test event is queued; reload this page in a few seconds to see how it went."), "success")
     return redirect(url_for("notify.webhook_list", org_id=org_id))
 
@@ -121,7 +119,6 @@ def webhook_remove(webhook_id: str) -> Response:
     hook = webhooks.get_for(db.session(), p, number(webhook_id))
     org_id = hook.org_id
     webhooks.remove_webhook(db.session(), hook.id)
-    db.session.commit()
     return redirect(url_for("notify.webhook_list", org_id=org_id))
 
 
@@ -141,7 +138,6 @@ def retry(delivery_id: str) -> Response:
     if not ActionForm().validate_on_submit():
         raise InvalidInput("the form has expired; reload the page and try again")
     failed.retry(db.session(), p, delivery_id[:36])
-    db.session.commit()
     flash(_("The delivery will be tried again."), "success")
     return redirect(url_for("notify.dead_letters", _anchor=request.args.get("at", "")))
 
