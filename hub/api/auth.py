@@ -14,6 +14,7 @@ from hub.orgs.models import ApiToken
 from hub.orgs.tokens import token_for_authorization
 from hub.policy.credentials import principal_for_token
 from hub.policy.principal import Principal
+from hub.unit_of_work import commit_now
 
 WWW_AUTHENTICATE = 'Basic realm="hub", Bearer'
 
@@ -26,7 +27,7 @@ def authenticate() -> Principal:
     g.api_token = token
     g.api_principal = principal_for_token(db.session(), token)
     if db.session.dirty:  # `user_for_secret` notes the token's last use, at most once a minute
-        db.session.commit()
+        commit_now("a token's last use is noted even when the request it authenticates is then refused")
     return current_principal()
 
 

@@ -65,7 +65,6 @@ def cases_list() -> ResponseReturnValue:
     """The cases escalated to the caller's platform, newest first."""
     require_case_access(current_token(), answering=False)
     body = {"cases": [_summary(e) for e in list_platform_cases(db.session(), current_principal())]}
-    db.session.rollback()
     return _json(body)
 
 
@@ -74,7 +73,6 @@ def case_get(case_id: int) -> ResponseReturnValue:
     """One case with what the reporter consented to share."""
     require_case_access(current_token(), answering=False)
     body = _case(get_platform_case(db.session(), current_principal(), sealer_for(current_app), case_id))
-    db.session.rollback()
     return _json(body)
 
 
@@ -96,5 +94,4 @@ def case_answer(case_id: int) -> ResponseReturnValue:
         raise InvalidInput("outcome must be acknowledged, actioned or declined") from None
     sealer = sealer_for(current_app)
     answer_escalation(db.session(), current_principal(), sealer, case_id, outcome, document.get("note", ""))
-    db.session.commit()
     return _json(_case(get_platform_case(db.session(), current_principal(), sealer, case_id)))

@@ -79,7 +79,6 @@ def _lookup(values: list[str]) -> list[Result]:
         if len(value) > MAX_VALUE_LENGTH:
             raise InvalidInput(f"values[{index}] is longer than {MAX_VALUE_LENGTH} characters")
     results = lookup(db.session(), current_principal(), values)
-    db.session.rollback()  # a read: end the transaction
     return results
 
 
