@@ -17,6 +17,7 @@ A view has two named ways out of the rule, so nobody needs `db.session.commit()`
 from __future__ import annotations
 
 from flask import Flask, Response, current_app, request
+from sqlalchemy.exc import OperationalError
 
 from hub.extensions import db
 
@@ -55,12 +56,21 @@ def discard_writes() -> None:
     request.environ[_DISCARDED] = True
 
 
-def commit_now(why: str) -> None:
+def commit_now(why: str, *, best_effort: bool = False) -> None:
     """Commit the request's writes so far, because they must be kept even if the request then fails.
 
     :param why: the reason, stated where the call is read (and logged at debug level).
+    :param best_effort: when the database cannot take the write at this moment (SQLite cannot turn an older
+        read snapshot into a write once another writer has committed), give the write up instead of failing
+        the request. Only for bookkeeping the next request notes again, such as a token's last use.
     """
     if not why.strip():
         raise ValueError("commit_now needs a reason")
-    db.session.commit()
+    try:
+        db.session.commit()
+    except OperationalError:
+        if not best_effort:
+            raise
+        db.session.rollback()
+        return
     current_app.logger.debug("committed before the end of the request: %s", why)

@@ -258,24 +258,6 @@ def test_row_read_scanner(sample, found):
 # rolls back a refused one. Adapters never commit or roll back by hand; a view that shows a refusal calls
 # `discard_writes()`, and one that must keep a failure calls `commit_now("why")`, where a reader sees it.
 TRANSACTION_CALLS = re.compile(r"\.\s*(?:commit|rollback)\s*\(")
-# Packages still to convert, one landing each; the list only shrinks.
-COMMIT_PENDING = {
-    "admin/channel_views.py",
-    "admin/coordinator_views.py",
-    "admin/join.py",
-    "admin/org_views.py",
-    "admin/proposal_views.py",
-    "api/auth.py",
-    "api/cases.py",
-    "api/views.py",
-    "notify/member_views.py",
-    "notify/views.py",
-    "reports/platform_views.py",
-    "reports/reporter_views.py",
-    "reports/responder_views.py",
-    "taxii/http.py",
-    "taxii/views.py",
-}
 
 
 def request_adapter_files() -> list[Path]:
@@ -288,8 +270,6 @@ def request_adapter_files() -> list[Path]:
 
 @pytest.mark.parametrize("path", request_adapter_files(), ids=lambda p: p.relative_to(HUB).as_posix())
 def test_adapters_leave_committing_to_the_unit_of_work(path):
-    if path.relative_to(HUB).as_posix() in COMMIT_PENDING:
-        pytest.skip("issue #15 item 5: still commits by hand")
     found = TRANSACTION_CALLS.findall(code_only(path.read_text(encoding="utf-8")))
     assert not found, "use hub.unit_of_work: discard_writes() for a refusal, commit_now('why') to keep one"
 

@@ -8,8 +8,6 @@ from typing import Any
 import orjson
 from flask import Response, current_app, request
 from flask.sansio.app import App
-from sqlalchemy.exc import OperationalError
-from sqlalchemy.orm import Session
 from werkzeug.exceptions import NotAcceptable, RequestEntityTooLarge, Unauthorized, UnsupportedMediaType
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -19,17 +17,13 @@ from hub.orgs.models import ApiToken
 from hub.orgs.tokens import token_for_authorization
 from hub.policy.credentials import principal_for_token, require_method_allowed
 from hub.policy.principal import Principal
+from hub.unit_of_work import commit_now
 
 TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
 STIX_MEDIA_TYPE = "application/stix+json;version=2.1"
 WWW_AUTHENTICATE = 'Basic realm="hub", Bearer'
 _PRINCIPAL_KEY = "hub.taxii.principal"
 _ACCEPTABLE = {"*/*", "application/*", "application/taxii+json"}
-
-
-def session() -> Session:
-    """The request's database session (Flask-SQLAlchemy's scoped session, typed as what services take)."""
-    return db.session  # type: ignore[return-value]
 
 
 def taxii_response(
@@ -104,15 +98,12 @@ def authenticate() -> None:
     Resolved afresh for every request (an app context, and so `g`, may outlive one request).
     """
     token = _presented_token(request.headers.get("Authorization"))
-    with session().no_autoflush:
-        request.environ[_PRINCIPAL_KEY] = principal_for_token(session(), token)
+    with db.session().no_autoflush:
+        request.environ[_PRINCIPAL_KEY] = principal_for_token(db.session(), token)
     require_method_allowed(token, request.method)
-    try:
-        session().commit()  # `user_for_secret` may have noted the token's last use
-    except OperationalError:
-        # SQLite cannot turn this read snapshot into a write once another writer has committed; the use is
-        # noted at minute granularity anyway, so let the next request note it rather than fail this one.
-        session().rollback()
+    # `user_for_secret` may have noted the token's last use; it is noted at minute granularity, so when SQLite
+    # cannot take the write now, the next request notes it rather than this one failing.
+    commit_now("a token's last use is noted even if the request is then refused", best_effort=True)
 
 
 def current_principal() -> Principal:
@@ -124,7 +115,7 @@ def current_principal() -> Principal:
 def _presented_token(header: str | None) -> ApiToken | None:
     if header is None:
         return None
-    token = token_for_authorization(session(), header)
+    token = token_for_authorization(db.session(), header)
     if token is None:
         raise Unauthorized(
             "the credentials are not valid: send an API token as a Bearer token, or HTTP "

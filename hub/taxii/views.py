@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import Unauthorized
 
 from hub.errors import InvalidInput, NotFound, PermissionDenied
+from hub.extensions import db
 from hub.policy import writing
 from hub.policy.principal import Principal
 from hub.sharing.models import Collection
@@ -27,7 +28,7 @@ from hub.stix.query import (
     object_exists,
 )
 from hub.taxii import bp, serializers
-from hub.taxii.http import authenticate, check_request, current_principal, register, session, taxii_response
+from hub.taxii.http import authenticate, check_request, current_principal, register, taxii_response
 from hub.taxii.params import PageRequest, next_token, object_filter, page_request
 
 COLLECTION = "/<api_root>/collections/<collection_id>"
@@ -79,14 +80,16 @@ def api_root(api_root: str) -> ResponseReturnValue:
 @bp.get("/<api_root>/status/<status_id>/", **NO_OPTIONS)
 def status_get(api_root: str, status_id: str) -> ResponseReturnValue:
     """§4.3 Get Status: only the user who posted sees it; to everyone else it does not exist."""
-    return taxii_response(serializers.status(get_submission_for(session(), current_principal(), status_id)))
+    return taxii_response(
+        serializers.status(get_submission_for(db.session(), current_principal(), status_id))
+    )
 
 
 @bp.get("/<api_root>/collections/", **NO_OPTIONS)
 def collection_list(api_root: str) -> ResponseReturnValue:
     """§5.1 Get Collections: those the principal may read or write."""
     p = current_principal()
-    return taxii_response(serializers.collections(list_collections_for(session(), p), p))
+    return taxii_response(serializers.collections(list_collections_for(db.session(), p), p))
 
 
 @bp.get(COLLECTION + "/", **NO_OPTIONS)
@@ -118,8 +121,7 @@ def objects_get(api_root: str, collection_id: str) -> ResponseReturnValue:
 def objects_add(api_root: str, collection_id: str) -> ResponseReturnValue:
     """§5.5 Add Objects: every object is checked on its own; answers 202 with the (complete) status."""
     p = _writer(collection_id)
-    submission = add_objects(session(), p, collection_id, _envelope_objects())
-    session().commit()
+    submission = add_objects(db.session(), p, collection_id, _envelope_objects())
     return taxii_response(serializers.status(submission), 202)
 
 
@@ -131,7 +133,7 @@ def object_get(api_root: str, collection_id: str, object_id: str) -> ResponseRet
     allowed = ("added_after", "match[version]", "match[spec_version]")
     pr = page_request(request.args, p, scope, allowed, ObjectFilter(ids=(object_id,)))
     page, token = _page(p, collection, scope, pr, BODY_COLUMNS)
-    if not page.items and not object_exists(session(), p, collection.id, object_id):
+    if not page.items and not object_exists(db.session(), p, collection.id, object_id):
         raise NotFound(f"no object {object_id!r} in this collection")
     return taxii_response(serializers.envelope(page, token), headers=serializers.date_added_headers(page))
 
@@ -149,8 +151,7 @@ def object_delete(api_root: str, collection_id: str, object_id: str) -> Response
     if unknown:
         raise InvalidInput(f"to delete, only {' and '.join(allowed)} apply; not {', '.join(unknown)}")
     f = object_filter(request.args, allowed, ObjectFilter(versions=(ALL,)))
-    delete_object(session(), p, collection.id, object_id, f.versions, f.spec_versions)
-    session().commit()
+    delete_object(db.session(), p, collection.id, object_id, f.versions, f.spec_versions)
     return taxii_response(b"")
 
 
@@ -162,7 +163,7 @@ def versions_get(api_root: str, collection_id: str, object_id: str) -> ResponseR
     allowed = ("added_after", "match[spec_version]")
     pr = page_request(request.args, p, scope, allowed, ObjectFilter(ids=(object_id,), versions=(ALL,)))
     page, token = _page(p, collection, scope, pr, VERSION_COLUMNS)
-    if not page.items and not object_exists(session(), p, collection.id, object_id):
+    if not page.items and not object_exists(db.session(), p, collection.id, object_id):
         raise NotFound(f"no object {object_id!r} in this collection")
     return taxii_response(serializers.versions(page, token), headers=serializers.date_added_headers(page))
 
@@ -172,7 +173,7 @@ def _collection(p: Principal, collection_id: str) -> Collection:
     collection that is not public, existing or not, so the answer neither hides a credential problem behind
     a 404 nor tells which collection ids exist."""
     try:
-        return get_collection_for(session(), p, collection_id)
+        return get_collection_for(db.session(), p, collection_id)
     except NotFound:
         if p.is_anonymous:
             raise Unauthorized("this collection is not public: send an API token to use it") from None
@@ -200,7 +201,7 @@ def _writer(collection_id: str) -> Principal:
 def _page(
     p: Principal, collection: Collection, scope: str, pr: PageRequest, columns: Any
 ) -> tuple[Page[Any], str | None]:
-    page = list_columns(session(), p, collection.id, pr.filter, pr.limit, pr.after, columns)
+    page = list_columns(db.session(), p, collection.id, pr.filter, pr.limit, pr.after, columns)
     token = next_token(p, scope, pr.filter, page.next_after) if page.next_after is not None else None
     return page, token
 
