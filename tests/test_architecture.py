@@ -221,7 +221,6 @@ ROW_READS = {
 ROW_READ_EXCEPTIONS = {
     "web/auth.py",  # flask-login's user loader: the session's user, before any Principal exists
     "web/account.py",  # the half-logged-in user between password and second factor (no Principal yet)
-    "reports/responder_views.py",  # issue #15 item 4: escalation and assignment targets, to move into triage
 }
 
 

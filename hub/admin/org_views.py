@@ -16,6 +16,8 @@ from hub.extensions import db
 from hub.orgs import members
 from hub.orgs.models import Organisation
 from hub.orgs.onboarding_models import Invite
+from hub.policy.principal import Principal
+from hub.policy.roles import may_manage_coordinators
 from hub.unit_of_work import discard_writes
 
 
@@ -32,9 +34,10 @@ def my_org() -> ResponseReturnValue:
     return redirect(url_for("admin.users", org_id=p.org_id))
 
 
-def _invite_form(p_is_coordinator: bool) -> InviteForm:
+def _invite_form(p: Principal) -> InviteForm:
+    """The invitation form; the coordinator role is offered only to those who may grant it."""
     form = InviteForm()
-    if p_is_coordinator:
+    if may_manage_coordinators(p):
         form.role.choices = [*form.role.choices, SelectChoice("coordinator", _("Coordinator"))]
     return form
 
@@ -49,7 +52,7 @@ def _users_page(org: Organisation, form: InviteForm, status: int = 200) -> tuple
         form=form,
         action=ActionForm(),
         me=p.user_id,
-        may_manage_coordinators=p.is_coordinator,
+        may_manage_coordinators=may_manage_coordinators(p),
     ), status
 
 
@@ -58,7 +61,7 @@ def users(org_id: str) -> ResponseReturnValue:
     """The organisation's accounts, with what an admin can do to each."""
     p = require_admin_page()
     org = members.get_org_for(db.session(), p, number(org_id))
-    return _users_page(org, _invite_form(p.is_coordinator))
+    return _users_page(org, _invite_form(p))
 
 
 @bp.post("/orgs/<org_id>/users")
@@ -66,7 +69,7 @@ def invite(org_id: str) -> ResponseReturnValue:
     """Invite someone: the one-time link goes to them, never to the admin (who could use it)."""
     p = require_admin_page()
     org = members.get_org_for(db.session(), p, number(org_id))
-    form = _invite_form(p.is_coordinator)
+    form = _invite_form(p)
     if not form.validate_on_submit():
         return _users_page(org, form, 400)
     try:

@@ -27,7 +27,7 @@ from hub.orgs.service import add_user, set_password
 from hub.orgs.tokens import revoke_token
 from hub.policy.admin_actions import require_own_organisation_admin
 from hub.policy.principal import Principal
-from hub.policy.roles import may_manage_org, require_org_admin
+from hub.policy.roles import may_manage_coordinators, may_manage_org, require_org_admin
 
 INVITE_LIFETIME = timedelta(days=7)
 
@@ -62,7 +62,7 @@ def get_user_for(session: Session, p: Principal, user_id: int) -> User:
     user = session.get(User, user_id)
     if user is None or not may_manage_org(p, user.org_id):
         raise NotFound(f"no user with id {user_id}")
-    if user.role == Role.COORDINATOR and not p.is_coordinator:
+    if user.role == Role.COORDINATOR and not may_manage_coordinators(p):
         raise PermissionDenied("only coordinators may manage a coordinator's account")
     return user
 
@@ -85,7 +85,7 @@ def invite_contact(session: Session, p: Principal, org: Organisation, email: str
     """`invite_user` without the own-organisation check, for approving an application: the address is the one
     the applicant gave, not one the coordinator chose. :raises PermissionDenied: an org admin inviting a
     coordinator."""
-    if str(role) == Role.COORDINATOR and not p.is_coordinator:
+    if str(role) == Role.COORDINATOR and not may_manage_coordinators(p):
         raise PermissionDenied("only coordinators may invite coordinators")
     user = add_user(session, p, email, org, role)
     return send_account_link(session, p, user)

@@ -15,10 +15,8 @@ from flask_babel import lazy_gettext as _l
 from markupsafe import Markup
 from wtforms import SelectChoice
 
-from hub.errors import InvalidInput, NotFound, PermissionDenied
+from hub.errors import InvalidInput, NotFound
 from hub.extensions import db
-from hub.orgs.models import Organisation, User
-from hub.orgs.service import list_orgs
 from hub.policy import writing
 from hub.policy.tlp import Tlp
 from hub.reports import metrics, publish, triage
@@ -112,10 +110,7 @@ def case_assign(report_id: int) -> ResponseReturnValue:
     """Assign or unassign."""
     p = current_principal()
     report = triage.get_report(db.session(), p, report_id)
-    user_id = request.form.get("assignee", type=int) or 0
-    user = db.session.get(User, user_id) if user_id else None
-    if user_id and user is None:
-        raise InvalidInput("choose a responder")
+    user = triage.assignee(db.session(), p, request.form.get("assignee", type=int) or 0)
     triage.assign(db.session(), p, report, user)
     return _act(report_id, _("Assignment changed."))
 
@@ -141,9 +136,7 @@ def case_escalate(report_id: int) -> ResponseReturnValue:
     form.platform.choices = [SelectChoice(org.id, org.name) for org in report.platforms]
     if not form.validate_on_submit():
         raise InvalidInput("choose a platform the reporter named and say what you ask of it")
-    platform = db.session.get(Organisation, form.platform.data)
-    if platform is None:
-        raise NotFound("no such platform")
+    platform = triage.escalation_target(db.session(), p, form.platform.data)
     triage.escalate(db.session(), p, _sealer(), report, platform, form.request.data)
     return _act(report_id, _("Escalated to %(platform)s.", platform=platform.name))
 
@@ -257,14 +250,10 @@ def metrics_export(name: str, fmt: str) -> ResponseReturnValue:
 def helplines() -> ResponseReturnValue:
     """Coordinators designate the organisations whose members respond to reports."""
     p = current_principal()
-    if not p.is_coordinator:
-        raise PermissionDenied("only coordinators designate helplines")
     form = HelplineForm()
-    form.org.choices = [SelectChoice(org.id, org.name) for org in list_orgs(db.session())]
+    form.org.choices = [SelectChoice(org.id, org.name) for org in triage.helpline_candidates(db.session(), p)]
     if form.validate_on_submit():
-        org = db.session.get(Organisation, form.org.data)
-        if org is None:
-            raise NotFound("no such organisation")
+        org = triage.helpline_candidate(db.session(), p, form.org.data)
         designate_on = form.action.data == "add"
         triage.designate_helpline(db.session(), p, org, designated=designate_on)
         flash(

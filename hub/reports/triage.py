@@ -13,10 +13,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.audit.service import record
-from hub.db import utcnow
+from hub.db import get_or_raise, utcnow
 from hub.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from hub.notify.outbox import emit
 from hub.orgs.models import Organisation, OrgType, User
+from hub.orgs.service import list_orgs
 from hub.policy.principal import Principal
 from hub.reports.contents import MAX_TEXT, Contents, ThreadMessage, open_contents, thread
 from hub.reports.crypto import Sealer
@@ -65,8 +66,8 @@ def designate_helpline(
 
     :raises PermissionDenied: `p` is not a coordinator.
     """
-    if p is not None and not p.is_coordinator:
-        raise PermissionDenied("only coordinators designate helplines")
+    if p is not None:
+        _require_helpline_editor(p)
     existing = session.get(Helpline, org.id)
     if designated and existing is None:
         session.add(Helpline(org_id=org.id, designated_by_id=p.user_id if p else None))
@@ -83,6 +84,29 @@ def designate_helpline(
         org.id,
         org_id=org.id,
     )
+
+
+def helpline_candidates(session: Session, p: Principal) -> list[Organisation]:
+    """The organisations a coordinator may designate as helplines (every one).
+
+    :raises PermissionDenied: `p` is not a coordinator (the helplines page is theirs alone).
+    """
+    _require_helpline_editor(p)
+    return list_orgs(session)
+
+
+def helpline_candidate(session: Session, p: Principal, org_id: int) -> Organisation:
+    """The organisation a coordinator chose to designate or revoke.
+
+    :raises PermissionDenied: `p` is not a coordinator. :raises NotFound: no such organisation.
+    """
+    _require_helpline_editor(p)
+    return get_or_raise(session, Organisation, org_id, "no such organisation")
+
+
+def _require_helpline_editor(p: Principal) -> None:
+    if not p.is_coordinator:
+        raise PermissionDenied("only coordinators designate helplines")
 
 
 def list_helplines(session: Session) -> list[Organisation]:
@@ -143,6 +167,31 @@ def list_responders(session: Session) -> list[User]:
             .order_by(User.email)
         )
     )
+
+
+def assignee(session: Session, p: Principal, user_id: int) -> User | None:
+    """The user a responder chose for a report; 0 means nobody (unassign). `assign` checks they respond.
+
+    :raises InvalidInput: no such user.
+    """
+    require_responder(session, p)
+    if not user_id:
+        return None
+    user = session.get(User, user_id)
+    if user is None:
+        raise InvalidInput("choose a responder")
+    return user
+
+
+def escalation_target(session: Session, p: Principal, platform_id: int) -> Organisation:
+    """The platform a responder chose to escalate to; `escalate` checks the reporter named it.
+
+    :raises NotFound: no such organisation, or `p` is no responder.
+    """
+    platform = session.get(Organisation, platform_id) if is_responder(session, p) else None
+    if platform is None:
+        raise NotFound("no such platform")
+    return platform
 
 
 def _touch(report: Report) -> None:
