@@ -18,6 +18,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from hub.config import load_config
     from hub.errors import register_error_handlers
     from hub.extensions import init_extensions
+    from hub.routing import install_converters
     from hub.unit_of_work import install as install_unit_of_work
     from hub.web.auth import init_auth
     from hub.web.security import init_security
@@ -29,6 +30,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     register_error_handlers(app)
     init_auth(app)  # deny by default: only `@public` views and token surfaces pass without a login
     init_security(app)  # CSRF on every form, security headers, cookie flags, the web body limit
+    install_converters(app)  # `<id:…>` for every row id in a URL
     _register_blueprints(app)
     install_unit_of_work(app)  # last, so it runs first after the view: one commit point per request
     return app

@@ -25,8 +25,9 @@ def main() -> None:
     """Operate the HRD threat-intelligence hub."""
 
 
-main.add_command(observables_group)
-for command in (
+# Every command group of the hub, one row each (`hub --help` lists them by name).
+COMMANDS: tuple[click.Command, ...] = (
+    observables_group,
     org_group,
     user_group,
     group_group,
@@ -34,11 +35,13 @@ for command in (
     collection_group,
     serve_command,
     demo_command,
-):
-    main.add_command(command)
-for command in (import_command, export_command, feed_group):
-    main.add_command(command)
-for command in (retention_group, helpline_group):
-    main.add_command(command)
-for command in (worker_command, webhook_group):
+    import_command,
+    export_command,
+    feed_group,
+    retention_group,
+    helpline_group,
+    worker_command,
+    webhook_group,
+)
+for command in COMMANDS:
     main.add_command(command)

@@ -10,7 +10,7 @@ from flask_babel import gettext as _
 
 from hub.admin import bp
 from hub.admin.forms import CollectionForm, GroupForm, GroupMembersForm
-from hub.admin.nav import number, require_coordinator_page
+from hub.admin.nav import require_coordinator_page
 from hub.admin.proposal_views import flash_proposed
 from hub.approvals import service as approvals
 from hub.errors import Conflict, InvalidInput
@@ -134,11 +134,11 @@ def group_list() -> ResponseReturnValue:
     ), 400 if form.is_submitted() else 200
 
 
-@bp.route("/groups/<group_id>", methods=["GET", "POST"])
-def group_edit(group_id: str) -> ResponseReturnValue:
+@bp.route("/groups/<id:group_id>", methods=["GET", "POST"])
+def group_edit(group_id: int) -> ResponseReturnValue:
     """Replace a group's members."""
     p = require_coordinator_page()
-    group = channels.group(db.session(), p, number(group_id))
+    group = channels.group(db.session(), p, group_id)
     form = GroupMembersForm(members="\n".join(sorted(o.name for o in group.orgs)))
     if form.validate_on_submit():
         payload = {"members": form.members.data or ""}
@@ -147,7 +147,7 @@ def group_edit(group_id: str) -> ResponseReturnValue:
         except InvalidInput as exc:
             discard_writes()
             form.members.errors = [*form.members.errors, exc.message]
-            group = channels.group(db.session(), p, number(group_id))
+            group = channels.group(db.session(), p, group_id)
         else:
             if proposal is not None:
                 flash_proposed()

@@ -21,7 +21,7 @@ from hub.admin.forms import (
     ReasonForm,
     TierForm,
 )
-from hub.admin.nav import number, require_admin_page, require_coordinator_page
+from hub.admin.nav import require_admin_page, require_coordinator_page
 from hub.admin.proposal_views import flash_proposed
 from hub.approvals import service as approvals
 from hub.audit.queries import AuditFilter, list_events
@@ -77,25 +77,25 @@ def _application_page(application_id: int, status: int = 200, **forms: object) -
     ), status
 
 
-@bp.get("/applications/<application_id>")
-def application_detail(application_id: str) -> ResponseReturnValue:
+@bp.get("/applications/<id:application_id>")
+def application_detail(application_id: int) -> ResponseReturnValue:
     """One application, its references checked against vetted members, and the three decisions."""
-    return _application_page(number(application_id))
+    return _application_page(application_id)
 
 
-@bp.post("/applications/<application_id>/approve")
-def application_approve(application_id: str) -> ResponseReturnValue:
+@bp.post("/applications/<id:application_id>/approve")
+def application_approve(application_id: int) -> ResponseReturnValue:
     """Approve: creates the organisation; its first admin fetches the invitation from the status page."""
     p = require_coordinator_page()
     form = ApproveForm()
     if not form.validate_on_submit():
-        return _application_page(number(application_id), 400, approve_form=form)
+        return _application_page(application_id, 400, approve_form=form)
     try:
-        approval = applications.approve(db.session(), p, number(application_id), form.tier.data)
+        approval = applications.approve(db.session(), p, application_id, form.tier.data)
     except Conflict as exc:
         discard_writes()
         form.tier.errors = [exc.message]
-        return _application_page(number(application_id), 409, approve_form=form)
+        return _application_page(application_id, 409, approve_form=form)
     name = approval.org.name
     flash(
         _(
@@ -108,26 +108,26 @@ def application_approve(application_id: str) -> ResponseReturnValue:
     return redirect(url_for("admin.application_detail", application_id=application_id))
 
 
-@bp.post("/applications/<application_id>/ask")
-def application_ask(application_id: str) -> ResponseReturnValue:
+@bp.post("/applications/<id:application_id>/ask")
+def application_ask(application_id: int) -> ResponseReturnValue:
     """Ask the applicant a question; they see it on their status page."""
     p = require_coordinator_page()
     form = NoteForm()
     if not form.validate_on_submit():
-        return _application_page(number(application_id), 400, note_form=form)
-    applications.request_information(db.session(), p, number(application_id), form.note.data)
+        return _application_page(application_id, 400, note_form=form)
+    applications.request_information(db.session(), p, application_id, form.note.data)
     flash(_("The question is on the applicant's status page."), "success")
     return redirect(url_for("admin.application_detail", application_id=application_id))
 
 
-@bp.post("/applications/<application_id>/reject")
-def application_reject(application_id: str) -> ResponseReturnValue:
+@bp.post("/applications/<id:application_id>/reject")
+def application_reject(application_id: int) -> ResponseReturnValue:
     """Reject with a reason (shown to the applicant)."""
     p = require_coordinator_page()
     form = ReasonForm()
     if not form.validate_on_submit():
-        return _application_page(number(application_id), 400, reject_form=form)
-    applications.reject(db.session(), p, number(application_id), form.reason.data)
+        return _application_page(application_id, 400, reject_form=form)
+    applications.reject(db.session(), p, application_id, form.reason.data)
     flash(_("The application is rejected."), "success")
     return redirect(url_for("admin.application_list"))
 
@@ -162,27 +162,27 @@ def _org_page(org_id: int, status: int = 200, **forms: object) -> tuple[str, int
     ), status
 
 
-@bp.get("/orgs/<org_id>")
-def org_detail(org_id: str) -> ResponseReturnValue:
+@bp.get("/orgs/<id:org_id>")
+def org_detail(org_id: int) -> ResponseReturnValue:
     """An organisation's tier and status, the forms to change them, and its history."""
-    return _org_page(number(org_id))
+    return _org_page(org_id)
 
 
-@bp.post("/orgs/<org_id>/tier")
-def org_tier(org_id: str) -> ResponseReturnValue:
+@bp.post("/orgs/<id:org_id>/tier")
+def org_tier(org_id: int) -> ResponseReturnValue:
     """Raise or lower the tier, with a reason."""
     p = require_coordinator_page()
     form = TierForm()
     if not form.validate_on_submit():
-        return _org_page(number(org_id), 400, tier_form=form)
-    org = trust.get_org_for_coordinator(db.session(), p, number(org_id))
+        return _org_page(org_id, 400, tier_form=form)
+    org = trust.get_org_for_coordinator(db.session(), p, org_id)
     payload = {"tier": form.tier.data, "reason": form.reason.data}
     try:
         proposal = approvals.submit(db.session(), p, "org.tier", str(org.id), payload)
     except (Conflict, InvalidInput) as exc:
         discard_writes()
         form.tier.errors = [exc.message]
-        return _org_page(number(org_id), exc.status, tier_form=form)
+        return _org_page(org_id, exc.status, tier_form=form)
     name, target = org.name, org.id
     if proposal is not None:
         flash_proposed()
@@ -191,18 +191,18 @@ def org_tier(org_id: str) -> ResponseReturnValue:
     return redirect(url_for("admin.org_detail", org_id=target))
 
 
-def _set_status(org_id: str, suspend: bool) -> Response | tuple[str, int]:
+def _set_status(org_id: int, suspend: bool) -> Response | tuple[str, int]:
     p = require_coordinator_page()
     form = ReasonForm()
     if not form.validate_on_submit():
-        return _org_page(number(org_id), 400, status_form=form)
+        return _org_page(org_id, 400, status_form=form)
     change = trust.suspend if suspend else trust.reinstate
     try:
-        org: Organisation = change(db.session(), p, number(org_id), form.reason.data)
+        org: Organisation = change(db.session(), p, org_id, form.reason.data)
     except Conflict as exc:
         discard_writes()
         form.reason.errors = [exc.message]
-        return _org_page(number(org_id), 409, status_form=form)
+        return _org_page(org_id, 409, status_form=form)
     flash(
         _("%(org)s is suspended.", org=org.name) if suspend else _("%(org)s is reinstated.", org=org.name),
         "success",
@@ -210,14 +210,14 @@ def _set_status(org_id: str, suspend: bool) -> Response | tuple[str, int]:
     return redirect(url_for("admin.org_detail", org_id=org.id))
 
 
-@bp.post("/orgs/<org_id>/suspend")
-def org_suspend(org_id: str) -> ResponseReturnValue:
+@bp.post("/orgs/<id:org_id>/suspend")
+def org_suspend(org_id: int) -> ResponseReturnValue:
     """Suspend, with a reason."""
     return _set_status(org_id, True)
 
 
-@bp.post("/orgs/<org_id>/reinstate")
-def org_reinstate(org_id: str) -> ResponseReturnValue:
+@bp.post("/orgs/<id:org_id>/reinstate")
+def org_reinstate(org_id: int) -> ResponseReturnValue:
     """Reinstate, with a reason."""
     return _set_status(org_id, False)
 
@@ -273,27 +273,27 @@ def moderation_approve_many() -> ResponseReturnValue:
     return redirect(url_for("admin.moderation_queue"))
 
 
-@bp.post("/moderation/<version_id>/approve")
-def moderation_approve(version_id: str) -> ResponseReturnValue:
+@bp.post("/moderation/<id:version_id>/approve")
+def moderation_approve(version_id: int) -> ResponseReturnValue:
     """Publish a quarantined version (readers and TAXII pollers receive it as new)."""
     p = require_coordinator_page()
     if not ActionForm().validate_on_submit():
         raise InvalidInput("the form has expired; reload the page and try again")
-    version = moderation.approve(db.session(), p, number(version_id))
+    version = moderation.approve(db.session(), p, version_id)
     stix_id = version.stix_id
     flash(_("%(id)s is published.", id=stix_id), "success")
     return redirect(url_for("admin.moderation_queue"))
 
 
-@bp.post("/moderation/<version_id>/reject")
-def moderation_reject(version_id: str) -> ResponseReturnValue:
+@bp.post("/moderation/<id:version_id>/reject")
+def moderation_reject(version_id: int) -> ResponseReturnValue:
     """Refuse a quarantined version, with a reason."""
     p = require_coordinator_page()
     form = ReasonForm()
     if not form.validate_on_submit():
         flash(_("Give a reason for the rejection."), "error")
         return redirect(url_for("admin.moderation_queue"))
-    version = moderation.reject(db.session(), p, number(version_id), form.reason.data)
+    version = moderation.reject(db.session(), p, version_id, form.reason.data)
     stix_id = version.stix_id
     flash(_("%(id)s is rejected.", id=stix_id), "success")
     return redirect(url_for("admin.moderation_queue"))
@@ -319,12 +319,12 @@ def object_find() -> ResponseReturnValue:
     )
 
 
-@bp.post("/objects/<version_id>/withdraw")
-def object_withdraw(version_id: str) -> ResponseReturnValue:
+@bp.post("/objects/<id:version_id>/withdraw")
+def object_withdraw(version_id: int) -> ResponseReturnValue:
     """Withdraw a published object (abuse, error, danger to someone), with a reason."""
     p = require_coordinator_page()
     form = ReasonForm()
-    version = moderation.get_version(db.session(), p, number(version_id))
+    version = moderation.get_version(db.session(), p, version_id)
     if not form.validate_on_submit():
         flash(_("Give a reason for the withdrawal."), "error")
         return redirect(url_for("admin.object_find", stix_id=version.stix_id))

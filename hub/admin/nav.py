@@ -6,7 +6,6 @@ from flask import abort
 from flask_babel import lazy_gettext
 
 from hub.admin import bp, join_bp
-from hub.errors import NotFound
 from hub.policy.principal import Principal
 from hub.web.auth import current_principal
 from hub.web.nav import add_nav_item
@@ -19,13 +18,6 @@ def _org_admin_only(p: Principal) -> bool:
 add_nav_item(bp, "admin.my_org", lazy_gettext("My organisation"), _org_admin_only, 60)
 add_nav_item(bp, "admin.home", lazy_gettext("Coordination"), lambda p: p.is_coordinator, 60)
 add_nav_item(join_bp, "join.apply", lazy_gettext("Apply to join"), lambda p: p.is_anonymous, 90)
-
-
-def number(text: str) -> int:
-    """A path segment that must be a database id. :raises NotFound: otherwise."""
-    if not text.isdigit() or len(text) > 18:
-        raise NotFound("no such page")
-    return int(text)
 
 
 def require_admin_page() -> Principal:

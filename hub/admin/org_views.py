@@ -10,7 +10,7 @@ from wtforms.fields.choices import SelectChoice
 
 from hub.admin import bp
 from hub.admin.forms import ActionForm, InviteForm
-from hub.admin.nav import number, require_admin_page
+from hub.admin.nav import require_admin_page
 from hub.errors import Conflict, InvalidInput
 from hub.extensions import db
 from hub.orgs import members
@@ -56,19 +56,19 @@ def _users_page(org: Organisation, form: InviteForm, status: int = 200) -> tuple
     ), status
 
 
-@bp.get("/orgs/<org_id>/users")
-def users(org_id: str) -> ResponseReturnValue:
+@bp.get("/orgs/<id:org_id>/users")
+def users(org_id: int) -> ResponseReturnValue:
     """The organisation's accounts, with what an admin can do to each."""
     p = require_admin_page()
-    org = members.get_org_for(db.session(), p, number(org_id))
+    org = members.get_org_for(db.session(), p, org_id)
     return _users_page(org, _invite_form(p))
 
 
-@bp.post("/orgs/<org_id>/users")
-def invite(org_id: str) -> ResponseReturnValue:
+@bp.post("/orgs/<id:org_id>/users")
+def invite(org_id: int) -> ResponseReturnValue:
     """Invite someone: the one-time link goes to them, never to the admin (who could use it)."""
     p = require_admin_page()
-    org = members.get_org_for(db.session(), p, number(org_id))
+    org = members.get_org_for(db.session(), p, org_id)
     form = _invite_form(p)
     if not form.validate_on_submit():
         return _users_page(org, form, 400)
@@ -87,12 +87,12 @@ def _link_sent(invite: Invite) -> tuple[str, int]:
     return render_template("admin/invite_link.html", user=user, expires=expires), 200
 
 
-def _user_action(user_id: str, action: str) -> Response | tuple[str, int]:
+def _user_action(user_id: int, action: str) -> Response | tuple[str, int]:
     p = require_admin_page()
     form = ActionForm()
     if not form.validate_on_submit():
         raise InvalidInput("the form has expired; reload the page and try again")
-    target = members.get_user_for(db.session(), p, number(user_id))
+    target = members.get_user_for(db.session(), p, user_id)
     org_id = target.org_id
     if action == "reinvite":
         return _link_sent(members.reinvite_user(db.session(), p, target.id))
@@ -116,26 +116,26 @@ def _user_action(user_id: str, action: str) -> Response | tuple[str, int]:
     return redirect(url_for("admin.users", org_id=org_id))
 
 
-@bp.post("/users/<user_id>/deactivate")
-def deactivate(user_id: str) -> ResponseReturnValue:
+@bp.post("/users/<id:user_id>/deactivate")
+def deactivate(user_id: int) -> ResponseReturnValue:
     """Deactivate an account: no login, no API tokens."""
     return _user_action(user_id, "deactivate")
 
 
-@bp.post("/users/<user_id>/activate")
-def activate(user_id: str) -> ResponseReturnValue:
+@bp.post("/users/<id:user_id>/activate")
+def activate(user_id: int) -> ResponseReturnValue:
     """Reactivate an account."""
     return _user_action(user_id, "activate")
 
 
-@bp.post("/users/<user_id>/reset-second-factor")
-def reset_second_factor(user_id: str) -> ResponseReturnValue:
+@bp.post("/users/<id:user_id>/reset-second-factor")
+def reset_second_factor(user_id: int) -> ResponseReturnValue:
     """Remove the second factor (a lost phone)."""
     return _user_action(user_id, "reset")
 
 
-@bp.post("/users/<user_id>/reinvite")
-def reinvite(user_id: str) -> ResponseReturnValue:
+@bp.post("/users/<id:user_id>/reinvite")
+def reinvite(user_id: int) -> ResponseReturnValue:
     """A new one-time link to set a password (a lost invitation or a forgotten password)."""
     return _user_action(user_id, "reinvite")
 
@@ -146,21 +146,21 @@ def _tokens_page(org: Organisation) -> tuple[str, int]:
     return render_template("admin/tokens.html", org=org, tokens=tokens, action=ActionForm()), 200
 
 
-@bp.get("/orgs/<org_id>/tokens")
-def tokens(org_id: str) -> ResponseReturnValue:
+@bp.get("/orgs/<id:org_id>/tokens")
+def tokens(org_id: int) -> ResponseReturnValue:
     """The organisation's API tokens with their last use, to see and revoke (each member creates their own
     on the API page, `web.connect`)."""
-    org = members.get_org_for(db.session(), require_admin_page(), number(org_id))
+    org = members.get_org_for(db.session(), require_admin_page(), org_id)
     return _tokens_page(org)
 
 
-@bp.post("/tokens/<token_id>/revoke")
-def token_revoke(token_id: str) -> ResponseReturnValue:
+@bp.post("/tokens/<id:token_id>/revoke")
+def token_revoke(token_id: int) -> ResponseReturnValue:
     """Revoke a token at once."""
     p = require_admin_page()
     if not ActionForm().validate_on_submit():
         raise InvalidInput("the form has expired; reload the page and try again")
-    token = members.revoke_org_token(db.session(), p, number(token_id))
+    token = members.revoke_org_token(db.session(), p, token_id)
     org_id = token.user.org_id
     flash(_("The token %(label)s is revoked.", label=token.label), "success")
     return redirect(url_for("admin.tokens", org_id=org_id))

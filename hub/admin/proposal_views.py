@@ -8,7 +8,7 @@ from flask_babel import gettext as _
 
 from hub.admin import bp
 from hub.admin.forms import ActionForm, ReasonForm
-from hub.admin.nav import number, require_coordinator_page
+from hub.admin.nav import require_coordinator_page
 from hub.approvals import service as approvals
 from hub.approvals.models import ProposalStatus
 from hub.errors import InvalidInput
@@ -38,14 +38,14 @@ def proposals() -> ResponseReturnValue:
     )
 
 
-@bp.post("/proposals/<proposal_id>/approve")
-def proposal_approve(proposal_id: str) -> ResponseReturnValue:
+@bp.post("/proposals/<id:proposal_id>/approve")
+def proposal_approve(proposal_id: int) -> ResponseReturnValue:
     """Approve: the change is made as this coordinator (refused to its proposer, and if it widens their
     reach)."""
     p = require_coordinator_page()
     if not ActionForm().validate_on_submit():
         raise InvalidInput("the form has expired; reload the page and try again")
-    proposal = approvals.approve(db.session(), p, number(proposal_id))
+    proposal = approvals.approve(db.session(), p, proposal_id)
     stale = proposal.status == ProposalStatus.STALE
     if stale:
         flash(_("What this proposal changes was changed since it was made; nothing was applied."), "error")
@@ -54,13 +54,13 @@ def proposal_approve(proposal_id: str) -> ResponseReturnValue:
     return redirect(url_for("admin.proposals"))
 
 
-@bp.post("/proposals/<proposal_id>/reject")
-def proposal_reject(proposal_id: str) -> ResponseReturnValue:
+@bp.post("/proposals/<id:proposal_id>/reject")
+def proposal_reject(proposal_id: int) -> ResponseReturnValue:
     """Reject (or, for its proposer, withdraw) a proposal, with a reason."""
     p = require_coordinator_page()
     form = ReasonForm()
     if not form.validate_on_submit():
         raise InvalidInput("a reason is required: it is kept in the audit log")
-    approvals.reject(db.session(), p, number(proposal_id), form.reason.data)
+    approvals.reject(db.session(), p, proposal_id, form.reason.data)
     flash(_("The proposal is closed; nothing was changed."), "success")
     return redirect(url_for("admin.proposals"))

@@ -68,7 +68,7 @@ def cases_list() -> ResponseReturnValue:
     return _json(body)
 
 
-@bp.get("/cases/<int:case_id>")
+@bp.get("/cases/<id:case_id>")
 def case_get(case_id: int) -> ResponseReturnValue:
     """One case with what the reporter consented to share."""
     require_case_access(current_token(), answering=False)
@@ -76,7 +76,7 @@ def case_get(case_id: int) -> ResponseReturnValue:
     return _json(body)
 
 
-@bp.post("/cases/<int:case_id>/answer")
+@bp.post("/cases/<id:case_id>/answer")
 def case_answer(case_id: int) -> ResponseReturnValue:
     """Record the platform's answer: `{"outcome": "acknowledged"|"actioned"|"declined", "note": "..."}`."""
     require_case_access(current_token(), answering=True)

@@ -80,7 +80,7 @@ def add_objects_subscription() -> Response | tuple[str, int]:
     return redirect(url_for("notify.preferences"))
 
 
-@bp.post("/notifications/objects/<int:subscription_id>/remove")
+@bp.post("/notifications/objects/<id:subscription_id>/remove")
 def remove_objects_subscription(subscription_id: int) -> Response:
     """Drop one subscription."""
     _checked()

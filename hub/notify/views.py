@@ -11,7 +11,7 @@ from werkzeug.wrappers import Response
 from wtforms import EmailField, StringField
 from wtforms.validators import DataRequired, Length
 
-from hub.admin.nav import number, require_admin_page, require_coordinator_page
+from hub.admin.nav import require_admin_page, require_coordinator_page
 from hub.errors import InvalidInput
 from hub.extensions import db, limiter
 from hub.notify import dead_letters as failed
@@ -73,17 +73,17 @@ def _webhooks_page(
     return page, status
 
 
-@bp.get("/admin/orgs/<org_id>/webhooks")
-def webhook_list(org_id: str) -> tuple[str, int]:
+@bp.get("/admin/orgs/<id:org_id>/webhooks")
+def webhook_list(org_id: int) -> tuple[str, int]:
     """The organisation's endpoints with their last deliveries and status codes."""
-    return _webhooks_page(number(org_id), WebhookForm())
+    return _webhooks_page(org_id, WebhookForm())
 
 
-@bp.post("/admin/orgs/<org_id>/webhooks")
-def webhook_add(org_id: str) -> tuple[str, int]:
+@bp.post("/admin/orgs/<id:org_id>/webhooks")
+def webhook_add(org_id: int) -> tuple[str, int]:
     """Register an endpoint; its signing secret is shown once."""
     p = require_admin_page()
-    org = get_org_for(db.session(), p, number(org_id))
+    org = get_org_for(db.session(), p, org_id)
     form = WebhookForm()
     if not form.validate_on_submit():
         return _webhooks_page(org.id, form, status=400)
@@ -97,26 +97,26 @@ def webhook_add(org_id: str) -> tuple[str, int]:
     return _webhooks_page(org.id, WebhookForm(), secret=secret)
 
 
-@bp.post("/admin/webhooks/<webhook_id>/test")
-def webhook_test(webhook_id: str) -> Response:
+@bp.post("/admin/webhooks/<id:webhook_id>/test")
+def webhook_test(webhook_id: int) -> Response:
     """Queue a test event to the endpoint (the worker delivers it)."""
     p = require_admin_page()
     if not ActionForm().validate_on_submit():
         raise InvalidInput("the form has expired; reload the page and try again")
-    hook = webhooks.get_for(db.session(), p, number(webhook_id))
+    hook = webhooks.get_for(db.session(), p, webhook_id)
     webhooks.send_test(db.session(), hook)
     org_id = hook.org_id
     flash(_("A test event is queued; reload this page in a few seconds to see how it went."), "success")
     return redirect(url_for("notify.webhook_list", org_id=org_id))
 
 
-@bp.post("/admin/webhooks/<webhook_id>/remove")
-def webhook_remove(webhook_id: str) -> Response:
+@bp.post("/admin/webhooks/<id:webhook_id>/remove")
+def webhook_remove(webhook_id: int) -> Response:
     """Delete the endpoint and its history."""
     p = require_admin_page()
     if not ActionForm().validate_on_submit():
         raise InvalidInput("the form has expired; reload the page and try again")
-    hook = webhooks.get_for(db.session(), p, number(webhook_id))
+    hook = webhooks.get_for(db.session(), p, webhook_id)
     org_id = hook.org_id
     webhooks.remove_webhook(db.session(), hook.id)
     return redirect(url_for("notify.webhook_list", org_id=org_id))
@@ -142,7 +142,7 @@ def retry(delivery_id: str) -> Response:
     return redirect(url_for("notify.dead_letters", _anchor=request.args.get("at", "")))
 
 
-@bp.post("/admin/events/<int:event_id>/retry")
+@bp.post("/admin/events/<id:event_id>/retry")
 def retry_event(event_id: int) -> Response:
     """Plan an event again whose planning failed on every attempt."""
     p = require_coordinator_page()

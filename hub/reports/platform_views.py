@@ -34,7 +34,7 @@ def cases() -> ResponseReturnValue:
     )
 
 
-@bp.route("/platform/cases/<int:escalation_id>", methods=["GET", "POST"])
+@bp.route("/platform/cases/<id:escalation_id>", methods=["GET", "POST"])
 def case(escalation_id: int) -> ResponseReturnValue:
     """One escalated case with only the consented fields, and the platform's answer."""
     p = current_principal()

@@ -76,7 +76,7 @@ def _case_forms(case: triage.Case) -> dict[str, object]:
     }
 
 
-@bp.get("/reports/<int:report_id>")
+@bp.get("/reports/<id:report_id>")
 def case(report_id: int) -> ResponseReturnValue:
     """Everything about one report, and the forms to act on it."""
     found = triage.get_case(db.session(), current_principal(), _sealer(), report_id)
@@ -93,7 +93,7 @@ def _act(report_id: int, done: str) -> ResponseReturnValue:
     return _back(report_id)
 
 
-@bp.post("/reports/<int:report_id>/status")
+@bp.post("/reports/<id:report_id>/status")
 def case_status(report_id: int) -> ResponseReturnValue:
     """Change the status."""
     p = current_principal()
@@ -105,7 +105,7 @@ def case_status(report_id: int) -> ResponseReturnValue:
     return _act(report_id, _("Status changed."))
 
 
-@bp.post("/reports/<int:report_id>/assign")
+@bp.post("/reports/<id:report_id>/assign")
 def case_assign(report_id: int) -> ResponseReturnValue:
     """Assign or unassign."""
     p = current_principal()
@@ -115,7 +115,7 @@ def case_assign(report_id: int) -> ResponseReturnValue:
     return _act(report_id, _("Assignment changed."))
 
 
-@bp.post("/reports/<int:report_id>/message")
+@bp.post("/reports/<id:report_id>/message")
 def case_message(report_id: int) -> ResponseReturnValue:
     """Reply to the reporter, or add an internal note."""
     p = current_principal()
@@ -127,7 +127,7 @@ def case_message(report_id: int) -> ResponseReturnValue:
     return _act(report_id, _("Reply sent.") if form.kind.data == "reply" else _("Note added."))
 
 
-@bp.post("/reports/<int:report_id>/escalate")
+@bp.post("/reports/<id:report_id>/escalate")
 def case_escalate(report_id: int) -> ResponseReturnValue:
     """Escalate to a platform the reporter named."""
     p = current_principal()
@@ -141,7 +141,7 @@ def case_escalate(report_id: int) -> ResponseReturnValue:
     return _act(report_id, _("Escalated to %(platform)s.", platform=platform.name))
 
 
-@bp.route("/reports/<int:report_id>/publish", methods=["GET", "POST"])
+@bp.route("/reports/<id:report_id>/publish", methods=["GET", "POST"])
 def case_publish(report_id: int) -> ResponseReturnValue:
     """One row per trace (kind, value, name, warnings, already in the hub, victim warning), the channel and
     TLP within the reporter's consent, the audience preview; publishing shows what was published."""

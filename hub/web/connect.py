@@ -126,7 +126,7 @@ def connect_token_create() -> ResponseReturnValue:
     ), 200
 
 
-@bp.post("/connect/tokens/<int:token_id>/revoke")
+@bp.post("/connect/tokens/<id:token_id>/revoke")
 def connect_token_revoke(token_id: int) -> ResponseReturnValue:
     """Revoke one of one's own tokens at once (someone else's answers 404)."""
     token = own_tokens.revoke_own_token(db.session(), current_principal(), token_id)

@@ -6,9 +6,10 @@ import re
 
 import pytest
 from flask import Flask
-from werkzeug.routing import AnyConverter, IntegerConverter, Rule
+from werkzeug.routing import AnyConverter, Rule
 
 from hub.public import TokenSurface
+from hub.routing import IdConverter
 from hub.web.auth import is_public_endpoint, public
 from hub.web.safety import safe_next
 from hub.web.security import CONTENT_SECURITY_POLICY
@@ -19,7 +20,7 @@ def _sample_url(rule: Rule) -> str:
     """A URL that routes to `rule`, with made-up values that fit each converter."""
     values: dict[str, object] = {}
     for name, converter in rule._converters.items():
-        if isinstance(converter, IntegerConverter):
+        if isinstance(converter, IdConverter):
             values[name] = 1
         elif isinstance(converter, AnyConverter):
             values[name] = next(iter(converter.items))
