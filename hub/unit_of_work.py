@@ -19,6 +19,7 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, request
 from sqlalchemy.exc import OperationalError
 
+from hub.errors import DATABASE_OUTAGES
 from hub.extensions import db
 
 # Kept with the request, not in `g`: an app context (and so `g`) may outlive one request, as in tests.
@@ -41,7 +42,10 @@ def finish_request(response: Response) -> Response:
     error handler — 503 with Retry-After for an outage — exactly as if the view had raised it.
     """
     if response.status_code >= 400 or request.environ.get(_DISCARDED, False):
-        db.session.rollback()
+        try:
+            db.session.rollback()
+        except DATABASE_OUTAGES:  # the connection is gone (a 503 is being answered); the pool drops it
+            pass
         return response
     try:
         db.session.commit()

@@ -6,7 +6,8 @@ from __future__ import annotations
 import pytest
 from flask import Blueprint, Flask, flash, redirect
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
+from sqlalchemy import event, select
+from sqlalchemy.exc import OperationalError
 
 from hub.errors import InvalidInput
 from hub.extensions import db
@@ -26,6 +27,10 @@ def _partial_write(name: str) -> None:
     """A service's first step: a row added and flushed (the database has it inside the transaction)."""
     make_org(db.session(), name)
     db.session.flush()
+
+
+def _database_goes_away(_session: object) -> None:
+    raise OperationalError("COMMIT", {}, Exception("server closed the connection unexpectedly"))
 
 
 @pytest.fixture
@@ -70,6 +75,13 @@ def probe(app: Flask) -> Flask:
         make_org(db.session(), "Unique name")
         db.session.flush()
         db.session.add(Organisation(name="Unique name", type="ngo"))  # flushed only by the commit
+        return "done"
+
+    @bp.get("/outage-at-commit")
+    @public
+    def outage_at_commit() -> ResponseReturnValue:
+        _partial_write("Written before an outage")
+        event.listen(db.session(), "before_commit", _database_goes_away, once=True)
         return "done"
 
     app.register_blueprint(bp, url_prefix="/uow")
@@ -130,3 +142,10 @@ def test_a_discarded_request_does_not_spoil_the_next_one(probe):
     assert client.get("/uow/shows-refusal").status_code == 302
     assert client.get("/uow/succeeds").status_code == 200
     assert "Written by a success" in _names()
+
+
+def test_an_outage_at_the_commit_point_is_a_503_with_retry_after(probe):
+    """The commit runs after the view, yet its failure is answered as if the view had raised it."""
+    response = probe.test_client().get("/uow/outage-at-commit")
+    assert response.status_code == 503 and response.headers["Retry-After"]
+    assert "Written before an outage" not in _names()
