@@ -149,7 +149,6 @@ def retry_event(event_id: int) -> Response:
     if not ActionForm().validate_on_submit():
         raise InvalidInput("the form has expired; reload the page and try again")
     failed.retry_event(db.session(), p, event_id)
-    db.session.commit()
     flash(_("The event will be planned again on the worker's next pass."), "success")
     return redirect(url_for("notify.dead_letters"))
 
