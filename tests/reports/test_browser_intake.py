@@ -23,7 +23,6 @@ TYPED = {
     "fa": "یک شمارهٔ ناشناس کد تأییدم را خواست و بعد حسابم از دستم رفت؛ نمی‌دانم چه کسی پشتش است.",
     "fr": "Un numéro inconnu m’a demandé mon code de vérification, puis mon compte a été piraté.",
     "es": "Un número desconocido me pidió mi código de verificación y luego me robaron la cuenta.",
-    "ru": "Неизвестный номер попросил у меня код подтверждения, а потом мой аккаунт угнали.",
 }
 # language, text typed, the "press Send again" notice, the direction of the page
 LANGUAGES = [
