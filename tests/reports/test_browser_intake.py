@@ -64,6 +64,7 @@ def test_expired_session_keeps_the_report_and_files_it_once(
     page.click("main form button[type=submit]")
     code = page.inner_text("#receipt-code")
     assert len(code) == 29 and code not in page.url and page.url.endswith("/report/receipt")
+    assert _lines_of(page, "#receipt-code") == 1  # one line on a phone: a split code is easily copied wrongly
     screenshot(page, f"report-3-receipt-{lang}")
     page.reload()
     assert page.inner_text("#receipt-code") == code and _reports(session) == 1
@@ -73,6 +74,14 @@ def test_expired_session_keeps_the_report_and_files_it_once(
     screenshot(page, f"report-4-follow-up-{lang}")
     assert _reports(session) == 1
     context.close()
+
+
+def _lines_of(page, selector: str) -> int:  # type: ignore[no-untyped-def]
+    """How many lines the text of an element is laid out on (Playwright evaluates with page scripts off)."""
+    lines = (
+        "e => { const r = document.createRange(); r.selectNodeContents(e); return r.getClientRects().length }"
+    )
+    return int(page.locator(selector).evaluate(lines))
 
 
 def _reports(session) -> int:
