@@ -90,6 +90,14 @@ def initial_state(p: Principal) -> State:
     return State.QUARANTINED if quarantined(p) else State.PUBLISHED
 
 
+def revocation_state(p: Principal, shown_already: bool) -> State:
+    """A revocation that says nothing a published version did not already say (same content, at that level or
+    tighter) is published at once: it withdraws information, and waiting for a coordinator would leave a wrong
+    indicator (an HRD's own domain, say) in every subscriber's block list. Anything else is moderated like a
+    new post."""
+    return State.PUBLISHED if shown_already else initial_state(p)
+
+
 def may_add_version(p: Principal, first_producer_org_id: int | None, revoked: bool = False) -> bool:
     """Only the organisation that posted an object's first version in a collection adds later ones; a new id
     (no first producer) may be posted by any active organisation (`may_write` decides where). A revoked object

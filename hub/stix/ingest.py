@@ -25,6 +25,7 @@ from hub.policy import sro, writing
 from hub.policy.attribution import Identities, attribution_problem, identities_for
 from hub.policy.principal import Principal
 from hub.policy.tlp import (
+    LEVEL_BY_MARKING_ID,
     Tlp,
     is_tlp_marking_definition,
     marking_refs,
@@ -263,7 +264,8 @@ def _store(
                     "change `modified` to add a new version",
                 )
             continue
-        versions[version] = _Known(date_added, candidate.body, p.org_id)
+        state = _state_of(p, candidate, versions)
+        versions[version] = _Known(date_added, candidate.body, p.org_id, state, candidate.tlp)
         rows.append(
             {
                 "collection_id": collection_id,
@@ -273,7 +275,7 @@ def _store(
                 "version": version,
                 "date_added": date_added,
                 "tlp": int(candidate.tlp),
-                "state": int(candidate.state),
+                "state": int(state),
                 "producer_org_id": p.org_id,
                 "author_id": p.user_id,
                 "is_anonymous": options.anonymous,
@@ -283,9 +285,7 @@ def _store(
         )
         objects.append(candidate.obj)
         message = (
-            "stored; quarantined until a coordinator approves it"
-            if candidate.state is State.QUARANTINED
-            else None
+            "stored; quarantined until a coordinator approves it" if state is State.QUARANTINED else None
         )
         results.ok(candidate.stix_id, format_timestamp(version), message)
         clock += 1
@@ -349,6 +349,8 @@ class _Known(NamedTuple):
     date_added: int
     body: str
     producer_org_id: int | None
+    state: State = State.PUBLISHED
+    tlp: Tlp = Tlp.CLEAR
 
 
 Stored = dict[str, dict[int, _Known]]  # stix_id -> version -> what is stored
@@ -360,6 +362,30 @@ def _unversioned(versions: dict[int, _Known], candidate: _Candidate, clock: int)
         if known.body == candidate.body:
             return version
     return clock
+
+
+def _state_of(p: Principal, candidate: _Candidate, versions: dict[int, _Known]) -> State:
+    """The moderation state of a new version (`writing.revocation_state` for a revocation that shows nothing
+    a published version did not already show)."""
+    if candidate.obj.get("revoked") is not True or candidate.state is not State.QUARANTINED:
+        return candidate.state
+    essence = _essence(candidate.obj)
+    shown = any(
+        known.state is State.PUBLISHED
+        and known.tlp <= candidate.tlp
+        and _essence(orjson.loads(known.body)) == essence
+        for known in versions.values()
+    )
+    return writing.revocation_state(p, shown)
+
+
+def _essence(obj: dict[str, Any]) -> dict[str, Any]:
+    """What a version says, besides its version stamp, revocation and TLP marking."""
+    kept = {k: v for k, v in obj.items() if k not in ("modified", "revoked", "object_marking_refs")}
+    kept["object_marking_refs"] = [
+        ref for ref in obj.get("object_marking_refs") or () if ref not in LEVEL_BY_MARKING_ID
+    ]
+    return kept
 
 
 def _version_refusal(p: Principal, versions: dict[int, _Known]) -> str | None:
@@ -421,6 +447,8 @@ def _existing(session: Session, collection_id: str, stix_ids: set[str]) -> Store
                 ObjectVersion.date_added,
                 ObjectVersion.body,
                 ObjectVersion.producer_org_id,
+                ObjectVersion.state,
+                ObjectVersion.tlp,
             ).where(
                 ObjectVersion.collection_id == collection_id,
                 ObjectVersion.stix_id.in_(ids[start : start + CHUNK]),
@@ -428,7 +456,7 @@ def _existing(session: Session, collection_id: str, stix_ids: set[str]) -> Store
         )
         for row in rows:
             found.setdefault(row.stix_id, {})[row.version] = _Known(
-                row.date_added, row.body, row.producer_org_id
+                row.date_added, row.body, row.producer_org_id, State(row.state), Tlp(row.tlp)
             )
     return found
 

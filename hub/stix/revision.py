@@ -28,8 +28,8 @@ from hub.sharing.audience import Audience, audience
 from hub.sharing.models import Collection
 from hub.stix.build import ObservableKind, observable_of, pattern_for
 from hub.stix.ingest import IngestOptions, add_objects
-from hub.stix.models import ObjectVersion, Submission
-from hub.stix.query import LAST, ObjectFilter, list_versions
+from hub.stix.models import ObjectVersion, State, Submission
+from hub.stix.query import ALL, LAST, ObjectFilter, list_versions
 from hub.stix.validation import InvalidStix, format_timestamp, parse_timestamp
 from hub.stix.validation.patterns import check_pattern
 
@@ -142,9 +142,18 @@ def revise_indicator(
 
 
 def revoke(session: Session, p: Principal, collection_id: str, stix_id: str) -> Submission:
-    """Store the final version: the latest one `p` sees, with `revoked: true` (the caller commits)."""
+    """Store the final version with `revoked: true` (the caller commits): the content of the latest published
+    version, at the level of the latest version, so it says nothing readers did not already see and is
+    published at once even where posts wait for a coordinator (`writing.revocation_state`)."""
     found = require_revisable(session, p, collection_id, stix_id)
-    return _add(session, p, found, {**found.body, "revoked": True, "modified": _later(found.body, now_us())})
+    every = ObjectFilter(ids=(stix_id,), versions=(ALL,))
+    published = [
+        v for v in list_versions(session, p, collection_id, every, 200).items if v.state == State.PUBLISHED
+    ]
+    base = max(published, key=lambda v: v.version) if published else found.version
+    obj = {**orjson.loads(base.body), "revoked": True, "modified": _later(found.body, now_us())}
+    _mark(obj, max(found.tlp, Tlp(base.tlp)))
+    return _add(session, p, found, obj)
 
 
 def edited_indicator(base: dict[str, Any], edit: IndicatorEdit, now: int) -> dict[str, Any]:

@@ -194,6 +194,11 @@ def state_of_new_post(r: Reader) -> str:
     return "quarantined" if r.org.tier == "registered" and r.role != "coordinator" else "published"
 
 
+def revocation_state(r: Reader, shown_already: bool) -> str:
+    """A revocation carrying only what a published version showed is published at once; else moderated."""
+    return "published" if shown_already else state_of_new_post(r)
+
+
 def may_add_version(r: Reader, first_producer: str | None, revoked: bool = False) -> bool:
     """Only the organisation that posted an object's first version (in this collection) adds later ones;
     anyone who may post at all may post a new id; nobody adds a version to a revoked object."""

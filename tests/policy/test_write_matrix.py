@@ -157,6 +157,11 @@ def test_who_may_edit_and_revoke_follows_the_reference(session, first):
         r, p = ref.reader(world, address), dbworld.principal_of(session, address)
         if writing.may_add_version(p, producer_id, revoked) != ref.may_add_version(r, first, revoked):
             problems.append(f"VERSION {address} first={first} revoked={revoked}")
+        if r.org is not None:
+            for shown in (False, True):
+                state = writing.revocation_state(p, shown).name.lower()
+                if state != ref.revocation_state(r, shown):
+                    problems.append(f"REVOCATION STATE {address} shown={shown}: {state}")
         got = writing.may_revise(p, cid, producer_id, revoked)
         if got != ref.may_revise(world, r, cid, first, revoked):
             problems.append(f"REVISE {address} {cid} first={first} revoked={revoked}: {got}")

@@ -17,7 +17,8 @@ from hub.policy.tlp import Tlp
 from hub.search.service import SearchQuery, search
 from hub.stix.browsing import NEWEST, browse
 from hub.stix.correlation import correlate
-from hub.stix.models import ObjectVersion
+from hub.stix.models import ObjectVersion, State
+from hub.stix.moderation import approve
 from hub.stix.query import ALL, LAST, ObjectFilter, list_versions
 from hub.stix.revision import IndicatorEdit, RevisionRefused, revise_indicator, revoke, simple_value
 from tests.factories import indicator, make_collection, make_org, make_user, post, principal
@@ -158,3 +159,45 @@ def test_a_tightened_object_is_hidden_old_version_included_on_every_read_path(se
     # The readers who keep access still see both versions; the old one is now read at GREEN.
     assert len(_versions(session, vetted, collection, stix_id)) == 2
     assert correlate(session, principal(session, vetted), ["tighten-me.example"])[0].count == 1
+
+
+def test_a_registered_organisations_revocation_is_published_at_once_an_edit_waits(session):
+    """Revoking withdraws information: it must reach subscribers without waiting for a coordinator (a wrong
+    indicator may be blocking an HRD's own site). It carries the published content only, so nothing
+    unmoderated gets out; an edit of a registered-tier organisation still waits."""
+    small = make_user(session, make_org(session, tier="registered"))
+    coordinator = make_user(session, make_org(session, tier="trusted"), role="coordinator")
+    collection = make_collection(session, read=["tier:registered"], write=["tier:registered"])
+    obj = indicator(Tlp.CLEAR, value="wrongly-listed.example")
+    post(session, small, collection, [obj])
+    row = session.scalars(select(ObjectVersion).where(ObjectVersion.stix_id == obj["id"])).one()
+    approve(session, principal(session, coordinator), row.id)
+    session.commit()
+    p = principal(session, small)
+    revise_indicator(session, p, collection.id, obj["id"], _edit(Tlp.CLEAR, name="unmoderated text"))
+    session.commit()
+    revoke(session, p, collection.id, obj["id"])
+    session.commit()
+    states = [
+        (State(v.state), orjson.loads(v.body))
+        for v in session.scalars(
+            select(ObjectVersion).where(ObjectVersion.stix_id == obj["id"]).order_by(ObjectVersion.version)
+        )
+    ]
+    assert [s for s, _ in states] == [State.PUBLISHED, State.QUARANTINED, State.PUBLISHED]
+    revoked = states[-1][1]
+    assert revoked["revoked"] is True and revoked["name"] == obj["name"]  # not the waiting edit's text
+    reader = make_user(session, make_org(session, tier="registered"))
+    last = _versions(session, reader, collection, obj["id"], LAST)
+    assert orjson.loads(last[0].body)["revoked"] is True
+    # A "revocation" that changes the content is moderated like any post.
+    other = indicator(Tlp.CLEAR)
+    post(session, small, collection, [other])
+    changed = {**other, "name": "new words", "revoked": True, "modified": "2027-01-01T00:00:00.000Z"}
+    post(session, small, collection, [changed])
+    newest = session.scalars(
+        select(ObjectVersion)
+        .where(ObjectVersion.stix_id == other["id"])
+        .order_by(ObjectVersion.version.desc())
+    ).first()
+    assert newest.state == State.QUARANTINED
