@@ -201,10 +201,11 @@ def change_password(session: Session, p: Principal, user: User, current: str, ne
 
 
 def session_fingerprint(user: User, secret_key: str) -> str:
-    """A short keyed digest of what must end a session when it changes: password, second factor, active flag.
+    """A short keyed digest of what must end a session when it changes: password, second factor, active flag,
+    organisation and role.
 
-    Stored in the session cookie beside the user id; a changed password, a reset second factor or a
-    deactivation makes every existing session of that user invalid.
+    Stored in the session cookie beside the user id; a changed password, a reset second factor, a
+    deactivation or a move to another organisation makes every existing session of that user invalid.
     """
-    material = f"{user.password_hash}|{user.totp_secret}|{user.is_active}".encode()
+    material = f"{user.password_hash}|{user.totp_secret}|{user.is_active}|{user.org_id}|{user.role}".encode()
     return hmac.new(secret_key.encode(), material, hashlib.sha256).hexdigest()[:20]

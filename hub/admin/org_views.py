@@ -11,10 +11,10 @@ from wtforms.fields.choices import SelectChoice
 from hub.admin import bp
 from hub.admin.forms import ActionForm, InviteForm
 from hub.admin.nav import require_admin_page
-from hub.errors import Conflict, InvalidInput
+from hub.errors import Conflict, InvalidInput, PermissionDenied
 from hub.extensions import db
 from hub.orgs import members
-from hub.orgs.models import Organisation
+from hub.orgs.models import Organisation, User
 from hub.orgs.onboarding_models import Invite
 from hub.policy.principal import Principal
 from hub.policy.roles import may_manage_coordinators
@@ -45,6 +45,8 @@ def _invite_form(p: Principal) -> InviteForm:
 def _users_page(org: Organisation, form: InviteForm, status: int = 200) -> tuple[str, int]:
     p = require_admin_page()
     users = members.list_users(db.session(), p, org.id)
+    moves = p.is_coordinator and p.org_id is not None and p.org_id != org.id
+    home = members.get_org_for(db.session(), p, p.org_id) if moves and p.org_id is not None else None
     return render_template(
         "admin/users.html",
         org=org,
@@ -53,6 +55,7 @@ def _users_page(org: Organisation, form: InviteForm, status: int = 200) -> tuple
         action=ActionForm(),
         me=p.user_id,
         may_manage_coordinators=may_manage_coordinators(p),
+        move_to=home,
     ), status
 
 
@@ -103,6 +106,8 @@ def _user_action(user_id: int, action: str) -> Response | tuple[str, int]:
         elif action == "activate":
             members.set_active(db.session(), p, target.id, True)
             message = _("The account %(email)s is active again.", email=target.email)
+        elif action == "move":
+            message = _move_here(p, target)
         else:
             members.reset_second_factor(db.session(), p, target.id)
             message = _(
@@ -110,10 +115,31 @@ def _user_action(user_id: int, action: str) -> Response | tuple[str, int]:
                 email=target.email,
             )
         flash(message, "success")
-    except InvalidInput as exc:
+    except (InvalidInput, PermissionDenied) as exc:
         discard_writes()
         flash(exc.message, "error")
     return redirect(url_for("admin.users", org_id=org_id))
+
+
+def _move_here(p: Principal, target: User) -> str:
+    """Move `target` into `p`'s own organisation; the refusals in the page's language."""
+    try:
+        moved = members.move_user(db.session(), p, target.id, p.org_id or 0)
+    except InvalidInput:
+        raise InvalidInput(
+            _(
+                "The account %(email)s is already in your organisation, or is your own: it is not moved.",
+                email=target.email,
+            )
+        ) from None
+    except PermissionDenied:
+        raise PermissionDenied(_("Only an organisation's own admins may bring an account into it.")) from None
+    done: str = _(
+        "The account %(email)s is now a member of %(org)s; its API tokens are revoked.",
+        email=target.email,
+        org=moved.org.name,
+    )
+    return done
 
 
 @bp.post("/users/<id:user_id>/deactivate")
@@ -132,6 +158,13 @@ def activate(user_id: int) -> ResponseReturnValue:
 def reset_second_factor(user_id: int) -> ResponseReturnValue:
     """Remove the second factor (a lost phone)."""
     return _user_action(user_id, "reset")
+
+
+@bp.post("/users/<id:user_id>/move-here")
+def move_here(user_id: int) -> ResponseReturnValue:
+    """Move an account into the acting coordinator's own organisation, as a member (`members.move_user`:
+    only a destination's own admins bring people in; the account's tokens and sessions end)."""
+    return _user_action(user_id, "move")
 
 
 @bp.post("/users/<id:user_id>/reinvite")

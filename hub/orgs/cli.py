@@ -110,6 +110,47 @@ def user_reset_password(email: str) -> None:
     click.echo(path)
 
 
+@user_group.command("reset-2fa")
+@click.argument("email")
+@cli_errors
+def user_reset_2fa(email: str) -> None:
+    """Remove the user's second factor (a lost phone): they set up a new one at their next login, with their
+    own password. Their open sessions end."""
+    user = service.get_user(db.session(), email)
+    members.reset_second_factor(db.session(), None, user.id)
+    click.echo(f"the second factor of {user.email} is removed; they set up a new one at their next login")
+
+
+@user_group.command("deactivate")
+@click.argument("email")
+@cli_errors
+def user_deactivate(email: str) -> None:
+    """Deactivate an account: no login; its sessions and API tokens stop working at once."""
+    user = members.set_active(db.session(), None, service.get_user(db.session(), email).id, False)
+    click.echo(f"{user.email} is deactivated; its sessions and API tokens no longer work")
+
+
+@user_group.command("activate")
+@click.argument("email")
+@cli_errors
+def user_activate(email: str) -> None:
+    """Reactivate a deactivated account (its revoked or expired tokens stay so)."""
+    user = members.set_active(db.session(), None, service.get_user(db.session(), email).id, True)
+    click.echo(f"{user.email} is active again")
+
+
+@user_group.command("move")
+@click.argument("email")
+@click.option("--org", "org_name", required=True, help="The organisation the user now belongs to.")
+@cli_errors
+def user_move(email: str, org_name: str) -> None:
+    """Move a user to another organisation as a member; their API tokens are revoked, their sessions end."""
+    user = service.get_user(db.session(), email)
+    org = service.get_org(db.session(), org_name)
+    members.move_user(db.session(), None, user.id, org.id)
+    click.echo(f"{user.email} is now a member of {org.name!r}; their API tokens are revoked")
+
+
 @click.group("group", cls=AppGroup)
 def group_group() -> None:
     """Sharing groups: named sets of organisations for `group:NAME` rules."""

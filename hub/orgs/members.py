@@ -25,7 +25,7 @@ from hub.orgs.models import ApiToken, Organisation, Role, User
 from hub.orgs.onboarding_models import Invite
 from hub.orgs.service import add_user, set_password
 from hub.orgs.tokens import revoke_token
-from hub.policy.admin_actions import require_own_organisation_admin
+from hub.policy.admin_actions import require_own_organisation_admin, without_widening
 from hub.policy.principal import Principal
 from hub.policy.roles import may_manage_coordinators, may_manage_org, require_org_admin
 
@@ -65,6 +65,13 @@ def get_user_for(session: Session, p: Principal, user_id: int) -> User:
     if user.role == Role.COORDINATOR and not may_manage_coordinators(p):
         raise PermissionDenied("only coordinators may manage a coordinator's account")
     return user
+
+
+def _managed(session: Session, p: Principal | None, user_id: int) -> User:
+    """The user `p` may manage, or any user for the operator at the command line (`p` None)."""
+    if p is None:
+        return get_or_raise(session, User, user_id, f"no user with id {user_id}")
+    return get_user_for(session, p, user_id)
 
 
 def invite_user(
@@ -162,10 +169,11 @@ def accept_invite(session: Session, secret: str, password: str) -> User:
     return invite.user
 
 
-def set_active(session: Session, p: Principal, user_id: int, active: bool) -> User:
-    """Deactivate (or reactivate) an account; a deactivated user can neither log in nor use API tokens."""
-    user = get_user_for(session, p, user_id)
-    if user.id == p.user_id and not active:
+def set_active(session: Session, p: Principal | None, user_id: int, active: bool) -> User:
+    """Deactivate (or reactivate) an account; a deactivated user can neither log in nor use API tokens, and
+    their open sessions end at their next request (`hub.accounts.service.session_fingerprint`)."""
+    user = _managed(session, p, user_id)
+    if p is not None and user.id == p.user_id and not active:
         raise InvalidInput("you cannot deactivate your own account")
     if user.is_active != active:
         user.is_active = active
@@ -174,11 +182,44 @@ def set_active(session: Session, p: Principal, user_id: int, active: bool) -> Us
     return user
 
 
-def reset_second_factor(session: Session, p: Principal, user_id: int) -> User:
-    """Remove a user's TOTP secret (a lost phone): they set up a new one at their next login."""
-    user = get_user_for(session, p, user_id)
+def reset_second_factor(session: Session, p: Principal | None, user_id: int) -> User:
+    """Remove a user's TOTP secret (a lost phone): they set up a new one at their next login, with their own
+    password, which nobody else learns. Their open sessions end (the fingerprint covers the secret)."""
+    user = _managed(session, p, user_id)
     user.totp_secret = None
     record(session, p, "user.totp-reset", "user", user.id, org_id=user.org_id)
+    return user
+
+
+def move_user(session: Session, p: Principal | None, user_id: int, org_id: int) -> User:
+    """Move an account to another organisation, as a plain member; its API tokens are revoked and its sessions
+    end, so nothing made under the old organisation's reach keeps working under the new one.
+
+    Bringing a person into an organisation hands them its reach, like an invitation: only the destination's
+    own admins do it (`require_own_organisation_admin`), and the operator at the command line. The change is
+    kept only if the actor cannot read more afterwards (`without_widening`).
+    :raises PermissionDenied: not an admin of the destination or not managing the account.
+    :raises InvalidInput: already there, or moving oneself.
+    """
+    user = _managed(session, p, user_id)
+    org = get_or_raise(session, Organisation, org_id, f"no organisation with id {org_id}")
+    if p is not None:
+        require_own_organisation_admin(p, org.id)
+        if user.id == p.user_id:
+            raise InvalidInput("you cannot move your own account; another admin or an operator must")
+    if user.org_id == org.id:
+        raise InvalidInput(f"{user.email} is already in {org.name}")
+    return without_widening(session, p, lambda: _move(session, p, user, org))
+
+
+def _move(session: Session, p: Principal | None, user: User, org: Organisation) -> User:
+    old_org_id = user.org_id
+    for token in session.scalars(select(ApiToken).where(ApiToken.user_id == user.id)):
+        revoke_token(session, p, token.id)
+    user.org = org
+    user.role = Role.MEMBER  # an admin of one organisation is nobody's admin in the next
+    session.flush()
+    record(session, p, "user.move", "user", user.id, org_id=org.id, from_org_id=old_org_id, to_org_id=org.id)
     return user
 
 

@@ -21,6 +21,11 @@ user or organisation id (authorship, production) changing. If none of those grew
 `tests/policy/test_admin_actions.py` checks this against the plain-Python reference over random worlds and
 random sequences of admin actions.
 
+Moving an account to another organisation (`hub.orgs.members.move_user`) is bringing a person into the
+destination: only its own admins do it, as with invitations (a coordinator moving an account they control
+into another organisation would read as its member), never oneself, and the moved account loses its tokens
+and sessions.
+
 The `hub` command is the operator's tool: whoever runs it holds the database anyway, so operators (the actor
 `None` in services) are not limited here.
 """
@@ -120,12 +125,13 @@ def require_second_person(p: Principal, proposer_id: int | None) -> None:
 
 
 def require_own_organisation_admin(p: Principal, org_id: int) -> None:
-    """Inviting someone into an organisation, or registering a webhook that speaks for it, hands that
-    organisation's reach to whoever the admin names (a mailbox, a URL). Only its own admins do it (a
-    coordinator for their own organisation): a coordinator doing it for another would read as its member.
+    """Inviting or moving someone into an organisation, or registering a webhook that speaks for it, hands
+    that organisation's reach to whoever the admin names (a mailbox, a URL, an account they may control). Only
+    its own admins do it (a coordinator for their own organisation): a coordinator doing it for another would
+    read as its member.
     :raises PermissionDenied:"""
     if not (p.is_org_admin and p.org_id == org_id):
         raise PermissionDenied(
-            "only this organisation's own admins may invite people into it or register its webhooks: an "
-            "invitation or a webhook carries what the organisation may read"
+            "only this organisation's own admins may invite or move people into it or register its webhooks: "
+            "an account, an invitation or a webhook there carries what the organisation may read"
         )

@@ -6,7 +6,8 @@ role, collections with random rules, versions of every TLP and state) and a rand
 by a random user, through the services every surface calls: channel rule changes, sharing-group membership,
 tier changes (these three through `hub.approvals.submit`, which proposes what it may not make), suspension
 and reinstatement, approving an open proposal, creating one's own token, a password/invitation link, a
-second-factor reset, deactivation and reactivation. After every action:
+second-factor reset, deactivation and reactivation, moving an account (often into the actor's own
+organisation, sometimes the actor's own account, or out into another). After every action:
 
 - each action the hub made is mirrored into the reference world, and the set of object versions the actor
   may read (by the reference rule, for the actor and for every credential the actor holds) must not have
@@ -15,8 +16,8 @@ second-factor reset, deactivation and reactivation. After every action:
   link);
 - the database still answers exactly what the reference answers, for the actor (`dbworld.mismatches`).
 
-Feed setup and user moves or role changes have no service that takes an acting principal: only the operator
-at the command line does them (`docs/access-control.md`, "Administrators").
+Feed setup and role changes have no service that takes an acting principal: only the operator at the command
+line does them (`docs/access-control.md`, "Administrators").
 """
 
 from __future__ import annotations
@@ -52,6 +53,7 @@ KINDS = (
     "link",
     "reset2fa",
     "deactivate",
+    "move",
 )
 
 
@@ -257,6 +259,23 @@ class Run:
         active = draw(st.booleans())
         members.set_active(self.session, p, self.user_ids[email], active)
         return lambda: self.world.users.__setitem__(email, replace(self.world.users[email], active=active))
+
+    def _move(self, draw, p):  # type: ignore[no-untyped-def]
+        """Bring someone into the actor's organisation, move oneself or a colleague out, or any move."""
+        users, orgs_ = sorted(self.world.users), sorted(self.world.orgs)
+        mode = draw(st.sampled_from(("in", "self", "self", "colleague", "any"))) if p.email else "any"
+        own = self.org_of(p) if p.email else None
+        outside = [n for n in orgs_ if n != own] or orgs_
+        colleagues = [e for e in users if self.world.users[e].org == own and e != p.email] or users
+        email, name = {
+            "in": lambda: (draw(st.sampled_from(users)), own),
+            "self": lambda: (p.email, draw(st.sampled_from(outside))),
+            "colleague": lambda: (draw(st.sampled_from(colleagues)), draw(st.sampled_from(outside))),
+            "any": lambda: (draw(st.sampled_from(users)), draw(st.sampled_from(orgs_))),
+        }[mode]()
+        members.move_user(self.session, p, self.user_ids[email], self.org_id(name))
+        moved = replace(self.world.users[email], org=name, role="member")
+        return lambda: self.world.users.__setitem__(email, moved)
 
 
 def with_desks(world: ref.World, draw: st.DrawFn) -> ref.World:

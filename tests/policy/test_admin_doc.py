@@ -137,9 +137,20 @@ def _reads_unaddressed_red(session: Session, p: Principal, w: World) -> object:
 
 
 def _no_surface(session: Session, p: Principal, w: World) -> object:
-    """Feeds, user moves and role changes take no acting principal: only the operator does them."""
+    """Feeds and role changes take no acting principal: only the operator does them."""
     assert "p" not in inspect.signature(feeds.add_feed).parameters
     raise PermissionDenied("only the operator at the command line")
+
+
+def _move_out(session: Session, p: Principal, w: World) -> object:
+    """Moving a colleague or oneself out: both must be refused (the destination's admins decide)."""
+    for user_id in (w.colleague.id, p.user_id or 0):
+        try:
+            members.move_user(session, p, user_id, w.other.id)
+        except PermissionDenied:
+            continue
+        return True
+    raise PermissionDenied("refused both")
 
 
 ACTIONS: dict[str, Callable[[Session, Principal, World], object]] = {
@@ -185,7 +196,10 @@ ACTIONS: dict[str, Callable[[Session, Principal, World], object]] = {
     "read a TLP:RED object that no `user:` rule addresses to them (and they did not write)": (
         _reads_unaddressed_red
     ),
-    "set up a feed, move a user to another organisation, change a user's role": _no_surface,
+    "move an account of another organisation into their own organisation (as a member; its tokens are "
+    "revoked)": lambda s, p, w: members.move_user(s, p, w.stranger.id, w.own.id),
+    "move an account of their organisation, or their own, into another organisation": _move_out,
+    "set up a feed, change a user's role": _no_surface,
 }
 
 
@@ -205,6 +219,8 @@ def test_each_cell_is_what_the_services_do(app: Flask, session: Session, action:
     assert got == expected, action
 
 
-def test_no_web_route_moves_users_or_changes_roles(app: Flask):
+def test_no_web_route_changes_roles_and_the_only_move_brings_people_in(app: Flask):
     rules = [str(rule) for rule in app.url_map.iter_rules()]
-    assert not [r for r in rules if re.search(r"/(move|role)\b", r)], "update the administrators' table"
+    assert not [r for r in rules if re.search(r"/role\b", r)], "update the administrators' table"
+    moves = [r for r in rules if re.search(r"/move", r)]
+    assert moves == ["/admin/users/<id:user_id>/move-here"], "update the administrators' table"
