@@ -2,7 +2,8 @@
 
     .venv/bin/python -m bench.notify [--events 2000] [--objects 50]
 
-Throughput: N events queued at once, one worker (`run_once`), deliveries per second to the receiver.
+Throughput: N events queued at once, one worker (`run_once`), deliveries per second to the receiver, for
+each `--concurrency` (messages sent at once by the worker, `HUB_NOTIFY_CONCURRENCY`).
 Latency: a worker runs its loop (`run_forever`) while objects are posted one by one through ingest; latency is
 the receiver's arrival time minus the time the change committed its event. SQLite in a temporary folder unless
 HUB_DATABASE_URL is set. A short run by design; the figures go to docs/performance.md.
@@ -11,6 +12,7 @@ HUB_DATABASE_URL is set. A short run by design; the figures go to docs/performan
 from __future__ import annotations
 
 import argparse
+import dataclasses
 import json
 import os
 import statistics
@@ -61,6 +63,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--events", type=int, default=2000)
     parser.add_argument("--objects", type=int, default=50)
+    parser.add_argument(
+        "--concurrency",
+        type=lambda text: [int(n) for n in text.split(",")],
+        default=[1, 8],
+        help="sends at once per worker (HUB_NOTIFY_CONCURRENCY), each measured in turn",
+    )
     args = parser.parse_args()
     folder = Path(tempfile.mkdtemp(prefix="hub-bench-notify-"))
     os.environ.setdefault("HUB_DATABASE_URL", f"sqlite:///{folder / 'hub.sqlite3'}")
@@ -73,6 +81,7 @@ def main() -> None:
     from hub import create_app
     from hub.extensions import db
     from hub.notify.outbox import emit
+    from hub.notify.settings import worker_settings
     from hub.notify.webhooks import add_webhook
     from hub.notify.worker import run_forever, run_once
     from hub.orgs import service as orgs
@@ -98,17 +107,20 @@ def main() -> None:
             )
             hook, _ = add_webhook(session, platform, url, ["objects"])
             session.commit()
-            for _ in range(args.events):
-                emit(session, "webhook.test", webhook_id=hook.id)
-            session.commit()
-            started = time.perf_counter()
-            stats = run_once(session)
-            elapsed = time.perf_counter() - started
-            results["throughput"] = {
-                "deliveries": stats.sent,
-                "seconds": round(elapsed, 2),
-                "per_second": round(stats.sent / elapsed, 1),
-            }
+            results["throughput"] = {}
+            for concurrency in args.concurrency:
+                for _ in range(args.events):
+                    emit(session, "webhook.test", webhook_id=hook.id)
+                session.commit()
+                settings = dataclasses.replace(worker_settings(), concurrency=concurrency)
+                started = time.perf_counter()
+                stats = run_once(session, settings)
+                elapsed = time.perf_counter() - started
+                results["throughput"][f"concurrency {concurrency}"] = {
+                    "deliveries": stats.sent,
+                    "seconds": round(elapsed, 2),
+                    "per_second": round(stats.sent / elapsed, 1),
+                }
             log.write_text("")
             stop = threading.Event()
 

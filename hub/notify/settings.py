@@ -30,6 +30,7 @@ class WorkerSettings:
     lease_seconds: float = 120.0
     batch: int = 100
     poll_seconds: float = 1.0
+    concurrency: int = 8  # messages of a batch sent at once (threads), so one slow receiver holds up no other
 
 
 @dataclass(frozen=True, slots=True)
@@ -65,6 +66,7 @@ def worker_settings() -> WorkerSettings:
         lease_seconds=float(c.get("NOTIFY_LEASE_SECONDS", 120.0)),
         batch=int(c.get("NOTIFY_BATCH", 100)),
         poll_seconds=float(c.get("NOTIFY_POLL_SECONDS", 1.0)),
+        concurrency=max(1, int(c.get("NOTIFY_CONCURRENCY", 8))),
     )
 
 

@@ -15,6 +15,7 @@ import logging
 import random
 import threading
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
@@ -176,8 +177,42 @@ def claim_due(session: AnySession, due_before: int, settings: WorkerSettings) ->
     return claimed
 
 
-def attempt_all(session: AnySession, batch: list[Claimed]) -> list[tuple[Claimed, Outcome]]:
-    """Build the messages in one read transaction, end it, then send: no transaction is held over the network.
+class _Senders:
+    """The threads that send a batch's messages at once. Kept between batches, because each thread keeps its
+    own keep-alive connections (`hub.notify.http`); one slow or dead receiver then holds up only its own
+    messages, and a worker's throughput is not one round trip at a time."""
+
+    def __init__(self) -> None:
+        self._pool: ThreadPoolExecutor | None = None
+        self._size = 0
+        self._lock = threading.Lock()
+
+    def send(self, prepared: list[Prepared | Outcome], concurrency: int) -> list[Outcome]:
+        """Transmit every prepared message (outcomes already known pass through), in order of the input."""
+        if concurrency <= 1 or len(prepared) <= 1:
+            return [_transmit(item) for item in prepared]
+        with self._lock:
+            if self._pool is None or self._size != concurrency:
+                if self._pool is not None:
+                    self._pool.shutdown(wait=True)
+                self._pool = ThreadPoolExecutor(concurrency, thread_name_prefix="hub-send")
+                self._size = concurrency
+            pool = self._pool
+        return list(pool.map(_transmit, prepared))
+
+
+def _transmit(item: Prepared | Outcome) -> Outcome:
+    return item if isinstance(item, Outcome) else item.transmit()
+
+
+SENDERS = _Senders()
+
+
+def attempt_all(
+    session: AnySession, batch: list[Claimed], concurrency: int = 1
+) -> list[tuple[Claimed, Outcome]]:
+    """Build the messages in one read transaction, end it, then send (`concurrency` at once): no transaction
+    is held over the network.
 
     The batch's webhooks are loaded once and held (the session's identity map only keeps weak references)."""
     prepared: list[tuple[Claimed, Prepared | Outcome]] = []
@@ -189,7 +224,8 @@ def attempt_all(session: AnySession, batch: list[Claimed]) -> list[tuple[Claimed
         del hooks
     finally:
         session.rollback()
-    return [(c, p if isinstance(p, Outcome) else p.transmit()) for c, p in prepared]
+    outcomes = SENDERS.send([p for _, p in prepared], concurrency)
+    return [(c, outcome) for (c, _), outcome in zip(prepared, outcomes, strict=True)]
 
 
 def _prepare(session: AnySession, claimed: Claimed) -> Prepared | Outcome:
@@ -288,7 +324,7 @@ def run_once(session: AnySession, settings: WorkerSettings | None = None) -> Sta
         batch = claim_due(session, started, settings)
         if not batch:
             return stats
-        done = record(session, attempt_all(session, batch), settings)
+        done = record(session, attempt_all(session, batch, settings.concurrency), settings)
         stats.sent += done.sent
         stats.retried += done.retried
         stats.dead += done.dead

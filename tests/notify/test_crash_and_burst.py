@@ -92,6 +92,8 @@ def test_ten_thousand_events_in_one_burst_are_delivered_with_bounded_memory(
     assert (
         session.scalar(select(func.count()).select_from(Delivery).where(Delivery.status == "sent")) == 10_000
     )
-    # Batches of NOTIFY_BATCH rows: measured 25 MB at the peak for the whole process, the in-process
-    # receiver's record of 10,000 requests included; 10,000 ORM rows and payloads at once take far more.
-    assert peak < 32 * 1024 * 1024, peak
+    # Batches of NOTIFY_BATCH rows: measured 25 MB at the peak for the whole process sending one at a time,
+    # 33-35 MB with eight sending threads (each keeps its own session and TLS context, about 1 MB), the
+    # in-process receiver's record of 10,000 requests included; 10,000 ORM rows and payloads at once take far
+    # more.
+    assert peak < 48 * 1024 * 1024, peak

@@ -117,3 +117,37 @@ def test_410_disables_the_endpoint(notify_app: Flask, session: Session, receiver
     post(session, poster, channel, [indicator(Tlp.GREEN)])
     run_once(session)
     assert len(receiver.requests) == 1
+
+
+def test_a_batch_is_sent_several_at_a_time_so_a_slow_receiver_holds_up_no_other(
+    notify_app: Flask, session: Session, receiver: Receiver
+):
+    import threading
+
+    poster, channel, _ = _world(session, receiver)
+    in_flight, peak, lock = [0], [0], threading.Lock()
+
+    def slow(n: int) -> tuple[int, float]:
+        with lock:
+            in_flight[0] += 1
+            peak[0] = max(peak[0], in_flight[0])
+        time.sleep(0.2)  # long enough for the sends of one batch to overlap
+        with lock:
+            in_flight[0] -= 1
+        return 200, 0.0
+
+    receiver.answer = slow
+    for _ in range(6):
+        post(session, poster, channel, [indicator(Tlp.GREEN)])
+    notify_app.config["NOTIFY_CONCURRENCY"] = 1
+    from hub.notify.settings import worker_settings
+
+    run_once(session, worker_settings())
+    assert len(receiver.requests) == 6 and peak[0] == 1  # one at a time, as before
+    for _ in range(6):
+        post(session, poster, channel, [indicator(Tlp.GREEN)])
+    notify_app.config["NOTIFY_CONCURRENCY"] = 8
+    stats = run_once(session, worker_settings())
+    assert stats.sent == 6 and len(receiver.requests) == 12
+    assert peak[0] > 1
+    assert len({r.headers["X-Hub-Delivery"] for r in receiver.requests}) == 12
