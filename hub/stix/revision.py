@@ -98,13 +98,14 @@ def revisable(session: Session, p: Principal, collection_id: str, stix_id: str) 
     if not latest:
         raise NotFound(f"no object {stix_id!r} in this collection")
     # Who owns it and whether it was revoked are read over every version, as ingest decides them.
+    is_revoked = ObjectVersion.body.contains(REVOKED, autoescape=True)
     rows = session.execute(
-        select(ObjectVersion.producer_org_id, ObjectVersion.date_added, ObjectVersion.body).where(
+        select(ObjectVersion.producer_org_id, ObjectVersion.date_added, is_revoked).where(
             ObjectVersion.collection_id == collection_id, ObjectVersion.stix_id == stix_id
         )
     ).all()
     first = min(rows, key=lambda row: row.date_added).producer_org_id
-    revoked = any(REVOKED in row.body for row in rows)
+    revoked = any(row[2] for row in rows)  # read in the database: bodies can be large
     body = orjson.loads(latest[0].body)
     allowed = writing.may_revise(p, collection_id, first, revoked) and not is_tlp_marking_definition(body)
     return Revisable(latest[0], body, allowed, revoked)
