@@ -8,6 +8,8 @@ from flask.cli import AppGroup
 
 from hub.cli_support import cli_errors
 from hub.extensions import db
+from hub.notify.retention import DEFAULT_DAYS as DELIVERY_DAYS
+from hub.notify.retention import purge_deliveries
 from hub.orgs.service import get_org
 from hub.reports.retention import DEFAULT_DAYS, purge_closed
 from hub.reports.triage import designate_helpline, list_helplines
@@ -26,14 +28,18 @@ helpline_group = AppGroup("helpline", help="Organisations whose members respond 
 )
 @cli_errors
 def retention_run(days: int | None) -> None:
-    """Purge the text, contact, traces and messages of reports closed more than DAYS ago, and TAXII status
-    resources older than HUB_TAXII_STATUS_RETENTION_HOURS; idempotent."""
+    """Purge the text, contact, traces and messages of reports closed more than DAYS ago, TAXII status
+    resources older than HUB_TAXII_STATUS_RETENTION_HOURS and finished notification deliveries older than
+    HUB_NOTIFY_RETENTION_DAYS; idempotent."""
     period = days if days is not None else int(current_app.config.get("REPORTS_RETENTION_DAYS", DEFAULT_DAYS))
     count = purge_closed(db.session(), period)
     click.echo(f"purged {count} closed reports older than {period} days")
     hours = int(current_app.config["TAXII_STATUS_RETENTION_HOURS"])
     statuses = purge_submissions(db.session(), hours)
     click.echo(f"purged {statuses} TAXII status resources older than {max(hours, MINIMUM_HOURS)} hours")
+    delivery_days = int(current_app.config.get("NOTIFY_RETENTION_DAYS", DELIVERY_DAYS))
+    deliveries = purge_deliveries(db.session(), delivery_days)
+    click.echo(f"purged {deliveries} notification deliveries older than {max(delivery_days, 1)} days")
 
 
 @helpline_group.command("add")
