@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
-from flask import flash, redirect, render_template, url_for
+from flask import flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
-from hub.admin import bp
+from hub.admin import bp, rule_fields
 from hub.admin.forms import CollectionForm, GroupForm, GroupMembersForm
 from hub.admin.nav import require_coordinator_page
 from hub.admin.proposal_views import flash_proposed
@@ -17,18 +18,23 @@ from hub.errors import Conflict, InvalidInput
 from hub.extensions import db
 from hub.policy.rules import RULE_FORMS
 from hub.policy.tlp import Tlp
-from hub.sharing import channels
+from hub.sharing import channels, preview
 from hub.sharing.audience import audience
 from hub.sharing.models import Collection, Mode
+from hub.sharing.preview import RulePreview
 from hub.sharing.service import rule_text
 from hub.unit_of_work import discard_writes
 
 
 def _rules(collection: Collection, mode: Mode) -> str:
-    return "\n".join(rule_text(r) for r in collection.rules if r.mode == mode)
+    return "\n".join(_rule_list(collection, mode))
 
 
-def _preview(collection: Collection) -> list[tuple[Tlp, Any]]:
+def _rule_list(collection: Collection, mode: Mode) -> list[str]:
+    return [rule_text(r) for r in collection.rules if r.mode == mode]
+
+
+def _audience(collection: Collection) -> list[tuple[Tlp, Any]]:
     """Who can read the collection at each TLP level: counts by tier, and names for the coordinator."""
     return [(level, audience(db.session(), collection, level)) for level in Tlp]
 
@@ -41,24 +47,73 @@ def collection_list() -> ResponseReturnValue:
     return render_template("admin/collections.html", rows=rows)
 
 
-def _form_page(form: CollectionForm, collection: Collection | None, status: int = 200) -> tuple[str, int]:
-    preview = _preview(collection) if collection is not None else []
+def _form_page(
+    form: CollectionForm, collection: Collection | None, status: int = 200, shown: RulePreview | None = None
+) -> tuple[str, int]:
     return render_template(
-        "admin/collection.html", form=form, collection=collection, preview=preview, rule_forms=RULE_FORMS
+        "admin/collection.html",
+        form=form,
+        collection=collection,
+        audience=_audience(collection) if collection is not None else [],
+        preview=shown,
+        rule_forms=RULE_FORMS,
     ), status
 
 
-def _tlp(form: CollectionForm) -> Tlp:
-    return Tlp.parse(form.default_tlp.data)
+def _form(collection: Collection | None) -> CollectionForm:
+    """The channel form with its lists offered (and, for an existing channel, its stored values)."""
+    p = require_coordinator_page()
+    targets = channels.rule_targets(db.session(), p)
+    if collection is None:
+        form = CollectionForm()
+    else:
+        form = CollectionForm(
+            title=collection.title,
+            alias=collection.alias,
+            description=collection.description,
+            default_tlp=Tlp(collection.default_tlp).name.lower(),
+            **rule_fields.initial(
+                _rule_list(collection, Mode.READ), _rule_list(collection, Mode.WRITE), targets
+            ),
+        )
+    rule_fields.offer(form, targets)
+    return form
+
+
+def _show_preview(
+    form: CollectionForm, collection: Collection | None, make: Callable[[], RulePreview]
+) -> tuple[str, int]:
+    """The form again with who gains and loses access; Save then saves exactly these rules."""
+    try:
+        shown = make()
+    except (InvalidInput, Conflict) as exc:
+        discard_writes()
+        form.read.errors = [*form.read.errors, exc.message]
+        return _form_page(form, collection, exc.status)
+    form.previewed.data = rule_fields.fingerprint(*rule_fields.submitted(form))
+    return _form_page(form, collection, 200, shown)
+
+
+def _wants_preview(form: CollectionForm, read: str, write: str) -> bool:
+    return request.form.get("step") == "preview" or form.previewed.data != rule_fields.fingerprint(
+        read, write
+    )
 
 
 @bp.route("/collections/new", methods=["GET", "POST"])
 def collection_new() -> ResponseReturnValue:
-    """Create a collection."""
+    """Create a collection: first a preview of who will read and write it, then Save."""
     p = require_coordinator_page()
-    form = CollectionForm()
+    form = _form(None)
     if not form.validate_on_submit():
         return _form_page(form, None, 400 if form.is_submitted() else 200)
+    read, write = rule_fields.submitted(form)
+    if _wants_preview(form, read, write):
+        return _show_preview(
+            form,
+            None,
+            lambda: preview.preview_new(db.session(), p, form.title.data, form.alias.data, read, write),
+        )
     try:
         created = channels.create_collection(
             db.session(),
@@ -67,8 +122,8 @@ def collection_new() -> ResponseReturnValue:
             form.description.data or "",
             form.alias.data,
             _tlp(form),
-            form.read.data or "",
-            form.write.data or "",
+            read,
+            write,
         )
     except (InvalidInput, Conflict) as exc:
         discard_writes()
@@ -79,27 +134,33 @@ def collection_new() -> ResponseReturnValue:
     return redirect(url_for("admin.collection_edit", collection_id=collection_id))
 
 
+def _tlp(form: CollectionForm) -> Tlp:
+    return Tlp.parse(form.default_tlp.data)
+
+
 @bp.route("/collections/<collection_id>", methods=["GET", "POST"])
 def collection_edit(collection_id: str) -> ResponseReturnValue:
-    """Edit a collection's settings and rules, with who can read it at each TLP level."""
+    """Edit a collection's settings and rules, with who can read it at each TLP level. A change of rules is
+    previewed (who gains and who loses access) before it is saved."""
     p = require_coordinator_page()
     collection = channels.collection(db.session(), p, collection_id)
-    form = CollectionForm(
-        title=collection.title,
-        alias=collection.alias,
-        description=collection.description,
-        default_tlp=Tlp(collection.default_tlp).name.lower(),
-        read=_rules(collection, Mode.READ),
-        write=_rules(collection, Mode.WRITE),
-    )
+    form = _form(collection)
     if not form.validate_on_submit():
         return _form_page(form, collection, 400 if form.is_submitted() else 200)
+    read, write = rule_fields.submitted(form)
+    unchanged = rule_fields.same_rules(
+        read, write, _rule_list(collection, Mode.READ), _rule_list(collection, Mode.WRITE)
+    )
+    if _wants_preview(form, read, write) and not (unchanged and request.form.get("step") != "preview"):
+        return _show_preview(
+            form, collection, lambda: preview.preview_update(db.session(), p, collection.id, read, write)
+        )
     payload = {
         "title": form.title.data,
         "description": form.description.data or "",
         "default_tlp": _tlp(form).label,
-        "read": form.read.data or "",
-        "write": form.write.data or "",
+        "read": read,
+        "write": write,
     }
     try:
         proposal = approvals.submit(db.session(), p, "collection.update", collection.id, payload)

@@ -5,8 +5,10 @@ from __future__ import annotations
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
+    HiddenField,
     PasswordField,
     SelectField,
     SelectMultipleField,
@@ -15,6 +17,7 @@ from wtforms import (
 )
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, EqualTo, Length, Optional
+from wtforms.widgets import CheckboxInput, ListWidget
 
 from hub.orgs.applications import APPLICANT_TYPES
 from hub.orgs.models import Tier
@@ -128,8 +131,18 @@ class FindObjectForm(FlaskForm):
     stix_id = StringField(_l("STIX id"), validators=[DataRequired(), Length(max=300)])
 
 
+class RuleChecklist(SelectMultipleField):
+    """Rules to tick: each choice's value is the rule's text (`org:Rights Watch`), so ticked boxes and typed
+    lines meet in one list. No script: plain checkboxes."""
+
+    widget = ListWidget(prefix_label=False)
+    option_widget = CheckboxInput()
+
+
 class CollectionForm(FlaskForm):
-    """A collection's settings and rules."""
+    """A channel's settings and rules: rules are ticked in lists (tiers, organisations, groups, people) or
+    typed one per line; both are used. `previewed` carries the fingerprint of the rules last previewed, so a
+    rule change is saved only after its audience was shown."""
 
     title = StringField(_l("Title"), validators=[DataRequired(), Length(max=200)])
     alias = StringField(_l("Alias (optional, for URLs)"), validators=[Optional(), Length(max=100)])
@@ -137,16 +150,26 @@ class CollectionForm(FlaskForm):
         _l("Description"), validators=[Optional(), Length(max=5000)], render_kw={"rows": 3}
     )
     default_tlp = SelectField(_l("TLP for objects that carry none"), choices=TLP_CHOICES, default="amber")
+    read_public = BooleanField(_l("Anyone, even without an account (public)"))
+    read_tiers = RuleChecklist(_l("Organisations at this tier or above"), choices=[])
+    read_orgs = RuleChecklist(_l("Organisations"), choices=[])
+    read_groups = RuleChecklist(_l("Sharing groups"), choices=[])
+    read_users = RuleChecklist(_l("People (they may also read TLP:RED)"), choices=[])
     read = TextAreaField(
-        _l("Who may read (one rule per line)"),
+        _l("Other read rules (one per line)"),
         validators=[Optional(), Length(max=5000)],
-        render_kw={"rows": 4, "dir": "ltr"},
+        render_kw={"rows": 2, "dir": "ltr"},
     )
+    write_tiers = RuleChecklist(_l("Organisations at this tier or above"), choices=[])
+    write_orgs = RuleChecklist(_l("Organisations"), choices=[])
+    write_groups = RuleChecklist(_l("Sharing groups"), choices=[])
+    write_users = RuleChecklist(_l("People"), choices=[])
     write = TextAreaField(
-        _l("Who may write (one rule per line)"),
+        _l("Other write rules (one per line)"),
         validators=[Optional(), Length(max=5000)],
-        render_kw={"rows": 4, "dir": "ltr"},
+        render_kw={"rows": 2, "dir": "ltr"},
     )
+    previewed = HiddenField()
 
 
 class GroupForm(FlaskForm):

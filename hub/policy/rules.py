@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import ColumnElement, and_, false, or_, select
 
-from hub.orgs.models import Tier, group_members
+from hub.orgs.models import Organisation, OrgStatus, Tier, User, group_members
 from hub.policy.principal import Principal
 from hub.sharing.models import AccessRule, Mode, RuleKind
 
@@ -73,3 +73,33 @@ def rule_matches(p: Principal, mode: Mode) -> ColumnElement[bool]:
     if not clauses:
         return false()
     return and_(AccessRule.mode == mode.value, or_(*clauses))
+
+
+def rule_matches_user(mode: Mode) -> ColumnElement[bool]:
+    """SQL condition on an `AccessRule` row (of the given mode) and a `User` with its `Organisation` in the
+    same query: the rule matches that user's principal.
+
+    `rule_matches` seen from the other side: it starts from one principal and finds its rules; this starts
+    from rules and finds whom they reach (the audience preview lists who gains and loses access from a rule
+    change). The same cases hold: an inactive user, or one of a suspended organisation, is anonymous and
+    matches only `public`; `public` never grants writing. `tests/policy/test_preview_property.py` checks
+    both against the plain-Python reference over random worlds.
+    """
+    member_of = (
+        select(group_members.c.group_id)
+        .where(group_members.c.org_id == Organisation.id)
+        .correlate(Organisation)
+    )
+    reached = and_(
+        User.is_active.is_(True),
+        Organisation.status == OrgStatus.ACTIVE.value,
+        or_(
+            and_(AccessRule.kind == RuleKind.TIER.value, AccessRule.tier <= Organisation.tier),
+            and_(AccessRule.kind == RuleKind.ORG.value, AccessRule.org_id == Organisation.id),
+            and_(AccessRule.kind == RuleKind.GROUP.value, AccessRule.group_id.in_(member_of)),
+            and_(AccessRule.kind == RuleKind.USER.value, AccessRule.user_id == User.id),
+        ),
+    )
+    if mode is Mode.READ:
+        reached = or_(AccessRule.kind == RuleKind.PUBLIC.value, reached)
+    return and_(AccessRule.mode == mode.value, reached)

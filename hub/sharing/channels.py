@@ -7,13 +7,15 @@ A change to rules or group members that would let its coordinator read more than
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from hub.audit.service import record
 from hub.db import get_or_raise
 from hub.errors import InvalidInput, NotFound
-from hub.orgs.models import SharingGroup
+from hub.orgs.models import Organisation, SharingGroup, User
 from hub.orgs.service import add_group, get_org
 from hub.policy.admin_actions import without_widening
 from hub.policy.principal import Principal
@@ -21,6 +23,30 @@ from hub.policy.roles import require_coordinator
 from hub.policy.tlp import Tlp
 from hub.sharing.models import Collection
 from hub.sharing.service import add_collection, get_collection, list_collections, set_rules
+
+
+@dataclass(frozen=True, slots=True)
+class RuleTargets:
+    """What a rule may name, for coordinators to tick instead of typing: organisations and groups by name,
+    active people as (email, organisation name)."""
+
+    orgs: list[str]
+    groups: list[str]
+    users: list[tuple[str, str]]
+
+
+def rule_targets(session: Session, p: Principal) -> RuleTargets:
+    """Every organisation, sharing group and active person a rule may name, sorted by name."""
+    require_coordinator(p)
+    orgs = list(session.scalars(select(Organisation.name).order_by(Organisation.name)))
+    groups = list(session.scalars(select(SharingGroup.name).order_by(SharingGroup.name)))
+    users = session.execute(
+        select(User.email, Organisation.name)
+        .join(Organisation, Organisation.id == User.org_id)
+        .where(User.is_active.is_(True))
+        .order_by(User.email)
+    ).all()
+    return RuleTargets(orgs, groups, [(email, org) for email, org in users])
 
 
 def rule_lines(text: str) -> list[str]:

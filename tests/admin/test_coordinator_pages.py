@@ -169,7 +169,13 @@ def test_channels_rules_errors_and_audience_preview(as_role, people, session):
     }
     refused = coordinator.post("/admin/collections/new", data=form)
     assert refused.status_code == 400 and b"unknown tier" in refused.data
-    created = coordinator.post("/admin/collections/new", data={**form, "read": "tier:vetted\norg:Org B"})
+    rules = {**form, "read": "tier:vetted\norg:Org B"}
+    shown = coordinator.post("/admin/collections/new", data=rules)  # first who gains access, then Save
+    assert shown.status_code == 200 and b"Who gains and who loses access" in shown.data
+    previewed = (
+        re.search(rb'name="previewed" type="hidden" value="([0-9a-f]+)"', shown.data).group(1).decode()
+    )
+    created = coordinator.post("/admin/collections/new", data={**rules, "previewed": previewed})
     assert created.status_code == 302
     page = coordinator.get(created.location).data
     assert b"Org A" in page and b"vetted: 2" in page

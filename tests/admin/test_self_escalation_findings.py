@@ -154,16 +154,20 @@ def test_finding_1_2_an_invitation_link_for_a_new_account_is_never_shown_to_the_
 
 
 def _edit_rules(client: FlaskClient, world: World, read: list[str]) -> int:
-    response = client.post(
-        f"/admin/collections/{world.channel.id}",
-        data={
-            "title": world.channel.title,
-            "description": "",
-            "default_tlp": "amber",
-            "read": "\n".join(read),
-            "write": f"org:{world.producer.name}",
-        },
-    )
+    """Change the read rules as the page does: the preview of who gains and loses access, then Save."""
+    data = {
+        "title": world.channel.title,
+        "description": "",
+        "default_tlp": "amber",
+        "read": "\n".join(read),
+        "write": f"org:{world.producer.name}",
+    }
+    url = f"/admin/collections/{world.channel.id}"
+    shown = client.post(url, data={**data, "step": "preview"})
+    found = re.search(rb'name="previewed" type="hidden" value="([0-9a-f]+)"', shown.data)
+    if found is None:
+        return shown.status_code
+    response = client.post(url, data={**data, "step": "save", "previewed": found.group(1).decode()})
     return response.status_code
 
 
