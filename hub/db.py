@@ -85,6 +85,37 @@ def begin_write(session: Any) -> None:
     session.connection(execution_options={WRITE_LOCK_OPTION: True})
 
 
+STALE_ROWS = 5_000  # changed rows since the last ANALYZE that make statistics worth refreshing...
+STALE_SHARE = 0.2  # ...once they are also this share of the table (so refreshes grow rarer as it grows)
+_ANALYSE_LOCK = 0x6875625F616E  # pg_try_advisory_xact_lock key: one refresh at a time across processes
+
+
+def refresh_stale_statistics(session: Any) -> bool:
+    """PostgreSQL: ANALYZE `object_versions` and `observables` now when they changed a lot since their last
+    statistics; returns whether it did. Called before a TAXII write, so a bulk load that arrives only over
+    TAXII plans its reads on fresh statistics without waiting for autovacuum's next pass (a first load leaves
+    the planner estimating one row and sorting a whole collection for a first page). One cheap catalogue read
+    per call; the ANALYZE itself runs a few times per bulk load, one process at a time."""
+    if session.get_bind().dialect.name != "postgresql":
+        return False
+    row = session.execute(
+        text(
+            "SELECT s.n_mod_since_analyze, c.reltuples FROM pg_stat_user_tables s "
+            "JOIN pg_class c ON c.oid = s.relid WHERE s.relname = 'object_versions'"
+        )
+    ).first()
+    if row is None:
+        return False
+    changed, estimated = int(row[0] or 0), max(float(row[1] or 0), 0.0)
+    if changed < STALE_ROWS or changed < STALE_SHARE * estimated:
+        return False
+    if not session.execute(text(f"SELECT pg_try_advisory_xact_lock({_ANALYSE_LOCK})")).scalar():
+        return False  # another process is refreshing them right now
+    session.execute(text("ANALYZE object_versions"))
+    session.execute(text("ANALYZE observables"))
+    return True
+
+
 def refresh_planner_statistics(session: Any) -> None:
     """Bring the query planner's statistics up to date after a bulk load (commits).
 

@@ -9,6 +9,7 @@ from flask import current_app, request, url_for
 from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import Unauthorized
 
+from hub.db import refresh_stale_statistics
 from hub.errors import InvalidInput, NotFound, PermissionDenied
 from hub.extensions import db
 from hub.policy import writing
@@ -121,6 +122,7 @@ def objects_get(api_root: str, collection_id: str) -> ResponseReturnValue:
 def objects_add(api_root: str, collection_id: str) -> ResponseReturnValue:
     """§5.5 Add Objects: every object is checked on its own; answers 202 with the (complete) status."""
     p = _writer(collection_id)
+    refresh_stale_statistics(db.session())
     submission = add_objects(db.session(), p, collection_id, _envelope_objects())
     return taxii_response(serializers.status(submission), 202)
 
