@@ -44,4 +44,4 @@ add_nav_item(bp, "web.mine", lazy_gettext("My submissions"), is_member, 35)
 add_nav_item(bp, "web.connect", lazy_gettext("API and TAXII"), is_member, 70)
 
 
-from hub.web import account, connect, mine, revise, share, share_bulk, views  # noqa: E402,F401  (attach the routes to `bp`)
+from hub.web import account, connect, mine, revise, share, share_bulk, share_expired, views  # noqa: E402,F401  (attach the routes to `bp`)

@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime
 from typing import Any
 
 import orjson
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, g, make_response, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 
@@ -224,7 +224,10 @@ def _today() -> date:
 def feedback_form_for(collection: Collection, object_type: str) -> FeedbackForm | None:
     """The feedback form, when the user may give feedback on this object here."""
     allowed = writing.may_give_feedback(current_principal(), collection.id, object_type)
-    return FeedbackForm() if allowed else None
+    if not allowed:
+        return None
+    refused: FeedbackForm | None = g.get("feedback_form")  # sent back with its errors: the note is kept
+    return refused or FeedbackForm()
 
 
 @bp.post("/collections/<collection_id>/objects/<stix_id>/feedback")
@@ -241,8 +244,13 @@ def feedback(collection_id: str, stix_id: str) -> ResponseReturnValue:
     form = FeedbackForm()
     target = url_for("web.object_detail", collection_id=collection.id, stix_id=stix_id) + "#feedback"
     if not form.validate_on_submit():
-        flash(_("Choose what kind of feedback you give."), "error")
-        return redirect(target)
+        from hub.web.views import object_detail  # the object page imports this module
+
+        form.kind.errors = [_("Choose what kind of feedback you give.")]
+        g.feedback_form = form
+        response = make_response(object_detail(collection.id, stix_id))
+        response.status_code = 400
+        return response
     sighting = build_sighting(
         stix_id, Tlp(view.current.tlp), Feedback(form.kind.data), form.note.data or "", org_identity()
     )

@@ -61,7 +61,7 @@ def share_bulk(collection_id: str) -> ResponseReturnValue:
     p = current_principal()
     form = BulkForm()
     tlp_choices(form, p, collection)
-    text = _text_of(form) if form.validate_on_submit() else None
+    text = read_list_file(form) if form.validate_on_submit() else None
     lines = _lines_of(form, text)
     if text is None or lines is None:
         return share_page(collection, bulk=form, status=400)
@@ -97,7 +97,7 @@ def share_bulk(collection_id: str) -> ResponseReturnValue:
     ), (400 if has_errors(form) or table_error else 200)
 
 
-def _text_of(form: BulkForm) -> str | None:
+def read_list_file(form: BulkForm) -> str | None:
     """The values: a list file's contents (put into the text area, so the preview keeps them) or the text
     area's; None with the reason next to the field."""
     upload = form.listfile.data

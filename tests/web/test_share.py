@@ -262,6 +262,21 @@ def test_sightings_name_the_reporting_organisation_unless_it_may_not_be_named(cl
     assert '<span dir="auto">Seen by us' not in page  # "us" is only the feedback form's own choice
 
 
+def test_feedback_without_a_kind_comes_back_with_the_note_and_the_error_next_to_the_choices(
+    client, session, web, world
+):
+    target = indicator(Tlp.GREEN)
+    post(session, world["author"], world["channel"], [target])
+    web.login(world["reader"])
+    client.get("/?lang=ar")
+    url = f"/collections/{world['channel'].id}/objects/{target['id']}/feedback"
+    response = client.post(url, data={"note": "Seen in our abuse queue"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400 and 'id="kind-errors"' in text
+    assert "Seen in our abuse queue</textarea>" in text and "Choose what kind" not in text
+    assert not [r for r in _stored(session, world["channel"]) if r.type == "sighting"]
+
+
 def test_feedback_on_an_invisible_indicator_is_not_found(client, session, web, world):
     target = indicator(Tlp.AMBER)
     post(session, world["author"], world["channel"], [target])

@@ -13,7 +13,7 @@ from sqlalchemy import select
 from hub.policy.tlp import Tlp
 from hub.stix.models import ObjectVersion
 from hub.web import share_bulk
-from tests.factories import indicator, make_collection, make_org, make_user, post
+from tests.factories import PASSWORD, indicator, make_collection, make_org, make_user, post
 
 
 @pytest.fixture
@@ -293,3 +293,51 @@ def test_error_pages_never_show_an_exception_name(app):
         page = render_error(400, "InvalidInput", "the file is not JSON").get_data(as_text=True)
     assert "InvalidInput" not in page and "The hub could not use what you sent" in page
     assert '<p class="detail" lang="en" dir="ltr">the file is not JSON</p>' in page
+
+
+@pytest.fixture
+def guarded(app, variant):
+    """The hub with CSRF checks on, as in production (same secret key: the same passwords work)."""
+    return variant(WTF_CSRF_ENABLED=True, SECRET_KEY=app.config["SECRET_KEY"])
+
+
+def test_an_expired_form_comes_back_with_the_input_and_a_translated_message(guarded, session, world):
+    session.commit()  # the served app has a connection of its own
+    client = guarded.test_client()
+    page = client.get("/login").get_data(as_text=True)
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    login = client.post(
+        "/login", data={"email": world["author"].email, "password": PASSWORD, "csrf_token": token}
+    )
+    assert login.status_code == 302
+    stale = {
+        "bulk-values": "late.evil-phish.net\n",
+        "bulk-description": "Written before lunch",
+        "bulk-csrf_token": "x",
+    }
+    response = client.post(f"/share/{world['channel'].id}/bulk", data={**stale, "action": "share"})
+    text = response.get_data(as_text=True)
+    assert response.status_code == 400
+    assert "This form has expired" in text
+    assert "late.evil-phish.net" in text and "Written before lunch" in text and "CSRF" not in text
+    assert not _stored(session, world["channel"])
+    data = {"kind": "domain", "value": "kept.evil-phish.net", "name": "Kept name", "csrf_token": "x"}
+    client.get("/?lang=ar")
+    text = client.post(f"/share/{world['channel'].id}/indicator", data=data).get_data(as_text=True)
+    assert 'value="kept.evil-phish.net"' in text and 'value="Kept name"' in text
+    assert "This form has expired" not in text and "CSRF" not in text
+    fresh = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', text).group(1)
+    again = client.post(
+        f"/share/{world['channel'].id}/indicator",
+        data={
+            **data,
+            "csrf_token": fresh,
+            "indicator_type": "malicious-activity",
+            "valid_from": "2026-01-01",
+            "tlp": "green",
+            "action": "share",
+        },
+    )
+    assert again.status_code == 200  # the new token works
+    session.commit()  # see what the served app committed
+    assert len(_stored(session, world["channel"])) == 1
