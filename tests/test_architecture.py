@@ -217,11 +217,6 @@ ROW_READS = {
     ),
     ".scalars(": re.compile(r"\.\s*scalars\s*\("),
 }
-# Where an adapter still loads a row, named so that the list only shrinks.
-ROW_READ_EXCEPTIONS = {
-    "web/auth.py",  # flask-login's user loader: the session's user, before any Principal exists
-    "web/account.py",  # the half-logged-in user between password and second factor (no Principal yet)
-}
 
 
 def row_reads(source: str) -> list[str]:
@@ -232,13 +227,7 @@ def row_reads(source: str) -> list[str]:
 
 @pytest.mark.parametrize("path", adapter_files(), ids=lambda p: p.relative_to(HUB).as_posix())
 def test_adapters_leave_loading_rows_to_the_services(path):
-    if path.relative_to(HUB).as_posix() not in ROW_READ_EXCEPTIONS:
-        assert row_reads(path.read_text(encoding="utf-8")) == []
-
-
-def test_row_read_exceptions_are_still_needed():
-    for name in ROW_READ_EXCEPTIONS:
-        assert row_reads((HUB / name).read_text(encoding="utf-8")), f"{name} no longer reads rows: drop it"
+    assert row_reads(path.read_text(encoding="utf-8")) == []
 
 
 @pytest.mark.parametrize(

@@ -200,6 +200,16 @@ def change_password(session: Session, p: Principal, user: User, current: str, ne
     record(session, p, "user.password-change", "user", user.id, org_id=user.org_id)
 
 
+def active_user(session: Session, user_id: object) -> User | None:
+    """The active account with this id, or None: for the steps of logging in that come before any Principal
+    exists (the user a session cookie names, the half-logged-in user between password and second factor).
+    Anything but an id a BIGINT holds is None, so a forged cookie never reaches the database as an error."""
+    if not isinstance(user_id, int) or isinstance(user_id, bool) or not 0 < user_id < 2**63:
+        return None
+    user = session.get(User, user_id)
+    return user if user is not None and user.is_active else None
+
+
 def session_fingerprint(user: User, secret_key: str) -> str:
     """A short keyed digest of what must end a session when it changes: password, second factor, active flag,
     organisation and role.

@@ -114,8 +114,8 @@ def _pending_user() -> tuple[User, dict[str, Any]] | None:
     if not isinstance(pending, dict) or pending.get("exp", 0) < time.time():
         session.pop(PENDING, None)
         return None
-    user = db.session.get(User, pending.get("uid"))
-    if user is None or not user.is_active:
+    user = accounts.active_user(db.session(), pending.get("uid"))
+    if user is None:
         return None
     return user, pending
 

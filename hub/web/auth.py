@@ -13,7 +13,7 @@ from flask_login import AnonymousUserMixin, UserMixin, current_user
 from werkzeug.exceptions import Unauthorized
 from werkzeug.wrappers import Response
 
-from hub.accounts.service import session_fingerprint
+from hub.accounts.service import active_user, session_fingerprint
 from hub.extensions import db, login_manager
 from hub.orgs.models import User
 from hub.policy.principal import Principal
@@ -46,8 +46,8 @@ def load_user(session_id: str) -> SessionUser | None:
     user_id, _, fingerprint = session_id.partition(":")
     if not user_id.isdigit() or not fingerprint:
         return None
-    user = db.session.get(User, int(user_id))
-    if user is None or not user.is_active:
+    user = active_user(db.session(), int(user_id))
+    if user is None:
         return None
     if session_fingerprint(user, current_app.config["SECRET_KEY"]) != fingerprint:
         return None
