@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
 from hub.policy.tlp import Tlp
-from tests.factories import indicator, make_collection, make_org, make_user, post
+from hub.stix.models import ObjectVersion
+from hub.stix.moderation import approve
+from tests.factories import indicator, make_collection, make_org, make_user, post, principal
 
 
 @pytest.fixture
@@ -114,7 +117,25 @@ def test_only_the_latest_visible_version_answers(session, api_as, producer, read
     assert match["version"] == "2026-02-01T00:00:00.000000Z"
 
 
-def test_a_hidden_newer_version_does_not_hide_the_visible_one(session, api_as, producer, collection):
+def test_a_newer_version_waiting_for_moderation_does_not_hide_the_visible_one(session, api_as):
+    newcomer = make_user(session, make_org(session, tier="registered"))
+    open_collection = make_collection(session, read=["tier:registered"], write=["tier:registered"])
+    first = indicator(Tlp.CLEAR, value="kept.example", modified="2026-01-01T00:00:00.000Z")
+    second = {**first, "modified": "2026-02-01T00:00:00.000Z", "name": "waiting"}
+    post(session, newcomer, open_collection, [first])
+    coordinator = make_user(session, make_org(session, tier="trusted"), role="coordinator")
+    row = session.scalars(select(ObjectVersion).where(ObjectVersion.stix_id == first["id"])).one()
+    approve(session, principal(session, coordinator), row.id)
+    session.commit()
+    post(session, newcomer, open_collection, [second])  # quarantined
+    reader = make_user(session, make_org(session, tier="registered"))
+    [match] = api_as(reader).matches("kept.example")
+    assert (match["version"], match["tlp"]) == ("2026-01-01T00:00:00.000000Z", "TLP:CLEAR")
+
+
+def test_a_tightened_newer_version_hides_the_older_one_too(session, api_as, producer, collection):
+    """Issue 12: a reader who loses access through a tighter version sees neither version (before, the older
+    CLEAR version still answered the lookup)."""
     registered = make_user(session, make_org(session, tier="registered"))
     first = indicator(Tlp.CLEAR, value="kept.example", modified="2026-01-01T00:00:00.000Z")
     second = {
@@ -123,8 +144,7 @@ def test_a_hidden_newer_version_does_not_hide_the_visible_one(session, api_as, p
         "modified": "2026-02-01T00:00:00.000Z",
     }
     post(session, producer, collection, [first, second])
-    [match] = api_as(registered).matches("kept.example")
-    assert (match["version"], match["tlp"]) == ("2026-01-01T00:00:00.000000Z", "TLP:CLEAR")
+    assert api_as(registered).matches("kept.example") == []
 
 
 def test_sightings_are_counted_under_the_visibility_rule(session, api_as, producer, reader, collection):

@@ -24,7 +24,7 @@ from hub.interop.feeds.models import Feed
 from hub.interop.feeds.service import unseal
 from hub.policy.principal import Principal
 from hub.policy.resolve import principal_for
-from hub.policy.tlp import Tlp
+from hub.policy.tlp import Tlp, marking_refs, tlp_of_markings
 from hub.stix.models import ObjectVersion, State
 from hub.stix.query import ALL, LAST, ObjectFilter, list_versions
 from hub.stix.validation import format_timestamp
@@ -122,12 +122,19 @@ def _outgoing(session: Session, p: Principal, feed: Feed, rows: list[ObjectVersi
 
 
 def _revocation(session: Session, p: Principal, feed: Feed, newest: ObjectVersion) -> str | None:
-    """The last pushable published version before `newest`, revoked as of `newest`'s version; None if none."""
-    f = ObjectFilter(ids=(newest.stix_id,), versions=(ALL,), tlps=pushable_levels(feed))
+    """The last earlier version the remote may have received (published, pushable at its own marking, and
+    behind the push cursor), revoked as of `newest`'s version; None if none. A tightened object raises its
+    older versions' level (`writing.access_levels`), so their own marking, not the level they are read at
+    now, says whether they were sent; one never sent is not sent now, revoked or not."""
+    f = ObjectFilter(ids=(newest.stix_id,), versions=(ALL,))
+    levels, sent_up_to = pushable_levels(feed), feed.push_cursor or 0
     earlier = [
         row
         for row in list_versions(session, p, feed.local_collection_id, f, MAX_VERSIONS).items
-        if row.state == State.PUBLISHED and row.version < newest.version
+        if row.state == State.PUBLISHED
+        and row.version < newest.version
+        and row.date_added <= sent_up_to
+        and _own_level(row) in levels
     ]
     if not earlier:
         return None
@@ -137,3 +144,10 @@ def _revocation(session: Session, p: Principal, feed: Feed, newest: ObjectVersio
     body["revoked"] = True
     body["modified"] = format_timestamp(newest.version)
     return orjson.dumps(body).decode()
+
+
+def _own_level(row: ObjectVersion) -> int:
+    """The TLP level the version's own markings give it (the stored level may have been raised since)."""
+    body = orjson.loads(row.body)
+    level = tlp_of_markings(marking_refs(body)) if isinstance(body, dict) else None
+    return int(level if level is not None else row.tlp)
