@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
 from flask import flash, redirect, render_template, request, url_for
@@ -9,8 +10,9 @@ from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
 from flask_babel import ngettext
 from werkzeug.wrappers import Response
+from wtforms.fields.choices import SelectChoice
 
-from hub.admin import bp
+from hub.admin import audit_text, bp
 from hub.admin.forms import (
     ActionForm,
     ApproveForm,
@@ -24,7 +26,8 @@ from hub.admin.forms import (
 from hub.admin.nav import require_admin_page, require_coordinator_page
 from hub.admin.proposal_views import flash_proposed
 from hub.approvals import service as approvals
-from hub.audit.queries import AuditFilter, list_events
+from hub.audit.queries import AuditFilter, all_events, list_events
+from hub.csvcells import writer as csv_writer
 from hub.errors import Conflict, InvalidInput
 from hub.extensions import db
 from hub.orgs import applications, trust
@@ -38,6 +41,7 @@ from hub.unit_of_work import discard_writes
 from hub.web.labels import tier_label
 
 PAGE_SIZE = 50
+CSV_LIMIT = 100_000
 
 
 @bp.get("/")
@@ -157,6 +161,7 @@ def _org_page(org_id: int, status: int = 200, **forms: object) -> tuple[str, int
         "admin/org.html",
         org=org,
         history=history,
+        entries=audit_text.entries(db.session(), history.items),
         tier_form=tier_form,
         status_form=forms.pop("status_form", None) or ReasonForm(),
     ), status
@@ -337,24 +342,28 @@ def object_withdraw(version_id: int) -> ResponseReturnValue:
 # Audit log --------------------------------------------------------------------------------
 
 
+def _audit_filter() -> tuple[AuditFilterForm, AuditFilter]:
+    """The filter form of the audit page and the CSV, from the query string (an invalid field is ignored
+    and shown with its error)."""
+    form = AuditFilterForm(request.args, meta={"csrf": False})
+    form.action.choices = [SelectChoice("", _("Any action")), *audit_text.action_choices()]
+    if not form.validate():
+        return form, AuditFilter()
+    return form, AuditFilter(
+        actor=form.actor.data or "",
+        org=form.org.data or "",
+        target=form.target.data or "",
+        action=form.action.data or "",
+        since=form.since.data,
+        until=form.until.data,
+    )
+
+
 @bp.get("/audit")
 def audit() -> ResponseReturnValue:
-    """The audit log, filtered by actor, organisation, object, action and date."""
+    """The audit log as sentences, filtered by actor, organisation, target, action and dates; newest first."""
     p = require_coordinator_page()
-    form = AuditFilterForm(request.args, meta={"csrf": False})
-    valid = form.validate()
-    f = (
-        AuditFilter(
-            actor=form.actor.data or "",
-            org=form.org.data or "",
-            target=form.target.data or "",
-            action=form.action.data or "",
-            since=form.since.data,
-            until=form.until.data,
-        )
-        if valid
-        else AuditFilter()
-    )
+    form, f = _audit_filter()
     before = request.args.get("before", type=int)
     page = list_events(db.session(), p, f, PAGE_SIZE, before)
     args: dict[str, Any] = {key: value for key, value in request.args.items() if key != "before" and value}
@@ -362,6 +371,41 @@ def audit() -> ResponseReturnValue:
         "admin/audit.html",
         form=form,
         page=page,
+        entries=audit_text.entries(db.session(), page.items),
         args=args,
         first_url=url_for("admin.audit", **args) if before else None,
+    )
+
+
+@bp.get("/audit.csv")
+def audit_csv() -> ResponseReturnValue:
+    """The filtered audit log as CSV, newest first (at most `CSV_LIMIT` rows), in the reader's language:
+    when, who, their organisation, the sentence, the reason, the action code and the target's id. Cells go
+    through `hub.csvcells`, so a name such as `=HYPERLINK(...)` reaches a spreadsheet as text."""
+    p = require_coordinator_page()
+    _form, f = _audit_filter()
+    rows = all_events(db.session(), p, f, CSV_LIMIT)
+    out = io.StringIO()
+    sheet = csv_writer(out)
+    sheet.writerow(
+        [_("When (UTC)"), _("Who"), _("Their organisation"), _("What"), _("Reason"), _("Action"), _("Target")]
+    )
+    for entry in audit_text.entries(db.session(), rows):
+        event = entry.row.event
+        when = event.at.strftime("%Y-%m-%d %H:%M:%S")
+        sheet.writerow(
+            [
+                when,
+                entry.actor,
+                entry.row.actor_org or "",
+                entry.sentence,
+                entry.reason,
+                event.action,
+                event.target_id,
+            ]
+        )
+    return Response(
+        out.getvalue(),
+        mimetype="text/csv",
+        headers={"Content-Disposition": 'attachment; filename="audit-log.csv"'},
     )

@@ -201,7 +201,7 @@ class AuditFilterForm(FlaskForm):
 
     actor = StringField(_l("Actor (email contains)"), validators=[Optional(), Length(max=320)])
     org = StringField(_l("Organisation (name contains)"), validators=[Optional(), Length(max=200)])
-    target = StringField(_l("Object (exact id)"), validators=[Optional(), Length(max=300)])
-    action = StringField(_l("Action (or its start, e.g. org.)"), validators=[Optional(), Length(max=64)])
+    target = StringField(_l("Target (exact id)"), validators=[Optional(), Length(max=300)])
+    action = SelectField(_l("Action"), choices=[], validate_choice=False)
     since = DateField(_l("From"), validators=[Optional()])
     until = DateField(_l("Until"), validators=[Optional()])

@@ -10,8 +10,8 @@ from sqlalchemy.orm import Session, aliased
 
 from hub.audit.models import AuditEvent
 from hub.orgs.models import Organisation, User
+from hub.policy.auditing import audit_readable
 from hub.policy.principal import Principal
-from hub.policy.roles import require_coordinator
 from hub.stix.query import Page
 
 
@@ -49,10 +49,9 @@ def list_events(
 ) -> Page[AuditRow]:
     """Matching events, newest first, keyset-paged on the event id (`before` is exclusive).
 
-    :raises PermissionDenied: unless `p` is a coordinator.
+    :raises PermissionDenied: unless `p` may read the log (`hub.policy.auditing`).
     """
-    require_coordinator(p)
-    query = _query(f)
+    query = _query(f).where(audit_readable(p))
     if before is not None:
         query = query.where(AuditEvent.id < before)
     rows = session.execute(query.order_by(AuditEvent.id.desc()).limit(limit + 1)).all()
@@ -60,10 +59,15 @@ def list_events(
     return Page.from_rows(items, limit, lambda row: row.event.id)
 
 
+def all_events(session: Session, p: Principal, f: AuditFilter, limit: int) -> list[AuditRow]:
+    """Matching events, newest first, at most `limit` (the CSV export)."""
+    query = _query(f).where(audit_readable(p)).order_by(AuditEvent.id.desc()).limit(limit)
+    return [AuditRow(event, email, actor_org, org) for event, email, actor_org, org in session.execute(query)]
+
+
 def count_events(session: Session, p: Principal, f: AuditFilter) -> int:
     """How many events match."""
-    require_coordinator(p)
-    inner = _query(f).with_only_columns(AuditEvent.id).subquery()
+    inner = _query(f).where(audit_readable(p)).with_only_columns(AuditEvent.id).subquery()
     return session.scalar(select(func.count()).select_from(inner)) or 0
 
 

@@ -31,7 +31,8 @@ def test_admin_pages_render_in_each_language(as_role, people, lang):
 def test_coordinators_working_pages_show_no_english(as_role, people, session, lang):
     """The channel form with its rule lists and the preview of who gains and loses access, a new channel,
     the moderation queue with a row (Approve, Reject, the bulk form), the object finder and the organisations
-    list (kinds, tiers, "1 account") — each in `lang`, with no English phrase left."""
+    list (kinds, tiers, "1 account") and the audit log as sentences — each in `lang`, with no English phrase
+    left."""
     from tests.admin.builders import user
     from tests.factories import indicator, make_collection, make_org, post
 
@@ -39,6 +40,8 @@ def test_coordinators_working_pages_show_no_english(as_role, people, session, la
     channel = make_collection(session, read=["tier:registered"], write=["tier:registered"], title="Feed")
     post(session, newcomer, channel, [indicator(name="Lure")])
     coordinator = as_role("coordinator")
+    tier = f"/admin/orgs/{people['org_b'].id}/tier?lang={lang}"  # its notice is flashed in `lang`
+    coordinator.post(tier, data={"tier": "trusted", "reason": "record"})
     rules = {"title": "Feed", "default_tlp": "green", "read_orgs": ["org:Org B"], "step": "preview"}
     pages = {
         "preview": coordinator.post(f"/admin/collections/{channel.id}?lang={lang}", data=rules),
@@ -46,6 +49,7 @@ def test_coordinators_working_pages_show_no_english(as_role, people, session, la
         "moderation": coordinator.get(f"/admin/moderation?lang={lang}"),
         "objects": coordinator.get(f"/admin/objects?lang={lang}"),
         "orgs": coordinator.get(f"/admin/orgs?lang={lang}"),
+        "audit": coordinator.get(f"/admin/audit?lang={lang}"),
     }
     for name, response in pages.items():
         page = response.get_data(as_text=True)
