@@ -34,7 +34,10 @@ class ObjectLink(Base):
     """The ends of one relationship version (table `object_links`)."""
 
     __tablename__ = "object_links"
-    __table_args__ = (Index("ix_object_links_target", "target_ref", "relationship_type"),)
+    __table_args__ = (
+        Index("ix_object_links_target", "target_ref", "relationship_type"),
+        Index("ix_object_links_source", "source_ref", "relationship_type"),
+    )
 
     version_id: Mapped[int] = mapped_column(
         _ID, ForeignKey("object_versions.id", ondelete="CASCADE"), primary_key=True
