@@ -7,7 +7,6 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import datetime, timedelta
 
-import orjson
 from flask import Blueprint, Response, current_app, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from flask_babel import gettext as _
@@ -39,6 +38,7 @@ from hub.stix.models import Submission
 from hub.web.auth import current_principal
 from hub.web.i18n import is_language, language_name
 from hub.web.nav import add_nav_item
+from hub.web.share_support import result_context
 
 bp = Blueprint("reports", __name__)
 bp.add_app_template_global(report_labels)
@@ -167,8 +167,9 @@ def case_publish(report_id: int) -> ResponseReturnValue:
                 {i: request.form.get(f"name-{i}", "") for i in ticked},
                 form.threat.data or "",
             )
+            since = channels[choice.collection_id].last_date_added
             submission = publish.publish_traces(db.session(), p, _sealer(), report, choice)
-            return _published(channels[choice.collection_id], submission)
+            return _published(channels[choice.collection_id], submission, since)
     chosen = channels.get(form.collection.data) or next(iter(channels.values()), None)
     level = Tlp(int(form.tlp.data)) if form.tlp.data else ceiling
     page = render_template(
@@ -184,17 +185,9 @@ def case_publish(report_id: int) -> ResponseReturnValue:
     return (page, 400) if form.errors else page
 
 
-def _published(channel: Collection, submission: Submission) -> ResponseReturnValue:
-    """The result, linking to every published object."""
-    results = orjson.loads(submission.results)
-    return render_template(
-        "web/share_result.html",
-        collection=channel,
-        submission=submission,
-        successes=results.get("successes", []),
-        failures=results.get("failures", []),
-        warnings=results.get("warnings", []),
-    )
+def _published(channel: Collection, submission: Submission, since: int) -> ResponseReturnValue:
+    """The result as after any share: counts per type, the refusals, a link to what was published."""
+    return render_template("web/share_result.html", **result_context(channel, submission, since))
 
 
 @bp.get("/reports/metrics")

@@ -31,6 +31,7 @@ from hub.sharing.models import Collection
 from hub.sharing.service import get_collection_for
 from hub.stix.build import ObservableKind
 from hub.stix.ingest import IngestOptions, add_objects
+from hub.stix.models import Submission
 from hub.stix.threats import Threat, build_indicates, build_threat, find_threats, get_threat
 from hub.web.auth import current_db_user, current_principal
 
@@ -185,19 +186,26 @@ def store(collection: Collection, objects: list[Any], options: IngestOptions) ->
     """Add the objects and show the summary (the request's commit point keeps them)."""
     since = collection.last_date_added
     submission = add_objects(db.session(), current_principal(), collection.id, objects, options)
+    return render_template("web/share_result.html", **result_context(collection, submission, since))
+
+
+def result_context(collection: Collection, submission: Submission, since: int | None) -> dict[str, Any]:
+    """What the result page shows: counts per type and outcome, the refusals with their reasons, and (given
+    the channel's last `date_added` before the submission) a link to the channel, filtered to what came
+    after."""
     results = orjson.loads(submission.results)
     successes, failures = results.get("successes", []), results.get("failures", [])
-    return render_template(
-        "web/share_result.html",
-        collection=collection,
-        submission=submission,
-        summary=summarise(successes, failures),
-        failures=failures,
-        warned=len({w["id"] for w in results.get("warnings", [])}),
-        new_objects=url_for("web.browse", collection_id=collection.id, added_after=since)
-        if successes
-        else None,
-    )
+    link = None
+    if successes and since is not None:
+        link = url_for("web.browse", collection_id=collection.id, added_after=since)
+    return {
+        "collection": collection,
+        "submission": submission,
+        "summary": summarise(successes, failures),
+        "failures": failures,
+        "warned": len({w["id"] for w in results.get("warnings", [])}),
+        "new_objects": link,
+    }
 
 
 def summarise(successes: list[dict[str, str]], failures: list[dict[str, str]]) -> list[tuple[str, int, int]]:

@@ -60,7 +60,8 @@ def test_publish_from_a_report_without_json_and_without_the_victims_number(
     page.click("main form button[value=publish]")
 
     assert "Sharing result" in page.content() and "Refused" not in page.content()
-    page.click("table.results a >> nth=0")
+    page.get_by_role("link", name="See what you just shared").click()  # a summary, then the channel filtered
+    page.get_by_role("link", name="Fake bank login page").first.click()
     assert "Fake bank login page" in page.content()
     session.rollback()
     bodies = "\n".join(

@@ -61,13 +61,15 @@ def test_the_share_preview_says_where_a_value_already_is(page: Any, world: dict[
     _login(page, world["platform"].email)
     page.goto(f"/share/{world['channel'].id}")
     page.get_by_label("What you observed").select_option("domain")
-    page.get_by_label("Value").fill("not a domain at all")
+    page.get_by_label("Value", exact=True).fill("not a domain at all")
     page.get_by_label("What it is").fill("Seen in a takedown queue")
-    page.get_by_role("button", name="Preview").click()
-    assert page.get_by_label("Value").input_value() == "not a domain at all"  # the input survives the error
+    page.get_by_role("button", name="Preview", exact=True).click()
+    assert (
+        page.get_by_label("Value", exact=True).input_value() == "not a domain at all"
+    )  # the input survives the error
     assert page.get_by_label("What it is").input_value() == "Seen in a takedown queue"
     assert page.locator(".field.invalid .errors").count() >= 1
-    page.get_by_label("Value").fill("FREE247DOWNLOADS[.]com")
+    page.get_by_label("Value", exact=True).fill("FREE247DOWNLOADS[.]com")
     page.get_by_role("button", name="Check again").click()
     correlation = page.locator("section.correlation").inner_text()
     assert "Already in the hub 1 time:" in correlation
@@ -80,7 +82,7 @@ def test_the_share_preview_says_where_a_value_already_is(page: Any, world: dict[
     page.locator("#kind").select_option("url")
     page.locator("#value").fill("hxxp://free247downloads[.]com/setup.exe")
     page.locator("#name").fill("رابط تنزيل مزيف")
-    page.locator("button[value=preview]").click()
+    page.locator("form[action$='/indicator'] button[value=preview]").click()
     assert page.locator("html").get_attribute("dir") == "rtl"
     correlation = page.locator("section.correlation").inner_text()
     assert "موجود في المنصة مرة واحدة" in correlation and "Frontline Rights Watch" in correlation
