@@ -97,18 +97,25 @@ def _action_name(code: str) -> str:
     return text
 
 
-def entries(session: Session, rows: list[AuditRow]) -> list[Entry]:
-    """The sentences of a page (or an export) of events."""
+def entries(session: Session, rows: list[AuditRow], *, isolate: bool = True) -> list[Entry]:
+    """The sentences of a page (or, with `isolate` off, an export) of events.
+
+    `isolate`: each name goes between Unicode's first-strong and pop isolates (U+2068, U+2069), so an email
+    or a STIX id keeps its own direction inside an Arabic or Persian sentence instead of reordering it."""
     targets = names.target_names(session, rows)
     details = [names.details(row) for row in rows]
     others = names.org_names(
         session, [d["to_org_id"] for d in details if isinstance(d.get("to_org_id"), int)]
     )
-    return [_entry(row, d, targets, others) for row, d in zip(rows, details, strict=True)]
+    return [_entry(row, d, targets, others, isolate) for row, d in zip(rows, details, strict=True)]
 
 
 def _entry(
-    row: AuditRow, detail: dict[str, Any], targets: dict[tuple[str, str], str], others: dict[int, str]
+    row: AuditRow,
+    detail: dict[str, Any],
+    targets: dict[tuple[str, str], str],
+    others: dict[int, str],
+    isolate: bool,
 ) -> Entry:
     event = row.event
     actor = row.actor_email or _("the hub or an operator")
@@ -124,6 +131,8 @@ def _entry(
         code = "org.lower" if after is not None and before is not None and after < before else "org.raise"
         tier = tier_label(after) if after is not None else ""
     values = {"actor": actor, "target": target, "org": org, "tier": tier, "action": event.action}
+    if isolate:
+        values = {key: f"\u2068{value}\u2069" for key, value in values.items()}
     template = SENTENCES.get(code, GENERIC)
     return Entry(row, actor, str(template) % values, event.reason or "")
 

@@ -390,7 +390,7 @@ def audit_csv() -> ResponseReturnValue:
     sheet.writerow(
         [_("When (UTC)"), _("Who"), _("Their organisation"), _("What"), _("Reason"), _("Action"), _("Target")]
     )
-    for entry in audit_text.entries(db.session(), rows):
+    for entry in audit_text.entries(db.session(), rows, isolate=False):
         event = entry.row.event
         when = event.at.strftime("%Y-%m-%d %H:%M:%S")
         sheet.writerow(
