@@ -6,6 +6,7 @@ from hub.interop.feeds.models import Feed
 from hub.notify.models import Delivery, DigestItem, Event, MemberKey, Subscription, Webhook
 from hub.orgs.models import ApiToken, Organisation, SharingGroup, User
 from hub.orgs.onboarding_models import Application, Invite
+from hub.policy.version import PolicyVersion
 from hub.ratelimits import RateLimitCounter
 from hub.reports.models import Escalation, Helpline, IntakeHandle, Report, ReportMessage
 from hub.search.models import ObjectLink, SearchText
@@ -22,6 +23,7 @@ __all__ = [
     "DigestItem",
     "Event",
     "MemberKey",
+    "PolicyVersion",
     "Subscription",
     "Webhook",
     "Collection",

@@ -10,10 +10,9 @@ from flask import g, request
 from werkzeug.exceptions import Unauthorized
 
 from hub.extensions import db
-from hub.orgs.models import ApiToken
-from hub.orgs.tokens import token_for_authorization
-from hub.policy.credentials import principal_for_token
+from hub.policy.credentials import credentials_for
 from hub.policy.principal import Principal
+from hub.policy.principal_cache import TokenGrant, principal_cache
 from hub.unit_of_work import commit_now
 
 WWW_AUTHENTICATE = 'Basic realm="hub", Bearer'
@@ -22,10 +21,15 @@ WWW_AUTHENTICATE = 'Basic realm="hub", Bearer'
 def authenticate() -> Principal:
     """Resolve this request's API token into its principal (kept for the request in `g`).
 
+    Served from the principal cache while no policy change happened (`hub.policy.principal_cache`).
     :raises Unauthorized: no valid token."""
-    token = _token(request.headers.get("Authorization"))
-    g.api_token = token
-    g.api_principal = principal_for_token(db.session(), token)
+    header = request.headers.get("Authorization")
+    credentials = None if header is None else credentials_for(db.session(), header, principal_cache())
+    if credentials is None or credentials.grant is None:
+        how = "send an API token as a Bearer token, or HTTP Basic with your email address and an API token"
+        raise Unauthorized(how if header is None else f"the credentials are not valid: {how}")
+    g.api_token = credentials.grant
+    g.api_principal = credentials.principal
     if db.session.dirty:  # `user_for_secret` notes the token's last use, at most once a minute
         commit_now("a token's last use is noted even when the request it authenticates is then refused")
     return current_principal()
@@ -37,15 +41,7 @@ def current_principal() -> Principal:
     return principal
 
 
-def current_token() -> ApiToken:
-    """The API token `authenticate` accepted for this request (its scope and collections)."""
-    token: ApiToken = g.api_token
-    return token
-
-
-def _token(header: str | None) -> ApiToken:
-    token = token_for_authorization(db.session(), header) if header is not None else None
-    if token is None:
-        how = "send an API token as a Bearer token, or HTTP Basic with your email address and an API token"
-        raise Unauthorized(how if header is None else f"the credentials are not valid: {how}")
+def current_token() -> TokenGrant:
+    """What the API token `authenticate` accepted for this request allows (its scope and collections)."""
+    token: TokenGrant = g.api_token
     return token

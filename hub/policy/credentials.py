@@ -15,12 +15,16 @@
 from __future__ import annotations
 
 from dataclasses import replace
+from datetime import datetime
 
 from sqlalchemy.orm import Session, scoped_session
 
 from hub.errors import PermissionDenied
 from hub.orgs.models import ApiToken, TokenScope
+from hub.orgs.tokens import token_for_authorization
+from hub.policy import version
 from hub.policy.principal import ANONYMOUS_BASE, Principal
+from hub.policy.principal_cache import Credentials, PrincipalCache, TokenGrant
 from hub.policy.resolve import principal_for, resolve_collections
 
 READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
@@ -63,7 +67,35 @@ def principal_for_token(session: Session | scoped_session[Session], token: ApiTo
     return narrowed(p, TokenScope(token.scope), token.collection_ids)
 
 
-def require_method_allowed(token: ApiToken | None, method: str) -> None:
+def credentials_for(
+    session: Session | scoped_session[Session], header: str | None, cache: PrincipalCache
+) -> Credentials | None:
+    """What a request presenting this `Authorization` header acts as (anonymous without one); None when the
+    header presents no valid token. Served from `cache` while the policy version has not moved.
+
+    The version is read before anything else, so an entry is never tagged newer than the rows it was built
+    from. :raises OrganisationSuspended: the owner's organisation is suspended (never cached)."""
+    current = version.current(session)
+    key = cache.key(header)
+    cached = cache.get(key, current)
+    if cached is not None:
+        return cached
+    token = None if header is None else token_for_authorization(session, header)
+    if header is not None and token is None:
+        return None
+    principal = principal_for_token(session, token)
+    credentials = Credentials(principal, *_grant(token))
+    cache.put(key, current, credentials)
+    return credentials
+
+
+def _grant(token: ApiToken | None) -> tuple[TokenGrant | None, datetime | None]:
+    if token is None:
+        return None, None
+    return TokenGrant(token.id, token.scope, token.collection_ids), token.expires_at
+
+
+def require_method_allowed(token: TokenGrant | None, method: str) -> None:
     """A read-only token only reads. :raises PermissionDenied: anything but GET/HEAD/OPTIONS with one."""
     if token is not None and token.scope == TokenScope.READ and method.upper() not in READING_METHODS:
         raise PermissionDenied(
@@ -72,7 +104,7 @@ def require_method_allowed(token: ApiToken | None, method: str) -> None:
         )
 
 
-def require_case_access(token: ApiToken, answering: bool) -> None:
+def require_case_access(token: TokenGrant, answering: bool) -> None:
     """A token may read (or, `answering`, answer) the cases escalated to its owner's platform.
 
     :raises PermissionDenied: the token is limited to collections, or read-only and `answering`."""

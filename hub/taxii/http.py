@@ -13,10 +13,9 @@ from werkzeug.http import HTTP_STATUS_CODES
 
 from hub.errors import register_renderer
 from hub.extensions import db
-from hub.orgs.models import ApiToken
-from hub.orgs.tokens import token_for_authorization
-from hub.policy.credentials import principal_for_token, require_method_allowed
+from hub.policy.credentials import credentials_for, require_method_allowed
 from hub.policy.principal import Principal
+from hub.policy.principal_cache import principal_cache
 from hub.unit_of_work import commit_now
 
 TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
@@ -95,30 +94,25 @@ def authenticate() -> None:
     """Resolve the principal from the API token (Bearer, or Basic with email and token); none: anonymous.
 
     Web session cookies are ignored on purpose: a browser tab must never lend its login to a TAXII request.
-    Resolved afresh for every request (an app context, and so `g`, may outlive one request).
+    Kept in the request's environ, not `g` (an app context, and so `g`, may outlive one request); resolved
+    through the principal cache, which a change of policy empties (`hub.policy.principal_cache`).
     """
-    token = _presented_token(request.headers.get("Authorization"))
     with db.session().no_autoflush:
-        request.environ[_PRINCIPAL_KEY] = principal_for_token(db.session(), token)
-    require_method_allowed(token, request.method)
-    # `user_for_secret` may have noted the token's last use; it is noted at minute granularity, so when SQLite
-    # cannot take the write now, the next request notes it rather than this one failing.
-    commit_now("a token's last use is noted even if the request is then refused", best_effort=True)
+        credentials = credentials_for(db.session(), request.headers.get("Authorization"), principal_cache())
+    if credentials is None:
+        raise Unauthorized(
+            "the credentials are not valid: send an API token as a Bearer token, or HTTP "
+            "Basic with your email address and an API token"
+        )
+    request.environ[_PRINCIPAL_KEY] = credentials.principal
+    require_method_allowed(credentials.grant, request.method)
+    if db.session().dirty:
+        # `user_for_secret` noted the token's last use (a cached principal writes nothing); it is noted at
+        # minute granularity, so when SQLite cannot take the write now, the next request notes it instead.
+        commit_now("a token's last use is noted even if the request is then refused", best_effort=True)
 
 
 def current_principal() -> Principal:
     """The principal `authenticate` resolved for this request."""
     principal: Principal = request.environ[_PRINCIPAL_KEY]
     return principal
-
-
-def _presented_token(header: str | None) -> ApiToken | None:
-    if header is None:
-        return None
-    token = token_for_authorization(db.session(), header)
-    if token is None:
-        raise Unauthorized(
-            "the credentials are not valid: send an API token as a Bearer token, or HTTP "
-            "Basic with your email address and an API token"
-        )
-    return token
