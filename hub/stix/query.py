@@ -6,11 +6,26 @@ millionth object as at the first.
 
 from __future__ import annotations
 
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Row, Select, and_, exists, false, func, or_, select
+from sqlalchemy import (
+    BigInteger,
+    ColumnElement,
+    Integer,
+    Row,
+    Select,
+    and_,
+    bindparam,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+)
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from hub.errors import NotFound
@@ -25,6 +40,11 @@ FIRST, LAST, ALL = "first", "last", "all"
 # Another version of the same object, for first/last conditions. Built once: `aliased()` copies every column.
 _OTHER = aliased(ObjectVersion, name="other_version")
 TEXT_PROPERTIES = ("name", "description", "pattern")
+STATEMENT_CACHE_SIZE = 512
+_AFTER = bindparam("after", type_=BigInteger)
+_LIMIT = bindparam("limit", type_=Integer)
+_STATEMENTS: OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], Select[Any]]] = OrderedDict()
+_STATEMENTS_LOCK = threading.Lock()
 # The version as the object writes it (`modified`, else `created`): TAXII clients compare these strings, so
 # `...59.444Z` must not come back as `...59.444000Z`. NULL for objects versioned by `date_added` (SCOs).
 VERSION_TEXT = func.coalesce(
@@ -105,12 +125,45 @@ def list_columns(
     columns: tuple[InstrumentedAttribute[Any] | ColumnElement[Any], ...],
 ) -> Page[Row[*tuple[Any, ...]]]:
     """Like `list_versions`, but loads only `columns` (plus `date_added`, last): envelopes splice stored
-    text and manifests need no body, so neither pays for building ORM objects."""
-    query = visible_in_collection(p, collection_id, f).with_only_columns(*columns, ObjectVersion.date_added)
-    if after is not None:
-        query = query.where(ObjectVersion.date_added > after)
-    rows = list(session.execute(query.limit(limit + 1)))
+    text and manifests need no body, so neither pays for building ORM objects.
+
+    `columns` must be a module-level constant (the statement cache tells them apart by identity)."""
+    starts = [position for position in (f.added_after, after) if position is not None]
+    query = _page_statement(p, collection_id, replace(f, added_after=None), columns, bool(starts))
+    parameters = {"limit": limit + 1, **({"after": max(starts)} if starts else {})}
+    session.flush()  # what `session.execute` would do; the Core path below skips the ORM's per-row work
+    rows = list(session.connection().execute(query, parameters))
     return Page.from_rows(rows, limit, lambda row: int(row[-1]))
+
+
+def _page_statement(
+    p: Principal, collection_id: str, f: ObjectFilter, columns: tuple[Any, ...], keyset: bool
+) -> Select[Any]:
+    """The page statement of this principal, collection, filter and columns, with the keyset position and
+    the limit left as parameters (`:after`, `:limit`).
+
+    Building it (the visibility rule twice, with the `last` condition) cost more than running it, and a
+    poller asks the same question page after page; so statements are kept, least recently used dropped
+    first. The key holds the whole principal and filter, so a statement is only reused for exactly the
+    inputs it was built from: the visibility rule it carries is the one `visible()` builds for them.
+    Lookups of named ids vary with every request and are built afresh."""
+    key = (p, collection_id, f, id(columns), keyset)
+    if not f.ids:
+        with _STATEMENTS_LOCK:
+            found = _STATEMENTS.get(key)
+            if found is not None and found[0] is columns:
+                _STATEMENTS.move_to_end(key)
+                return found[1]
+    query = visible_in_collection(p, collection_id, f).with_only_columns(*columns, ObjectVersion.date_added)
+    if keyset:
+        query = query.where(ObjectVersion.date_added > _AFTER)
+    query = query.limit(_LIMIT)
+    if not f.ids:
+        with _STATEMENTS_LOCK:
+            _STATEMENTS[key] = (columns, query)
+            while len(_STATEMENTS) > STATEMENT_CACHE_SIZE:
+                _STATEMENTS.popitem(last=False)
+    return query
 
 
 def object_exists(session: Session, p: Principal, collection_id: str, stix_id: str) -> bool:

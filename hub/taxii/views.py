@@ -103,18 +103,18 @@ def collection_get(api_root: str, collection_id: str) -> ResponseReturnValue:
 @bp.get(COLLECTION + "/manifest/", **NO_OPTIONS)
 def manifest_get(api_root: str, collection_id: str) -> ResponseReturnValue:
     """§5.3 Get Object Manifests: the rows of Get Objects, without their bodies."""
-    p, collection = _readable(collection_id)
-    scope = f"{collection.id}/manifest"
-    page, token = _page(p, collection, scope, page_request(request.args, p, scope), MANIFEST_COLUMNS)
+    p = _readable(collection_id)
+    scope = f"{collection_id}/manifest"
+    page, token = _page(p, collection_id, scope, page_request(request.args, p, scope), MANIFEST_COLUMNS)
     return taxii_response(serializers.manifest(page, token), headers=serializers.date_added_headers(page))
 
 
 @bp.get(COLLECTION + "/objects/", **NO_OPTIONS)
 def objects_get(api_root: str, collection_id: str) -> ResponseReturnValue:
     """§5.4 Get Objects in `date_added` order, filtered and paged in SQL under the visibility rule."""
-    p, collection = _readable(collection_id)
-    scope = f"{collection.id}/objects"
-    page, token = _page(p, collection, scope, page_request(request.args, p, scope), BODY_COLUMNS)
+    p = _readable(collection_id)
+    scope = f"{collection_id}/objects"
+    page, token = _page(p, collection_id, scope, page_request(request.args, p, scope), BODY_COLUMNS)
     return taxii_response(serializers.envelope(page, token), headers=serializers.date_added_headers(page))
 
 
@@ -130,12 +130,12 @@ def objects_add(api_root: str, collection_id: str) -> ResponseReturnValue:
 @bp.get(OBJECT + "/", **NO_OPTIONS)
 def object_get(api_root: str, collection_id: str, object_id: str) -> ResponseReturnValue:
     """§5.6 Get an Object: its versions (by default the last one) that the principal may see."""
-    p, collection = _readable(collection_id)
-    scope = f"{collection.id}/objects/{object_id}"
+    p = _readable(collection_id)
+    scope = f"{collection_id}/objects/{object_id}"
     allowed = ("added_after", "match[version]", "match[spec_version]")
     pr = page_request(request.args, p, scope, allowed, ObjectFilter(ids=(object_id,)))
-    page, token = _page(p, collection, scope, pr, BODY_COLUMNS)
-    if not page.items and not object_exists(db.session(), p, collection.id, object_id):
+    page, token = _page(p, collection_id, scope, pr, BODY_COLUMNS)
+    if not page.items and not object_exists(db.session(), p, collection_id, object_id):
         raise NotFound(f"no object {object_id!r} in this collection")
     return taxii_response(serializers.envelope(page, token), headers=serializers.date_added_headers(page))
 
@@ -160,12 +160,12 @@ def object_delete(api_root: str, collection_id: str, object_id: str) -> Response
 @bp.get(OBJECT + "/versions/", **NO_OPTIONS)
 def versions_get(api_root: str, collection_id: str, object_id: str) -> ResponseReturnValue:
     """§5.8 Get Object Versions: only versions the principal may see, oldest `date_added` first."""
-    p, collection = _readable(collection_id)
-    scope = f"{collection.id}/versions/{object_id}"
+    p = _readable(collection_id)
+    scope = f"{collection_id}/versions/{object_id}"
     allowed = ("added_after", "match[spec_version]")
     pr = page_request(request.args, p, scope, allowed, ObjectFilter(ids=(object_id,), versions=(ALL,)))
-    page, token = _page(p, collection, scope, pr, VERSION_COLUMNS)
-    if not page.items and not object_exists(db.session(), p, collection.id, object_id):
+    page, token = _page(p, collection_id, scope, pr, VERSION_COLUMNS)
+    if not page.items and not object_exists(db.session(), p, collection_id, object_id):
         raise NotFound(f"no object {object_id!r} in this collection")
     return taxii_response(serializers.versions(page, token), headers=serializers.date_added_headers(page))
 
@@ -182,13 +182,15 @@ def _collection(p: Principal, collection_id: str) -> Collection:
         raise
 
 
-def _readable(collection_id: str) -> tuple[Principal, Collection]:
-    """The principal and the collection, which it must be allowed to read."""
+def _readable(collection_id: str) -> Principal:
+    """The principal, which must be allowed to read the collection. A collection it reads exists without
+    asking the database: its read rules name it, and deleting it deletes them (and moves the policy version
+    that cached principals depend on). Only a refusal loads the row, to choose the right one."""
     p = current_principal()
-    collection = _collection(p, collection_id)
-    if collection.id not in p.readable:
+    if collection_id not in p.readable:
+        _collection(p, collection_id)
         raise PermissionDenied("you may add objects to this collection but not read it")
-    return p, collection
+    return p
 
 
 def _writer(collection_id: str) -> Principal:
@@ -201,9 +203,9 @@ def _writer(collection_id: str) -> Principal:
 
 
 def _page(
-    p: Principal, collection: Collection, scope: str, pr: PageRequest, columns: Any
+    p: Principal, collection_id: str, scope: str, pr: PageRequest, columns: Any
 ) -> tuple[Page[Any], str | None]:
-    page = list_columns(db.session(), p, collection.id, pr.filter, pr.limit, pr.after, columns)
+    page = list_columns(db.session(), p, collection_id, pr.filter, pr.limit, pr.after, columns)
     token = next_token(p, scope, pr.filter, page.next_after) if page.next_after is not None else None
     return page, token
 
