@@ -141,11 +141,11 @@ def _statements(p: Principal, postgresql: bool) -> tuple[AnySelect, AnySelect]:
         key_in = IndexedObservable.key == any_(bindparam("keys", [], type_=ARRAY(LargeBinary)))
     else:
         key_in = IndexedObservable.key.in_(bindparam("keys", expanding=True))
-    o, keyed = _observables(key_in, postgresql)
+    o, keyed, version_id = _observables(key_in, postgresql)
     s = _SIGHTING
     sightings = (
         select(o.value, func.count(distinct(s.stix_id)))
-        .join(s, s.id == o.version_id)
+        .join(s, s.id == version_id)
         .where(
             *keyed,
             o.kind == SIGHTING_OF,
@@ -155,32 +155,35 @@ def _statements(p: Principal, postgresql: bool) -> tuple[AnySelect, AnySelect]:
         )
         .group_by(o.value)
     )
-    return _matching(p, o, keyed), sightings
+    return _matching(p, o, keyed, version_id), sightings
 
 
 def _observables(
     key_in: ColumnElement[bool], postgresql: bool
-) -> tuple[Any, tuple[ColumnElement[bool], ...]]:
+) -> tuple[Any, tuple[ColumnElement[bool], ...], Any]:
     """Where the looked-up observables are read from, so that both queries start from them.
 
     PostgreSQL plans from the `key` index by itself (the key condition is added to each query). SQLite,
     without statistics (`ANALYZE`), believes `collection_id = ?` of the visibility rule is the more
     selective and reads every version of the collection, probing the observables of each: 2 s for 1,000
     values at 100k objects, and O(N) for a single value too. There the observables of the keys come from a
-    subquery with `LIMIT -1 OFFSET 0`, which SQLite may not merge into the join: it reads them first, by
-    their index, then each version by its primary key. Returns the source and the conditions that still
-    belong in the outer query."""
+    subquery with `LIMIT -1 OFFSET 0`, which SQLite may not merge into the join, and are joined on
+    `version_id + 0`, which no (automatic) index can serve: so SQLite reads them first, by their index, then
+    each version by its primary key, for one key as for a thousand. Returns the source, the conditions that
+    still belong in the outer query, and the version id to join on."""
     if postgresql:
-        return IndexedObservable, (key_in,)
-    looked_up = select(IndexedObservable).where(key_in).offset(0).subquery("looked_up")
-    return aliased(IndexedObservable, looked_up), ()
+        return IndexedObservable, (key_in,), IndexedObservable.version_id
+    looked_up = aliased(
+        IndexedObservable, select(IndexedObservable).where(key_in).offset(0).subquery("looked_up")
+    )
+    return looked_up, (), looked_up.version_id + 0
 
 
-def _matching(p: Principal, o: Any, keyed: tuple[ColumnElement[bool], ...]) -> AnySelect:
+def _matching(p: Principal, o: Any, keyed: tuple[ColumnElement[bool], ...], version_id: Any) -> AnySelect:
     v = ObjectVersion
     return (
         select(o.key, o.kind, o.value, o.warning, v.stix_id, v.collection_id, v.version, v.tlp, v.body)
-        .join(v, v.id == o.version_id)
+        .join(v, v.id == version_id)
         .where(*keyed, v.type == "indicator", visible(p, v), is_last_visible(p, v))
         .order_by(v.collection_id, v.stix_id, o.id)
     )

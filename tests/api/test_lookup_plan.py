@@ -16,7 +16,8 @@ from hub.policy.tlp import Tlp
 from tests.factories import indicator, make_collection, make_org, make_user, post, principal
 
 
-def test_the_lookup_queries_read_the_observables_index_first(session):
+@pytest.mark.parametrize("count", [2, 1000])
+def test_the_lookup_queries_read_the_observables_index_first(session, count):
     if session.get_bind().dialect.name != "sqlite":
         pytest.skip("a SQLite query plan")
     producer = make_user(session, make_org(session, tier="trusted"))
@@ -30,10 +31,11 @@ def test_the_lookup_queries_read_the_observables_index_first(session):
 
     event.listen(db.engine, "before_cursor_execute", capture)
     try:
-        results = lookup(session, principal(session, producer), ["plan1.example", "plan3.example"])
+        values = ["plan1.example", "plan3.example", *(f"absent{i}.example" for i in range(count - 2))]
+        results = lookup(session, principal(session, producer), values)
     finally:
         event.remove(db.engine, "before_cursor_execute", capture)
-    assert [len(r.matches) for r in results] == [1, 1]
+    assert [len(r.matches) for r in results] == [1, 1] + [0] * (count - 2)
     assert len(statements) == 2  # the matching indicators, then their sightings
     connection = session.connection().connection.driver_connection
     for statement, parameters in statements:
