@@ -1,14 +1,14 @@
 """The policy version counter: cached principals are valid only while it has not moved (hub.policy.version).
 
 Revision ID: policy_version
-Revises: subscription_value_kind
+Revises: object_links_source
 """
 
 import sqlalchemy as sa
 from alembic import op
 
 revision = "policy_version"
-down_revision = "subscription_value_kind"
+down_revision = "object_links_source"
 branch_labels = None
 depends_on = None
 
