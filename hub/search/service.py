@@ -17,7 +17,18 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import ColumnElement, Select, and_, exists, false, func, or_, select, tuple_
+from sqlalchemy import (
+    ColumnElement,
+    Select,
+    and_,
+    exists,
+    false,
+    func,
+    or_,
+    select,
+    tuple_,
+    union_all,
+)
 from sqlalchemy.orm import Session, aliased
 
 from hub.orgs.models import Organisation
@@ -37,6 +48,8 @@ PAGE_SIZE = 25
 _LINK = aliased(ObjectVersion, name="search_link")
 _TARGET = aliased(ObjectVersion, name="search_target")
 _SIGHTING = aliased(ObjectVersion, name="search_sighting")
+_SOURCE = aliased(ObjectVersion, name="search_source")
+MAX_CANDIDATES = 5_000  # above this many matching versions, the database joins them itself
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,7 +83,7 @@ class SearchResults:
 def search(session: Session, p: Principal, q: SearchQuery) -> SearchResults:
     """Run a search for `p`; an empty or unreadable query finds nothing."""
     text = q.text.strip()
-    matched = _matched(session, p, text)
+    matched = _narrowed(session, _matched(session, p, text))
     if matched is None or not p.readable:
         return SearchResults(page=1)
     v = ObjectVersion
@@ -103,30 +116,49 @@ def found_among(session: Session, p: Principal, text: str, version_ids: Sequence
     if matched is None or not version_ids or not p.readable:
         return set()
     v = ObjectVersion
-    return set(session.scalars(select(v.id).where(v.id.in_(list(version_ids)), matched, visible(p, v))))
+    matches = or_(*(v.id.in_(source) for source in matched))
+    among = select(v.id).where(v.id.in_(list(version_ids)), matches, visible(p, v))
+    return set(session.scalars(among))
 
 
-def _matched(session: Session, p: Principal, text: str) -> ColumnElement[bool] | None:
-    """The condition "this version matches the text", or None when the text can match nothing."""
-    v = ObjectVersion
-    conditions: list[ColumnElement[bool]] = []
+def _narrowed(session: Session, sources: list[AnySelect] | None) -> ColumnElement[bool] | None:
+    """ "This version is a candidate", as a list of ids when there are at most MAX_CANDIDATES of them.
+
+    The visibility rule and "last visible version" are then checked on those few rows by their keys; given
+    only sub-selects, PostgreSQL read and anti-joined every version of the readable channels for each
+    search (0.7 s at 100k objects for a word that is nowhere). The probe is a UNION ALL with a limit, so a
+    word found almost everywhere stops it early and keeps the sub-selects."""
+    if not sources:
+        return None
+    probe = union_all(*sources) if len(sources) > 1 else sources[0]
+    rows = list(session.scalars(probe.limit(MAX_CANDIDATES + 1)))
+    if len(rows) > MAX_CANDIDATES:
+        return or_(*(ObjectVersion.id.in_(source) for source in sources))
+    return ObjectVersion.id.in_(set(rows))
+
+
+def _matched(session: Session, p: Principal, text: str) -> list[AnySelect] | None:
+    """Selects of the ids of the versions that match the text (before any visibility check), or None when
+    the text can match nothing: a value through the observable index, the text in a name or description, or
+    a source of a visible relationship to a visible object with the text."""
+    sources: list[AnySelect] = []
     read_as = candidates(text)
     if read_as:
         keys = [observable_key(o.kind, o.value) for o in read_as]
-        conditions.append(
-            v.id.in_(
-                select(IndexedObservable.version_id).where(
-                    IndexedObservable.key.in_(keys),
-                    IndexedObservable.value.in_([o.value for o in read_as]),
-                    IndexedObservable.kind != SIGHTING_OF,
-                )
+        sources.append(
+            select(IndexedObservable.version_id).where(
+                IndexedObservable.key.in_(keys),
+                IndexedObservable.value.in_([o.value for o in read_as]),
+                IndexedObservable.kind != SIGHTING_OF,
             )
         )
     if len(text) >= MIN_TEXT:
         has_text = contains(session, text)
-        conditions.append(v.id.in_(has_text))
-        conditions.append(tuple_(v.collection_id, v.stix_id).in_(_sources_related_to(p, has_text)))
-    return or_(*conditions) if conditions else None
+        sources.append(has_text)
+        source = _SOURCE
+        related = _sources_related_to(p, has_text)
+        sources.append(select(source.id).where(tuple_(source.collection_id, source.stix_id).in_(related)))
+    return sources or None
 
 
 def _sources_related_to(p: Principal, has_text: AnySelect) -> AnySelect:

@@ -20,6 +20,7 @@ from hypothesis import strategies as st
 from sqlalchemy import insert, select
 
 from hub.orgs import service as orgs
+from hub.search import service as search_service
 from hub.search.indexing import index_for_search
 from hub.search.service import SearchQuery, search
 from hub.stix.browsing import browse
@@ -120,14 +121,19 @@ def expected(world: ref.World, bodies, r: ref.Reader) -> set[tuple[str, str, int
 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(generated=search_worlds())
-def test_search_finds_and_counts_only_what_the_reader_may_see(session, generated):
+def test_search_finds_and_counts_only_what_the_reader_may_see(session, generated, monkeypatch):
     world, bodies = generated
     dbworld.empty_tables(session)
     user_ids = dbworld.build(session, world)
     insert_world(session, world, bodies, user_ids)
 
     problems: list[str] = []
-    for address in [None, *world.users]:
+    # both ways of narrowing: the candidates as a list of ids, and (above the limit) as a sub-select
+    readers = [
+        (address, limit) for limit in (search_service.MAX_CANDIDATES, 0) for address in [None, *world.users]
+    ]
+    for address, limit in readers:
+        monkeypatch.setattr(search_service, "MAX_CANDIDATES", limit)
         r = ref.reader(world, address)
         p = dbworld.principal_of(session, address)
         want = expected(world, bodies, r)
@@ -145,7 +151,8 @@ def test_search_finds_and_counts_only_what_the_reader_may_see(session, generated
             want_types[kind] = want_types.get(kind, 0) + 1
         if got != want or results.total != len(want) or results.by_type != dict(sorted(want_types.items())):
             problems.append(
-                f"{address}: got {sorted(got)} total {results.total} {results.by_type}, want {sorted(want)}"
+                f"{address} (limit {limit}): got {sorted(got)} total {results.total} {results.by_type}, "
+                f"want {sorted(want)}"
             )
     assert not problems, "\n".join(problems)
 

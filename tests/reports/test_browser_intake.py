@@ -53,6 +53,9 @@ def test_expired_session_keeps_the_report_and_files_it_once(
     screenshot(page, f"report-1-form-{lang}")
     page.check("input[name=category][value=account-compromise]")
     page.fill("textarea[name=text]", text)
+    # the page's own late requests (the favicon's 404 answers with a session cookie) must be done first, or
+    # one of them can set the cookie again after it was cleared and the form is not expired at all
+    page.wait_for_load_state("networkidle")
     context.clear_cookies()  # the session is gone: browser restart, private tab, hours of typing
 
     page.click("main form button[type=submit]")
