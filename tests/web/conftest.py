@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from typing import Any
 
 import pyotp
 import pytest
@@ -69,3 +70,12 @@ def variant(app: Flask) -> Iterator[Callable[..., Flask]]:
 @pytest.fixture
 def web(client: FlaskClient) -> WebActions:
     return WebActions(client)
+
+
+@pytest.fixture
+def page(browser: Any, live_url: str) -> Iterator[Any]:
+    """A page of the served hub in Chromium with JavaScript off (British English), as the browser tests here
+    walk it; closed afterwards."""
+    context = browser.new_context(base_url=live_url, locale="en-GB", java_script_enabled=False)
+    yield context.new_page()
+    context.close()

@@ -7,7 +7,6 @@ Run with `HUB_SCREENSHOTS=1` to refresh the screenshots under docs/screenshots/.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -35,13 +34,6 @@ class _BoundedSession(requests.Session):
 @pytest.fixture(autouse=True)
 def _bounded_requests(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setattr("taxii2client.common.requests.Session", _BoundedSession)
-
-
-@pytest.fixture
-def page(browser: Any, live_url: str) -> Iterator[Any]:
-    context = browser.new_context(base_url=live_url, locale="en-GB", java_script_enabled=False)
-    yield context.new_page()
-    context.close()
 
 
 @pytest.fixture

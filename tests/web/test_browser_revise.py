@@ -7,7 +7,6 @@ Run with `HUB_SCREENSHOTS=1` to refresh the screenshots under docs/screenshots/.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
@@ -17,13 +16,6 @@ from tests.browser import screenshot
 from tests.factories import PASSWORD, indicator, make_collection, make_org, make_user, post
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def page(browser: Any, live_url: str) -> Iterator[Any]:
-    context = browser.new_context(base_url=live_url, locale="en-GB", java_script_enabled=False)
-    yield context.new_page()
-    context.close()
 
 
 @pytest.fixture

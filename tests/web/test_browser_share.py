@@ -9,7 +9,6 @@ Run with `HUB_SCREENSHOTS=1` to refresh docs/screenshots/share-bulk*.png.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -24,13 +23,6 @@ from tests.factories import PASSWORD, indicator, make_collection, make_org, make
 
 pytestmark = pytest.mark.browser
 PASTE = "hxxps://login-bank[.]evil-phish.net/verify\nLogin-Bank.Evil-Phish.NET.\n45.77.12.7\nsee the report\n"
-
-
-@pytest.fixture
-def page(browser: Any, live_url: str) -> Iterator[Any]:
-    context = browser.new_context(base_url=live_url, locale="en-GB", java_script_enabled=False)
-    yield context.new_page()
-    context.close()
 
 
 @pytest.fixture
