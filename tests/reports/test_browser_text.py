@@ -65,6 +65,7 @@ def test_arabic_on_an_english_page_and_english_on_an_arabic_page(session, sealer
     reporter.goto(f"{live_url}/report/follow-up?lang=ar")
     reporter.fill("input[name=code]", code)
     reporter.click("main form button[type=submit]")
+    reporter.wait_for_load_state("load")  # the answer's stylesheet too: the styles are what is checked
     assert reporter.get_attribute("html", "dir") == "rtl"
     _check(reporter.locator("article div.user-text").first, "ltr")
     date = reporter.locator("article bdi").first
