@@ -22,7 +22,6 @@ from typing import Any
 import orjson
 import psycopg
 from flask import Flask, Response, request
-from gunicorn.app.base import BaseApplication
 
 TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
 
@@ -72,23 +71,8 @@ def create_app() -> Flask:
     return app
 
 
-class FloorServer(BaseApplication):  # type: ignore[misc]
-    """Gunicorn with the hub's own settings, serving the floor app."""
-
-    def __init__(self, options: dict[str, Any]) -> None:
-        self.options = options
-        super().__init__()
-
-    def load_config(self) -> None:
-        for key, value in self.options.items():
-            self.cfg.set(key, value)
-
-    def load(self) -> Flask:
-        return create_app()
-
-
 def main() -> None:
-    from hub.serve import gunicorn_settings
+    from hub.serve import HubServer, gunicorn_settings
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--host", default="127.0.0.1")
@@ -97,7 +81,7 @@ def main() -> None:
     args = parser.parse_args()
     settings = gunicorn_settings(f"{args.host}:{args.port}", args.workers)
     settings.pop("on_starting")  # the hub's rate-limit check; the floor has no limits
-    FloorServer(settings).run()
+    HubServer(settings, create_app).run()
 
 
 if __name__ == "__main__":

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from typing import Any
 
 import click
@@ -60,10 +61,12 @@ def refuse_per_process_counters(server: Any) -> None:
 
 
 class HubServer(BaseApplication):  # type: ignore[misc]
-    """Gunicorn running the hub's app factory in each worker."""
+    """Gunicorn running an app factory in each worker: the hub's, unless another is given (the benchmark's
+    floor app runs under these very settings, so the two differ only in the app)."""
 
-    def __init__(self, options: dict[str, Any]) -> None:
+    def __init__(self, options: dict[str, Any], factory: Callable[[], Flask] | None = None) -> None:
         self.options = options
+        self.factory = factory
         super().__init__()
 
     def load_config(self) -> None:
@@ -71,6 +74,8 @@ class HubServer(BaseApplication):  # type: ignore[misc]
             self.cfg.set(key, value)
 
     def load(self) -> Flask:
+        if self.factory is not None:
+            return self.factory()
         from hub import create_app
 
         return create_app()
