@@ -22,7 +22,7 @@ import orjson
 import psycopg
 
 from bench import data
-from bench.servers import create_database, drop_database, hub_env, seed_hub
+from bench.servers import create_database, drop_database, hub_env, run_database, seed_hub
 from bench.workload import FIRST_PAGE, PAGE, median
 
 COLUMNS = (
@@ -56,8 +56,9 @@ class Db:
 @contextmanager
 def database(kind: str, work: Path) -> Iterator[tuple[Db, str]]:
     """A migrated, seeded hub database of `kind`; yields the connection and the collection id."""
+    name = run_database("hub_bench_floor")
     if kind == "postgresql":
-        url = create_database("hub_bench_floor")
+        url = create_database(name)
     else:
         url = f"sqlite:///{work / 'floor.sqlite3'}"
         (work / "floor.sqlite3").unlink(missing_ok=True)
@@ -75,7 +76,7 @@ def database(kind: str, work: Path) -> Iterator[tuple[Db, str]]:
         conn.close()
     finally:
         if kind == "postgresql":
-            drop_database("hub_bench_floor")
+            drop_database(name)
 
 
 def _ids(db: Db) -> tuple[int, int]:

@@ -298,7 +298,7 @@ when the file is regenerated. Raw figures go to `bench/results/*.json` (not comm
   "measured again" notes, with the revision and the load average it ran under.
 - Every server is started fresh for each size, bound to 127.0.0.1 on a free port: the hub with `hub
   serve` (gunicorn, {workers} sync workers) on a new SQLite file and on a new PostgreSQL database
-  `hub_bench`, seeded through the hub CLI (organisation, user, collections, API token); medallion 3.0.0
+  `hub_bench_<pid>`, seeded through the hub CLI (organisation, user, collections, API token); medallion 3.0.0
   (memory backend, 1 gunicorn worker: its data and `next` sessions live in one process) and OpenTAXII
   (SQLite, {workers} gunicorn workers), each in its own virtualenv under a temporary folder.
 - The same TAXII 2.1 workload for every server, one client, sequential requests: ingest of N STIX 2.1

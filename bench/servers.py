@@ -91,6 +91,12 @@ def use_hub_source(work: Path, source: str) -> str:
     return _hub_source["version"]
 
 
+def run_database(stem: str) -> str:
+    """A PostgreSQL database name of this run only (`<stem>_<pid>`): two benchmarks at once, or another
+    engineer's, never drop each other's database."""
+    return f"{stem}_{os.getpid()}"
+
+
 def create_database(name: str) -> str:
     """A fresh PostgreSQL database on 127.0.0.1 (dropped first if it exists). Returns its URL."""
     drop_database(name)
@@ -188,8 +194,9 @@ def start_hub(
     cleanup: list[str] = []
     if env is None:
         if database == "postgresql":
-            url = create_database("hub_bench")
-            cleanup.append("hub_bench")
+            name = run_database("hub_bench")
+            url = create_database(name)
+            cleanup.append(name)
         else:
             path = work / f"hub-{uuid.uuid4().hex[:8]}.sqlite3"
             url = f"sqlite:///{path}"
