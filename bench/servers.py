@@ -219,7 +219,7 @@ def start_hub(
         {"Authorization": f"Bearer {seed.token}"},
         None,
         proc,
-        version=_hub_version(),
+        version=hub_version(),
         workers=workers,
         cleanup=cleanup,
         database_url=env["HUB_DATABASE_URL"],
@@ -233,5 +233,6 @@ def start_hub(
     return target
 
 
-def _hub_version() -> str:
+def hub_version() -> str:
+    """What hub code the benchmark runs: a commit, or the working tree."""
     return _hub_source["version"] or "working tree"

@@ -1,21 +1,28 @@
 """The hub's reads as ratios to the floor of its own stack (`bench.stack_floor`), measured side by side.
 
     python -m bench.stack [--sizes 10000,100000] [--databases sqlite,postgresql] [--rounds 3] [--samples 20]
+                          [--passes 3] [--load post|import] [--name NAME] [--templates DIR]
                           [--hub-source HEAD|worktree] [--json bench/results/stack.json]
+    python -m bench.stack --name NAME --templates DIR --drop-templates
 
-For each database and size: the hub (`hub serve`, gunicorn) on a fresh database, N indicators posted through
-TAXII in envelopes of 500, then the floor app started on the same database and collection (same gunicorn
-settings, same worker count, same objects). Each round measures the hub and then the floor step by step, so
-both see the same load on a shared machine, and the ratio is taken within the round; the report gives the
-median ratio over the rounds and its range. Steps: first page (`limit=100`, the median of `--samples`
-requests); paging the whole collection (`limit=1000`, `next`; three passes each, alternating); for the hub
-the observable lookup of one value (compared to the floor's first page) and of a 1,000-value batch
-(absolute). Peak RSS per worker of both servers at the end.
+For each database and size: a database of this run (named after `--name`) holding N indicators stored by the
+hub's own ingest (`bench.stack_load`: TAXII POST in envelopes of 500 by default; `--load import` writes them
+to a file and runs `hub import`; `--templates DIR` keeps each loaded database and copies it in later runs).
+Then the hub (`hub serve`, gunicorn, fresh workers that did not do the load) and the floor app on the same
+database and collection (same gunicorn settings, same worker count, same objects). Before timing, both are
+paged through once and every served object compared (`same_objects`). Each round measures the hub and then
+the floor step by step, so both see the same load on a shared machine, and the ratio is taken within the
+round; the report gives the median ratio over the rounds and its range. Steps: first page (`limit=100`, the
+median of `--samples` requests); paging the whole collection (`limit=1000`, `next`; `--passes` passes each,
+alternating); for the hub the observable lookup of one value (compared to the floor's first page) and of a
+1,000-value batch (absolute). Peak RSS per worker of both servers at the end (the floor holds every stored
+body of the collection in each worker).
 """
 
 from __future__ import annotations
 
 import argparse
+import hashlib
 import os
 import shutil
 import statistics
@@ -30,7 +37,8 @@ import requests
 from bench import data
 from bench.procs import BENCH_PYTHON, LOOPBACK, free_port, peak_rss, start, stop, wait_http
 from bench.servers import TAXII_ACCEPT, Target, start_hub, use_hub_source
-from bench.workload import FIRST_PAGE, PAGE, Client, ingest, timed
+from bench.stack_load import SALT, Templates, prepare
+from bench.workload import FIRST_PAGE, PAGE, timed
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -68,6 +76,26 @@ class Reader:
                 return count, time.perf_counter() - started
             params = {"limit": PAGE, "next": body["next"]}
 
+    def digest(self) -> tuple[int, str]:
+        """Page through everything (untimed): the count and a hash of every served object, in order."""
+        count, params, hashed = 0, {"limit": PAGE}, hashlib.blake2b()
+        while True:
+            body = orjson.loads(self.get(self.objects, params).content)
+            objects = body.get("objects", [])
+            count += len(objects)
+            for obj in objects:
+                hashed.update(orjson.dumps(obj, option=orjson.OPT_SORT_KEYS))
+            if not body.get("more"):
+                return count, hashed.hexdigest()
+            params = {"limit": PAGE, "next": body["next"]}
+
+
+def same_objects(hub: Reader, floor: Reader, n: int) -> None:
+    """Both servers serve the same N objects in the same order, equal property by property."""
+    served = hub.digest()
+    if served[0] != n or served != floor.digest():
+        raise RuntimeError(f"the hub and the floor serve different objects ({served[0]} of {n} from the hub)")
+
 
 def start_floor(work: Path, hub: Target, workers: int) -> tuple[Any, str]:
     """The floor app on the hub's database and first collection. Returns the process and its base URL."""
@@ -84,7 +112,7 @@ def lookup_single_ms(hub: Target, http: requests.Session, n: int, samples: int) 
     """Median time of `samples` one-value lookups (`GET /api/v1/lookup?value=`), all of known values."""
     times = []
     for j in range(samples):
-        value = data.lookup_value((j * 104729) % n, "b0")
+        value = data.lookup_value((j * 104729) % n, SALT)
         seconds, response = timed(lambda v=value: http.get(hub.lookup_url, params={"value": v}, timeout=120))
         if response.status_code != 200 or not orjson.loads(response.content).get("matches"):
             raise RuntimeError(f"lookup of {value} -> {response.status_code}: {response.text[:200]}")
@@ -95,7 +123,7 @@ def lookup_single_ms(hub: Target, http: requests.Session, n: int, samples: int) 
 def lookup_batch_ms(hub: Target, http: requests.Session, n: int, samples: int) -> float:
     """Median time of a 1,000-value batch (half known domains), as an export check sends it."""
     values = [
-        data.lookup_value((j * 4 * 7919) % n, "b0") if j % 2 else f"unknown-{j}.example.com"
+        data.lookup_value((j * 4 * 7919) % n, SALT) if j % 2 else f"unknown-{j}.example.com"
         for j in range(1000)
     ]
     body = orjson.dumps({"values": values})
@@ -109,12 +137,14 @@ def lookup_batch_ms(hub: Target, http: requests.Session, n: int, samples: int) -
     return 1000 * statistics.median(times)
 
 
-def one_round(hub: Target, hub_reader: Reader, floor: Reader, n: int, samples: int) -> dict[str, float]:
+def one_round(
+    hub: Target, hub_reader: Reader, floor: Reader, n: int, samples: int, passes: int = 3
+) -> dict[str, float]:
     """One round, hub then floor per step, so that the ratio of a step is taken under the same load."""
     hub_first = hub_reader.first_page_ms(samples)
     floor_first = floor.first_page_ms(samples)
     hub_seconds, floor_seconds = [], []
-    for _ in range(3):  # a few passes, alternating: one pass of 10k objects is only ten requests
+    for _ in range(passes):  # a few passes, alternating: one pass of 10k objects is only ten requests
         for reader, times in ((hub_reader, hub_seconds), (floor, floor_seconds)):
             count, seconds = reader.paging()
             if count != n:
@@ -138,21 +168,26 @@ def one_round(hub: Target, hub_reader: Reader, floor: Reader, n: int, samples: i
 
 
 def measure(work: Path, database: str, n: int, args: argparse.Namespace) -> dict[str, Any]:
-    """Load N objects into a fresh hub, start the floor beside it, run the rounds."""
-    hub = start_hub(work, database, 1, args.workers)
-    floor_proc = None
+    """Load N objects (or copy a template), start the hub and the floor beside it, check that they serve the
+    same objects, run the rounds."""
+    templates = Templates(Path(args.templates), args.name) if args.templates else None
+    loaded = prepare(work, database, n, args.load, args.name, templates, args.workers)
+    print(f"  loaded: {_loaded_line(loaded.load)}", flush=True)
+    hub = floor_proc = None
     try:
-        loading = ingest(Client(hub, 1e9, 600), hub.collection_url(0), n, "b0")
+        hub = start_hub(work, database, 1, args.workers, env=loaded.env, seed=loaded.seed)
         hub.analyse()
         floor_proc, floor_base = start_floor(work, hub, args.workers)
         hub_reader = Reader(hub.base_url, hub.collections[0], hub.headers)
         floor = Reader(floor_base, hub.collections[0], {})
+        same_objects(hub_reader, floor, n)
         rounds = []
         for k in range(args.rounds):
-            rounds.append(one_round(hub, hub_reader, floor, n, args.samples))
+            rounds.append(one_round(hub, hub_reader, floor, n, args.samples, args.passes))
             print(f"  round {k + 1}: {_line(rounds[-1])}", flush=True)
         return {
-            "ingest_obj_s": loading["objects_per_s"],
+            "load": loaded.load,
+            "ingest_obj_s": loaded.load["objects_per_s"],
             "rounds": rounds,
             "hub_memory": hub.memory(),
             "floor_memory": peak_rss(floor_proc.pid),
@@ -160,7 +195,14 @@ def measure(work: Path, database: str, n: int, args: argparse.Namespace) -> dict
     finally:
         if floor_proc is not None:
             stop(floor_proc)
-        hub.close()
+        if hub is not None:
+            hub.close()
+        loaded.close()
+
+
+def _loaded_line(load: dict[str, Any]) -> str:
+    how = f"{load['how']} at {load['objects_per_s']:,.0f} obj/s ({load['stored_by']})"
+    return f"copy of a template stored by {how}, {load['copied_s']:.0f} s" if load["template"] else how
 
 
 def _line(r: dict[str, float]) -> str:
@@ -212,10 +254,29 @@ def main() -> None:
     parser.add_argument("--databases", default="sqlite,postgresql")
     parser.add_argument("--rounds", type=int, default=3, help="rounds of hub-then-floor; medians reported")
     parser.add_argument("--samples", type=int, default=20, help="requests per timed step and round")
+    parser.add_argument("--passes", type=int, default=3, help="paging passes per server and round")
     parser.add_argument("--workers", type=int, default=2)
+    parser.add_argument(
+        "--load",
+        choices=("post", "import"),
+        default="post",
+        help="TAXII POST (500 per envelope) or hub import",
+    )
+    parser.add_argument(
+        "--name",
+        default=f"stack{os.getpid()}",
+        help="databases are named hub_NAME_N (templates hub_NAME_tpl_N)",
+    )
+    parser.add_argument(
+        "--templates", default="", help="keep loaded databases here and copy them in later runs"
+    )
+    parser.add_argument("--drop-templates", action="store_true", help="remove this name's templates and exit")
     parser.add_argument("--hub-source", choices=("HEAD", "worktree"), default="HEAD")
     parser.add_argument("--json", default=str(ROOT / "bench" / "results" / "stack.json"))
     args = parser.parse_args()
+    if args.drop_templates:
+        Templates(Path(args.templates), args.name).drop()
+        return
     work = Path(tempfile.mkdtemp(prefix="hub-stack-"))
     results: dict[str, Any] = {"hub": use_hub_source(work, args.hub_source), "args": vars(args), "runs": {}}
     print(f"hub: {results['hub']}", flush=True)
