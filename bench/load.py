@@ -2,22 +2,29 @@
 every poller saw every acknowledged object exactly once.
 
     python -m bench.load [--instances 2] [--workers 2] [--pollers 50] [--writers 10] [--lookups 50]
-                         [--page-readers 10] [--seconds 60] [--preload 10000] [--client-processes 2]
+                         [--page-readers 10] [--idle-clients 10] [--idle-seconds 4.5,5] [--seconds 60]
+                         [--preload 10000] [--client-processes 2]
 
 Starts `--instances` `hub serve` processes (own ports, `--workers` gunicorn workers each) on a fresh database
-(`--database`, default `hub_bench_load`), imports `--preload` indicators, then for `--seconds` runs at once:
+(`--database`, default `hub_bench_load_<pid>`), imports `--preload` indicators, then for `--seconds` runs at
+once:
 
 - pollers paging the collection as TAXII clients do: `added_after` (the previous page's
   `X-TAXII-Date-Added-Last`), `next` while `more`, alternating instances on every request, 1 s apart once
   caught up; after the writers stop they drain;
 - writers posting envelopes of `--envelope` new indicators, round-robin over the instances;
 - lookup clients asking `/api/v1/lookup?value=` for known values;
-- page readers asking for the first page (`limit=100`), the request a dashboard or a new subscriber makes.
+- page readers asking for the first page (`limit=100`), the request a dashboard or a new subscriber makes;
+- idle clients, each on a connection of its own, asking for one object every `--idle-seconds`: a client's
+  pool reuses a kept-alive connection up to its expiry (httpx: 5 s), and a server that closes it as the
+  request arrives loses the request (docs/scaling.md).
 
 Clients are asyncio tasks (httpx) spread over `--client-processes` processes, so the load generator is not
 one Python thread's bottleneck. Latencies are measured in the client (they include its own scheduling delay on
 a busy machine: run the clients on another machine for absolute figures). Prints a JSON document and a
-Markdown table; `docs/scaling.md` keeps the results.
+Markdown table, and counts gunicorn's worker restarts, timeouts and tracebacks in the instances' logs. A
+transport error says whether it happened on a new or a kept-alive connection. `docs/scaling.md` keeps the
+results.
 """
 
 from __future__ import annotations
@@ -46,6 +53,7 @@ from bench.servers import (
     drop_database,
     hub_bin,
     hub_env,
+    run_database,
     seed_hub,
     start_hub,
     use_hub_source,
@@ -68,6 +76,8 @@ class Plan:
     writers: int
     lookups: int
     page_readers: int
+    idle_clients: int
+    idle_seconds: tuple[float, float]
     seconds: float
     envelope: int
     preload: int
@@ -89,6 +99,21 @@ class Outcome:
         self.errors.setdefault(endpoint, []).append(why[:200])
 
 
+class _Connection:
+    """Whether one request went out on a new connection or on one kept alive in the client's pool (from
+    httpcore's trace events)."""
+
+    def __init__(self) -> None:
+        self.new = False
+
+    async def trace(self, event: str, info: dict[str, Any]) -> None:
+        if event == "connection.connect_tcp.complete":
+            self.new = True
+
+    def describe(self) -> str:
+        return "(new connection)" if self.new else "(kept-alive connection)"
+
+
 class Clients:
     """The asyncio clients of one process, sharing one connection pool and the writers-still-running count."""
 
@@ -97,13 +122,20 @@ class Clients:
         self.outcome = Outcome()
         self.deadline = time.monotonic() + plan.seconds
 
-    async def request(self, endpoint: str, method: str, url: str, **kwargs: Any) -> httpx.Response | None:
-        """One request, timed; a transport error or an unexpected status is counted as an error."""
+    async def request(
+        self, endpoint: str, method: str, url: str, http: httpx.AsyncClient | None = None, **kwargs: Any
+    ) -> httpx.Response | None:
+        """One request, timed; a transport error or an unexpected status is counted as an error. A transport
+        error says whether the request went out on a new connection or on a kept-alive one,
+        which tells a kept-alive connection the server closed from a server that failed."""
         started = time.perf_counter()
+        connection = _Connection()
         try:
-            response = await self.http.request(method, url, **kwargs)
+            response = await (http or self.http).request(
+                method, url, extensions={"trace": connection.trace}, **kwargs
+            )
         except httpx.HTTPError as exc:
-            self.outcome.failed(endpoint, f"{type(exc).__name__}: {exc}")
+            self.outcome.failed(endpoint, f"{type(exc).__name__} {connection.describe()}: {exc}")
             return None
         self.outcome.timed(endpoint, time.perf_counter() - started)
         if response.status_code not in (200, 202):
@@ -183,12 +215,27 @@ class Clients:
             await self.request("objects: first page (limit=100)", "GET", url, params={"limit": FIRST_PAGE})
             await asyncio.sleep(0.05)
 
+    async def idle_reuser(self, number: int) -> None:
+        """Ask for one object, then idle for `idle_seconds` and ask again on the same kept-alive connection,
+        as a client polling every few seconds does. An idle time near the server's keep-alive timeout finds
+        the race between a server closing the connection and a request arriving on it."""
+        rng = random.Random(number)
+        low, high = self.plan.idle_seconds
+        url = self.plan.collection_urls[number % len(self.plan.collection_urls)] + "objects/"
+        endpoint = f"objects: after {low:g}-{high:g} s idle (limit=1)"
+        limits = httpx.Limits(max_connections=1)
+        async with httpx.AsyncClient(headers=self.http.headers, limits=limits, timeout=120) as own:
+            while time.monotonic() < self.deadline:
+                await self.request(endpoint, "GET", url, http=own, params={"limit": 1})
+                await asyncio.sleep(rng.uniform(low, high))
+
     async def run(self) -> Outcome:
         plan = self.plan
         tasks = [self.poller(k) for k in range(plan.pollers)]
         tasks += [self.writer(k) for k in range(plan.writers)]
         tasks += [self.looker(k) for k in range(plan.lookups)]
         tasks += [self.page_reader(k) for k in range(plan.page_readers)]
+        tasks += [self.idle_reuser(k) for k in range(plan.idle_clients)]
         await asyncio.gather(*tasks)
         return self.outcome
 
@@ -222,6 +269,8 @@ def run_load(targets: list[Target], args: argparse.Namespace) -> list[Outcome]:
             _share(args.writers, args.client_processes, k),
             _share(args.lookups, args.client_processes, k),
             _share(args.page_readers, args.client_processes, k),
+            _share(args.idle_clients, args.client_processes, k),
+            args.idle_seconds,
             args.seconds,
             args.envelope,
             args.preload,
@@ -291,6 +340,32 @@ def markdown(summary: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+# What gunicorn writes when a worker dies, is killed, restarts or a request fails (`hub serve` logs to stderr)
+SERVER_EVENTS = {
+    "worker booted": "Booting worker with pid",
+    "worker timeout": "WORKER TIMEOUT",
+    "worker killed": "was sent SIGKILL",
+    "worker exited": "Worker exiting",
+    "max_requests restart": "Autorestarting worker",
+    "request error": "Error handling request",
+    "traceback": "Traceback (most recent call last)",
+}
+
+
+def server_events(work: Path) -> dict[str, Any]:
+    """Count gunicorn's lifecycle and error lines in every instance's log; keep the first error lines."""
+    counts = dict.fromkeys(SERVER_EVENTS, 0)
+    lines: list[str] = []
+    for log in sorted(work.glob("hub-postgresql-*.log")):
+        for line in log.read_text(errors="replace").splitlines():
+            for name, marker in SERVER_EVENTS.items():
+                if marker in line:
+                    counts[name] += 1
+                    if name not in ("worker booted", "worker exited") and len(lines) < 20:
+                        lines.append(line[:300])
+    return {"counts": counts, "first_lines": lines}
+
+
 def preload(work: Path, env: dict[str, str], collection: str, email: str, n: int) -> set[tuple[str, str]]:
     """Import `n` indicators with `hub import` (the fast path) and return their (id, version) pairs."""
     objects = [data.indicator(i, "pre") for i in range(n)]
@@ -298,6 +373,11 @@ def preload(work: Path, env: dict[str, str], collection: str, email: str, n: int
     bundle.write_bytes(orjson.dumps({"type": "bundle", "id": "bundle--load", "objects": objects}))
     run([hub_bin(), "import", str(bundle), "--as", email, "--collection", collection, "--quiet"], env=env)
     return {(o["id"], o["modified"]) for o in objects}
+
+
+def _seconds_range(text: str) -> tuple[float, float]:
+    low, high = (float(part) for part in text.split(","))
+    return low, high
 
 
 def main() -> None:
@@ -308,13 +388,24 @@ def main() -> None:
     parser.add_argument("--writers", type=int, default=10)
     parser.add_argument("--lookups", type=int, default=50)
     parser.add_argument("--page-readers", type=int, default=10)
+    parser.add_argument(
+        "--idle-clients", type=int, default=10, help="clients reusing a connection after idling"
+    )
+    parser.add_argument(
+        "--idle-seconds",
+        type=_seconds_range,
+        default=(4.5, 5.0),
+        help="their idle time, LOW,HIGH (default 4.5,5: just under httpx's 5 s pool expiry)",
+    )
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("--envelope", type=int, default=100, help="objects per posted envelope")
     parser.add_argument("--preload", type=int, default=10_000)
     parser.add_argument("--client-processes", type=int, default=2)
     parser.add_argument("--hub-source", choices=("HEAD", "worktree"), default="HEAD")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
-    parser.add_argument("--database", default="hub_bench_load", help="PostgreSQL database (created, dropped)")
+    parser.add_argument(
+        "--database", default=run_database("hub_bench_load"), help="PostgreSQL database (created, dropped)"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="hub-load-") as folder:
         work = Path(folder)
@@ -335,6 +426,7 @@ def main() -> None:
             summary = summarise(outcomes, expected, args.seconds)
             summary.update(args={k: str(v) for k, v in vars(args).items()}, wall_seconds=elapsed)
             summary["memory"] = [t.memory() for t in targets]
+            summary["server_log"] = server_events(work)
             print(json.dumps(summary, indent=2))
             print(markdown(summary))
             if args.json:
