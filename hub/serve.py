@@ -17,6 +17,11 @@ from hub.ratelimits import shares_counters
 ACCESS_LOG_FORMAT = '%(t)s "%(m)s %(U)s" %(s)s %(B)s %(M)sms'
 DEFAULT_BIND = "127.0.0.1:8000"
 DEFAULT_THREADS = 2
+# How long a kept-alive connection may stay idle: longer than the idle expiry of common clients' connection
+# pools (httpx 5 s, aiohttp 15 s). With 5 s, as before, a client reusing a connection just as the server
+# closed it lost that request (`RemoteProtocolError` in bench/load.py; docs/scaling.md). Idle connections wait
+# in the worker's poller and cost no thread; a new connection must still send within 5 s (hub.serve_worker).
+KEEPALIVE_SECONDS = 20
 
 
 def default_workers() -> int:
@@ -37,7 +42,7 @@ def gunicorn_settings(
         # threads, and idle connections parked in the poller instead of tying up a worker (hub.serve_worker)
         "worker_class": "hub.serve_worker.IdleSafeThreadWorker",
         "threads": threads or int(os.environ.get("HUB_THREADS", DEFAULT_THREADS)),
-        "keepalive": 5,  # also how long a new connection may stay silent before it is closed
+        "keepalive": KEEPALIVE_SECONDS,
         "timeout": 120,
         "graceful_timeout": 30,
         "max_requests": 5000,  # recycle workers now and then: bounds memory growth from any leak

@@ -2,7 +2,7 @@
 
 With sync gunicorn workers each worker sat blocked on a socket that sends nothing: 200 such sockets left 0 of
 8 other requests answered. The hub's worker waits for a connection's first bytes in the poller, not in a
-thread, and closes connections that send nothing within the keep-alive timeout.
+thread, and closes connections that send nothing within 5 s (`hub.serve_worker.FIRST_BYTES_SECONDS`).
 """
 
 from __future__ import annotations
@@ -51,7 +51,7 @@ def test_two_hundred_idle_sockets_do_not_stop_other_requests(
 
 
 def test_a_connection_that_sends_nothing_is_closed(app: Flask, database_url: str, tmp_path: Path) -> None:
-    """The keep-alive timeout also bounds how long a silent connection is kept (no file-descriptor leak)."""
+    """A silent new connection is not kept for long (no file-descriptor leak)."""
     with served(database_url, tmp_path, "--workers", "1") as base:
         port = int(base.rsplit(":", 1)[1])
         with socket.create_connection(("127.0.0.1", port)) as silent:
