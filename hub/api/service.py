@@ -42,7 +42,10 @@ MAX_VALUES = 1000
 MAX_VALUE_LENGTH = 4096
 BATCH_PLANNING_KEYS = 20
 AnySelect = Select[*tuple[Any, ...]]
-CACHED_VALUE_LENGTH = 256  # with 32,768 entries the cache stays within a few MiB
+CACHED_VALUE_LENGTH = 256
+# Values read, remembered per worker: about 330 bytes an entry, so 32,768 entries held 10 MiB and 8,192 hold
+# 2.6 MiB (tests/test_cache_bounds.py). The hot values platforms ask about again and again still fit.
+LOOKUP_CACHE_SIZE = 8_192
 # Built once: `aliased()` copies every column, which costs more than running the query itself.
 _SIGHTING = aliased(ObjectVersion, name="sighting")
 
@@ -118,7 +121,7 @@ def _read_as(value: str) -> tuple[Observable, ...]:
     return _read_as_cached(value) if len(value) <= CACHED_VALUE_LENGTH else tuple(candidates(value))
 
 
-@functools.lru_cache(maxsize=32_768)
+@functools.lru_cache(maxsize=LOOKUP_CACHE_SIZE)
 def _read_as_cached(value: str) -> tuple[Observable, ...]:
     return tuple(candidates(value))
 

@@ -190,7 +190,13 @@ def _parse_full(pattern: str) -> list[list[_Comparison]]:
     return collector.observations
 
 
-@functools.lru_cache(maxsize=65536)
+# Observables by pattern text, per process: about 390 bytes an entry with its text, so 65,536 entries held
+# 24 MiB once a worker had ingested that many distinct patterns: the cache grew with N (bench/memory.py).
+# 8,192 hold 3 MiB (tests/test_cache_bounds.py).
+EXTRACTION_CACHE_SIZE = 8_192
+
+
+@functools.lru_cache(maxsize=EXTRACTION_CACHE_SIZE)
 def _extract_cached(pattern: str) -> tuple[Observable, ...]:
     observations = _parse_fast(pattern)
     if observations is None:

@@ -26,7 +26,14 @@ _HEX_DIGITS_BY_ALGORITHM: Final = {"MD5": 32, "SHA1": 40, "SHA256": 64, "SHA512"
 _PATTERN_LOWER_KEYWORDS: Final = frozenset({"true", "false"})
 
 
-@lru_cache(maxsize=65_536)
+# Results by pattern text, per process: about 190 bytes an entry with the text the cache keeps alive, so
+# 65,536 entries held 12 MiB once a worker had ingested that many distinct patterns: the cache grew with N
+# (bench/memory.py). 8,192 hold 1.5 MiB and still cover the repeats within an envelope or a bundle
+# (tests/test_cache_bounds.py).
+PATTERN_CACHE_SIZE = 8_192
+
+
+@lru_cache(maxsize=PATTERN_CACHE_SIZE)
 def _pattern_error(pattern: str) -> str | None:
     """None if `pattern` is a valid STIX 2.1 pattern, else the parser's first message."""
     m = _FAST_PATTERN_RE.fullmatch(pattern)
