@@ -3,7 +3,7 @@ every poller saw every acknowledged object exactly once.
 
     python -m bench.load [--instances 2] [--workers 2] [--pollers 50] [--writers 10] [--lookups 50]
                          [--page-readers 10] [--idle-clients 10] [--idle-seconds 4.5,5] [--seconds 60]
-                         [--preload 10000] [--client-processes 2]
+                         [--preload 10000] [--client-processes 2] [--scales 1] [--threads N]
 
 Starts `--instances` `hub serve` processes (own ports, `--workers` gunicorn workers each) on a fresh database
 (`--database`, default `hub_bench_load_<pid>`), imports `--preload` indicators, then for `--seconds` runs at
@@ -19,6 +19,10 @@ once:
   pool reuses a kept-alive connection up to its expiry (httpx: 5 s), and a server that closes it as the
   request arrives loses the request (docs/scaling.md).
 
+`--scales 0.1,0.25,0.5,1` repeats the run on the same instances with every client count multiplied by each
+factor in turn, to find where latency turns from service time into queueing (the knee). Each run also reports
+the peak number of database connections the instances held (`pg_stat_activity`).
+
 Clients are asyncio tasks (httpx) spread over `--client-processes` processes, so the load generator is not
 one Python thread's bottleneck. Latencies are measured in the client (they include its own scheduling delay on
 a busy machine: run the clients on another machine for absolute figures). Prints a JSON document and a
@@ -33,9 +37,11 @@ import argparse
 import asyncio
 import json
 import multiprocessing
+import os
 import random
 import statistics
 import tempfile
+import threading
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -43,10 +49,12 @@ from typing import Any
 
 import httpx
 import orjson
+import psycopg
 
 from bench import data
 from bench.procs import BENCH_PYTHON, run
 from bench.servers import (
+    PG_ADMIN_URL,
     TAXII_ACCEPT,
     Target,
     create_database,
@@ -302,8 +310,9 @@ def summarise(outcomes: list[Outcome], expected: set[tuple[str, str]], seconds: 
         endpoints[name] = {"requests": len(samples), "per_s": len(samples) / seconds, "errors": len(errors)}
         if errors:
             endpoints[name]["first_errors"] = errors[:3]
-        if len(samples) >= 2:
-            cuts = statistics.quantiles(samples, n=100, method="inclusive")
+        if samples:
+            several = samples if len(samples) > 1 else samples * 2  # quantiles() needs two
+            cuts = statistics.quantiles(several, n=100, method="inclusive")
             endpoints[name].update(p50_ms=1000 * cuts[49], p95_ms=1000 * cuts[94], p99_ms=1000 * cuts[98])
     pollers = [seen for o in outcomes for seen in o.seen]
     checks = [
@@ -366,6 +375,58 @@ def server_events(work: Path) -> dict[str, Any]:
     return {"counts": counts, "first_lines": lines}
 
 
+class ConnectionPeak(threading.Thread):
+    """Samples, twice a second, how many server processes the hub instances hold on the benchmark database."""
+
+    def __init__(self, database: str) -> None:
+        super().__init__(daemon=True)
+        self.database, self.peak, self.done = database, 0, threading.Event()
+
+    def run(self) -> None:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            while not self.done.wait(0.5):
+                row = conn.execute(
+                    "SELECT count(*) FROM pg_stat_activity WHERE datname = %s", (self.database,)
+                ).fetchone()
+                self.peak = max(self.peak, int(row[0]) if row else 0)
+
+    def stop(self) -> int:
+        self.done.set()
+        self.join()
+        return self.peak
+
+
+CLIENT_KINDS = ("pollers", "writers", "lookups", "page_readers", "idle_clients")
+
+
+def scaled(args: argparse.Namespace, scale: float) -> argparse.Namespace:
+    """The arguments with every client count multiplied by `scale` (at least one of each kind asked for)."""
+    counts = {
+        kind: max(1, round(getattr(args, kind) * scale)) if getattr(args, kind) else 0
+        for kind in CLIENT_KINDS
+    }
+    return argparse.Namespace(**{**vars(args), **counts})
+
+
+def load_at(
+    targets: list[Target], args: argparse.Namespace, expected: set[tuple[str, str]]
+) -> dict[str, Any]:
+    """One run of every client at once; `expected` gains what the writers got acknowledged."""
+    peak = ConnectionPeak(args.database)
+    peak.start()
+    started = time.perf_counter()
+    outcomes = run_load(targets, args)
+    elapsed = time.perf_counter() - started
+    expected |= {pair for o in outcomes for pair in o.accepted}
+    summary = summarise(outcomes, expected, args.seconds)
+    summary.update(
+        clients={kind: getattr(args, kind) for kind in CLIENT_KINDS},
+        wall_seconds=elapsed,
+        database_connections_peak=peak.stop(),
+    )
+    return summary
+
+
 def preload(work: Path, env: dict[str, str], collection: str, email: str, n: int) -> set[tuple[str, str]]:
     """Import `n` indicators with `hub import` (the fast path) and return their (id, version) pairs."""
     objects = [data.indicator(i, "pre") for i in range(n)]
@@ -398,6 +459,12 @@ def main() -> None:
         help="their idle time, LOW,HIGH (default 4.5,5: just under httpx's 5 s pool expiry)",
     )
     parser.add_argument("--seconds", type=float, default=60)
+    parser.add_argument(
+        "--scales",
+        default="1",
+        help="client-count multipliers, run one after the other on the same instances (e.g. 0.1,0.25,0.5,1)",
+    )
+    parser.add_argument("--threads", type=int, default=None, help="threads per worker (default: the hub's)")
     parser.add_argument("--envelope", type=int, default=100, help="objects per posted envelope")
     parser.add_argument("--preload", type=int, default=10_000)
     parser.add_argument("--client-processes", type=int, default=2)
@@ -411,6 +478,8 @@ def main() -> None:
         work = Path(folder)
         print("hub:", use_hub_source(work, args.hub_source), "client:", BENCH_PYTHON, flush=True)
         env = hub_env(work, create_database(args.database))
+        if args.threads:
+            env["HUB_THREADS"] = str(args.threads)
         targets: list[Target] = []
         try:
             seed = seed_hub(env, collections=1, tag="load")
@@ -419,18 +488,20 @@ def main() -> None:
                 start_hub(work, "postgresql", 1, args.workers, env=env, seed=seed)
                 for _ in range(args.instances)
             ]
-            started = time.perf_counter()
-            outcomes = run_load(targets, args)
-            elapsed = time.perf_counter() - started
-            expected |= {pair for o in outcomes for pair in o.accepted}
-            summary = summarise(outcomes, expected, args.seconds)
-            summary.update(args={k: str(v) for k, v in vars(args).items()}, wall_seconds=elapsed)
-            summary["memory"] = [t.memory() for t in targets]
-            summary["server_log"] = server_events(work)
-            print(json.dumps(summary, indent=2))
-            print(markdown(summary))
+            runs: dict[str, Any] = {}
+            for scale in (float(s) for s in args.scales.split(",")):
+                runs[f"{scale:g}"] = summary = load_at(targets, scaled(args, scale), expected)
+                print(f"\n## scale {scale:g}: {summary['clients']} (load average {os.getloadavg()[0]:.1f})")
+                print(markdown(summary), flush=True)
+            document = {
+                **(summary if len(runs) == 1 else {"scales": runs}),
+                "args": {k: str(v) for k, v in vars(args).items()},
+                "memory": [t.memory() for t in targets],
+                "server_log": server_events(work),
+            }
+            print(json.dumps(document, indent=2))
             if args.json:
-                args.json.write_text(json.dumps(summary, indent=2))
+                args.json.write_text(json.dumps(document, indent=2))
         finally:
             for target in targets:
                 target.close()
