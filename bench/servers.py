@@ -75,9 +75,15 @@ def hub_bin() -> str:
 
 
 def use_hub_source(work: Path, source: str) -> str:
-    """Run the hub from the committed HEAD (exported into the work folder: what is measured is a commit, not
-    a shared checkout in flux) or from the working tree as it is. Returns a description of the version."""
-    rev = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True, cwd=REPO)
+    """Run the hub from a commit (`HEAD` or any revision, exported into the work folder: what is measured is a
+    commit, not a shared checkout in flux) or from the working tree as it is (`worktree`). Returns a
+    description of the version."""
+    rev = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD" if source == "worktree" else source],
+        capture_output=True,
+        text=True,
+        cwd=REPO,
+    )
     commit = rev.stdout.strip() or "?"
     if source == "worktree":
         _hub_source.update(path="", version=f"working tree at git {commit}")
@@ -85,7 +91,7 @@ def use_hub_source(work: Path, source: str) -> str:
     folder = work / f"hub-src-{commit}"
     if not folder.exists():
         folder.mkdir(parents=True)
-        archive = subprocess.run(["git", "archive", "HEAD"], capture_output=True, cwd=REPO, check=True)
+        archive = subprocess.run(["git", "archive", commit], capture_output=True, cwd=REPO, check=True)
         subprocess.run(["tar", "-x", "-C", str(folder)], input=archive.stdout, check=True)
     _hub_source.update(path=str(folder), version=f"git {commit}")
     return _hub_source["version"]

@@ -7,9 +7,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Table, delete, insert, select
+from sqlalchemy import Table, delete, select
 from sqlalchemy.orm import Session
 
+from hub.db import insert_rows
 from hub.search.models import ObjectLink, SearchText
 from hub.stix.models import ObjectVersion
 from hub.stix.observable_index import StoredVersion
@@ -53,9 +54,7 @@ def _rows(
 
 def _insert(session: Session, texts: list[dict[str, Any]], links: list[dict[str, Any]]) -> None:
     for model, rows in ((SearchText, texts), (ObjectLink, links)):
-        statement = insert(cast(Table, model.__table__))
-        for start in range(0, len(rows), CHUNK):
-            session.execute(statement, rows[start : start + CHUNK])
+        insert_rows(session, cast(Table, model.__table__), rows)  # one stream (COPY on PostgreSQL)
 
 
 def index_for_search(session: Session, stored: Sequence[StoredVersion]) -> None:

@@ -14,11 +14,11 @@ from typing import Any, NamedTuple, cast
 
 import orjson
 from flask import current_app, has_app_context
-from sqlalchemy import Table, insert, select, update
+from sqlalchemy import Table, select, update
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from hub.db import begin_write, now_us
+from hub.db import begin_write, in_lists, insert_rows, now_us
 from hub.errors import NotFound
 from hub.notify.outbox import emit_objects
 from hub.policy import sro, writing
@@ -39,7 +39,6 @@ from hub.stix.observable_index import StoredVersion, index_stored
 from hub.stix.validation import InvalidStix, format_timestamp, parse_timestamp, validate_object, version_of
 
 logger = logging.getLogger(__name__)
-CHUNK = 500
 _REVOKED = '"revoked":true'  # as orjson writes a stored body; inside a JSON string the quotes are escaped
 MAX_OBJECT_BYTES = 10 * 1024 * 1024
 
@@ -289,11 +288,9 @@ def _store(
         )
         results.ok(candidate.stix_id, format_timestamp(version), message)
         clock += 1
-    # Core executemany: the ORM's bulk path costs twice as much per row, and RETURNING three times as much on
-    # PostgreSQL as reading the new ids back through the (collection_id, date_added) index.
-    statement = insert(cast(Table, ObjectVersion.__table__))
-    for start in range(0, len(rows), CHUNK):
-        session.execute(statement, rows[start : start + CHUNK])
+    # One stream (COPY on PostgreSQL), the new ids read back through the (collection_id, date_added) index:
+    # RETURNING cost three times as much on PostgreSQL.
+    insert_rows(session, cast(Table, ObjectVersion.__table__), rows)
     stored = _stored_versions(session, collection_id, rows, objects)
     _tighten_older(session, collection_id, [row["stix_id"] for row in rows], existing)
     # Observable lookup index and warning lists (hub.stix.observable_index), in the same transaction.
@@ -404,13 +401,10 @@ def _tighten_older(session: Session, collection_id: str, stix_ids: list[str], ex
     more than one version can need it."""
     several = sorted({stix_id for stix_id in stix_ids if len(existing.get(stix_id, ())) > 1})
     raised: dict[int, list[int]] = {}
-    for start in range(0, len(several), CHUNK):
+    for among in in_lists(session, ObjectVersion.stix_id, several):
         rows = session.execute(
             select(ObjectVersion.id, ObjectVersion.stix_id, ObjectVersion.tlp)
-            .where(
-                ObjectVersion.collection_id == collection_id,
-                ObjectVersion.stix_id.in_(several[start : start + CHUNK]),
-            )
+            .where(ObjectVersion.collection_id == collection_id, among)
             .order_by(ObjectVersion.stix_id, ObjectVersion.version.desc())
         ).all()
         for _, group in groupby(rows, key=lambda row: row.stix_id):
@@ -438,8 +432,7 @@ def _first_producer(versions: dict[int, _Known]) -> int | None:
 def _existing(session: Session, collection_id: str, stix_ids: set[str]) -> Stored:
     """Stored versions of these ids in the collection."""
     found: Stored = {}
-    ids = sorted(stix_ids)
-    for start in range(0, len(ids), CHUNK):
+    for among in in_lists(session, ObjectVersion.stix_id, sorted(stix_ids)):
         rows = session.execute(
             select(
                 ObjectVersion.stix_id,
@@ -449,10 +442,7 @@ def _existing(session: Session, collection_id: str, stix_ids: set[str]) -> Store
                 ObjectVersion.producer_org_id,
                 ObjectVersion.state,
                 ObjectVersion.tlp,
-            ).where(
-                ObjectVersion.collection_id == collection_id,
-                ObjectVersion.stix_id.in_(ids[start : start + CHUNK]),
-            )
+            ).where(ObjectVersion.collection_id == collection_id, among)
         )
         for row in rows:
             found.setdefault(row.stix_id, {})[row.version] = _Known(

@@ -29,12 +29,11 @@ from sqlalchemy import (
     Table,
     Text,
     delete,
-    insert,
     select,
 )
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from hub.db import Base
+from hub.db import Base, insert_rows
 from hub.stix.models import ObjectVersion
 from hub.stix.observables import Observable, extract_observables
 from hub.stix.validation import format_timestamp
@@ -127,10 +126,8 @@ def _rows_for(
 
 
 def _insert(session: Session, rows: list[dict[str, Any]]) -> None:
-    # Core, not the ORM bulk path: its per-row bookkeeping cost more than the insert itself.
-    statement = insert(cast(Table, IndexedObservable.__table__))
-    for start in range(0, len(rows), CHUNK):
-        session.execute(statement, rows[start : start + CHUNK])
+    # One stream (COPY on PostgreSQL): the ORM's and Core's per-row parameter work cost more than the insert.
+    insert_rows(session, cast(Table, IndexedObservable.__table__), rows)
 
 
 @dataclass(frozen=True, slots=True)
