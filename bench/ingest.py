@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sqlite3
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -25,6 +27,7 @@ import psycopg
 from bench import data
 from bench.procs import run
 from bench.servers import (
+    PG_ADMIN_URL,
     create_database,
     drop_database,
     hub_bin,
@@ -49,6 +52,44 @@ def write_bundle(path: Path, n: int) -> None:
 def load() -> float:
     """The one-minute load average."""
     return os.getloadavg()[0]
+
+
+def cpu_seconds(pid: int) -> float:
+    """User and system CPU time a process has used so far (0 once it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+class BackendCpu:
+    """CPU time of the PostgreSQL backends serving one database, sampled while the import runs (the import's
+    backend ends with it, so the last quarter second can be missed)."""
+
+    def __init__(self, name: str) -> None:
+        self.name, self.seen, self.done = name, dict[int, float](), threading.Event()
+        self.thread = threading.Thread(target=self._sample, daemon=True)
+        self.thread.start()
+
+    def _sample(self) -> None:
+        with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
+            while not self.done.wait(0.25):
+                query = "SELECT pid FROM pg_stat_activity WHERE datname = %s"
+                for (pid,) in conn.execute(query, (self.name,)).fetchall():
+                    self.seen[pid] = max(self.seen.get(pid, 0.0), cpu_seconds(pid))
+
+    def stop(self) -> float:
+        """Stop sampling; the CPU seconds the backends used."""
+        self.done.set()
+        self.thread.join()
+        return sum(self.seen.values())
+
+
+def children_cpu() -> float:
+    """CPU seconds of the finished child processes so far."""
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
 
 
 def stamps(url: str) -> list[int]:
@@ -78,11 +119,14 @@ def one_import(work: Path, bundle: Path, n: int, database: str, stem: str) -> di
     try:
         env = hub_env(work, url)
         seed = seed_hub(env, collections=1, tag="ingest")
-        before = load()
+        before, cpu = load(), children_cpu()
+        backends = BackendCpu(name) if database == "postgresql" else None
         started = time.perf_counter()
         command = [hub_bin(), "import", str(bundle), "--as", seed.email, "--collection", seed.collections[0]]
         output = run([*command, "--quiet"], env=env)
         seconds = time.perf_counter() - started
+        client = children_cpu() - cpu
+        server = backends.stop() if backends else 0.0
         added = stamps(url)
         return {
             "objects": n,
@@ -91,6 +135,8 @@ def one_import(work: Path, bundle: Path, n: int, database: str, stem: str) -> di
             "objects_per_second": round(n / seconds),
             "store_rate": round((len(added) - 1) / ((added[-1] - added[0]) / 1e6)) if len(added) > 1 else 0,
             "rates_along": rates_along(added),
+            "client_cpu_us_per_object": round(client / n * 1e6),
+            "server_cpu_us_per_object": round(server / n * 1e6),
             "load_before": round(before, 2),
             "load_after": round(load(), 2),
             "summary": output.strip().splitlines()[-1] if output.strip() else "",
