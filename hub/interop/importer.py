@@ -17,6 +17,7 @@ import ijson
 import orjson
 from sqlalchemy.orm import Session
 
+from hub.db import refresh_stale_statistics
 from hub.errors import InvalidInput
 from hub.policy.principal import Principal
 from hub.stix.ingest import IngestOptions, add_objects
@@ -161,6 +162,9 @@ def import_file(
 def _ingest(
     session: Session, p: Principal, collection_id: str, chunk: list[Any], options: IngestOptions
 ) -> ImportReport:
+    # PostgreSQL: the lookup of stored versions is planned on statistics of the table as it grows, not of the
+    # empty table the import began with (that plan reads the whole collection for every batch).
+    refresh_stale_statistics(session)
     submission = add_objects(session, p, collection_id, chunk, options)
     results = orjson.loads(submission.results)
     session.commit()

@@ -3,16 +3,20 @@
 from __future__ import annotations
 
 import json
+import time
 from pathlib import Path
 
 import orjson
 import pytest
 from sqlalchemy import text
 
+from hub.db import STALE_ROWS
 from hub.interop.exporter import ExportScope, export_stix
+from hub.interop.importer import import_objects
 from hub.policy.resolve import principal_for
 from hub.policy.tlp import Tlp
 from hub.stix.query import ObjectFilter, count_versions
+from tests.factories import indicator
 
 AMNESTY = [
     "pegasus.stix2",
@@ -241,3 +245,27 @@ def test_import_leaves_the_planner_statistics_fresh_on_postgresql(hub, session, 
         text("SELECT reltuples FROM pg_class WHERE relname = 'object_versions'")
     ).scalar()
     assert rows_known > 0  # -1 (never analysed) or 0 before; ANALYZE sets it
+
+
+def test_a_long_import_refreshes_the_statistics_while_it_runs(session, member):
+    """The lookup of stored versions for each batch is planned on statistics of the growing table: without
+    them PostgreSQL reads the whole collection for every batch (docs/performance.md, issue 16)."""
+    if session.get_bind().dialect.name != "postgresql":
+        pytest.skip("planner statistics matter on PostgreSQL only; this run uses SQLite")
+    p = principal_for(session, member.user)
+
+    def last_analyse() -> object:
+        session.commit()
+        return session.execute(
+            text("SELECT last_analyze FROM pg_stat_user_tables WHERE relname = 'object_versions'")
+        ).scalar()
+
+    before = last_analyse()
+    objects = [indicator(Tlp.GREEN) for _ in range(STALE_ROWS + 1000)]
+    import_objects(session, p, member.collection.id, objects, batch=1000)
+    # the server's statistics counters are flushed at most once a second; a later batch sees them
+    deadline = time.monotonic() + 10
+    while last_analyse() == before and time.monotonic() < deadline:
+        time.sleep(1.1)
+        import_objects(session, p, member.collection.id, [indicator(Tlp.GREEN)])
+    assert last_analyse() != before
