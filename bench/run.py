@@ -85,9 +85,8 @@ def main() -> None:
     parser.add_argument("--request-timeout", type=float, default=120)
     parser.add_argument(
         "--hub-source",
-        choices=("HEAD", "worktree"),
         default="HEAD",
-        help="run the committed HEAD (exported to the work folder) or the working tree",
+        help="a commit to run (HEAD or any revision, exported to the work folder) or worktree",
     )
     parser.add_argument("--no-floor", action="store_true", help="skip the database floor")
     parser.add_argument("--out", default=str(ROOT / "docs" / "performance.md"))
