@@ -1,16 +1,16 @@
 """What a hub worker's memory holds as the collection grows: RSS and Python allocations after each phase.
 
     python -m bench.memory [--sizes 10000,100000] [--database sqlite|postgresql] [--hub-source HEAD|worktree]
-                           [--hub-rev REV] [--no-trace]
+                           [--lookups 2000] [--hub-rev REV] [--no-trace]
 
 One process serves the requests a gunicorn worker serves (Flask's test client, the hub's own app): for each
 size in turn it posts indicators through TAXII in envelopes of 500 until the collection holds that many, then
-reads as clients do (first pages, the whole collection in pages of 1,000, 2,000 one-value lookups). After each
-phase it records the process's RSS (`/proc/self/status`), the bytes tracemalloc sees allocated, the sizes of
-the hub's caches, and which source lines hold the memory that grew since the previous size (tracemalloc's
-snapshot difference, by line). RSS beyond the traced bytes is the allocator's: freed memory it keeps.
-Tracing costs memory and time: `--no-trace` gives a worker's RSS as it is, `--hub-rev` runs an older commit
-(before and after side by side in one run).
+reads as clients do (first pages, the whole collection in pages of 1,000, `--lookups` one-value lookups).
+After each phase it records the process's RSS (`/proc/self/status`), the bytes tracemalloc sees allocated,
+the sizes of the hub's caches, and which source lines hold the memory that grew since the previous size
+(tracemalloc's snapshot difference, by line). RSS beyond the traced bytes is native memory (SQLite's page
+cache) or the allocator's (freed memory it keeps). Tracing costs memory and time: `--no-trace` gives a
+worker's RSS as it is, `--hub-rev` runs an older commit (before and after side by side in one run).
 Prints a JSON document and a Markdown table; `docs/performance.md` keeps the results.
 """
 
@@ -41,7 +41,6 @@ from bench.servers import (
 )
 
 ENVELOPE = 500
-LOOKUPS = 2_000
 TOP_LINES = 12
 
 
@@ -75,7 +74,7 @@ def cache_sizes() -> dict[str, int]:
 class Worker:
     """The app and the requests, as one gunicorn worker would serve them."""
 
-    def __init__(self, collection: str, token: str) -> None:
+    def __init__(self, collection: str, token: str, lookups: int) -> None:
         from hub import create_app
 
         self.app = create_app()
@@ -83,6 +82,7 @@ class Worker:
         self.headers = {"Accept": TAXII_ACCEPT, "Authorization": f"Bearer {token}"}
         self.objects = f"/taxii2/api/collections/{collection}/objects/"
         self.held = 0
+        self.lookups = lookups
 
     def ingest_to(self, n: int) -> None:
         """Post indicators in envelopes of ENVELOPE until the collection holds `n`."""
@@ -105,7 +105,7 @@ class Worker:
             if not body.get("more"):
                 break
             params["next"] = body["next"]
-        for k in range(LOOKUPS):
+        for k in range(self.lookups):
             value = data.lookup_value((k * 7919) % self.held, "mem")
             response = self.client.get("/api/v1/lookup", query_string={"value": value}, headers=self.headers)
             assert response.status_code == 200
@@ -179,6 +179,7 @@ def main() -> None:
     parser.add_argument("--sizes", default="10000,100000")
     parser.add_argument("--database", choices=("sqlite", "postgresql"), default="sqlite")
     parser.add_argument("--hub-source", choices=("HEAD", "worktree"), default="HEAD")
+    parser.add_argument("--lookups", type=int, default=2_000, help="one-value lookups per size")
     parser.add_argument("--hub-rev", default="", help="run this git revision of the hub instead")
     parser.add_argument("--no-trace", action="store_true", help="RSS only, without tracemalloc")
     parser.add_argument("--json", type=Path, default=None, help="also write the results here")
@@ -200,7 +201,7 @@ def main() -> None:
                 sys.path.insert(0, env["PYTHONPATH"])
             if not args.no_trace:
                 tracemalloc.start()
-            worker = Worker(seed.collections[0], seed.token)
+            worker = Worker(seed.collections[0], seed.token, args.lookups)
             rows = measure(worker, sizes)
             print(markdown(rows))
             if args.json:
