@@ -6,6 +6,7 @@ it, every version with random TLP, state and producer. For every principal, sear
 exactly the objects whose latest visible version is named so, plus the sources of the `indicates`
 relationships whose latest visible version the reader sees and whose target's latest visible version is named
 so, each at its own latest visible version; the total and the count per type must match, over every page.
+Above the count's cap, exactly the newest COUNT_CAP of those, and "more" only when there are more.
 """
 
 from __future__ import annotations
@@ -128,15 +129,22 @@ def test_search_finds_and_counts_only_what_the_reader_may_see(session, generated
     insert_world(session, world, bodies, user_ids)
 
     problems: list[str] = []
-    # both ways of narrowing: the candidates as a list of ids, and (above the limit) as a sub-select
-    readers = [
-        (address, limit) for limit in (search_service.MAX_CANDIDATES, 0) for address in [None, *world.users]
-    ]
-    for address, limit in readers:
+    order = {
+        (v.collection_id, v.stix_id, v.version): (v.date_added, v.id)
+        for v in session.scalars(select(ObjectVersion))
+    }
+    # every way of narrowing: the candidates as a list of ids; above the limit, the newest matches read in
+    # order, all of them or (above the count's cap) the newest COUNT_CAP
+    ways = [(search_service.MAX_CANDIDATES, search_service.COUNT_CAP), (0, search_service.COUNT_CAP), (0, 2)]
+    for (limit, cap), address in itertools.product(ways, [None, *world.users]):
         monkeypatch.setattr(search_service, "MAX_CANDIDATES", limit)
+        monkeypatch.setattr(search_service, "COUNT_CAP", cap)
         r = ref.reader(world, address)
         p = dbworld.principal_of(session, address)
         want = expected(world, bodies, r)
+        capped = len(want) > cap
+        if capped:
+            want = set(sorted(want, key=order.__getitem__, reverse=True)[:cap])
         got: set[tuple[str, str, int]] = set()
         page, results = 1, search(session, p, SearchQuery("PEGASUS"))
         while True:
@@ -149,10 +157,10 @@ def test_search_finds_and_counts_only_what_the_reader_may_see(session, generated
         for _, stix_id, _ in want:
             kind = stix_id.partition("--")[0]
             want_types[kind] = want_types.get(kind, 0) + 1
-        if got != want or results.total != len(want) or results.by_type != dict(sorted(want_types.items())):
+        counts = (results.total, results.by_type, results.capped)
+        if got != want or counts != (len(want), dict(sorted(want_types.items())), capped):
             problems.append(
-                f"{address} (limit {limit}): got {sorted(got)} total {results.total} {results.by_type}, "
-                f"want {sorted(want)}"
+                f"{address} (limit {limit}, cap {cap}): got {sorted(got)} {counts}, want {sorted(want)}"
             )
     assert not problems, "\n".join(problems)
 

@@ -7,6 +7,7 @@ import uuid
 import pytest
 
 from hub.policy.tlp import Tlp
+from hub.search import service as search_service
 from hub.search.service import PAGE_SIZE, SearchQuery, search
 from tests.factories import indicator, make_collection, make_org, make_user, post, principal
 
@@ -109,3 +110,20 @@ def test_pages_carry_the_total(session, world):
     second = search(session, p, SearchQuery("bulk phishing", page=2))
     assert (first.total, first.pages, len(first.items), len(second.items)) == (PAGE_SIZE + 3, 2, PAGE_SIZE, 3)
     assert {r.id for r in first.items}.isdisjoint({r.id for r in second.items})
+
+
+@pytest.mark.parametrize("limit", [search_service.MAX_CANDIDATES, 0])
+def test_above_the_cap_the_newest_are_listed_and_the_total_says_more(session, world, monkeypatch, limit):
+    # with a limit of 0 candidates, the channel is read newest first instead of collecting ids
+    monkeypatch.setattr(search_service, "MAX_CANDIDATES", limit)
+    monkeypatch.setattr(search_service, "COUNT_CAP", 2)
+    p = principal(session, world["watch"])
+    everything = search(session, p, SearchQuery("pegasus", types=("indicator",)))
+    newest = sorted(everything.items, key=lambda v: v.date_added, reverse=True)
+    assert (everything.total, everything.capped) == (2, True)
+    assert len(everything.items) == 2 and everything.by_type == {"indicator": 2}
+    monkeypatch.setattr(search_service, "COUNT_CAP", 6)
+    exact = search(session, p, SearchQuery("pegasus"))
+    assert (exact.total, exact.capped, exact.by_type) == (6, False, {"indicator": 5, "malware": 1})
+    listed = sorted(exact.items, key=lambda v: v.date_added, reverse=True)
+    assert [v.id for v in newest] == [v.id for v in listed if v.type == "indicator"][:2]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from hub.policy.tlp import Tlp
+from hub.search import service as search_service
 from tests.factories import indicator, make_collection, make_org, make_user, post
 from tests.search.test_service import _malware, _relationship
 
@@ -66,3 +67,12 @@ def test_search_is_in_arabic(client, web, world):
     client.get("/?lang=ar")
     page = client.get("/search/?q=pegasus").get_data(as_text=True)
     assert "3 نتائج" in page and "بحث" in page and ">Search<" not in page
+
+
+def test_above_the_cap_the_page_says_more_than(client, web, world, monkeypatch):
+    monkeypatch.setattr(search_service, "COUNT_CAP", 2)
+    web.login(world["watch"])
+    page = client.get("/search/?q=pegasus").get_data(as_text=True)
+    assert "More than 2 results; the newest 2 are listed." in page and "3 results" not in page
+    client.get("/?lang=fr")
+    assert "Plus de 2 résultats" in client.get("/search/?q=pegasus").get_data(as_text=True)
