@@ -180,12 +180,13 @@ def refresh_planner_statistics(session: Any) -> None:
 
     Right after a large first load PostgreSQL has no statistics for `object_versions`, estimates one row, and
     sorts the whole collection for a first page instead of walking the keyset index; `ANALYZE` fixes that at
-    once instead of when autovacuum next passes.
+    once instead of when autovacuum next passes. Search's tables likewise: without statistics `search_text`
+    is thought to hold ten matches of any word, and a word in 100,000 names is first collected whole (0.3 s).
     """
     session.commit()
     if session.get_bind().dialect.name == "postgresql":
-        session.execute(text("ANALYZE object_versions"))
-        session.execute(text("ANALYZE observables"))
+        for table in ("object_versions", "observables", "search_text", "object_links"):
+            session.execute(text(f"ANALYZE {table}"))
     else:
         session.execute(text("PRAGMA optimize"))
     session.commit()

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import (
     ColumnElement,
+    CompoundSelect,
     Select,
     and_,
     exists,
@@ -196,26 +197,34 @@ def _candidate_ids(session: Session, p: Principal, text: str) -> set[int] | None
     """The ids of the versions that match the text (before any visibility check of their own), or None
     when there are more than MAX_CANDIDATES: a value through the observable index, the text in a name or
     description, or a source of a visible related link to a visible object with the text."""
-    probes: list[AnySelect] = []
-    values = _value_ids(text)
-    if values is not None:
-        probes.append(values.add_columns(literal(False)).limit(MAX_CANDIDATES + 1).subquery().select())
-    if len(text) >= MIN_TEXT:
-        with_text = contains(session, text).add_columns(literal(True)).limit(MAX_CANDIDATES + 1)
-        probes.append(with_text.subquery().select())
-    if not probes:
+    if len(text) < MIN_TEXT and not candidates(text):
         return set()
-    rows = session.execute(union_all(*probes)).all()
+    rows = session.execute(_probe(session, text, COUNT_CAP + 1)).all()
+    if len(rows) > COUNT_CAP:  # many: count them in the database before fetching them all
+        many = _probe(session, text, MAX_CANDIDATES + 1)
+        if (session.scalar(select(func.count()).select_from(many.subquery())) or 0) > MAX_CANDIDATES:
+            return None
+        rows = session.execute(many).all()
     ids = {version_id for version_id, _ in rows}
     texts = [version_id for version_id, has_text in rows if has_text]
-    if len(ids) > MAX_CANDIDATES or len(texts) > MAX_CANDIDATES:
-        return None
     if texts:
         related = _related_sources(session, p, _TARGET.id.in_(texts), cap=MAX_CANDIDATES - len(ids))
         if related is None:
             return None
         ids.update(related)
     return ids
+
+
+def _probe(session: Session, text: str, limit: int) -> CompoundSelect[*tuple[Any, ...]]:
+    """At most `limit` ids of the versions naming the value and of those with the text (three characters
+    or more; one of the two there is), each with whether it has the text."""
+    probes: list[AnySelect] = []
+    values = _value_ids(text)
+    if values is not None:
+        probes.append(values.add_columns(literal(False)).limit(limit).subquery().select())
+    if len(text) >= MIN_TEXT:
+        probes.append(contains(session, text).add_columns(literal(True)).limit(limit).subquery().select())
+    return union_all(*probes)
 
 
 def _value_ids(text: str) -> AnySelect | None:
