@@ -199,8 +199,9 @@ def _candidate_ids(session: Session, p: Principal, text: str) -> set[int] | None
     description, or a source of a visible related link to a visible object with the text."""
     if len(text) < MIN_TEXT and not candidates(text):
         return set()
-    rows = session.execute(_probe(session, text, COUNT_CAP + 1)).all()
-    if len(rows) > COUNT_CAP:  # many: count them in the database before fetching them all
+    first = min(COUNT_CAP, MAX_CANDIDATES)
+    rows = session.execute(_probe(session, text, first + 1)).all()
+    if len(rows) > first:  # many: count them in the database before fetching them all
         many = _probe(session, text, MAX_CANDIDATES + 1)
         if (session.scalar(select(func.count()).select_from(many.subquery())) or 0) > MAX_CANDIDATES:
             return None

@@ -133,9 +133,11 @@ def test_search_finds_and_counts_only_what_the_reader_may_see(session, generated
         (v.collection_id, v.stix_id, v.version): (v.date_added, v.id)
         for v in session.scalars(select(ObjectVersion))
     }
-    # every way of narrowing: the candidates as a list of ids; above the limit, the newest matches read in
-    # order, all of them or (above the count's cap) the newest COUNT_CAP
-    ways = [(search_service.MAX_CANDIDATES, search_service.COUNT_CAP), (0, search_service.COUNT_CAP), (0, 2)]
+    # every way of narrowing: the candidates as a list of ids (fetched at once, or counted first when
+    # there are more than COUNT_CAP); above the limit, the newest matches read in order; each with and
+    # without the count's cap reached
+    many, few = search_service.MAX_CANDIDATES, search_service.COUNT_CAP
+    ways = [(many, few), (many, 2), (3, few), (0, few), (0, 2)]
     for (limit, cap), address in itertools.product(ways, [None, *world.users]):
         monkeypatch.setattr(search_service, "MAX_CANDIDATES", limit)
         monkeypatch.setattr(search_service, "COUNT_CAP", cap)
