@@ -246,30 +246,39 @@ def _related_sources(
 ) -> set[int] | None:
     """The versions of the sources of the visible related links (their latest visible version) to the
     objects whose latest visible version `is_target`, in the same channel; None when there are more than
-    `cap`. One join, each step an index lookup by the previous one's values: targets, links to them by
-    `target_ref`, the links' versions, the sources by channel and id."""
-    link, t, s = _LINK, _TARGET, _SOURCE
+    `cap`. Two steps, each an index lookup by the previous one's values: the targets, then the links to
+    them by `target_ref`, their versions and the sources by channel and id. (As one join, SQLite's planner
+    started from the links: 10 s for a word in 20,000 names.)"""
+    t = _TARGET
+    targets = set(
+        session.execute(
+            select(t.collection_id, t.stix_id).where(is_target, visible(p, t), is_last_visible(p, t))
+        ).tuples()
+    )
+    if not targets:
+        return set()
+    link, s = _LINK, _SOURCE
+    links = select(ObjectLink.version_id).where(
+        ObjectLink.target_ref.in_({stix_id for _, stix_id in targets}),
+        ObjectLink.relationship_type.in_(RELATED),
+    )
     query = (
-        select(s.id)
-        .select_from(t)
-        .join(ObjectLink, ObjectLink.target_ref == t.stix_id)
-        .join(link, and_(link.id == ObjectLink.version_id, link.collection_id == t.collection_id))
+        select(s.id, link.collection_id, ObjectLink.target_ref)
+        .select_from(ObjectLink)
+        .join(link, link.id == ObjectLink.version_id)
         .join(s, and_(s.collection_id == link.collection_id, s.stix_id == ObjectLink.source_ref))
         .where(
-            is_target,
-            visible(p, t),
-            is_last_visible(p, t),
-            ObjectLink.relationship_type.in_(RELATED),
+            link.id.in_(links.scalar_subquery()),  # SQLite's planner starts here, not at the channel
             visible(p, link),
             is_last_visible(p, link),
         )
     )
     if cap is not None:
         query = query.limit(cap + 1)
-    found = list(session.scalars(query))
-    if cap is not None and len(found) > cap:
+    rows = session.execute(query).all()
+    if cap is not None and len(rows) > cap:
         return None
-    return set(found)
+    return {version_id for version_id, channel, target in rows if (channel, target) in targets}
 
 
 def found_among(session: Session, p: Principal, text: str, version_ids: Sequence[int]) -> set[int]:
