@@ -18,12 +18,15 @@ same Pegasus, so the threat has 1 % of N indicators; the rare word stays rare. `
 in place and `--template NAME` measures a fresh copy (`CREATE DATABASE … TEMPLATE NAME`) of one so kept;
 `--existing NAME` measures that database itself (searches write nothing), for before/after runs side by side
 with another checkout's hub on `PYTHONPATH`. `--kinds` picks some of the searches (value, everywhere, threat,
-rare, miss).
+rare, miss). On a machine shared with other loads, `--explain` adds what the times hide: each search's
+statements run once more under `EXPLAIN (ANALYZE, BUFFERS)`, reporting how many there are, the pages they
+touch (shared hit + read) and the database's own execution time.
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import json
 import os
 import statistics
@@ -183,7 +186,44 @@ def replicate(url: str, n: int, loaded: int) -> None:
 KINDS = ("value", "everywhere", "threat", "rare", "miss")
 
 
-def measure(url: str, n: int, loaded: int, repeat: int, kinds: tuple[str, ...] = KINDS) -> dict[str, Any]:
+def _explained(session: Any, engine: Any, run: Any) -> dict[str, Any]:
+    """Run `run()` once, then each SELECT it sent under EXPLAIN (ANALYZE, BUFFERS): statements, pages
+    touched and execution time, summed."""
+    from sqlalchemy import event
+
+    sent: list[tuple[str, Any]] = []
+
+    def keep(conn: Any, cursor: Any, statement: str, params: Any, context: Any, many: bool) -> None:
+        sent.append((statement, params))
+
+    event.listen(engine, "before_cursor_execute", keep)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", keep)
+    session.rollback()
+    pages, ms, count = 0, 0.0, 0
+    raw = engine.raw_connection()
+    try:
+        cursor = raw.cursor()
+        for statement, params in sent:
+            if not statement.lstrip().startswith("SELECT"):
+                continue
+            cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement, params)
+            plan = cursor.fetchone()[0][0]
+            top = plan["Plan"]
+            pages += top.get("Shared Hit Blocks", 0) + top.get("Shared Read Blocks", 0)
+            ms += plan["Execution Time"]
+            count += 1
+        raw.rollback()
+    finally:
+        raw.close()
+    return {"statements": count, "pages": pages, "db_ms": round(ms, 2)}
+
+
+def measure(
+    url: str, n: int, loaded: int, repeat: int, kinds: tuple[str, ...] = KINDS, explain: bool = False
+) -> dict[str, Any]:
     """Time the searches of a reader on the database at `url` (`loaded` of its `n` indicators imported)."""
     os.environ["HUB_DATABASE_URL"] = url
     from hub import create_app
@@ -222,6 +262,9 @@ def measure(url: str, n: int, loaded: int, repeat: int, kinds: tuple[str, ...] =
                 "p50_ms": round(1000 * statistics.median(samples), 2),
                 "p95_ms": round(1000 * samples[max(0, int(len(samples) * 0.95) - 1)], 2),
             }
+            if explain:
+                run = functools.partial(search, session, who, SearchQuery(text=text))
+                result[label].update(_explained(session, db.engine, run))
         result["load_average"] = os.getloadavg()
         db.session.remove()
         db.engine.dispose()
@@ -239,7 +282,7 @@ def _postgresql(args: argparse.Namespace, n: int) -> dict[str, Any]:
     kinds = tuple(args.kinds.split(","))
     if args.existing:
         url = f"postgresql://postgres@127.0.0.1:5432/{args.existing}"
-        return measure(url, n, int(args.load or n), args.repeat, kinds)
+        return measure(url, n, int(args.load or n), args.repeat, kinds, args.explain)
     if args.template:
         url = _from_template(args.database, args.template)
         loaded = int(args.load or n)
@@ -253,7 +296,7 @@ def _postgresql(args: argparse.Namespace, n: int) -> dict[str, Any]:
             replicate(url, n, loaded)
             result["replicate_s"] = round(time.perf_counter() - started)
     try:
-        result.update(measure(url, n, loaded, args.repeat, kinds))
+        result.update(measure(url, n, loaded, args.repeat, kinds, args.explain))
     finally:
         if not args.keep:
             drop_database(args.database)
@@ -275,6 +318,7 @@ def main() -> None:
     parser.add_argument("--template", help="measure a copy of this kept database instead of loading")
     parser.add_argument("--existing", help="measure this kept database itself (nothing is written)")
     parser.add_argument("--kinds", default=",".join(KINDS), help="which searches to time")
+    parser.add_argument("--explain", action="store_true", help="also pages touched per search (PostgreSQL)")
     args = parser.parse_args()
     results: dict[str, Any] = {}
     with tempfile.TemporaryDirectory(prefix="hub-search-") as folder:
