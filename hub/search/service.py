@@ -250,11 +250,10 @@ def _related_sources(
     them by `target_ref`, their versions and the sources by channel and id. (As one join, SQLite's planner
     started from the links: 10 s for a word in 20,000 names.)"""
     t = _TARGET
-    targets = set(
-        session.execute(
-            select(t.collection_id, t.stix_id).where(is_target, visible(p, t), is_last_visible(p, t))
-        ).tuples()
+    rows = session.execute(
+        select(t.collection_id, t.stix_id).where(is_target, visible(p, t), is_last_visible(p, t))
     )
+    targets = {(channel, stix_id) for channel, stix_id in rows}
     if not targets:
         return set()
     link, s = _LINK, _SOURCE
@@ -275,10 +274,10 @@ def _related_sources(
     )
     if cap is not None:
         query = query.limit(cap + 1)
-    rows = session.execute(query).all()
-    if cap is not None and len(rows) > cap:
+    found = session.execute(query).all()
+    if cap is not None and len(found) > cap:
         return None
-    return {version_id for version_id, channel, target in rows if (channel, target) in targets}
+    return {version_id for version_id, channel, target in found if (channel, target) in targets}
 
 
 def found_among(session: Session, p: Principal, text: str, version_ids: Sequence[int]) -> set[int]:
