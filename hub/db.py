@@ -149,12 +149,13 @@ STALE_SHARE = 0.2  # ...once they are also this share of the table (so refreshes
 _ANALYSE_LOCK = 0x6875625F616E  # pg_try_advisory_xact_lock key: one refresh at a time across processes
 
 
-def refresh_stale_statistics(session: Any) -> bool:
+def refresh_stale_statistics(session: Any, share: float = STALE_SHARE) -> bool:
     """PostgreSQL: ANALYZE `object_versions` and `observables` now when they changed a lot since their last
     statistics; returns whether it did. Called before a TAXII write, so a bulk load that arrives only over
     TAXII plans its reads on fresh statistics without waiting for autovacuum's next pass (a first load leaves
     the planner estimating one row and sorting a whole collection for a first page). One cheap catalogue read
-    per call; the ANALYZE itself runs a few times per bulk load, one process at a time."""
+    per call; the ANALYZE itself runs a few times per bulk load, one process at a time. `share` is the part
+    of the table that must have changed (`hub import` waits for it to double: see `hub.interop.importer`)."""
     if session.get_bind().dialect.name != "postgresql":
         return False
     row = session.execute(
@@ -166,7 +167,7 @@ def refresh_stale_statistics(session: Any) -> bool:
     if row is None:
         return False
     changed, estimated = int(row[0] or 0), max(float(row[1] or 0), 0.0)
-    if changed < STALE_ROWS or changed < STALE_SHARE * estimated:
+    if changed < STALE_ROWS or changed < share * estimated:
         return False
     if not session.execute(text(f"SELECT pg_try_advisory_xact_lock({_ANALYSE_LOCK})")).scalar():
         return False  # another process is refreshing them right now

@@ -23,6 +23,7 @@ from hub.policy.principal import Principal
 from hub.stix.ingest import IngestOptions, add_objects
 
 BATCH = 1000
+IMPORT_STALE_SHARE = 1.0  # refresh the statistics mid-import when the table doubled
 
 
 class Progress(Protocol):
@@ -163,8 +164,11 @@ def _ingest(
     session: Session, p: Principal, collection_id: str, chunk: list[Any], options: IngestOptions
 ) -> ImportReport:
     # PostgreSQL: the lookup of stored versions is planned on statistics of the table as it grows, not of the
-    # empty table the import began with (that plan reads the whole collection for every batch).
-    refresh_stale_statistics(session)
+    # empty table the import began with (that plan reads the whole collection for every batch). Once it
+    # knows the table is large the plan holds as it grows (the planner scales its row estimate by the
+    # table's pages), so statistics are refreshed when the table doubled: TAXII's 20 % made 8 ANALYZEs, 7 s
+    # of a 60 s import of 50k objects (the CLI analyses once more at the end for the readers).
+    refresh_stale_statistics(session, share=IMPORT_STALE_SHARE)
     submission = add_objects(session, p, collection_id, chunk, options)
     results = orjson.loads(submission.results)
     session.commit()
