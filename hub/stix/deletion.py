@@ -14,6 +14,7 @@ from hub.policy import writing
 from hub.policy.principal import Principal
 from hub.policy.visibility import visible
 from hub.sharing.models import Collection
+from hub.stix import latest
 from hub.stix.models import ObjectVersion
 from hub.stix.query import ALL, FIRST, LAST
 from hub.stix.validation import format_timestamp
@@ -58,7 +59,11 @@ def delete_object(
     rows = _chosen(rows, versions, spec_versions)
     if not rows:
         raise NotFound(f"no version of {stix_id!r} matches match[version] and match[spec_version]")
+    # Ingest's write lock on the collection before any row lock (no deadlock with an ingest waiting on these
+    # rows), so the newest remaining version is flagged knowing every version stored (`hub.stix.latest`).
+    session.execute(select(Collection.id).where(Collection.id == collection.id).with_for_update())
     session.execute(delete(ObjectVersion).where(ObjectVersion.id.in_([row.id for row in rows])))
+    latest.mark_newest(session, collection.id, [stix_id])
     record(
         session,
         p,

@@ -34,6 +34,7 @@ from hub.policy.tlp import (
 )
 from hub.search.indexing import index_for_search
 from hub.sharing.models import Collection
+from hub.stix import latest
 from hub.stix.models import ObjectVersion, State, Submission
 from hub.stix.observable_index import StoredVersion, index_stored
 from hub.stix.validation import InvalidStix, format_timestamp, parse_timestamp, validate_object, version_of
@@ -290,7 +291,9 @@ def _store(
         clock += 1
     # One stream (COPY on PostgreSQL), the new ids read back through the (collection_id, date_added) index:
     # RETURNING cost three times as much on PostgreSQL.
+    several = latest.flag_rows(rows, existing)
     insert_rows(session, cast(Table, ObjectVersion.__table__), rows)
+    latest.clear_superseded(session, collection_id, several)
     stored = _stored_versions(session, collection_id, rows, objects)
     _tighten_older(session, collection_id, [row["stix_id"] for row in rows], existing)
     # Observable lookup index and warning lists (hub.stix.observable_index), in the same transaction.

@@ -18,6 +18,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy.sql.expression import false
 
 from hub.db import Base, utcnow
 
@@ -64,6 +65,9 @@ class ObjectVersion(Base):
     is_anonymous: Mapped[bool] = mapped_column(Boolean, default=False)
     via_feed: Mapped[str | None] = mapped_column(String(100))  # the feed that pulled it in, by name
     body: Mapped[str] = mapped_column(Text)
+    # True only while no newer version of the object is stored in the collection (`hub.stix.latest`): such a
+    # version is the last one every reader who sees it may see, with no need to look for newer ones.
+    is_latest: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class Submission(Base):

@@ -219,8 +219,12 @@ def _conditions(p: Principal, f: ObjectFilter) -> list[ColumnElement[bool]]:
 
 def is_last_visible(p: Principal, version: Any = ObjectVersion) -> ColumnElement[bool]:
     """SQL condition: no newer version of the same object in the same collection is visible to `p`, so
-    `version` is the last one `p` may see (a newer hidden version neither shows through nor hides it)."""
-    return ~exists().where(_same_visible_object(p, version), _OTHER.version > version.version)
+    `version` is the last one `p` may see (a newer hidden version neither shows through nor hides it).
+
+    A version flagged `is_latest` has no newer version at all (`hub.stix.latest`), so only the others need
+    the probe for a newer visible one: on a page where no object has several versions, none does."""
+    newer_visible = exists().where(_same_visible_object(p, version), _OTHER.version > version.version)
+    return or_(version.is_latest, ~newer_visible)
 
 
 def _version_condition(p: Principal, versions: tuple[str | int, ...]) -> ColumnElement[bool] | None:

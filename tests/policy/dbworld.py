@@ -65,7 +65,9 @@ def build(session: Session, world: ref.World) -> dict[str, int]:
     return user_ids
 
 
-def version_row(x: ref.Version, org_ids: dict[str, int], user_ids: dict[str, int]) -> dict[str, object]:
+def version_row(
+    x: ref.Version, org_ids: dict[str, int], user_ids: dict[str, int], is_latest: bool = False
+) -> dict[str, object]:
     """An `object_versions` row for a reference version (bodies are minimal: the rule never reads them)."""
     return {
         "collection_id": x.collection,
@@ -80,15 +82,24 @@ def version_row(x: ref.Version, org_ids: dict[str, int], user_ids: dict[str, int
         "author_id": user_ids[x.author] if x.author else None,
         "is_anonymous": False,
         "body": json.dumps({"type": x.stix_id.partition("--")[0], "id": x.stix_id}),
+        "is_latest": is_latest,
     }
 
 
-def insert_versions(session: Session, versions: list[ref.Version], user_ids: dict[str, int]) -> None:
-    """Insert versions directly, bypassing ingest (callers say why)."""
+def insert_versions(
+    session: Session, versions: list[ref.Version], user_ids: dict[str, int], flagged: bool = True
+) -> None:
+    """Insert versions directly, bypassing ingest (callers say why). With `flagged`, the newest version of
+    each object in its collection carries `is_latest` as ingest would set it (`hub.stix.latest`), so the
+    rule's shortcut is what the comparison checks; without, no row does and every `last` probes."""
     if not versions:
         return
     org_ids = {org.name: org.id for org in orgs.list_orgs(session)}
-    session.execute(insert(ObjectVersion), [version_row(x, org_ids, user_ids) for x in versions])
+    newest = ref.newest_versions(versions) if flagged else set()
+    rows = [
+        version_row(x, org_ids, user_ids, (x.collection, x.stix_id, x.version) in newest) for x in versions
+    ]
+    session.execute(insert(ObjectVersion), rows)
     session.commit()
 
 

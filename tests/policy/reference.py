@@ -168,6 +168,16 @@ def visible_versions(world: World, r: Reader, collection: str, which: str = "all
     return sorted(rows, key=lambda x: x.date_added)
 
 
+def newest_versions(versions: Iterable[Version]) -> set[tuple[str, str, int]]:
+    """(collection, STIX id, version) of the newest stored version of each object in its collection, whoever
+    may see it: the versions that carry `is_latest`."""
+    newest: dict[tuple[str, str], int] = {}
+    for x in versions:
+        key = (x.collection, x.stix_id)
+        newest[key] = max(newest.get(key, x.version), x.version)
+    return {(collection, stix_id, version) for (collection, stix_id), version in newest.items()}
+
+
 def readable_collections(world: World, r: Reader) -> set[str]:
     return {c.id for c in world.collections.values() if may_read(c, r)}
 
