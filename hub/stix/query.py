@@ -132,7 +132,7 @@ def list_columns(
     query = _page_statement(p, collection_id, replace(f, added_after=None), columns, bool(starts))
     parameters = {"limit": limit + 1, **({"after": max(starts)} if starts else {})}
     session.flush()  # what `session.execute` would do; the Core path below skips the ORM's per-row work
-    rows = list(session.connection().execute(query, parameters))
+    rows = session.connection().execute(query, parameters).all()
     return Page.from_rows(rows, limit, lambda row: int(row[-1]))
 
 
