@@ -61,13 +61,14 @@ class Matched:
 
 @dataclass(slots=True)
 class Match:
-    """One visible indicator (its latest visible version) that names a looked-up value."""
+    """One visible indicator (its latest visible version) that names a looked-up value. The API serialises
+    `Result`, `Match`, `Matched`, `Indicated` and `Observable` as they are (orjson), fields in this order."""
 
     id: str
     collection_id: str
     version: str
-    tlp: str
     name: str | None
+    tlp: str
     valid_from: str | None
     valid_until: str | None
     revoked: bool

@@ -11,7 +11,7 @@ from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from hub.api import bp
 from hub.api.auth import WWW_AUTHENTICATE, authenticate, current_principal
-from hub.api.service import MAX_VALUE_LENGTH, MAX_VALUES, Match, Result, lookup
+from hub.api.service import MAX_VALUE_LENGTH, MAX_VALUES, Result, lookup
 from hub.errors import InvalidInput, register_renderer
 from hub.extensions import db
 
@@ -47,8 +47,7 @@ def lookup_get() -> ResponseReturnValue:
     values = request.args.getlist("value")
     if len(values) != 1:
         raise InvalidInput('give exactly one `value` parameter; POST {"values": [...]} to look up several')
-    result = _lookup([values[0]])[0]
-    return _json(_result(result))
+    return _json(_lookup([values[0]])[0])
 
 
 @bp.post("/lookup")
@@ -71,7 +70,7 @@ def lookup_post() -> ResponseReturnValue:
     for index, value in enumerate(values):
         if not isinstance(value, str):
             raise InvalidInput(f"values[{index}] is not a string")
-    return _json({"results": [_result(result) for result in _lookup(values)]})
+    return _json({"results": _lookup(values)})
 
 
 def _lookup(values: list[str]) -> list[Result]:
@@ -82,32 +81,9 @@ def _lookup(values: list[str]) -> list[Result]:
     return results
 
 
-def _result(result: Result) -> dict[str, Any]:
-    return {
-        "value": result.value,
-        "candidates": [{"kind": c.kind, "value": c.value} for c in result.candidates],
-        "matches": [_match(match) for match in result.matches],
-    }
-
-
-def _match(match: Match) -> dict[str, Any]:
-    return {
-        "id": match.id,
-        "collection_id": match.collection_id,
-        "version": match.version,
-        "name": match.name,
-        "tlp": match.tlp,
-        "valid_from": match.valid_from,
-        "valid_until": match.valid_until,
-        "revoked": match.revoked,
-        "confidence": match.confidence,
-        "sightings": match.sightings,
-        "indicates": [{"type": t.type, "name": t.name, "id": t.id} for t in match.indicates],
-        "matched": [{"kind": m.kind, "value": m.value, "warnings": list(m.warnings)} for m in match.matched],
-    }
-
-
 def _json(body: Any, status: int = 200) -> Response:
+    """The body as JSON; the lookup's dataclasses are serialised by orjson as they are, field by field (a
+    dictionary built per match cost more than the lookup's own queries for a batch of 1,000)."""
     response = Response(orjson.dumps(body), status=status, mimetype="application/json")
     response.headers["Cache-Control"] = "no-store"
     return response
