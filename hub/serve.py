@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 import os
 from collections.abc import Callable
 from typing import Any
@@ -54,6 +55,7 @@ def gunicorn_settings(
         # strips addresses, user agents, referrers and invitation links' secrets whatever the format says
         "logger_class": "hub.accesslog.PrivateAccessLogger",
         "on_starting": refuse_per_process_counters,
+        "post_worker_init": freeze_startup_objects,
     }
 
 
@@ -63,6 +65,15 @@ def refuse_per_process_counters(server: Any) -> None:
         check_rate_limit_storage(int(server.cfg.workers))
     except click.ClickException as refused:
         raise SystemExit(f"Error: {refused.message}") from None
+
+
+def freeze_startup_objects(worker: Any) -> None:
+    """Gunicorn's `post_worker_init` hook: once the worker has built the app, move everything built so far
+    (modules, the app, SQLAlchemy's mappers: about 165,000 objects) out of the cyclic garbage collector's
+    sight (`gc.freeze`); they live as long as the worker. Each full collection scanned them all: about every
+    ten 1,000-value lookups, 0.1 s of CPU (a quarter of such a lookup's own CPU time at 100k objects)."""
+    gc.collect()
+    gc.freeze()
 
 
 class HubServer(BaseApplication):  # type: ignore[misc]
