@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ipaddress
 from importlib import resources
 
 import pytest
@@ -253,6 +254,70 @@ def test_ip_addresses(kind: Kind, value: str, expected: list[str]) -> None:
 def test_ip_message_names_the_address() -> None:
     (warning,) = warnings_for(Observable("ipv4", "192.168.1.1"))
     assert warning.message.startswith("192.168.1.1 is a private address")
+
+
+# The rule as `ipaddress` states it (`subnet_of` each range, in order), which `_ip_warnings` computes on integer
+# spans: both must give the same warnings, messages included, for every address and network.
+_REFERENCE_CLASSES = (
+    ("unspecified", ("0.0.0.0/32", "::/128")),
+    ("loopback", ("127.0.0.0/8", "::1/128")),
+    ("link-local", ("169.254.0.0/16", "fe80::/10")),
+    ("documentation-range", ("192.0.2.0/24", "198.51.100.0/24", "203.0.113.0/24", "2001:db8::/32")),
+    ("multicast", ("224.0.0.0/4", "ff00::/8")),
+    ("private-ip", ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")),
+    ("reserved-ip", ("0.0.0.0/8", "192.0.0.0/24", "198.18.0.0/15", "240.0.0.0/4", "100::/64")),
+)
+
+
+def _reference_ip_codes(value: str) -> list[str] | None:
+    try:
+        net = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        return None
+    if isinstance(net, ipaddress.IPv6Network) and net.prefixlen == 128:
+        mapped = net.network_address.ipv4_mapped
+        if mapped is not None:
+            net = ipaddress.ip_network(mapped)
+    found = [
+        code
+        for code, cidrs in _REFERENCE_CLASSES
+        if any(
+            net.version == r.version and net.subnet_of(r)  # type: ignore[arg-type]
+            for r in map(ipaddress.ip_network, cidrs)
+        )
+    ][:1]
+    return found + (["broad-network"] if net.prefixlen < {4: 16, 6: 32}[net.version] else [])
+
+
+_EDGES = [
+    "0.0.0.0", "127.255.255.255", "128.0.0.0", "169.254.0.0", "169.253.255.255", "192.0.2.255", "192.0.3.0",
+    "100.63.255.255", "100.64.0.0", "100.127.255.255", "100.128.0.0", "239.255.255.255", "255.255.255.255",
+    "172.15.255.255", "172.32.0.0", "198.17.255.255", "198.20.0.0", "::", "::2", "fe80::", "febf:ffff::",
+    "fec0::", "2001:db8:ffff::", "2001:db9::", "fbff::", "fdff:ffff::", "100::", "100:0:0:1::",
+    "::ffff:10.0.0.1", "::ffff:8.8.8.8", "fe80::1%eth0", "::ffff:127.0.0.1%x", "10.0.0.1 ", "01.2.3.4", "",
+]  # fmt: skip
+
+
+@settings(max_examples=500, deadline=None)
+@given(
+    st.one_of(
+        st.ip_addresses().map(str),
+        st.sampled_from(_EDGES),
+        st.builds(lambda a, p: f"{a}/{p % (a.max_prefixlen + 2)}", st.ip_addresses(), st.integers(0, 129)),
+        st.builds(lambda e, p: f"{e}/{p}", st.sampled_from(_EDGES), st.integers(0, 129)),
+        st.text(alphabet="0123456789abcdef.:/%", max_size=20),
+    )
+)
+def test_ip_warnings_agree_with_ipaddress_subnet_of(value: str) -> None:
+    from hub.stix.warninglists import _ip_warnings
+
+    expected = _reference_ip_codes(value)
+    warnings = _ip_warnings(value)
+    assert [w.code for w in warnings] == (expected or []), value
+    for warning in warnings:
+        if warning.code == "broad-network":
+            size = ipaddress.ip_network(value, strict=False).num_addresses
+            assert f"covers {size:,} addresses" in warning.message
 
 
 # --- other kinds ---------------------------------------------------------------------------------------
