@@ -16,6 +16,7 @@ from importlib import resources
 from typing import Final
 
 from hub.stix.observables import Observable, normalise
+from hub.stix.observables.normalisation import may_be_ip_address
 
 __all__ = ["PopularDomains", "Warning", "popular_domains", "warnings_for"]
 
@@ -67,7 +68,11 @@ def _spans(*cidrs: str) -> tuple[_Span, ...]:
 # "contained" is two integer comparisons, where `ipaddress`'s `subnet_of` built objects for every range.
 _IP_CLASSES: Final[tuple[tuple[str, tuple[_Span, ...], str], ...]] = (
     ("unspecified", _spans("0.0.0.0/32", "::/128"), "is the unspecified address, not a real host"),
-    ("loopback", _spans("127.0.0.0/8", "::1/128"), "is a loopback address: it always means the device itself"),
+    (
+        "loopback",
+        _spans("127.0.0.0/8", "::1/128"),
+        "is a loopback address: it always means the device itself",
+    ),
     (
         "link-local",
         _spans("169.254.0.0/16", "fe80::/10"),
@@ -113,7 +118,6 @@ def _span_of(value: str) -> tuple[_Span, int] | None:
     return (net.version, int(net.network_address), int(net.broadcast_address)), net.prefixlen
 
 
-
 def _ip_warnings(value: str) -> list[Warning]:
     found = _span_of(value)
     if found is None:
@@ -150,6 +154,8 @@ _EMPTY_FILE_HASHES: Final[frozenset[str]] = frozenset(
         "47d0d13c5d85f2b0ff8318d2877eec2f63b931bd47417a81a538327af927da3e",
     }
 )
+# The most labels in a reserved or documentation name ("home.arpa": 2).
+_RESERVED_LABELS: Final = max(name.count(".") + 1 for name in _RESERVED_TLDS | _DOCUMENTATION_DOMAINS)
 # Fictional numbers reserved for drama and examples: UK Ofcom (020 7946 0000-0999, 07700 900000-900999)
 # and North America (555-0100 to 555-0199 in every area code).
 _FICTIONAL_PHONES: Final[tuple[re.Pattern[str], ...]] = (
@@ -165,23 +171,28 @@ def _suffixes(domain: str) -> list[str]:
     return [".".join(labels[i:]) for i in range(len(labels))]
 
 
-def _normalised_hub_domains(hub_domains: Iterable[str]) -> set[str]:
+@functools.lru_cache(maxsize=16)
+def _normalised_hub_domains(hub_domains: tuple[str, ...]) -> frozenset[str]:
+    """The hub's own domains, normalised (once per setting, not once per observable)."""
     result = set()
     for name in hub_domains:
         try:
             result.add(normalise("domain", name))
         except ValueError:
             continue
-    return result
+    return frozenset(result)
 
 
-def _domain_warnings(domain: str, hub: set[str], *, popular: bool, shown: str | None = None) -> list[Warning]:
+def _domain_warnings(
+    domain: str, hub: frozenset[str], *, popular: bool, shown: str | None = None
+) -> list[Warning]:
     """Warnings for a domain (or the host part of a URL or email address; ``shown`` is what to name)."""
     shown = shown or domain
     suffixes = _suffixes(domain)
     result: list[Warning] = []
-    reserved = next((s for s in suffixes if s in _RESERVED_TLDS), None)
-    documentation = next((s for s in suffixes if s in _DOCUMENTATION_DOMAINS), None)
+    last = suffixes[-_RESERVED_LABELS:]  # only these can be a reserved or documentation name
+    reserved = next((s for s in last if s in _RESERVED_TLDS), None)
+    documentation = next((s for s in last if s in _DOCUMENTATION_DOMAINS), None)
     if reserved is not None:
         result.append(
             Warning(
@@ -193,7 +204,7 @@ def _domain_warnings(domain: str, hub: set[str], *, popular: bool, shown: str | 
         result.append(
             Warning("reserved-tld", f"{shown} is under {documentation}, which is reserved for examples")
         )
-    own = next((s for s in suffixes if s in hub), None)
+    own = next((s for s in suffixes if s in hub), None) if hub else None
     if own is not None:
         result.append(Warning("hub-domain", f"{shown} belongs to this hub ({own})"))
     if popular:
@@ -212,7 +223,7 @@ def _domain_warnings(domain: str, hub: set[str], *, popular: bool, shown: str | 
     return result
 
 
-def _url_warnings(url: str, hub: set[str]) -> list[Warning]:
+def _url_warnings(url: str, hub: frozenset[str]) -> list[Warning]:
     _, _, rest = url.partition("://")
     cut = len(rest)
     for sep in "/?#":
@@ -225,12 +236,13 @@ def _url_warnings(url: str, hub: set[str]) -> list[Warning]:
         host = hostport[1 : hostport.find("]")]
     else:
         host = hostport.partition(":")[0]
-    try:
-        ipaddress.ip_address(host)
-    except ValueError:
-        pass
-    else:
-        return _ip_warnings(host)
+    if may_be_ip_address(host):
+        try:
+            ipaddress.ip_address(host)
+        except ValueError:
+            pass
+        else:
+            return _ip_warnings(host)
     # Phishing pages live on popular sites (docs.google.com/forms/..., bit.ly/abc, github.io/...):
     # only a bare site root on a popular domain is flagged as popular.
     bare_root = tail in ("", "/")
@@ -250,7 +262,7 @@ def warnings_for(observable: Observable, *, hub_domains: Iterable[str] = ()) -> 
     ``extract_observables`` produce it). ``hub_domains`` are the hub's own domains.
     """
     kind, value = observable.kind, observable.value
-    hub = _normalised_hub_domains(hub_domains)
+    hub = _normalised_hub_domains(tuple(hub_domains))
     if kind in ("ipv4", "ipv6"):
         return _ip_warnings(value)
     if kind == "domain":

@@ -209,6 +209,33 @@ def test_hash_normalisation_is_idempotent(kind_size: tuple[Kind, int], data: st.
     assert candidates(digest) == [Observable(kind, once)]
 
 
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.ip_addresses().map(str),
+        st.ip_addresses(v=6).map(lambda a: a.exploded.upper() + "%eth0"),
+        st.text(alphabet="0123456789abcdefABCDEF.:%٣" + "\uff10", max_size=24),
+        st.text(max_size=12),
+    )
+)
+def test_ip_pre_check_never_turns_away_an_address(text: str) -> None:
+    """`may_be_ip_address` skips only parses that would fail; the URL host parse agrees with IPv4Address."""
+    from hub.stix.observables.normalisation import _ipv4_text, may_be_ip_address
+
+    try:
+        ipaddress.ip_address(text)
+    except ValueError:
+        parsed = False
+    else:
+        parsed = True
+    assert may_be_ip_address(text) or not parsed, text
+    try:
+        expected = str(ipaddress.IPv4Address(text))
+    except ValueError:
+        expected = None
+    assert _ipv4_text(text) == expected, text
+
+
 @settings(max_examples=200, deadline=None)
 @given(st.text(max_size=80))
 def test_candidates_never_raise(text: str) -> None:

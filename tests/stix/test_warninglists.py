@@ -256,8 +256,8 @@ def test_ip_message_names_the_address() -> None:
     assert warning.message.startswith("192.168.1.1 is a private address")
 
 
-# The rule as `ipaddress` states it (`subnet_of` each range, in order), which `_ip_warnings` computes on integer
-# spans: both must give the same warnings, messages included, for every address and network.
+# The rule as `ipaddress` states it (`subnet_of` each range, in order), which `_ip_warnings` computes on
+# integer spans: both must give the same warnings, messages included, for every address and network.
 _REFERENCE_CLASSES = (
     ("unspecified", ("0.0.0.0/32", "::/128")),
     ("loopback", ("127.0.0.0/8", "::1/128")),

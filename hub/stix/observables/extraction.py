@@ -12,7 +12,7 @@ from stix2patterns.v21.grammars.STIXPatternListener import STIXPatternListener
 from stix2patterns.v21.pattern import Pattern
 
 from hub.stix.observables.kinds import Kind, Observable
-from hub.stix.observables.normalisation import _normalise_phone, normalise
+from hub.stix.observables.normalisation import _normalise_phone, may_be_ip_address, normalise
 
 _Comparison = tuple[str, tuple[str, ...], str]  # (object type, path components, value)
 
@@ -86,7 +86,7 @@ def _to_observable(
             return Observable("phone", _normalise_phone(value))
         except ValueError:
             pass
-    if kind == "domain":
+    if kind == "domain" and may_be_ip_address(value.strip()):
         # Producers put IP literals in domain-name:value (Amnesty's NoviSpy file does); index them as IPs
         # so that an IP lookup finds them.
         try:
@@ -108,7 +108,8 @@ def _observables(observations: list[list[_Comparison]]) -> tuple[Observable, ...
     seen: set[Observable] = set()
     result: list[Observable] = []
     for comparisons in observations:
-        phone = any(
+        # An account compared beside `account_type = 'phone'` is a phone number (a lone comparison never is)
+        phone = len(comparisons) > 1 and any(
             t == "user-account" and p == ("account_type",) and v.strip().lower() == "phone"
             for t, p, v in comparisons
         )
@@ -177,7 +178,8 @@ def _parse_fast(pattern: str) -> list[list[_Comparison]] | None:
     path = [first] + [a or b for a, b in _FAST_PATH_STEP.findall(path_text[len(first) :])]
     if obj_type in _KEYWORDS or any(step in _KEYWORDS for step in path):
         return None  # the lexer would read these as keywords; let the parser decide
-    return [[(obj_type, tuple(path), _ESCAPE.sub(r"\1", match.group("value")))]]
+    value = match.group("value")
+    return [[(obj_type, tuple(path), _ESCAPE.sub(r"\1", value) if "\\" in value else value)]]
 
 
 def _parse_full(pattern: str) -> list[list[_Comparison]]:
