@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from functools import lru_cache
 from typing import Any, Final
 
 from hub.stix.validation.errors import InvalidStix, _short
@@ -46,8 +47,17 @@ def parse_timestamp(value: str) -> int:
 
     The form is YYYY-MM-DDTHH:MM:SS[.0-9 digits]Z (UTC). Raises InvalidStix.
     Digits beyond 6 are truncated (STIX allows more precision than microseconds).
+    Cached by text: an object's `created`, `modified` and `valid_from` are often the same text, and ingest
+    reads the version again after validation.
     """
-    m = _TS_RE.fullmatch(value) if isinstance(value, str) else None
+    if not isinstance(value, str):
+        raise InvalidStix(f"{_short(value)} is not a STIX timestamp (YYYY-MM-DDTHH:MM:SS[.s+]Z, UTC)")
+    return _parse_text(value)
+
+
+@lru_cache(maxsize=4096)
+def _parse_text(value: str) -> int:
+    m = _TS_RE.fullmatch(value)
     if m is None:
         raise InvalidStix(f"{_short(value)} is not a STIX timestamp (YYYY-MM-DDTHH:MM:SS[.s+]Z, UTC)")
     ys, mos, ds, hs, mis, ss, frac = m.groups()
@@ -71,6 +81,7 @@ def parse_timestamp(value: str) -> int:
     return us
 
 
+@lru_cache(maxsize=4096)
 def format_timestamp(us: int) -> str:
     """Integer microseconds -> 'YYYY-MM-DDTHH:MM:SS.ffffffZ' (TAXII form, always 6 digits)."""
     if not _MIN_US <= us <= _MAX_US:
