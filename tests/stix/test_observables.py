@@ -369,6 +369,55 @@ def test_fast_path_declines_other_shapes(pattern: str) -> None:
     assert _parse_fast(pattern) is None
 
 
+_FAST_TYPES = st.sampled_from(
+    ["domain-name", "url", "file", "app", "configuration-profile", "x-custom-1", "user-account", "true",
+     "Domain-Name", "Domain-name", "a--b", "-x", "x-", "ipv4-addr", "t", "ab", "IN", "LIKE", "email-message",
+     "a1"]
+)  # fmt: skip
+_FAST_PATHS = st.sampled_from(
+    ["value", "name", "id", "hashes.'SHA-256'", "hashes.MD5", "hashes.'it\\'s'", "hashes.''", "cert.sha256",
+     "from_ref.value", "Value", "_x", "true", "AND", "values[0]", "values[*].x", "1abc", "a-b", "x.'a b'.y",
+     "value . name", "value.", ".value", "a.'b'", "account_login"]
+)  # fmt: skip
+_FAST_VALUES = st.lists(
+    st.sampled_from(
+        list("ab=' \\\"]:[.0f9é\n\t") + ["\\'", "\\\\", "c2.example", "10.0.0.1", "Evil.Example."]
+    ),
+    max_size=8,
+).map("".join)
+_SPACE = st.sampled_from(["", " ", "  ", "\t", "\n", "\r\n", " \t"])
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    _FAST_TYPES,
+    _FAST_PATHS,
+    _FAST_VALUES,
+    st.tuples(_SPACE, _SPACE, _SPACE, _SPACE, _SPACE, _SPACE, _SPACE),
+    st.sampled_from(["="] * 6 + ["==", "!=", "= ="]),
+    st.sampled_from(["[{}]"] * 6 + ["[{}] AND [file:name = 'x']", "({})", "[{} OR url:value = 'y']", "{}"]),
+)
+def test_fast_path_is_the_parser_on_its_shape(
+    otype: str, path: str, value: str, spaces: tuple[str, ...], op: str, frame: str
+) -> None:
+    """Whatever the extraction's fast path accepts, the full grammar accepts too, with the same comparisons:
+    non-standard types, quoted and escaped steps and values, whitespace around every token, near-misses."""
+    s0, s1, s2, s3, s4, s5, s6 = spaces
+    inner = f"{otype}:{path}{s2}{op}{s3}'{value}'"
+    pattern = s0 + frame.replace("[", "[" + s1, 1).replace("]", s4 + "]" + s5, 1).format(inner) + s6
+    fast = _parse_fast(pattern)
+    if fast is None:
+        return
+    assert fast == _parse_full(pattern), pattern
+    assert extract_observables(pattern) == list(_observables_of_full(pattern)), pattern
+
+
+def _observables_of_full(pattern: str) -> tuple[Observable, ...]:
+    from hub.stix.observables.extraction import _observables
+
+    return _observables(_parse_full(pattern))
+
+
 # --- real data -----------------------------------------------------------------------------------------
 
 
