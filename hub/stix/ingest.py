@@ -176,17 +176,17 @@ def _check_all(
     red_allowed = writing.red_placeable(collection)
     state = writing.initial_state(p)
     max_bytes = max_object_bytes()
+    default = Tlp(collection.default_tlp) if options.tlp is None else options.tlp
     for index, raw in enumerate(objects):
-        raw_id = raw.get("id") if isinstance(raw, dict) else None
-        label = raw_id if isinstance(raw_id, str) else f"objects[{index}]"
         try:
-            obj = validate_object(raw)
+            obj = validate_object(raw)  # never changes `raw`
         except InvalidStix as exc:
-            results.fail(label, None, str(exc))
+            raw_id = raw.get("id") if isinstance(raw, dict) else None
+            results.fail(raw_id if isinstance(raw_id, str) else f"objects[{index}]", None, str(exc))
             continue
         version_text = version_of(obj)
         version = parse_timestamp(version_text) if version_text else None
-        level, obj = _effective_tlp(obj, Tlp(collection.default_tlp) if options.tlp is None else options.tlp)
+        level, obj = _effective_tlp(obj, default)
         problem = writing.tlp_refusal(p, level, red_allowed) or attribution_problem(obj, identities)
         if problem:
             results.fail(obj["id"], version_text, problem)

@@ -694,3 +694,11 @@ def test_hash_pattern_fast_path_agrees_with_stix2patterns(
     except InvalidStix:
         ours = False
     assert ours == (not run_validator(pattern, "2.1")), pattern
+
+
+def test_standard_types_skip_only_a_check_they_pass() -> None:
+    """`_type_and_id` skips the `type` pattern for the specification's types: each of them matches it."""
+    from hub.stix.validation.core import _STANDARD_TYPES
+    from hub.stix.validation.properties import _TYPE_RE
+
+    assert _STANDARD_TYPES and all(_TYPE_RE.fullmatch(stype) for stype in _STANDARD_TYPES)

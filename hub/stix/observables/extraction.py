@@ -105,6 +105,9 @@ def _to_observable(
 
 
 def _observables(observations: list[list[_Comparison]]) -> tuple[Observable, ...]:
+    if len(observations) == 1 and len(observations[0]) == 1:  # the common `[type:path = 'value']`
+        ((obj_type, path, value),) = observations[0]
+        return (_to_observable(_kind_of(obj_type, path), obj_type, path, value, False),)
     seen: set[Observable] = set()
     result: list[Observable] = []
     for comparisons in observations:

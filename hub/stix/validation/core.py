@@ -29,6 +29,7 @@ from hub.stix.validation.properties import (
     _TYPE_RE,
     _UUID_RE,
     META_TYPES,
+    SCO_TYPES,
     SDO_TYPES,
     SRO_TYPES,
     _check_extensions,
@@ -75,7 +76,7 @@ def _type_and_id(obj: object) -> tuple[str, str]:
     if type(obj) is not dict:
         raise InvalidStix(f"a STIX object must be a JSON object, not {type(obj).__name__}")
     stype = obj.get("type")
-    if type(stype) is not str or _TYPE_RE.fullmatch(stype) is None:
+    if type(stype) is not str or (stype not in _STANDARD_TYPES and _TYPE_RE.fullmatch(stype) is None):
         if "type" not in obj:
             raise InvalidStix("object: property 'type' is required", property="type")
         raise InvalidStix(
@@ -106,6 +107,10 @@ def _type_and_id(obj: object) -> tuple[str, str]:
     return stype, oid
 
 
+# The specification's types, all of the `type` form: most objects skip the regular expression.
+_STANDARD_TYPES = SDO_TYPES | SRO_TYPES | META_TYPES | SCO_TYPES
+
+
 def _as_stix_21(ctx: _Ctx, obj: dict[str, Any], stype: str) -> dict[str, Any]:
     """The object itself when it is STIX 2.1; upgraded when it is STIX 2.0 (or says no version and is not a
     stand-alone observable, which 2.0 did not have)."""
@@ -127,7 +132,7 @@ def _check_properties(ctx: _Ctx, obj: dict[str, Any]) -> tuple[dict[str, int], l
     stamps: dict[str, int] = {}
     dropped: list[str] = []
     for key, value in obj.items():
-        if value is None or value == []:
+        if value is None or (isinstance(value, list) and not value):
             dropped.append(key)
             continue
         kind = _KIND.get(key)
