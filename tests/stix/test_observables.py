@@ -5,6 +5,7 @@ from __future__ import annotations
 import ipaddress
 import json
 import os
+import re
 from pathlib import Path
 
 import pytest
@@ -170,6 +171,40 @@ def test_domain_normalisation_is_idempotent(domain: str, trailing_dot: bool) -> 
         return
     assert once.isascii() and once == once.lower()
     assert normalise("domain", once) == once
+
+
+def _domain_label_by_label(raw: str) -> str:
+    """The domain rule stated label by label (what `_normalise_domain` did for every name before its ASCII
+    shortcut): every label lower-cased, 1-63 of a-z 0-9 _ -, at most 253 characters in all."""
+    name = raw.strip()
+    name = name[2:] if name.startswith("*.") else name
+    name = name[:-1] if name.endswith(".") else name
+    labels = [label.lower() for label in name.split(".")]
+    if not name or any(re.fullmatch(r"[a-z0-9_-]{1,63}", label) is None for label in labels):
+        raise ValueError(raw)
+    if len(".".join(labels)) > 253:
+        raise ValueError(raw)
+    return ".".join(labels)
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    st.one_of(
+        st.text(alphabet="aZ09_-. *\t", max_size=30),
+        st.lists(st.text(alphabet="aB9-", min_size=0, max_size=70), min_size=1, max_size=6).map(".".join),
+        st.lists(st.sampled_from(["a" * 63, "b" * 64, "c" * 50]), min_size=1, max_size=6).map(".".join),
+    )
+)
+def test_ascii_domains_follow_the_label_rule(raw: str) -> None:
+    try:
+        expected: str | None = _domain_label_by_label(raw)
+    except ValueError:
+        expected = None
+    try:
+        found: str | None = normalise("domain", raw)
+    except ValueError:
+        found = None
+    assert found == expected, raw
 
 
 @settings(max_examples=100, deadline=None)

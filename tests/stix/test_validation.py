@@ -702,3 +702,41 @@ def test_standard_types_skip_only_a_check_they_pass() -> None:
     from hub.stix.validation.properties import _TYPE_RE
 
     assert _STANDARD_TYPES and all(_TYPE_RE.fullmatch(stype) for stype in _STANDARD_TYPES)
+
+
+def test_every_order_rule_is_checked() -> None:
+    """`_check_order` finds each rule by its later stamp: two rules with one later stamp would hide one."""
+    from hub.stix.validation.core import _ORDER_BY_LATER
+    from hub.stix.validation.rules import _ORDER
+
+    assert sorted(_ORDER_BY_LATER.values()) == [(i, *rule) for i, rule in enumerate(_ORDER)]
+
+
+_STAMP_NAMES = st.sampled_from(
+    ["created", "modified", "valid_from", "valid_until", "first_seen", "last_seen", "first_observed",
+     "last_observed", "start_time", "stop_time", "analysis_started", "analysis_ended", "start", "end",
+     "published"]
+)  # fmt: skip
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.dictionaries(_STAMP_NAMES, st.integers(0, 3)))
+def test_order_check_names_what_the_rule_list_names(stamps: dict[str, int]) -> None:
+    """The same verdict and message as checking every rule of `_ORDER` in turn."""
+    from hub.stix.validation.core import _check_order
+    from hub.stix.validation.errors import _Ctx
+    from hub.stix.validation.rules import _ORDER
+
+    expected = None
+    for first, later, strict in _ORDER:
+        a, b = stamps.get(first), stamps.get(later)
+        if a is not None and b is not None and (b <= a if strict else b < a):
+            how = "later than" if strict else "equal to or later than"
+            expected = f"x: property '{later}' must be {how} '{first}'"
+            break
+    try:
+        _check_order(_Ctx("x", "x"), stamps)
+        found = None
+    except InvalidStix as exc:
+        found = str(exc)
+    assert found == expected

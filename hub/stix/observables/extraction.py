@@ -179,7 +179,7 @@ def _parse_fast(pattern: str) -> list[list[_Comparison]] | None:
     obj_type, path_text = match.group("type"), match.group("path")
     first, _, _ = path_text.partition(".")
     path = [first] + [a or b for a, b in _FAST_PATH_STEP.findall(path_text[len(first) :])]
-    if obj_type in _KEYWORDS or any(step in _KEYWORDS for step in path):
+    if obj_type in _KEYWORDS or not _KEYWORDS.isdisjoint(path):
         return None  # the lexer would read these as keywords; let the parser decide
     value = match.group("value")
     return [[(obj_type, tuple(path), _ESCAPE.sub(r"\1", value) if "\\" in value else value)]]

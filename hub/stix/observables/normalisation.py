@@ -15,6 +15,7 @@ _HEX = re.compile(r"[0-9a-f]+")
 # After IDNA conversion every label is ASCII. Deliberately lenient (underscores, leading/trailing
 # hyphens occur in real malicious subdomains); what matters is that no separator or space gets in.
 _LABEL = re.compile(r"[a-z0-9_-]{1,63}")
+_ASCII_NAME = re.compile(r"[a-z0-9_-]{1,63}(?:\.[a-z0-9_-]{1,63})*")  # labels that each match _LABEL
 # Full stops that IDNA (RFC 3490 section 3.1) treats as label separators.
 _DOTS = str.maketrans({"\u3002": ".", "\uff0e": ".", "\uff61": "."})
 _SCHEME = re.compile(r"([A-Za-z][A-Za-z0-9+.-]*)://")
@@ -51,6 +52,10 @@ def _normalise_domain(raw: str, *, wildcard: bool = True) -> str:
         name = name[:-1]
     if not name:
         raise ValueError(f"{raw!r} is not a domain name: it is empty")
+    if name.isascii():  # every label lower-cased as it is: one pattern for the whole name
+        lowered = name.lower()
+        if _ASCII_NAME.fullmatch(lowered) is not None and len(lowered) <= 253:
+            return lowered
     labels = [_label_to_ascii(label) for label in name.split(".")]
     for label in labels:
         if not _LABEL.fullmatch(label):

@@ -7,7 +7,7 @@ pass, and the per-property checks are dispatched from a table instead of a chain
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any, cast
+from typing import Any, Final, cast
 
 from hub.stix.validation.errors import InvalidStix, _Ctx, _short
 from hub.stix.validation.properties import (
@@ -132,7 +132,8 @@ def _check_properties(ctx: _Ctx, obj: dict[str, Any]) -> tuple[dict[str, int], l
     stamps: dict[str, int] = {}
     dropped: list[str] = []
     for key, value in obj.items():
-        if value is None or (isinstance(value, list) and not value):
+        # A string is neither null nor an empty list: the most common value skips that test.
+        if type(value) is not str and (value is None or (isinstance(value, list) and not value)):
             dropped.append(key)
             continue
         kind = _KIND.get(key)
@@ -145,7 +146,8 @@ def _check_properties(ctx: _Ctx, obj: dict[str, Any]) -> tuple[dict[str, int], l
             except InvalidStix as exc:
                 raise ctx.fail(key, f"is not valid: {exc}") from None
         elif kind is None:
-            _check_custom(ctx, key, value)
+            if key not in _CHECKED_FIRST:
+                _check_custom(ctx, key, value)
         else:
             check = _VALUE_CHECKS.get(kind)
             if check is not None:
@@ -153,10 +155,11 @@ def _check_properties(ctx: _Ctx, obj: dict[str, Any]) -> tuple[dict[str, int], l
     return stamps, dropped
 
 
+_CHECKED_FIRST = frozenset({"type", "id", "spec_version"})  # by `_type_and_id` and `_as_stix_21`
+
+
 def _check_custom(ctx: _Ctx, key: Any, value: Any) -> None:
     """A property the specification does not define: a lawful name, and references shaped as references."""
-    if key == "type" or key == "id" or key == "spec_version":
-        return
     if type(key) is not str or _PROP_NAME_RE.fullmatch(key) is None:
         raise ctx.fail(
             _short(key, 60).strip("'\""),
@@ -237,8 +240,21 @@ _VERSIONED_META_TYPES = frozenset({"language-content", "extension-definition"})
 
 def _check_order(ctx: _Ctx, stamps: dict[str, int]) -> None:
     """Timestamps that must follow one another (`modified` after `created`, `valid_until` after
-    `valid_from`...)."""
-    for first, later, strict in _ORDER:
-        a, b = stamps.get(first), stamps.get(later)
-        if a is not None and b is not None and (b <= a if strict else b < a):
-            raise ctx.fail(later, f"must be {'later than' if strict else 'equal to or later than'} '{first}'")
+    `valid_from`...). Walks the object's stamps, not every rule; of several broken rules, names the first
+    in `_ORDER`."""
+    broken: tuple[int, str, str, bool] | None = None
+    for later, b in stamps.items():
+        rule = _ORDER_BY_LATER.get(later)
+        if rule is None:
+            continue
+        a = stamps.get(rule[1])
+        if a is not None and (b <= a if rule[3] else b < a) and (broken is None or rule < broken):
+            broken = rule
+    if broken is not None:
+        _, first, later, strict = broken
+        raise ctx.fail(later, f"must be {'later than' if strict else 'equal to or later than'} '{first}'")
+
+
+# Each rule of `_ORDER` by its later stamp (no stamp is the later one of two rules): position, earlier
+# stamp, later stamp, strictly later?
+_ORDER_BY_LATER: Final = {later: (i, first, later, strict) for i, (first, later, strict) in enumerate(_ORDER)}
