@@ -11,13 +11,14 @@ Stages, run on the same objects in the order ingest runs them:
 The objects are the benchmark's indicators (`bench.data`, four observable kinds) or those of a STIX file
 (`--file`). Every round starts from fresh copies with the pattern and timestamp caches emptied, as a file
 of new objects finds them. Noisy on a shared machine: for a stable figure count instructions, one stage at
-a time, under callgrind (`--stage check --rounds 1`, minus `--stage none`).
+a time, under callgrind (`--stage check --rounds 1 --no-gc`, minus `--stage none`).
 """
 
 from __future__ import annotations
 
 import argparse
 import copy
+import gc
 import os
 import statistics
 import time
@@ -89,7 +90,14 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=5)
     parser.add_argument("--file", default=None, help="a STIX bundle or TAXII envelope (default: indicators)")
     parser.add_argument("--stage", choices=("all", "none", *STAGES), default="all")
+    parser.add_argument(
+        "--no-gc", action="store_true", help="no cyclic garbage collection (for instruction counts by stage)"
+    )
     args = parser.parse_args()
+    if (
+        args.no_gc
+    ):  # a collection falls in whichever stage crosses the threshold: it would blur the differences
+        gc.disable()
     source = objects_of(args.objects, args.file)
     steps = stages()
     wanted = (

@@ -12,6 +12,7 @@ from __future__ import annotations
 import gc
 import tracemalloc
 from collections.abc import Callable
+from datetime import timedelta
 from typing import Any
 
 import pytest
@@ -19,7 +20,7 @@ import pytest
 from bench import data
 from hub.api import service
 from hub.stix.observables import extraction
-from hub.stix.validation import patterns
+from hub.stix.validation import patterns, timestamps
 
 LIMIT_MIB = 4
 SAMPLE = 500
@@ -34,6 +35,14 @@ CACHES: dict[str, tuple[Any, Callable[[int], None]]] = {
         lambda i: extraction.extract_observables(data.pattern_for(i, "bound")),
     ),
     "lookup values": (service._read_as_cached, lambda i: service._read_as(data.lookup_value(4 * i, "bound"))),
+    "timestamp parsing": (
+        timestamps._parse_text,
+        lambda i: timestamps.parse_timestamp(data.stamp(data.BASE_TIME + timedelta(seconds=i))),
+    ),
+    "timestamp formatting": (
+        timestamps.format_timestamp,
+        lambda i: timestamps.format_timestamp(i * 1_000_003),
+    ),
 }
 
 
