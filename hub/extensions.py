@@ -12,7 +12,7 @@ from flask_wtf import CSRFProtect
 
 from hub.db import Base
 from hub.paths import MIGRATIONS_DIR
-from hub.ratelimits import DATABASE_STORAGE_URI, keyed_client_address
+from hub.ratelimits import DATABASE_STORAGE_URI, keyed_client_address, skip_middleware_on_token_surfaces
 
 # Schema objects made by migrations that are not models (full-text search, hub.search.models): Alembic's
 # comparison of models and database leaves them alone.
@@ -50,3 +50,4 @@ def init_extensions(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_STORAGE_URI", DATABASE_STORAGE_URI)
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     limiter.init_app(app)
+    skip_middleware_on_token_surfaces(app, limiter)

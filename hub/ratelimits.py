@@ -19,7 +19,8 @@ import time
 from datetime import UTC, datetime
 from typing import Any, cast
 
-from flask import current_app, request
+from flask import Flask, current_app, request
+from flask_limiter import Limiter
 from limits.storage import Storage
 from sqlalchemy import Float, Integer, String, Table, case, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -29,6 +30,7 @@ from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Mapped, mapped_column
 
 from hub.db import Base
+from hub.public import is_token_surface_request
 
 DATABASE_STORAGE_URI = "hub-database://"
 PER_PROCESS_SCHEMES = ("memory://",)
@@ -139,3 +141,27 @@ def _upsert(connection: Connection, key: str, now: float, expiry: int, amount: i
             "expires_at": case((ended, now + expiry), else_=_COUNTERS.c.expires_at),
         },
     ).returning(_COUNTERS.c.count)
+
+
+def skip_middleware_on_token_surfaces(app: Flask, limiter: Limiter) -> None:
+    """Leave TAXII and API requests out of Flask-Limiter's before-request check.
+
+    That check applies only the default, application and blueprint limits; a view's own `@limiter.limit`
+    is checked by the decorator, inside the view, and keeps holding on every surface. The hub sets none of
+    the former, and the check still cost 0.3 ms of each TAXII page (resolving and evaluating an empty list,
+    docs/performance.md). So when no default, application or meta limit is configured, the check runs for web
+    requests only. `tests/test_ratelimits.py` shows that a limit declared on a token-surface view still holds.
+    """
+    manager = limiter.limit_manager
+    if manager.default_limits or manager.application_limits or app.config.get("RATELIMIT_META"):
+        return  # a limit meant for every request: keep the check everywhere
+    hooks = app.before_request_funcs.setdefault(None, [])
+    if limiter._check_request_limit not in hooks:
+        return  # rate limiting is off (RATELIMIT_ENABLED=false): Flask-Limiter installed no check
+    position = hooks.index(limiter._check_request_limit)
+
+    def check_web_requests() -> None:
+        if not is_token_surface_request():
+            limiter._check_request_limit()
+
+    hooks[position] = check_web_requests
