@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import base64
+
+import orjson
 import pytest
 
 from hub.policy.tlp import Tlp
@@ -161,6 +164,18 @@ def test_next_for_other_filters_collection_or_user_is_400(client, hub, feed):
     assert_taxii_error(
         get(client, f"collections/{hub.shared.id}/objects/?next={token[:-2]}xx", hub.reader), 400
     )
+
+
+def test_a_next_token_with_another_position_or_filter_under_its_mac_is_400(client, hub, feed):
+    """The position and filter are signed: a client cannot move its keyset position or widen the filter
+    it carries (the MAC covers them, as well as the collection, endpoint and user it is checked against)."""
+    _, first = objects(client, hub, "?match[type]=indicator&limit=1")
+    payload, _, mac = first["next"].partition(".")
+    issued, after, *fields = orjson.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    for changed in ([issued, after - 1, *fields], [issued, after, fields[0], [], *fields[2:]]):
+        text = base64.urlsafe_b64encode(orjson.dumps(changed)).rstrip(b"=").decode()
+        response = get(client, f"collections/{hub.shared.id}/objects/?next={text}.{mac}", hub.reader)
+        assert "next" in assert_taxii_error(response, 400)["description"]
 
 
 def test_expired_next_token_is_400(app, client, hub, feed):
