@@ -30,6 +30,7 @@ NAMING_CONVENTION = {
 }
 
 WRITE_LOCK_OPTION = "hub_write_lock"
+NO_BEGIN_OPTION = "hub_no_begin"  # `hub.unit_of_work.reads_only`: each statement on its own (autocommit)
 
 
 class Base(DeclarativeBase):
@@ -71,7 +72,10 @@ def _sqlite_begin(connection: Any) -> None:
     """
     if connection.dialect.name != "sqlite":
         return
-    if connection.get_execution_options().get(WRITE_LOCK_OPTION):
+    options = connection.get_execution_options()
+    if options.get(NO_BEGIN_OPTION):
+        return
+    if options.get(WRITE_LOCK_OPTION):
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         connection.exec_driver_sql("BEGIN")

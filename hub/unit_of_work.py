@@ -12,6 +12,9 @@ A view has two named ways out of the rule, so nobody needs `db.session.commit()`
   commits nothing afterwards, whatever its status.
 - `commit_now(why)`: a write that must outlive the request failing — a failed login's counter, which drives
   the progressive delays, or a token's last use — is committed at once. `why` says why, beside the call.
+
+A request that only reads (a GET on TAXII or the API) says so with `reads_only()` before its first statement:
+it then runs without a transaction, and the commit point has nothing to commit.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, request
 from sqlalchemy.exc import OperationalError
 
+from hub.db import NO_BEGIN_OPTION
 from hub.errors import DATABASE_OUTAGES
 from hub.extensions import db
 
@@ -52,6 +56,26 @@ def finish_request(response: Response) -> Response:
     except Exception as exc:  # noqa: BLE001  (handed to the app's error handlers, which roll back and log)
         return current_app.make_response(current_app.handle_user_exception(exc))
     return response
+
+
+def reads_only() -> None:
+    """Run this request's statements outside a transaction (autocommit): no `BEGIN` before the first and
+    no `COMMIT` after the last. On PostgreSQL those are two of a TAXII first page's four round trips; on
+    SQLite, a statement and a library call.
+
+    Under PostgreSQL's READ COMMITTED every statement of a transaction takes its own snapshot anyway, so the
+    statements see exactly what they saw inside one; on SQLite each read takes its snapshot when it starts.
+    The only write such a request makes is a token's last use, one `UPDATE` that `commit_now` commits at
+    once in either mode. Call it before the request's first statement (it does nothing once a transaction
+    has begun).
+    """
+    session = db.session()
+    if session.in_transaction():
+        return
+    if db.engine.dialect.name == "postgresql":
+        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    else:  # the hub sends SQLite's BEGIN itself (`hub.db`); an isolation level would undo that on reset
+        session.connection(execution_options={NO_BEGIN_OPTION: True})
 
 
 def discard_writes() -> None:

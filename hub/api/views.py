@@ -14,6 +14,7 @@ from hub.api.auth import WWW_AUTHENTICATE, authenticate, current_principal
 from hub.api.service import MAX_VALUE_LENGTH, MAX_VALUES, Result, lookup
 from hub.errors import InvalidInput, register_renderer
 from hub.extensions import db
+from hub.unit_of_work import reads_only
 
 DEFAULT_MAX_CONTENT_LENGTH = 1024 * 1024
 
@@ -34,6 +35,10 @@ bp.record_once(lambda state: register_renderer(state.app, "/api", render_error))
 
 @bp.before_request
 def _authenticate_and_check() -> None:
+    """Authenticate, and cap the body. A GET only reads (`reads_only`: no BEGIN, no COMMIT); a POST lookup
+    may plan its batch with `SET LOCAL`, which needs its transaction."""
+    if request.method == "GET":
+        reads_only()
     authenticate()
     limit = int(current_app.config.get("API_MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH))
     if request.content_length is not None and request.content_length > limit:

@@ -31,6 +31,7 @@ from hub.stix.query import (
 from hub.taxii import bp, serializers
 from hub.taxii.http import authenticate, check_request, current_principal, register, taxii_response
 from hub.taxii.params import PageRequest, next_token, object_filter, page_request
+from hub.unit_of_work import reads_only
 
 COLLECTION = "/<api_root>/collections/<collection_id>"
 OBJECT = COLLECTION + "/objects/<object_id>"
@@ -44,8 +45,11 @@ bp.record_once(lambda state: register(state.app, state.url_prefix or "/taxii2"))
 
 @bp.before_request
 def _before() -> None:
-    """Refuse unanswerable requests, then authenticate; `api_root` must be the one this hub serves."""
+    """Refuse unanswerable requests, then authenticate; `api_root` must be the one this hub serves. A GET
+    only reads (`reads_only`: no BEGIN, no COMMIT)."""
     check_request()
+    if request.method == "GET":
+        reads_only()
     authenticate()
     root = (request.view_args or {}).get("api_root")
     if root is not None and root != current_app.config["TAXII_API_ROOT"]:
