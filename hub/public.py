@@ -12,9 +12,11 @@ from collections.abc import Callable
 from typing import Any, TypeVar
 
 from flask import Blueprint, current_app, request
+from flask.sansio.app import App
 
 F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC_MARK = "_hub_public"
+_PREFIXES = "hub.token_surface_prefixes"
 
 
 def public(view: F) -> F:
@@ -32,8 +34,21 @@ class TokenSurface(Blueprint):
     """A blueprint whose clients authenticate each request with a bearer token (TAXII, the JSON API).
 
     The login redirect, CSRF, the web body limit and the language cookie leave its requests alone: it answers
-    for itself (401 with `WWW-Authenticate`), and a client of it has no browser session to forge.
+    for itself (401 with `WWW-Authenticate`), and a client of it has no browser session to forge. Where it is
+    mounted is noted, so that the session, opened before the URL is matched, can tell its requests by path.
     """
+
+    def register(self, app: App, options: dict[str, Any]) -> None:
+        super().register(app, options)
+        prefix = str(options.get("url_prefix", self.url_prefix) or "").rstrip("/")
+        app.extensions.setdefault(_PREFIXES, set()).add(prefix)
+
+
+def is_token_surface_path(app: App, path: str) -> bool:
+    """True when `path` lies under a mounted `TokenSurface` (known before the URL is matched)."""
+    return any(
+        path == prefix or path.startswith(prefix + "/") for prefix in app.extensions.get(_PREFIXES, ())
+    )
 
 
 def is_token_surface_request() -> bool:
