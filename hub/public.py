@@ -17,6 +17,7 @@ from flask.sansio.app import App
 F = TypeVar("F", bound=Callable[..., Any])
 PUBLIC_MARK = "_hub_public"
 _PREFIXES = "hub.token_surface_prefixes"
+_SURFACE_REQUEST = "hub.token_surface_request"
 
 
 def public(view: F) -> F:
@@ -52,6 +53,11 @@ def is_token_surface_path(app: App, path: str) -> bool:
 
 
 def is_token_surface_request() -> bool:
-    """True when the current request is routed to a `TokenSurface` (or a blueprint nested in one)."""
-    top = (request.blueprint or "").partition(".")[0]
-    return isinstance(current_app.blueprints.get(top), TokenSurface)
+    """True when the current request is routed to a `TokenSurface` (or a blueprint nested in one). Kept with
+    the request once known: five hooks ask it on every request."""
+    environ = request.environ
+    known: bool | None = environ.get(_SURFACE_REQUEST)
+    if known is None:
+        top = (request.blueprint or "").partition(".")[0]
+        known = environ[_SURFACE_REQUEST] = isinstance(current_app.blueprints.get(top), TokenSurface)
+    return known

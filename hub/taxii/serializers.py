@@ -55,7 +55,7 @@ def envelope(page: Page[AnyRow], next_token: str | None) -> bytes:
     if not page.items:
         return b"{}"
     head = b'{"more":true,"next":' + orjson.dumps(next_token) + b"," if page.more else b'{"more":false,'
-    return head + b'"objects":[' + ",".join(row[0] for row in page.items).encode() + b"]}"
+    return head + b'"objects":[' + ",".join([row[0] for row in page.items]).encode() + b"]}"
 
 
 def manifest(page: Page[AnyRow], next_token: str | None) -> dict[str, Any]:
