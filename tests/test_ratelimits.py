@@ -34,6 +34,7 @@ def test_token_surface_requests_skip_the_before_request_check(app, tmp_path, mon
         client.get("/api/v1/lookup", query_string={"value": "example.org"})
         client.get("/")
         db.session.remove()
+        db.engine.dispose()  # its pooled connections, closed now rather than by the garbage collector
     assert checked == ["/"]
 
 
@@ -52,6 +53,7 @@ def test_a_limit_declared_on_a_token_surface_view_still_holds(app, tmp_path):
         client = limited.test_client()
         statuses = [client.get("/limited-probe/once").status_code for _ in range(2)]
         db.session.remove()
+        db.engine.dispose()
     assert statuses == [200, 429]
 
 
