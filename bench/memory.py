@@ -32,6 +32,7 @@ import orjson
 from bench import data
 from bench.servers import (
     TAXII_ACCEPT,
+    adopt_hub_env,
     create_database,
     drop_database,
     hub_env,
@@ -196,9 +197,7 @@ def main() -> None:
         env = hub_env(work, url)
         try:
             seed = seed_hub(env, collections=1, tag="memory")
-            os.environ.update({k: v for k, v in env.items() if k.startswith("HUB_")})
-            if env.get("PYTHONPATH"):
-                sys.path.insert(0, env["PYTHONPATH"])
+            adopt_hub_env(env)
             if not args.no_trace:
                 tracemalloc.start()
             worker = Worker(seed.collections[0], seed.token, args.lookups)

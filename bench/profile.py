@@ -11,9 +11,7 @@ from __future__ import annotations
 import argparse
 import cProfile
 import io
-import os
 import pstats
-import sys
 import tempfile
 import time
 from collections.abc import Callable
@@ -23,7 +21,15 @@ from typing import Any
 import orjson
 
 from bench import data
-from bench.servers import TAXII_ACCEPT, create_database, drop_database, hub_env, seed_hub, use_hub_source
+from bench.servers import (
+    TAXII_ACCEPT,
+    adopt_hub_env,
+    create_database,
+    drop_database,
+    hub_env,
+    seed_hub,
+    use_hub_source,
+)
 
 
 def profiled(label: str, fn: Callable[[], Any], top: int) -> None:
@@ -65,9 +71,7 @@ def main() -> None:
         env = hub_env(work, url)
         try:
             seed = seed_hub(env, collections=1, tag="profile")
-            os.environ.update({k: v for k, v in env.items() if k.startswith("HUB_")})
-            if env.get("PYTHONPATH"):
-                sys.path.insert(0, env["PYTHONPATH"])
+            adopt_hub_env(env)
             run(seed.collections[0], seed.token, args.objects, args.top)
         finally:
             if args.database == "postgresql":

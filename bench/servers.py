@@ -7,6 +7,7 @@ import json
 import os
 import secrets
 import subprocess
+import sys
 import uuid
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -152,6 +153,14 @@ for argv, stdin in json.loads(sys.argv[1]):
     outputs.append(result.output.strip().splitlines()[-1] if result.output.strip() else "")
 print(json.dumps(outputs))
 """
+
+
+def adopt_hub_env(env: dict[str, str]) -> None:
+    """Run the hub in this process as `hub serve` would run with `env`: its HUB_* settings, and the source
+    tree of the revision under test first on the import path (benchmarks that profile the hub in-process)."""
+    os.environ.update({k: v for k, v in env.items() if k.startswith("HUB_")})
+    if env.get("PYTHONPATH"):
+        sys.path.insert(0, env["PYTHONPATH"])
 
 
 def seed_hub(env: dict[str, str], collections: int, tag: str = "bench") -> HubSeed:
