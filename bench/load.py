@@ -156,15 +156,18 @@ class Clients:
         seen: list[tuple[str, str]] = []
         self.outcome.seen.append(seen)
         after, next_token, polls = "", "", number
+        query_after = ""  # the `added_after` of the query being paged: resent with its `next`, as clients do
         urls = self.plan.collection_urls
         while True:
             drained = self.writers_left.value == 0 and not next_token
             params: dict[str, Any] = {"limit": POLL_LIMIT, "match[version]": "all"}
             endpoint = "objects: next page" if next_token else "objects: added_after poll"
+            if not next_token:
+                query_after = after
+            if query_after:
+                params["added_after"] = query_after
             if next_token:
                 params["next"] = next_token
-            elif after:
-                params["added_after"] = after
             polls += 1
             response = await self.request(
                 endpoint, "GET", urls[polls % len(urls)] + "objects/", params=params
