@@ -298,16 +298,9 @@ def _matched(session: Session, p: Principal, text: str) -> list[AnySelect] | Non
     the text can match nothing: a value through the observable index, the text in a name or description, or
     a source of a visible relationship to a visible object with the text."""
     sources: list[AnySelect] = []
-    read_as = candidates(text)
-    if read_as:
-        keys = [observable_key(o.kind, o.value) for o in read_as]
-        sources.append(
-            select(IndexedObservable.version_id).where(
-                IndexedObservable.key.in_(keys),
-                IndexedObservable.value.in_([o.value for o in read_as]),
-                IndexedObservable.kind != SIGHTING_OF,
-            )
-        )
+    values = _value_ids(text)
+    if values is not None:
+        sources.append(values)
     if len(text) >= MIN_TEXT:
         has_text = contains(session, text)
         sources.append(has_text)
