@@ -16,9 +16,10 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import ARRAY, BigInteger, ColumnElement, Select, String, and_, any_, bindparam, select
+from sqlalchemy import BigInteger, Select, String, and_, select
 from sqlalchemy.orm import Session, aliased
 
+from hub.db import one_of_parameter
 from hub.policy.principal import Principal
 from hub.policy.visibility import visible
 from hub.search.models import ObjectLink
@@ -65,20 +66,11 @@ def indicated(
     return {place: sorted(threats) for place, threats in found.items()}
 
 
-def _one_of(column: Any, name: str, element: Any, postgresql: bool) -> ColumnElement[bool]:
-    """`column` is one of the list in parameter `name`. On PostgreSQL one array (`= ANY`): a list of 500
-    parameters made psycopg parse the statement text anew for every lookup (too long for its cache), which
-    cost more than the rest of a 1,000-value lookup."""
-    if postgresql:
-        return column == any_(bindparam(name, [], type_=ARRAY(element)))  # type: ignore[no-any-return]
-    return column.in_(bindparam(name, expanding=True))  # type: ignore[no-any-return]
-
-
 @functools.lru_cache(maxsize=2)
 def _links(postgresql: bool) -> AnySelect:
     """The `indicates` relationship versions whose source is in the parameter `sources`."""
     return select(ObjectLink.version_id).where(
-        _one_of(ObjectLink.source_ref, "sources", String, postgresql),
+        one_of_parameter(ObjectLink.source_ref, "sources", String, postgresql),
         ObjectLink.relationship_type == "indicates",
     )
 
@@ -96,7 +88,7 @@ def _statement(p: Principal, postgresql: bool) -> AnySelect:
             and_(target.collection_id == link.collection_id, target.stix_id == ObjectLink.target_ref),
         )
         .where(
-            _one_of(link.id, "links", BigInteger, postgresql),
+            one_of_parameter(link.id, "links", BigInteger, postgresql),
             target.type.in_(THREAT_TYPES),
             visible(p, link),
             is_last_visible(p, link),
