@@ -1,12 +1,20 @@
-"""Processes: free loopback ports, waiting for servers, peak memory from /proc, stopping what we started."""
+"""Processes: free loopback ports, waiting for servers, peak memory from /proc, stopping what we started.
+
+Servers run in sessions of their own (so a terminal's Ctrl-C reaches the benchmark, which stops them in
+order), which also means that a benchmark killed by SIGTERM (`timeout`, a CI job ending) would leave them
+running, holding ports and database connections. The first `start` therefore turns SIGTERM and SIGHUP into
+a normal exit of the benchmark process, so its `finally` blocks run, and stops at exit whatever still runs.
+"""
 
 from __future__ import annotations
 
+import atexit
 import os
 import signal
 import socket
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -14,6 +22,9 @@ import requests
 
 LOOPBACK = "127.0.0.1"
 BENCH_PYTHON = Path(sys.executable)
+
+_running: set[subprocess.Popen[bytes]] = set()  # started here and not stopped yet
+_owner: list[int] = []  # the pid of the process that installed the exit handlers (not inherited by a fork)
 
 
 def free_port() -> int:
@@ -74,15 +85,20 @@ def peak_rss(pid: int) -> dict[str, float]:
 def start(
     argv: list[str], log: Path, env: dict[str, str] | None = None, cwd: Path | None = None
 ) -> subprocess.Popen[bytes]:
-    """Start a server in its own process group, output to `log`."""
+    """Start a server in its own process group, output to `log`; it is stopped at the latest when this
+    process exits, SIGTERM included."""
+    _stop_all_at_exit()
     with log.open("wb") as handle:  # the child keeps its own copy of the descriptor
-        return subprocess.Popen(
+        proc = subprocess.Popen(
             argv, stdout=handle, stderr=subprocess.STDOUT, env=env, cwd=cwd, start_new_session=True
         )
+    _running.add(proc)
+    return proc
 
 
 def stop(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:
     """Stop a server we started (its whole process group): TERM, then KILL after `grace` seconds."""
+    _running.discard(proc)
     if proc.poll() is not None:
         return
     try:
@@ -93,6 +109,32 @@ def stop(proc: subprocess.Popen[bytes], grace: float = 10.0) -> None:
         proc.wait(timeout=grace)
     except ProcessLookupError:
         pass
+
+
+def _stop_all_at_exit() -> None:
+    """Once per process: stop every server still running at exit, and exit normally on SIGTERM or SIGHUP."""
+    if _owner and _owner[0] == os.getpid():
+        return
+    _owner[:] = [os.getpid()]
+    atexit.register(_stop_running)
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGTERM, _exit_on_signal)
+        signal.signal(signal.SIGHUP, _exit_on_signal)
+
+
+def _exit_on_signal(signum: int, _frame: object) -> None:
+    if (
+        os.getpid() != _owner[0]
+    ):  # a forked child: die as the signal would have it, leaving the owner's servers
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
+    raise SystemExit(128 + signum)
+
+
+def _stop_running() -> None:
+    for proc in list(_running):
+        stop(proc, grace=5.0)
 
 
 def run(
