@@ -107,6 +107,14 @@ class Outcome:
         self.errors.setdefault(endpoint, []).append(why[:200])
 
 
+class Refused(Exception):
+    """The hub refused a request as malformed (a 4xx other than 408 and 429): sending it again cannot help."""
+
+
+def _refusal(status: int) -> bool:
+    return 400 <= status < 500 and status not in (408, 429)
+
+
 class _Connection:
     """Whether one request went out on a new connection or on one kept alive in the client's pool (from
     httpcore's trace events)."""
@@ -131,11 +139,19 @@ class Clients:
         self.deadline = time.monotonic() + plan.seconds
 
     async def request(
-        self, endpoint: str, method: str, url: str, http: httpx.AsyncClient | None = None, **kwargs: Any
+        self,
+        endpoint: str,
+        method: str,
+        url: str,
+        http: httpx.AsyncClient | None = None,
+        raise_refused: bool = False,
+        **kwargs: Any,
     ) -> httpx.Response | None:
         """One request, timed; a transport error or an unexpected status is counted as an error. A transport
         error says whether the request went out on a new connection or on a kept-alive one,
-        which tells a kept-alive connection the server closed from a server that failed."""
+        which tells a kept-alive connection the server closed from a server that failed.
+
+        :raises Refused: `raise_refused` and the hub refused the request itself (counted first)."""
         started = time.perf_counter()
         connection = _Connection()
         try:
@@ -148,11 +164,14 @@ class Clients:
         self.outcome.timed(endpoint, time.perf_counter() - started)
         if response.status_code not in (200, 202):
             self.outcome.failed(endpoint, f"{response.status_code}: {response.text[:150]}")
+            if raise_refused and _refusal(response.status_code):
+                raise Refused(response.status_code)
             return None
         return response
 
     async def poller(self, number: int) -> None:
-        """Page by `added_after`/`next` until the writers are done and a poll comes back empty."""
+        """Page by `added_after`/`next` until the writers are done and a poll comes back empty; give up at
+        once when the hub refuses a poll (the same query would be refused for the rest of the run)."""
         seen: list[tuple[str, str]] = []
         self.outcome.seen.append(seen)
         after, next_token, polls = "", "", number
@@ -169,9 +188,12 @@ class Clients:
             if next_token:
                 params["next"] = next_token
             polls += 1
-            response = await self.request(
-                endpoint, "GET", urls[polls % len(urls)] + "objects/", params=params
-            )
+            try:
+                response = await self.request(
+                    endpoint, "GET", urls[polls % len(urls)] + "objects/", params=params, raise_refused=True
+                )
+            except Refused:
+                return  # counted; the exactly-once check will show what this poller missed
             if response is None:
                 if time.monotonic() > self.deadline + GIVE_UP_AFTER:
                     return  # the errors are counted; the exactly-once check will show what was missed
