@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import orjson
-from sqlalchemy import BigInteger, Select, String, and_, select
+from sqlalchemy import BigInteger, Exists, Select, String, and_, exists, select
 from sqlalchemy.orm import Session, aliased
 
 from hub.db import one_of_parameter
@@ -64,6 +64,15 @@ def indicated(
         threat = Indicated(kind, name if isinstance(name, str) else None, target_id)
         found.setdefault((collection_id, source), set()).add(threat)
     return {place: sorted(threats) for place, threats in found.items()}
+
+
+def names_threats(indicator: Any) -> Exists:
+    """SQL condition: some `indicates` relationship version has `indicator`'s id as its source (visible or
+    not, in any collection): a column of the lookup's statement, so that `indicated` runs only for the
+    matches it can name a threat for. The index on the source end answers it."""
+    return exists().where(
+        ObjectLink.source_ref == indicator.stix_id, ObjectLink.relationship_type == "indicates"
+    )
 
 
 @functools.lru_cache(maxsize=2)

@@ -18,6 +18,7 @@ from sqlalchemy import (
     ARRAY,
     ColumnElement,
     LargeBinary,
+    ScalarSelect,
     Select,
     any_,
     bindparam,
@@ -28,12 +29,12 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
-from hub.api.context import Indicated, indicated
+from hub.api.context import Indicated, indicated, names_threats
 from hub.policy.principal import Principal
 from hub.policy.tlp import Tlp
 from hub.policy.visibility import visible
 from hub.stix.models import ObjectVersion
-from hub.stix.observable_index import SIGHTING_OF, IndexedObservable, observable_key
+from hub.stix.observable_index import IS_SIGHTING_OF, IndexedObservable, observable_key
 from hub.stix.observables import Observable, candidates
 from hub.stix.query import is_last_visible
 from hub.stix.validation import format_timestamp
@@ -48,6 +49,7 @@ CACHED_VALUE_LENGTH = 256
 LOOKUP_CACHE_SIZE = 8_192
 # Built once: `aliased()` copies every column, which costs more than running the query itself.
 _SIGHTING = aliased(ObjectVersion, name="sighting")
+_SIGHTED = aliased(IndexedObservable, name="sighted")
 
 
 @dataclass(frozen=True, slots=True)
@@ -88,7 +90,11 @@ class Result:
 
 
 def lookup(session: Session, p: Principal, values: Sequence[str]) -> list[Result]:
-    """Look every value up, in order; a value that reads as nothing gets no candidates and no matches."""
+    """Look every value up, in order; a value that reads as nothing gets no candidates and no matches.
+
+    One statement finds the matches with their sightings counted and whether any relationship names them
+    as its source; the context statement runs only for matches that some relationship does (on PostgreSQL
+    each statement is a round trip, and most indicators indicate nothing)."""
     results = [Result(value, list(_read_as(value))) for value in values]
     wanted: dict[bytes, list[tuple[Result, Observable]]] = {}
     for result in results:
@@ -97,8 +103,11 @@ def lookup(session: Session, p: Principal, values: Sequence[str]) -> list[Result
     if not wanted:
         return results
     matches: dict[tuple[int, str, str], Match] = {}
-    matching, sightings = _statements(p, session.get_bind().dialect.name == "postgresql")
-    for row in session.execute(matching, {"keys": _keys(session, list(wanted))}):
+    linked: set[tuple[str, str]] = set()
+    statement = _statement(p, session.get_bind().dialect.name == "postgresql")
+    parameters = {"keys": _keys(session, list(wanted))}
+    session.flush()  # what `session.execute` would do; Core rows skip the ORM's per-row work
+    for row in session.connection().execute(statement, parameters):
         for result, candidate in wanted[row.key]:
             if (candidate.kind, candidate.value) != (row.kind, row.value):
                 continue  # a digest collision: never report a value that was not asked for
@@ -107,13 +116,14 @@ def lookup(session: Session, p: Principal, values: Sequence[str]) -> list[Result
             if match is None:
                 match = matches[place] = _match(row)
                 result.matches.append(match)
+                if row.linked:
+                    linked.add((row.collection_id, row.stix_id))
             codes = tuple(row.warning.split(",")) if row.warning else ()
             match.matched.append(Matched(row.kind, row.value, codes))
-    counts = _sightings(session, sightings, {m.id for m in matches.values()})
-    threats = indicated(session, p, {(m.collection_id, m.id) for m in matches.values()})
-    for match in matches.values():
-        match.sightings = counts.get(match.id, 0)
-        match.indicates = threats.get((match.collection_id, match.id), [])
+    if linked:
+        threats = indicated(session, p, linked)
+        for match in matches.values():
+            match.indicates = threats.get((match.collection_id, match.id), [])
     return results
 
 
@@ -137,35 +147,61 @@ def _keys(session: Session, keys: list[bytes]) -> list[bytes]:
 
 
 @functools.lru_cache(maxsize=1024)
-def _statements(p: Principal, postgresql: bool) -> tuple[AnySelect, AnySelect]:
-    """The lookup and sightings queries of `p`, digests in the parameter `keys`: built once per principal
-    (a `Principal` holds everything the visibility rule reads), which halves a lookup's CPU time. On
-    PostgreSQL the digests go as one array (`= ANY`), not thousands of parameters."""
+def _statement(p: Principal, postgresql: bool) -> AnySelect:
+    """The lookup query of `p`, digests in the parameter `keys`: built once per principal (a `Principal`
+    holds everything the visibility rule reads), which halves a lookup's CPU time. On PostgreSQL the digests
+    go as one array (`= ANY`), not thousands of parameters."""
     if postgresql:
         key_in = IndexedObservable.key == any_(bindparam("keys", [], type_=ARRAY(LargeBinary)))
     else:
         key_in = IndexedObservable.key.in_(bindparam("keys", expanding=True))
     o, keyed, version_id = _observables(key_in, postgresql)
-    s = _SIGHTING
-    sightings = (
-        select(o.value, func.count(distinct(s.stix_id)))
-        .join(s, s.id == version_id)
+    v = ObjectVersion
+    return (
+        select(
+            o.key,
+            o.kind,
+            o.value,
+            o.warning,
+            v.stix_id,
+            v.collection_id,
+            v.version,
+            v.tlp,
+            v.body,
+            _sightings_of(p, v).label("sightings"),
+            names_threats(v).label("linked"),
+        )
+        .join(v, v.id == version_id)
+        .where(*keyed, v.type == "indicator", visible(p, v), is_last_visible(p, v))
+        .order_by(v.collection_id, v.stix_id, o.id)
+    )
+
+
+def _sightings_of(p: Principal, indicator: Any) -> ScalarSelect[int]:
+    """How many distinct sightings of `indicator`'s id `p` may see (latest visible versions, in any
+    collection), read by the partial index on the `sighting-of` rows' value (its condition a literal, so that
+    both databases may use that index)."""
+    o, s = _SIGHTED, _SIGHTING
+    return (
+        select(func.count(distinct(s.stix_id)))
+        .select_from(o)
+        .join(s, s.id == o.version_id)
         .where(
-            *keyed,
-            o.kind == SIGHTING_OF,
+            IS_SIGHTING_OF,
+            o.value == indicator.stix_id,
             s.type == "sighting",
             visible(p, s),
             is_last_visible(p, s),
         )
-        .group_by(o.value)
+        .correlate(indicator)
+        .scalar_subquery()
     )
-    return _matching(p, o, keyed, version_id), sightings
 
 
 def _observables(
     key_in: ColumnElement[bool], postgresql: bool
 ) -> tuple[Any, tuple[ColumnElement[bool], ...], Any]:
-    """Where the looked-up observables are read from, so that both queries start from them.
+    """Where the looked-up observables are read from, so that the query starts from them.
 
     PostgreSQL plans from the `key` index by itself (the key condition is added to each query). SQLite,
     without statistics (`ANALYZE`), believes `collection_id = ?` of the visibility rule is the more
@@ -183,16 +219,6 @@ def _observables(
     return looked_up, (), looked_up.version_id + 0
 
 
-def _matching(p: Principal, o: Any, keyed: tuple[ColumnElement[bool], ...], version_id: Any) -> AnySelect:
-    v = ObjectVersion
-    return (
-        select(o.key, o.kind, o.value, o.warning, v.stix_id, v.collection_id, v.version, v.tlp, v.body)
-        .join(v, v.id == version_id)
-        .where(*keyed, v.type == "indicator", visible(p, v), is_last_visible(p, v))
-        .order_by(v.collection_id, v.stix_id, o.id)
-    )
-
-
 def _match(row: Any) -> Match:
     body = orjson.loads(row.body)
     return Match(
@@ -205,18 +231,10 @@ def _match(row: Any) -> Match:
         valid_until=body.get("valid_until"),
         revoked=bool(body.get("revoked", False)),
         confidence=_confidence(body.get("confidence")),
+        sightings=row.sightings,
     )
 
 
 def _confidence(value: Any) -> int | None:
     """STIX `confidence` (0-100), or None when absent or not an integer (never a guess)."""
     return value if isinstance(value, int) and not isinstance(value, bool) else None
-
-
-def _sightings(session: Session, statement: AnySelect, indicator_ids: set[str]) -> dict[str, int]:
-    """How many distinct sightings the principal of `statement` may see (latest visible versions) per id."""
-    if not indicator_ids:
-        return {}
-    keys = [observable_key(SIGHTING_OF, stix_id) for stix_id in sorted(indicator_ids)]
-    rows = session.execute(statement, {"keys": _keys(session, keys)})
-    return {value: count for value, count in rows if value in indicator_ids}

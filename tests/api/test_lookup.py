@@ -171,6 +171,28 @@ def test_sightings_are_counted_under_the_visibility_rule(session, api_as, produc
     assert match["sightings"] == 3
 
 
+def test_a_sighting_counts_for_what_its_latest_visible_version_sights(
+    session, api_as, producer, reader, collection
+):
+    first, second = indicator(Tlp.GREEN, value="first.example"), indicator(Tlp.GREEN, value="second.example")
+    sighting = {
+        "type": "sighting",
+        "spec_version": "2.1",
+        "id": "sighting--6b0b5e44-5ae4-4d3a-9e0e-1fd3b2a8d9c4",
+        "created": "2026-01-03T00:00:00.000Z",
+        "modified": "2026-01-03T00:00:00.000Z",
+        "sighting_of_ref": first["id"],
+        "object_marking_refs": [Tlp.GREEN.marking_id],
+    }
+    post(session, producer, collection, [first, second, sighting])
+    assert api_as(reader).matches("first.example")[0]["sightings"] == 1
+    corrected = {**sighting, "modified": "2026-01-04T00:00:00.000Z", "sighting_of_ref": second["id"]}
+    post(session, producer, collection, [corrected])
+
+    assert api_as(reader).matches("first.example")[0]["sightings"] == 0
+    assert api_as(reader).matches("second.example")[0]["sightings"] == 1
+
+
 def test_warning_flags_stay_visible_to_readers(session, api_as, producer, reader, collection):
     post(
         session,

@@ -1,4 +1,5 @@
-"""On SQLite a lookup starts from the looked-up values, whatever the collection holds.
+"""On SQLite a lookup starts from the looked-up values, whatever the collection holds, and reaches each
+match's sightings and relationships by index.
 
 Without planner statistics SQLite took the visibility rule's `collection_id = ?` for the selective condition
 and read every version of the collection, probing the observables of each: a single value cost O(N), and
@@ -36,7 +37,7 @@ def test_the_lookup_queries_read_the_observables_index_first(session, count):
     finally:
         event.remove(db.engine, "before_cursor_execute", capture)
     assert [len(r.matches) for r in results] == [1, 1] + [0] * (count - 2)
-    assert len(statements) == 2  # the matching indicators, then their sightings
+    assert len(statements) == 1  # the matching indicators, their sightings counted inside
     connection = session.connection().connection.driver_connection
     for statement, parameters in statements:
         plan = [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)]
@@ -47,3 +48,10 @@ def test_the_lookup_queries_read_the_observables_index_first(session, count):
         assert not any(
             "object_versions USING INDEX" in step or "sighting USING INDEX" in step for step in plan
         )
+        # the sightings and relationships of each match are counted and probed by index, never scanned
+        assert "SEARCH sighted USING INDEX ix_observables_sighting_of (value=?)" in plan
+        assert (
+            "SEARCH object_links USING INDEX ix_object_links_source (source_ref=? AND relationship_type=?)"
+            in plan
+        )
+        assert [step for step in plan if step.startswith("SCAN")] == ["SCAN looked_up"]
