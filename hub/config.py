@@ -59,8 +59,9 @@ def load_config(app: Flask, test_config: Mapping[str, Any] | None) -> None:
     if not app.config.get("SECRET_KEY"):
         app.config["SECRET_KEY"] = instance_secret(instance, "secret_key", lambda: secrets.token_urlsafe(48))
     # Test a pooled connection before lending it: after a PostgreSQL restart every worker's pool holds dead
-    # connections, and without the ping the first request on each of them fails. Operators' own engine options
-    # (HUB_SQLALCHEMY_ENGINE_OPTIONS) are merged over this default, not instead of it.
+    # connections, and without the ping the first request on each of them fails (a TAXII or API GET skips it:
+    # its first statement is the check, retried once on a fresh connection, hub/liveness.py). Operators' own
+    # engine options (HUB_SQLALCHEMY_ENGINE_OPTIONS) are merged over this default, not instead of it.
     app.config["SQLALCHEMY_ENGINE_OPTIONS"] = {
         "pool_pre_ping": True,
         **app.config["SQLALCHEMY_ENGINE_OPTIONS"],

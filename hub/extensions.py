@@ -11,6 +11,7 @@ from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from hub.db import Base
+from hub.liveness import skippable_ping
 from hub.paths import MIGRATIONS_DIR
 from hub.ratelimits import DATABASE_STORAGE_URI, keyed_client_address, skip_middleware_on_token_surfaces
 
@@ -40,6 +41,8 @@ def init_extensions(app: Flask) -> None:
     import hub.models  # noqa: F401  (register every model with the metadata before anything uses it)
 
     db.init_app(app)
+    with app.app_context():
+        skippable_ping(db.engine)
     migrate.init_app(app, db)
     login_manager.init_app(app)
     # CSRF is checked by the web's own before_request (hub.web.security), which exempts the

@@ -25,6 +25,7 @@ from sqlalchemy.exc import OperationalError
 from hub.db import NO_BEGIN_OPTION
 from hub.errors import DATABASE_OUTAGES
 from hub.extensions import db
+from hub.liveness import lend_unpinged
 
 # Kept with the request, not in `g`: an app context (and so `g`) may outlive one request, as in tests.
 _DISCARDED = "hub.writes_discarded"
@@ -68,14 +69,17 @@ def reads_only() -> None:
     The only write such a request makes is a token's last use, one `UPDATE` that `commit_now` commits at
     once in either mode. Call it before the request's first statement (it does nothing once a transaction
     has begun).
+
+    The connection is lent without the pool's ping (`hub.liveness`): the request's first statement, the
+    policy version, is the check instead, one round trip fewer on PostgreSQL.
     """
     session = db.session()
     if session.in_transaction():
         return
     if db.engine.dialect.name == "postgresql":
-        session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+        lend_unpinged(session, {"isolation_level": "AUTOCOMMIT"})
     else:  # the hub sends SQLite's BEGIN itself (`hub.db`); an isolation level would undo that on reset
-        session.connection(execution_options={NO_BEGIN_OPTION: True})
+        lend_unpinged(session, {NO_BEGIN_OPTION: True})
 
 
 def discard_writes() -> None:

@@ -20,6 +20,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session, scoped_session
 
 from hub.errors import PermissionDenied
+from hub.liveness import first_read
 from hub.orgs.models import ApiToken, TokenScope
 from hub.orgs.tokens import token_for_authorization
 from hub.policy import version
@@ -74,8 +75,9 @@ def credentials_for(
     header presents no valid token. Served from `cache` while the policy version has not moved.
 
     The version is read before anything else, so an entry is never tagged newer than the rows it was built
-    from. :raises OrganisationSuspended: the owner's organisation is suspended (never cached)."""
-    current = version.current(session)
+    from; as the request's first statement it is also its connection's liveness check (`hub.liveness`).
+    :raises OrganisationSuspended: the owner's organisation is suspended (never cached)."""
+    current = first_read(session, lambda: version.current(session))
     key = cache.key(header)
     cached = cache.get(key, current)
     if cached is not None:

@@ -15,10 +15,12 @@ import psycopg
 import pytest
 from flask import Flask
 from sqlalchemy.engine import make_url
+from sqlalchemy.orm import Session
 
 from hub import create_app
 from hub.extensions import db
-from tests.taxii.conftest import TAXII, assert_taxii_error
+from tests.factories import make_collection
+from tests.taxii.conftest import ROOT, TAXII, assert_taxii_error, get, member, post
 
 COLLECTIONS = "/taxii2/api/collections/"
 ENVELOPE = {"objects": []}
@@ -63,6 +65,42 @@ def test_first_request_after_the_connections_die_is_answered(app: Flask, databas
     for _ in range(3):
         response = client.get(COLLECTIONS, headers={"Accept": TAXII})
         assert response.status_code == 200, response.get_data(as_text=True)
+
+
+def _pool_connections(count: int) -> None:
+    """Leave `count` connections in the app's pool (checked out at once, then returned)."""
+    connections = [db.engine.connect() for _ in range(count)]
+    for connection in connections:
+        connection.exec_driver_sql("SELECT 1")
+        connection.close()
+
+
+def test_pages_lookups_and_writes_after_the_connections_die_are_answered(
+    app: Flask, database_url: str, session: Session
+) -> None:
+    """A TAXII or API GET takes its connection without the pool's ping (`hub.liveness`): its first statement
+    finds the dead connection and runs again on a fresh one. Failed with that retry removed (503)."""
+    _postgresql_only(database_url)
+    reader = member(session)
+    collection = make_collection(session, read=["tier:vetted"], write=["tier:vetted"], title="Outage")
+    session.commit()
+    client = app.test_client()
+    objects = f"{ROOT}/collections/{collection.id}/objects/?limit=10"
+    lookup = "/api/v1/lookup?value=example.org"
+    for _ in range(2):  # the second request is served from the principal cache
+        assert get(client, objects, reader).status_code == 200
+        assert client.get(lookup, headers=reader.headers).status_code == 200
+    for then in (
+        lambda: get(client, objects, reader),
+        lambda: client.get(lookup, headers=reader.headers),
+        lambda: get(client, "collections/"),  # anonymous: the policy version is still the first statement
+        lambda: post(client, f"collections/{collection.id}/objects/", reader, ENVELOPE),  # pinged
+    ):
+        _pool_connections(3)
+        assert _kill_hub_connections(database_url) >= 3
+        for _ in range(3):
+            response = then()
+            assert response.status_code in (200, 202), response.get_data(as_text=True)
 
 
 def test_engine_options_from_the_environment_keep_pre_ping(

@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from typing import Any
 
+import psycopg
 import pytest
 from sqlalchemy import event, func, select
 
@@ -59,3 +60,24 @@ def test_a_taxii_write_still_runs_in_one_transaction(client, hub, statements):
     assert writes and all(writes)
     with db.engine.connect() as connection:
         assert connection.scalar(select(func.count()).select_from(ObjectVersion)) == 2
+
+
+def test_a_taxii_page_sends_no_ping_on_postgresql(client, hub, monkeypatch):
+    """Two round trips, the policy version and the page: the pool's `SELECT 1` before lending the connection
+    is not sent (`hub.liveness`; the version read is the check). Failed before with three."""
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("round trips: PostgreSQL (HUB_TEST_DATABASE_URL)")
+    post(client, f"collections/{hub.shared.id}/objects/", hub.producer, {"objects": [indicator(Tlp.GREEN)]})
+    page = f"collections/{hub.shared.id}/objects/?limit=1"
+    assert get(client, page, hub.reader).status_code == 200  # resolves and caches the reader's token
+    sent: list[str] = []
+    execute = psycopg.Cursor.execute
+
+    def noted(cursor: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+        sent.append(str(query))
+        return execute(cursor, query, *args, **kwargs)
+
+    monkeypatch.setattr(psycopg.Cursor, "execute", noted)
+    answer = get(client, page, hub.reader)
+    assert answer.status_code == 200 and answer.get_json(force=True)["objects"]
+    assert len(sent) == 2 and "policy_version" in sent[0] and "object_versions" in sent[1], sent
