@@ -128,10 +128,10 @@ _NEW_VALUE = (
 ).format(r=_RENAME.format("o.value"))
 _COPY = [
     f"""INSERT INTO object_versions (id, collection_id, stix_id, type, spec_version, version, date_added, tlp,
-        state, producer_org_id, author_id, is_anonymous, via_feed, body)
+        state, producer_org_id, author_id, is_anonymous, via_feed, is_latest, body)
     SELECT v.id + %(off)s, v.collection_id, {_NEW_ID.format("v.stix_id")}, v.type, v.spec_version, v.version,
         v.date_added + %(k)s * %(span)s, v.tlp, v.state, v.producer_org_id, v.author_id, v.is_anonymous,
-        v.via_feed,
+        v.via_feed, v.is_latest,
         CASE WHEN l.source_ref IS NOT NULL
             THEN replace(replace(v.body, v.stix_id, {_NEW_ID.format("v.stix_id")}),
                          l.source_ref, {_NEW_ID.format("l.source_ref")})
@@ -207,6 +207,8 @@ def _explained(session: Any, engine: Any, run: Any) -> dict[str, Any]:
     try:
         cursor = raw.cursor()
         for statement, params in sent:
+            if statement.lstrip().startswith("SET LOCAL"):  # a planner setting of the search's transaction
+                cursor.execute(statement, params)
             if not statement.lstrip().startswith("SELECT"):
                 continue
             cursor.execute("EXPLAIN (ANALYZE, BUFFERS, FORMAT JSON) " + statement, params)
