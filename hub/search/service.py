@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import (
+    BigInteger,
     ColumnElement,
     CompoundSelect,
     Select,
@@ -33,6 +34,7 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Session, aliased
 
 from hub.orgs.models import Organisation
@@ -53,8 +55,9 @@ _LINK = aliased(ObjectVersion, name="search_link")
 _TARGET = aliased(ObjectVersion, name="search_target")
 _SIGHTING = aliased(ObjectVersion, name="search_sighting")
 _SOURCE = aliased(ObjectVersion, name="search_source")
-MAX_CANDIDATES = 20_000  # above this many matching versions, the newest matches are read in order instead
+MAX_CANDIDATES = 20_000  # above this many matching versions (or links), the newest are read in order instead
 COUNT_CAP = 1_000  # results beyond the newest 1,000 are not counted: "more than 1,000"
+WINDOW = 2  # a common word is first looked for in the newest WINDOW * (COUNT_CAP + 1) versions of a channel
 
 
 @dataclass(frozen=True, slots=True)
@@ -101,16 +104,13 @@ class _Found:
 def search(session: Session, p: Principal, q: SearchQuery) -> SearchResults:
     """Run a search for `p`; an empty or unreadable query finds nothing.
 
-    Few candidates (at most MAX_CANDIDATES versions name the value or contain the text, or are related to
-    one that does): their ids are collected through the indexes and the visibility rule is checked on those
-    rows only. More: the reader's channels are read newest first, and the reading stops at COUNT_CAP + 1
-    visible matches, so a word found in a million names never counts a million rows. Either way, above
-    COUNT_CAP matches the newest COUNT_CAP are the results (`capped`)."""
+    The direct matches (the value, the text) and the related ones (sources of links to a threat with the
+    text) are found apart, each as its newest COUNT_CAP + 1 visible matches, and merged: above COUNT_CAP
+    matches the newest COUNT_CAP are the results (`capped`)."""
     text = q.text.strip()
     if not p.readable:
         return SearchResults(page=1)
-    ids = _candidate_ids(session, p, text)
-    rows = _newest_matches(session, p, q, text) if ids is None else _checked(session, p, q, ids)
+    rows = _matches(session, p, q, text)
     found = rows[:COUNT_CAP]
     by_type: dict[str, int] = {}
     for row in found:
@@ -131,6 +131,51 @@ def search(session: Session, p: Principal, q: SearchQuery) -> SearchResults:
     )
 
 
+def _matches(session: Session, p: Principal, q: SearchQuery, text: str) -> list[_Found]:
+    """The newest COUNT_CAP + 1 visible matches, newest first.
+
+    At most COUNT_CAP versions name the value or contain the text (the usual case): their rows are checked
+    by key. More (a common word): the reader's channels are read newest first, each row checked as it
+    comes — first only their newest WINDOW * (COUNT_CAP + 1) rows, which answers when the word is in most
+    names; else up to MAX_CANDIDATES of them are checked by key, and above that the channels are read to
+    the end. The sources of related links to a threat with the text are found apart (`_related`)."""
+    if len(text) < MIN_TEXT and not candidates(text):
+        return []
+    rows = session.execute(_probe(session, text, COUNT_CAP + 1)).all()
+    if len(rows) <= COUNT_CAP:
+        texts = [version_id for version_id, has_text in rows if has_text]
+        targets = _targets(session, p, _TARGET.id.in_(texts)) if texts else set()
+        direct = _checked(session, p, q, {version_id for version_id, _ in rows})
+        return _merged(direct, _related(session, p, q, targets))
+    targets = set()
+    if len(text) >= MIN_TEXT:  # from the links' side: the targets of links are few beside a word's versions
+        linked = select(ObjectLink.target_ref).where(ObjectLink.relationship_type.in_(RELATED))
+        with_text = contained_in(session, text, _TARGET.id)
+        targets = _targets(session, p, and_(_TARGET.stix_id.in_(linked.scalar_subquery()), with_text))
+    return _merged(_common(session, p, q, text), _related(session, p, q, targets))
+
+
+def _common(session: Session, p: Principal, q: SearchQuery, text: str) -> list[_Found]:
+    """The newest direct matches of a text found in more than COUNT_CAP versions."""
+    matched = _direct_row(session, text)
+    rows = _newest_matches(session, p, q, matched, window=WINDOW * (COUNT_CAP + 1))
+    if rows is not None:
+        return rows
+    many = _probe(session, text, MAX_CANDIDATES + 1)
+    if (session.scalar(select(func.count()).select_from(many.subquery())) or 0) > MAX_CANDIDATES:
+        return _newest_matches(session, p, q, matched, window=None) or []
+    return _checked(session, p, q, {version_id for version_id, _ in session.execute(many)})
+
+
+def _merged(first: list[_Found], second: list[_Found]) -> list[_Found]:
+    """The newest COUNT_CAP + 1 of two lists of matches (a version may be in both)."""
+    if not second:
+        return first
+    rows = list({row.id: row for row in [*first, *second]}.values())
+    rows.sort(key=lambda row: (-row.date_added, -row.id))
+    return rows[: COUNT_CAP + 1]
+
+
 def _checked(session: Session, p: Principal, q: SearchQuery, ids: set[int]) -> list[_Found]:
     """The newest COUNT_CAP + 1 candidates that are the latest version the reader may see of an object
     and pass the filters. Sorted here: given ORDER BY and LIMIT, PostgreSQL walks the channel newest first
@@ -147,21 +192,29 @@ def _checked(session: Session, p: Principal, q: SearchQuery, ids: set[int]) -> l
     return found[: COUNT_CAP + 1]
 
 
-def _newest_matches(session: Session, p: Principal, q: SearchQuery, text: str) -> list[_Found]:
-    """The newest COUNT_CAP + 1 matches, read newest first in each channel (and type) through the
-    `(collection_id, date_added)` / `(collection_id, type, date_added)` indexes, each row checked as it
-    comes: matches, is visible, is the latest visible version, passes the filters."""
+def _newest_matches(
+    session: Session, p: Principal, q: SearchQuery, matched: ColumnElement[bool], window: int | None
+) -> list[_Found] | None:
+    """The newest COUNT_CAP + 1 rows that are `matched`, read newest first in each channel (and type)
+    through the `(collection_id, date_added)` / `(collection_id, type, date_added)` indexes, each row checked
+    as it comes: matches, is visible, is the latest visible version, passes the filters.
+
+    With a `window`, each branch reads only its newest `window` rows (an index condition on `date_added`, so
+    the reading stops there) and the answer holds only if every branch found COUNT_CAP + 1 matches in it
+    (then they are its newest); otherwise None."""
     v = ObjectVersion
-    matched = _matched_row(session, p, text)
     channels = sorted(p.readable if q.collection_id is None else p.readable & {q.collection_id})
     shared = [matched, visible(p, v), is_last_visible(p, v), *_filters(session, p, q)]
     branches: list[AnySelect] = []
     for channel in channels:
         kinds: list[tuple[str, ...]] = [(kind,) for kind in q.types] or [()]
         for kind in kinds:
+            where = [v.collection_id == channel, *(v.type == k for k in kind)]
+            if window is not None:
+                where.append(v.date_added >= _window_start(where, window))
             branches.append(
-                select(v.id, v.type, v.date_added)
-                .where(v.collection_id == channel, *(v.type == k for k in kind), *shared)
+                select(v.id, v.type, v.date_added, literal(len(branches)))
+                .where(*where, *shared)
                 .order_by(v.date_added.desc(), v.id.desc())
                 .limit(COUNT_CAP + 1)
                 .subquery()
@@ -169,51 +222,32 @@ def _newest_matches(session: Session, p: Principal, q: SearchQuery, text: str) -
             )
     if not branches:
         return []
-    rows = [_Found(*row) for row in session.execute(union_all(*branches))]
+    found: dict[int, list[_Found]] = {}
+    for version_id, kind, added, branch in session.execute(union_all(*branches)):
+        found.setdefault(branch, []).append(_Found(version_id, kind, added))
+    if window is not None and any(len(found.get(i, ())) <= COUNT_CAP for i in range(len(branches))):
+        return None
+    rows = [row for part in found.values() for row in part]
     rows.sort(key=lambda row: (-row.date_added, -row.id))
     return rows[: COUNT_CAP + 1]
 
 
-def _matched_row(session: Session, p: Principal, text: str) -> ColumnElement[bool]:
-    """ "This row matches", checked row by row: names the value, contains the text, or is the source of a
-    visible related link to a visible object with the text (collected once, from the links' side: the
-    targets of links are few beside the versions a common word is in)."""
-    v, t = ObjectVersion, _TARGET
-    choices: list[ColumnElement[bool]] = []
+def _window_start(branch: list[ColumnElement[bool]], window: int) -> ColumnElement[int]:
+    """The `date_added` of the `window`-th newest version of the branch (any, visible or not), or the
+    smallest BIGINT when it has fewer: read once, backwards through the same index."""
+    newest = select(ObjectVersion.date_added).where(*branch).order_by(ObjectVersion.date_added.desc())
+    start = newest.offset(window - 1).limit(1).scalar_subquery()
+    return func.coalesce(start, literal(-(2**63), BigInteger))
+
+
+def _direct_row(session: Session, text: str) -> ColumnElement[bool]:
+    """ "This row names the value or contains the text", checked row by row."""
+    v = ObjectVersion
+    choices = [contained_in(session, text, v.id)] if len(text) >= MIN_TEXT else []
     values = _value_ids(text)
     if values is not None:
         choices.append(v.id.in_(values.scalar_subquery()))
-    if len(text) >= MIN_TEXT:
-        choices.append(contained_in(session, text, v.id))
-        linked = select(ObjectLink.target_ref).where(ObjectLink.relationship_type.in_(RELATED))
-        is_target = and_(t.stix_id.in_(linked.scalar_subquery()), contained_in(session, text, t.id))
-        related = _related_sources(session, p, is_target, cap=None)
-        if related:
-            choices.append(v.id.in_(related))
-    return or_(*choices) if choices else false()
-
-
-def _candidate_ids(session: Session, p: Principal, text: str) -> set[int] | None:
-    """The ids of the versions that match the text (before any visibility check of their own), or None
-    when there are more than MAX_CANDIDATES: a value through the observable index, the text in a name or
-    description, or a source of a visible related link to a visible object with the text."""
-    if len(text) < MIN_TEXT and not candidates(text):
-        return set()
-    first = min(COUNT_CAP, MAX_CANDIDATES)
-    rows = session.execute(_probe(session, text, first + 1)).all()
-    if len(rows) > first:  # many: count them in the database before fetching them all
-        many = _probe(session, text, MAX_CANDIDATES + 1)
-        if (session.scalar(select(func.count()).select_from(many.subquery())) or 0) > MAX_CANDIDATES:
-            return None
-        rows = session.execute(many).all()
-    ids = {version_id for version_id, _ in rows}
-    texts = [version_id for version_id, has_text in rows if has_text]
-    if texts:
-        related = _related_sources(session, p, _TARGET.id.in_(texts), cap=MAX_CANDIDATES - len(ids))
-        if related is None:
-            return None
-        ids.update(related)
-    return ids
+    return or_(*choices)
 
 
 def _probe(session: Session, text: str, limit: int) -> CompoundSelect[*tuple[Any, ...]]:
@@ -241,43 +275,91 @@ def _value_ids(text: str) -> AnySelect | None:
     )
 
 
-def _related_sources(
-    session: Session, p: Principal, is_target: ColumnElement[bool], cap: int | None
-) -> set[int] | None:
-    """The versions of the sources of the visible related links (their latest visible version) to the
-    objects whose latest visible version `is_target`, in the same channel; None when there are more than
-    `cap`. Two steps, each an index lookup by the previous one's values: the targets, then the links to
-    them by `target_ref`, their versions and the sources by channel and id. (As one join, SQLite's planner
-    started from the links: 10 s for a word in 20,000 names.)"""
+def _targets(session: Session, p: Principal, is_target: ColumnElement[bool]) -> set[tuple[str, str]]:
+    """(channel, id) of the objects whose latest visible version `is_target`: the threats with the text."""
     t = _TARGET
     rows = session.execute(
         select(t.collection_id, t.stix_id).where(is_target, visible(p, t), is_last_visible(p, t))
     )
-    targets = {(channel, stix_id) for channel, stix_id in rows}
+    return {(channel, stix_id) for channel, stix_id in rows}
+
+
+def _related(session: Session, p: Principal, q: SearchQuery, targets: set[tuple[str, str]]) -> list[_Found]:
+    """The newest COUNT_CAP + 1 sources of visible related links (their latest visible version) to the
+    `targets`, in the target's channel.
+
+    Up to MAX_CANDIDATES links: every source's latest visible version is read by (channel, id), sorted in
+    the database, and the link is checked row by row in that order only until COUNT_CAP + 1 have one — a
+    threat with 10,000 indicators probes 10,000 sources but about a thousand links. More links: the channels
+    are read newest first and each row looked up among the links' sources."""
     if not targets:
-        return set()
-    link, s = _LINK, _SOURCE
-    links = select(ObjectLink.version_id).where(
-        ObjectLink.target_ref.in_({stix_id for _, stix_id in targets}),
+        return []
+    v = ObjectVersion
+    sources = select(ObjectLink.source_ref).where(
+        ObjectLink.target_ref.in_(sorted({stix_id for _, stix_id in targets})),
         ObjectLink.relationship_type.in_(RELATED),
     )
-    query = (
-        select(s.id, link.collection_id, ObjectLink.target_ref)
-        .select_from(ObjectLink)
-        .join(link, link.id == ObjectLink.version_id)
-        .join(s, and_(s.collection_id == link.collection_id, s.stix_id == ObjectLink.source_ref))
+    counted = select(func.count()).select_from(sources.limit(MAX_CANDIDATES + 1).subquery())
+    links = session.scalar(counted) or 0
+    if not links:
+        return []
+    if links > MAX_CANDIDATES:
+        matched = and_(v.stix_id.in_(sources.scalar_subquery()), _linked(p, v, targets))
+        return _newest_matches(session, p, q, matched, window=None) or []
+    newest = (v.date_added + 0).label("newest")  # not the index's column: PostgreSQL must not walk it
+    candidates_ = (
+        select(v.id, v.type, v.date_added, v.collection_id, v.stix_id, newest)
         .where(
-            link.id.in_(links.scalar_subquery()),  # SQLite's planner starts here, not at the channel
-            visible(p, link),
-            is_last_visible(p, link),
+            v.collection_id.in_(sorted({channel for channel, _ in targets})),
+            v.stix_id.in_(sources.scalar_subquery()),
+            visible(p, v),
+            is_last_visible(p, v),
+            *_filters(session, p, q),
         )
+        .order_by(newest.desc(), v.id.desc())
+        .offset(0)  # kept apart, so the link check below runs on the sorted rows, one at a time
+        .subquery()
     )
-    if cap is not None:
-        query = query.limit(cap + 1)
-    found = session.execute(query).all()
-    if cap is not None and len(found) > cap:
-        return None
-    return {version_id for version_id, channel, target in found if (channel, target) in targets}
+    if links > COUNT_CAP and session.get_bind().dialect.name == "postgresql":
+        # thousands of index probes look costly enough to PostgreSQL to compile the plan first (JIT): 77 ms
+        # of a 0.3 s statement at 1M objects, for no gain on index probes
+        session.execute(sql("SET LOCAL jit = off"))
+    c = candidates_.c
+    rows = session.execute(
+        select(c.id, c.type, c.date_added)
+        .where(_linked(p, c, targets))
+        .order_by(c.newest.desc(), c.id.desc())
+        .limit(COUNT_CAP + 1)
+    )
+    return [_Found(*row) for row in rows]
+
+
+def _linked(p: Principal, source: Any, targets: set[tuple[str, str]]) -> ColumnElement[bool]:
+    """Row by row: `source` (columns `collection_id`, `stix_id`) is the source of a related link whose
+    latest visible version is in its channel and points at one of the `targets` there. A scalar sub-select,
+    so that it runs per row (as EXISTS, PostgreSQL would hash every link first), reading the source's links
+    (`ix_object_links_source`) and then each link's version by key, one table at each level: given both in
+    one join and no statistics, SQLite read all the channel's versions for every row (10 s for 200 rows)."""
+    link = _LINK
+    seen = exists().where(
+        link.id == ObjectLink.version_id,
+        link.collection_id == source.collection_id,
+        visible(p, link),
+        is_last_visible(p, link),
+    )
+    seen = seen.correlate(ObjectLink, source.collection_id.table)  # the source is two levels up
+    one = (
+        select(ObjectLink.version_id)
+        .where(
+            ObjectLink.source_ref == source.stix_id,
+            ObjectLink.relationship_type.in_(RELATED),
+            tuple_(source.collection_id, ObjectLink.target_ref).in_(sorted(targets)),
+            seen,
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    return one.is_not(None)
 
 
 def found_among(session: Session, p: Principal, text: str, version_ids: Sequence[int]) -> set[int]:
