@@ -135,12 +135,15 @@ def test_search_finds_and_counts_only_what_the_reader_may_see(session, generated
     }
     # every way of narrowing: the candidates as a list of ids (fetched at once, or counted first when
     # there are more than COUNT_CAP); above the limit, the newest matches read in order; each with and
-    # without the count's cap reached
-    many, few = search_service.MAX_CANDIDATES, search_service.COUNT_CAP
-    ways = [(many, few), (many, 2), (3, few), (0, few), (0, 2)]
-    for (limit, cap), address in itertools.product(ways, [None, *world.users]):
+    # without the count's cap reached; a common word's first reading within the newest WINDOW *
+    # (COUNT_CAP + 1) versions of each channel, wide (the whole channel) and narrow (two versions)
+    many, few, window = search_service.MAX_CANDIDATES, search_service.COUNT_CAP, search_service.WINDOW
+    ways = [(many, few, window), (many, 2, window), (3, few, window), (0, few, window), (0, 2, window)]
+    ways += [(many, 1, 100), (0, 1, 100), (many, 1, 1)]
+    for (limit, cap, wide), address in itertools.product(ways, [None, *world.users]):
         monkeypatch.setattr(search_service, "MAX_CANDIDATES", limit)
         monkeypatch.setattr(search_service, "COUNT_CAP", cap)
+        monkeypatch.setattr(search_service, "WINDOW", wide)
         r = ref.reader(world, address)
         p = dbworld.principal_of(session, address)
         want = expected(world, bodies, r)
@@ -162,7 +165,8 @@ def test_search_finds_and_counts_only_what_the_reader_may_see(session, generated
         counts = (results.total, results.by_type, results.capped)
         if got != want or counts != (len(want), dict(sorted(want_types.items())), capped):
             problems.append(
-                f"{address} (limit {limit}, cap {cap}): got {sorted(got)} {counts}, want {sorted(want)}"
+                f"{address} (limit {limit}, cap {cap}, window {wide}): "
+                f"got {sorted(got)} {counts}, want {sorted(want)}"
             )
     assert not problems, "\n".join(problems)
 

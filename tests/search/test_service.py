@@ -127,3 +127,35 @@ def test_above_the_cap_the_newest_are_listed_and_the_total_says_more(session, wo
     assert (exact.total, exact.capped, exact.by_type) == (6, False, {"indicator": 5, "malware": 1})
     listed = sorted(exact.items, key=lambda v: v.date_added, reverse=True)
     assert [v.id for v in newest] == [v.id for v in listed if v.type == "indicator"][:2]
+
+
+@pytest.mark.parametrize("newest_match", [True, False])
+def test_a_common_word_read_within_the_newest_versions_gives_the_newest(
+    session, world, monkeypatch, newest_match
+):
+    # the word is in 8 names; the newest 6 versions hold them (the window answers) or are about something
+    # else (it does not: the channel is read further); the newest 2 matches are listed either way
+    named = [indicator(Tlp.CLEAR, value=f"spy{i}.example", name=f"Spyware lure {i}") for i in range(8)]
+    other = [indicator(Tlp.CLEAR, value=f"other{i}.example", name=f"Other {i}") for i in range(6)]
+    for batch in [other, named] if newest_match else [named, other]:
+        post(session, world["watch"], world["channel"], batch)
+    p = principal(session, world["watch"])
+    every = search(session, p, SearchQuery("spyware lure"))
+    assert (every.total, every.capped) == (8, False)
+    want = sorted(every.items, key=lambda v: (v.date_added, v.id), reverse=True)[:2]
+    answered: list[bool] = []
+    newest_matches = search_service._newest_matches
+
+    def spy(*args, **kwargs):
+        rows = newest_matches(*args, **kwargs)
+        if kwargs.get("window") is not None:
+            answered.append(rows is not None)
+        return rows
+
+    monkeypatch.setattr(search_service, "_newest_matches", spy)
+    monkeypatch.setattr(search_service, "COUNT_CAP", 2)
+    monkeypatch.setattr(search_service, "WINDOW", 2)
+    newest = search(session, p, SearchQuery("spyware lure"))
+    assert (newest.total, newest.capped) == (2, True)
+    assert {v.id for v in newest.items} == {v.id for v in want}
+    assert answered == [newest_match]
