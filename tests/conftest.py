@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import text
+from sqlalchemy import Connection, text
 from sqlalchemy.orm import Session
 
 from hub import create_app
@@ -98,13 +98,32 @@ def app(_migrated: str, tmp_path: Path) -> Iterator[Flask]:
 
 def empty_tables() -> None:
     """Delete every row of every table of the current app's database (the schema stays)."""
-    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
     with hub_db.engine.begin() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execute(text(f"TRUNCATE {', '.join(tables)} RESTART IDENTITY CASCADE"))
-        else:
-            for table in tables:
-                connection.execute(text(f"DELETE FROM {table}"))
+        delete_every_row(connection)
+
+
+def delete_every_row(connection: Connection) -> None:
+    """Empty every table and start the ids at 1 again, as a fresh database would.
+
+    DELETE, not TRUNCATE: a test leaves a few rows, and on PostgreSQL a TRUNCATE of the 31 tables rewrites
+    every table's files, about 1 s per test on the 2-core CI machine against a few milliseconds for DELETE.
+    The audit log refuses DELETE by trigger on PostgreSQL (TRUNCATE fires no row trigger), so it alone is
+    truncated, and only when a test wrote to it.
+    """
+    tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
+    if connection.dialect.name == "postgresql":
+        if connection.execute(text("SELECT EXISTS (SELECT 1 FROM audit_events)")).scalar():
+            connection.execute(text("TRUNCATE audit_events"))
+        tables.remove("audit_events")
+    for table in tables:
+        connection.execute(text(f"DELETE FROM {table}"))
+    if connection.dialect.name == "postgresql":
+        connection.execute(
+            text(
+                "SELECT setval(format('%I.%I', schemaname, sequencename), 1, false) FROM pg_sequences"
+                " WHERE schemaname = current_schema() AND last_value IS NOT NULL"
+            )
+        )
 
 
 @pytest.fixture

@@ -9,10 +9,9 @@ from __future__ import annotations
 
 import json
 
-from sqlalchemy import insert, inspect, text
+from sqlalchemy import insert
 from sqlalchemy.orm import Session
 
-from hub.db import Base
 from hub.orgs import service as orgs
 from hub.orgs.models import OrgStatus
 from hub.policy.principal import Principal
@@ -21,6 +20,7 @@ from hub.policy.tlp import Tlp
 from hub.sharing import service as sharing
 from hub.stix.models import ObjectVersion, State
 from hub.stix.query import ObjectFilter, count_versions, list_versions
+from tests.conftest import delete_every_row
 from tests.policy import reference as ref
 
 EVERYTHING = 1_000_000
@@ -138,13 +138,5 @@ def mismatches(
 def empty_tables(session: Session) -> None:
     """Delete every row (between hypothesis examples, which share one test's app and database)."""
     session.rollback()
-    # Only tables that exist: another feature's model may be ahead of its migration while it is being written.
-    existing = set(inspect(session.get_bind()).get_table_names())
-    tables = [table.name for table in reversed(Base.metadata.sorted_tables) if table.name in existing]
-    if session.get_bind().dialect.name == "postgresql":
-        # The audit log refuses DELETE by trigger on PostgreSQL; TRUNCATE does not fire row triggers.
-        session.execute(text("TRUNCATE audit_events"))
-        tables.remove("audit_events")
-    for table in tables:  # DELETE, not TRUNCATE: on a few rows it is much faster on PostgreSQL
-        session.execute(text(f"DELETE FROM {table}"))
+    delete_every_row(session.connection())
     session.commit()
