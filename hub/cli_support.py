@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import gc
 from collections.abc import Callable
 from functools import wraps
 from typing import Any, TypeVar
@@ -37,3 +38,13 @@ def read_secret_from_stdin() -> str:
     if not value:
         raise click.ClickException("nothing was given on standard input")
     return value
+
+
+def freeze_built_objects() -> None:
+    """Move everything built so far (modules, the app, SQLAlchemy's mappers: about 165,000 objects) out of the
+    cyclic garbage collector's sight (`gc.freeze`): they live as long as the process, and each full
+    collection scanned them all. A long command calls it once the app is built (`hub import`: six full
+    collections of a 20,000-object import took 0.65 s of its 4.6 s of CPU, 0.25 s once frozen); a server
+    worker calls it through gunicorn's `post_worker_init` hook (`hub.serve`)."""
+    gc.collect()
+    gc.freeze()

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import gc
 import os
 from collections.abc import Callable
 from typing import Any
@@ -11,6 +10,7 @@ import click
 from flask import Flask
 from gunicorn.app.base import BaseApplication
 
+from hub.cli_support import freeze_built_objects
 from hub.ratelimits import shares_counters
 
 # No client address or user agent in access logs: reporters and members are not tracked by the hub
@@ -72,8 +72,7 @@ def freeze_startup_objects(worker: Any) -> None:
     (modules, the app, SQLAlchemy's mappers: about 165,000 objects) out of the cyclic garbage collector's
     sight (`gc.freeze`); they live as long as the worker. Each full collection scanned them all: about every
     ten 1,000-value lookups, 0.1 s of CPU (a quarter of such a lookup's own CPU time at 100k objects)."""
-    gc.collect()
-    gc.freeze()
+    freeze_built_objects()
 
 
 class HubServer(BaseApplication):  # type: ignore[misc]

@@ -9,7 +9,7 @@ from typing import IO
 import click
 from flask.cli import with_appcontext
 
-from hub.cli_support import cli_errors
+from hub.cli_support import cli_errors, freeze_built_objects
 from hub.db import refresh_planner_statistics
 from hub.errors import InvalidInput
 from hub.extensions import db
@@ -68,6 +68,7 @@ def import_command(
     files: tuple[Path, ...], email: str, collection_id: str, tlp: str | None, fmt: str, quiet: bool
 ) -> None:
     """Import STIX bundles (2.1, or 2.0 upgraded), TAXII envelopes or MISP event exports into a collection."""
+    freeze_built_objects()  # the app lives as long as the command: full collections need not scan it
     p = principal_of(email)
     collection = get_collection_for(db.session(), p, collection_id)
     options = IngestOptions(tlp=parse_tlp(tlp))

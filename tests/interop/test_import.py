@@ -269,3 +269,17 @@ def test_a_long_import_refreshes_the_statistics_while_it_runs(session, member):
         time.sleep(1.1)
         import_objects(session, p, member.collection.id, [indicator(Tlp.GREEN)])
     assert last_analyse() != before
+
+
+def test_the_import_command_hides_the_built_app_from_the_garbage_collector(hub, member, shared_data):
+    """`hub import` freezes what was built before the import (`hub.cli_support.freeze_built_objects`): six
+    full collections scanning the app took a seventh of a 20,000-object import's CPU."""
+    import gc
+
+    try:
+        gc.unfreeze()
+        result = _import(hub, member, shared_data / "mvt-edge" / "envelope.stix2")
+        assert "3 objects: 3 stored" in result.output
+        assert gc.get_freeze_count() > 10_000
+    finally:
+        gc.unfreeze()
