@@ -10,6 +10,7 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from operator import itemgetter
+from sqlite3 import SQLITE_LIMIT_VARIABLE_NUMBER
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, MetaData, Select, String, Table, any_, bindparam, event, text
@@ -94,7 +95,7 @@ def begin_write(session: Any) -> None:
 
 def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert many rows (dicts with the same keys) in the session's transaction, in one stream: `COPY` on
-    PostgreSQL, the driver's `executemany` of plain tuples on SQLite.
+    PostgreSQL, a few multi-row `INSERT`s of plain tuples on SQLite (`_insert_sqlite`).
 
     SQLAlchemy's executemany costs about 22 µs of Python per row in parameter processing before the driver
     sends anything (psycopg then sends one `INSERT` per row); `COPY` costs about 3 µs, with the same work in
@@ -119,10 +120,30 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
                 for value in values:
                     copy.write_row(value)
         else:
-            markers = ", ".join("?" * len(columns))
-            cursor.executemany(f"INSERT INTO {quote(table.name)} ({names}) VALUES ({markers})", values)
+            _insert_sqlite(driver, cursor, f"INSERT INTO {quote(table.name)} ({names}) VALUES ", values)
     finally:
         cursor.close()
+
+
+SQLITE_ROWS_PER_INSERT = 500
+
+
+def _insert_sqlite(driver: Any, cursor: Any, head: str, values: list[tuple[Any, ...]]) -> None:
+    """Rows as few multi-row `INSERT … VALUES (…), (…)` statements (as many rows as SQLite's limit on
+    parameters allows, at most `SQLITE_ROWS_PER_INSERT`), not one statement per row: FTS5 flushes what it
+    holds in memory into a new index segment at the end of every statement that wrote to it, so the search
+    index's trigger (`search_text`) built one segment per row and merged them as it went: 32 µs of CPU per
+    row with `executemany`, 7 µs in statements of 500 rows (a 20,000-indicator `hub import`, SQLite 3.40)."""
+    width = len(values[0])
+    per_statement = max(
+        1, min(SQLITE_ROWS_PER_INSERT, driver.getlimit(SQLITE_LIMIT_VARIABLE_NUMBER) // width)
+    )
+    row = "(" + ", ".join("?" * width) + ")"
+    for start in range(0, len(values), per_statement):
+        part = values[start : start + per_statement]
+        cursor.execute(
+            head + ", ".join([row] * len(part)), [value for row_values in part for value in row_values]
+        )
 
 
 IN_LIST = 500  # values per IN list on SQLite
