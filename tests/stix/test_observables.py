@@ -603,3 +603,27 @@ def test_candidates_find_what_extraction_stored() -> None:
             assert obs in candidates(obs.value.upper() + "."), obs
         elif obs.kind == "email":
             assert obs in candidates(obs.value.upper()), obs
+
+
+# The string literal of both fast paths as first written: one alternative per character.
+_LITERAL_AS_ALTERNATIVES = r"'(?:[^'\\]|\\['\\])*'"
+
+
+@settings(max_examples=600, deadline=None)
+@given(
+    st.lists(st.sampled_from(["a", "'", "\\", "\\'", "\\\\", "\\a", " ", "]", "é"]), max_size=10).map("".join)
+)
+def test_unrolled_string_literal_is_the_same_language(value: str) -> None:
+    """The fast paths' unrolled string literal (`hub.stix.observables.extraction._FAST`,
+    `hub.stix.validation.patterns._FAST_PATTERN_RE`) accepts exactly the texts the literal written as
+    alternatives accepted, with the same value."""
+    from hub.stix.observables.extraction import _FAST
+    from hub.stix.validation.patterns import _FAST_PATTERN_RE
+
+    pattern = f"[url:value = '{value}']"
+    before = re.fullmatch(r"\[url:value = " + _LITERAL_AS_ALTERNATIVES + r"\]", pattern)
+    fast = _FAST.fullmatch(pattern)
+    assert (fast is None) == (before is None), pattern
+    assert (_FAST_PATTERN_RE.fullmatch(pattern) is None) == (before is None), pattern
+    if fast is not None:
+        assert fast.group("value") == value

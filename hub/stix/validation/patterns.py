@@ -11,10 +11,11 @@ from hub.stix.validation.errors import InvalidStix
 # The single comparison `[type:path = 'value']`, restricted so that every match is a valid STIX 2.1
 # pattern for the ANTLR grammar in stix2patterns: a lower-case object type (IdentifierWithHyphen),
 # lower-case unquoted path steps (IdentifierWithoutHyphen), `=`, and a string literal whose only
-# escapes are \' and \\ (the grammar's StringLiteral). Spaces only as separators.
+# escapes are \' and \\ (the grammar's StringLiteral), written unrolled as in
+# `hub.stix.observables.extraction`. Spaces only as separators.
 _FAST_PATTERN_RE: Final = re.compile(
     r"\[ *([a-z][a-z0-9]*(?:-[a-z0-9]+)*) *: *([a-z_][a-z0-9_]*(?: *\. *[a-z_][a-z0-9_]*)*)"
-    r" *= *'(?:[^'\\]|\\['\\])*' *\]"
+    r" *= *'[^'\\]*(?:\\['\\][^'\\]*)*' *\]"
 )
 # `[file:hashes.<ALGORITHM> = '<hex>']`, quoted or not: stix2patterns accepts exactly these when the value has
 # the algorithm's length in hex digits (its `object_validator.HASHES_REGEX`), so they need no parse either.
