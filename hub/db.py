@@ -95,7 +95,7 @@ def begin_write(session: Any) -> None:
 
 def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """Insert many rows (dicts with the same keys) in the session's transaction, in one stream: `COPY` on
-    PostgreSQL, a few multi-row `INSERT`s of plain tuples on SQLite (`_insert_sqlite`).
+    PostgreSQL, a few multi-row `INSERT`s of plain tuples on SQLite (`insert_values`).
 
     SQLAlchemy's executemany costs about 22 µs of Python per row in parameter processing before the driver
     sends anything (psycopg then sends one `INSERT` per row); `COPY` costs about 3 µs, with the same work in
@@ -104,12 +104,22 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
     """
     if not rows:
         return
+    columns = list(rows[0])
+    pick = itemgetter(*columns)
+    insert_values(
+        session, table, columns, list(map(pick, rows)) if len(columns) > 1 else [(pick(row),) for row in rows]
+    )
+
+
+def insert_values(
+    session: Session, table: Table, columns: Sequence[str], values: Sequence[tuple[Any, ...]]
+) -> None:
+    """`insert_rows` for rows already built as tuples in the order of `columns` (no dict per row)."""
+    if not values:
+        return
     connection = session.connection()
     quote = connection.dialect.identifier_preparer.quote
-    columns = list(rows[0])
     names = ", ".join(quote(table.c[column].name) for column in columns)
-    pick = itemgetter(*columns)
-    values = list(map(pick, rows)) if len(columns) > 1 else [(pick(row),) for row in rows]
     driver = connection.connection.driver_connection
     if driver is None:  # pragma: no cover - a pooled connection always has its driver connection
         raise RuntimeError("no database connection")
@@ -128,7 +138,7 @@ def insert_rows(session: Session, table: Table, rows: Sequence[Mapping[str, Any]
 SQLITE_ROWS_PER_INSERT = 500
 
 
-def _insert_sqlite(driver: Any, cursor: Any, head: str, values: list[tuple[Any, ...]]) -> None:
+def _insert_sqlite(driver: Any, cursor: Any, head: str, values: Sequence[tuple[Any, ...]]) -> None:
     """Rows as few multi-row `INSERT … VALUES (…), (…)` statements (as many rows as SQLite's limit on
     parameters allows, at most `SQLITE_ROWS_PER_INSERT`), not one statement per row: FTS5 flushes what it
     holds in memory into a new index segment at the end of every statement that wrote to it, so the search
