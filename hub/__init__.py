@@ -15,6 +15,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     Runs no migration and no I/O but reading configuration. The gate is installed here, before any feature is
     mounted, so that no route depends on which blueprints are mounted or in what order.
     """
+    from hub.application import HubFlask
     from hub.config import load_config
     from hub.errors import register_error_handlers
     from hub.extensions import init_extensions
@@ -24,7 +25,7 @@ def create_app(test_config: Mapping[str, Any] | None = None) -> Flask:
     from hub.web.security import init_security
 
     instance_path = (test_config or {}).get("INSTANCE_PATH") or os.environ.get("HUB_INSTANCE_PATH") or None
-    app = Flask(__name__, instance_path=instance_path, instance_relative_config=True)
+    app = HubFlask(__name__, instance_path=instance_path, instance_relative_config=True)
     load_config(app, test_config)
     init_extensions(app)
     register_error_handlers(app)
