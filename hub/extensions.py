@@ -13,7 +13,12 @@ from flask_wtf import CSRFProtect
 from hub.db import Base
 from hub.liveness import skippable_ping
 from hub.paths import MIGRATIONS_DIR
-from hub.ratelimits import DATABASE_STORAGE_URI, keyed_client_address, skip_middleware_on_token_surfaces
+from hub.ratelimits import (
+    DATABASE_STORAGE_URI,
+    keyed_client_address,
+    skip_idle_hooks,
+    skip_middleware_on_token_surfaces,
+)
 
 # Schema objects made by migrations that are not models (full-text search, hub.search.models): Alembic's
 # comparison of models and database leaves them alone.
@@ -54,3 +59,4 @@ def init_extensions(app: Flask) -> None:
     app.config.setdefault("RATELIMIT_HEADERS_ENABLED", False)
     limiter.init_app(app)
     skip_middleware_on_token_surfaces(app, limiter)
+    skip_idle_hooks(app, limiter)

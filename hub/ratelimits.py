@@ -16,11 +16,13 @@ from __future__ import annotations
 import hashlib
 import hmac
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any, cast
 
 from flask import Flask, current_app, request
 from flask_limiter import Limiter
+from flask_limiter._compat import request_context
 from limits.storage import Storage
 from sqlalchemy import Float, Integer, String, Table, case, delete, func, select
 from sqlalchemy.dialects.postgresql import insert as postgresql_insert
@@ -165,3 +167,48 @@ def skip_middleware_on_token_surfaces(app: Flask, limiter: Limiter) -> None:
             limiter._check_request_limit()
 
     hooks[position] = check_web_requests
+
+
+# Where Flask-Limiter keeps a request's limiter state; it creates it on first use (`Limiter.context`).
+_LIMITER_STATE = "_limiter_request_context"
+
+
+def skip_idle_hooks(app: Flask, limiter: Limiter) -> None:
+    """Run Flask-Limiter's after-request and teardown hooks only for a request that used a limit.
+
+    The after-request hook deducts conditional costs and adds the limit headers of the limits this request
+    was checked against; the teardown resets that record. A request no limit looked at has no record (on a
+    token surface without a limited view, every TAXII page and lookup), so both found nothing to do, after
+    creating the record only to reset it: about 60 of a first page's Python calls. A request that a view's
+    `@limiter.limit` or the before-request check looked at keeps both hooks as they were.
+    """
+    inject = _hook(
+        app.after_request_funcs.get(None, []), lambda hook: getattr(hook, "args", ()) == (limiter,)
+    )
+    release = _hook(
+        app.teardown_request_funcs.get(None, []),
+        lambda hook: getattr(hook, "__self__", None) is limiter,
+    )
+    if inject is None or release is None:
+        return  # not Flask-Limiter's hooks as this module knows them: leave everything as it is
+    hooks, position = inject
+    after = hooks[position]
+
+    def inject_headers(response: Any) -> Any:
+        return after(response) if hasattr(request_context(), _LIMITER_STATE) else response
+
+    hooks[position] = inject_headers
+    hooks, position = release
+    teardown = hooks[position]
+
+    def release_context(error: BaseException | None = None) -> None:
+        if hasattr(request_context(), _LIMITER_STATE):
+            teardown(error)
+
+    hooks[position] = release_context
+
+
+def _hook(hooks: list[Any], is_limiters: Callable[[Any], bool]) -> tuple[list[Any], int] | None:
+    """The list and position of the one hook `is_limiters` recognises, or None."""
+    found = [position for position, hook in enumerate(hooks) if is_limiters(hook)]
+    return (hooks, found[0]) if len(found) == 1 else None

@@ -74,3 +74,50 @@ def test_a_limit_for_every_request_keeps_the_check_on_token_surfaces():
     client = bare.test_client()
     statuses: list[Any] = [client.get("/surface/").status_code for _ in range(2)]
     assert statuses == [200, 429]
+
+
+def test_a_request_no_limit_looked_at_leaves_the_limiter_hooks_idle(app, tmp_path, monkeypatch):
+    """Failed before: the after-request hook created the limiter's record of a TAXII request (for the
+    teardown to reset it) although no limit had looked at the request."""
+    import flask_limiter._extension as extension
+
+    created: list[str] = []
+    record = extension.LimiterContext
+
+    def counted_record() -> Any:
+        created.append(request.path)
+        return record()
+
+    monkeypatch.setattr(extension, "LimiterContext", counted_record)
+    limited = _limited(app, tmp_path)
+    with limited.app_context():
+        client = limited.test_client()
+        client.get("/taxii2/")
+        client.get("/")
+        db.session.remove()
+        db.engine.dispose()
+    assert created == ["/"]
+
+
+def test_a_limited_token_surface_view_keeps_its_headers_and_conditional_costs(app, tmp_path, monkeypatch):
+    """The after-request hook still runs for a request a view's limit looked at: its headers are added, and
+    a cost deducted only on an error response is deducted (the second failed call is refused)."""
+    probe = TokenSurface("headers_probe", __name__)
+
+    @probe.get("/fail")
+    @limiter.limit("2/minute", deduct_when=lambda response: response.status_code >= 400)
+    def fail() -> tuple[str, int]:
+        return "no", 400
+
+    limited = _limited(app, tmp_path)
+    # the shared limiter keeps the first app's header setting (RATELIMIT_HEADERS_ENABLED); turn it on here
+    monkeypatch.setattr(limiter, "_headers_enabled", True)
+    limited.register_blueprint(probe, url_prefix="/headers-probe")
+    with limited.app_context():
+        client = limited.test_client()
+        responses = [client.get("/headers-probe/fail") for _ in range(3)]
+        db.session.remove()
+        db.engine.dispose()
+    assert [response.status_code for response in responses] == [400, 400, 429]
+    assert responses[0].headers["X-RateLimit-Limit"] == "2"
+    assert responses[0].headers["X-RateLimit-Remaining"] == "1"
