@@ -64,7 +64,7 @@ def cache_sizes() -> dict[str, int]:
         "pattern validation (by text)": patterns._pattern_error,
         "observable extraction (by text)": extraction._extract_cached,
         "lookup values read (by value)": service._read_as_cached,
-        "lookup statements (by principal)": service._statements,
+        "lookup statements (by principal)": service._statement,
         "context statements (by principal)": context._statement,
     }
     sizes = {name: int(f.cache_info().currsize) for name, f in functions.items()}
