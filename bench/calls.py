@@ -28,11 +28,7 @@ import orjson
 from bench import data
 from bench.servers import (
     TAXII_ACCEPT,
-    adopt_hub_env,
-    create_database,
-    drop_database,
-    hub_env,
-    seed_hub,
+    in_process_hub,
     use_hub_source,
 )
 
@@ -154,18 +150,8 @@ def main() -> None:
             "|",
             f"{args.objects:,} objects",
         )
-        name = f"hub_bench_{args.name}"
-        url = (
-            create_database(name) if args.database == "postgresql" else f"sqlite:///{work / 'calls.sqlite3'}"
-        )
-        env = hub_env(work, url)
-        try:
-            seed = seed_hub(env, collections=1, tag="calls")
-            adopt_hub_env(env)
+        with in_process_hub(work, args.database, f"hub_bench_{args.name}", "calls") as seed:
             run(seed.collections[0], seed.token, args.objects, args.top)
-        finally:
-            if args.database == "postgresql":
-                drop_database(name)
 
 
 if __name__ == "__main__":

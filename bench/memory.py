@@ -32,12 +32,8 @@ import orjson
 from bench import data
 from bench.servers import (
     TAXII_ACCEPT,
-    adopt_hub_env,
-    create_database,
-    drop_database,
-    hub_env,
+    in_process_hub,
     run_database,
-    seed_hub,
     use_hub_source,
 )
 
@@ -193,11 +189,7 @@ def main() -> None:
             "hub:",
             use_revision(work, args.hub_rev) if args.hub_rev else use_hub_source(work, args.hub_source),
         )
-        url = create_database(name) if args.database == "postgresql" else f"sqlite:///{work / 'm.sqlite3'}"
-        env = hub_env(work, url)
-        try:
-            seed = seed_hub(env, collections=1, tag="memory")
-            adopt_hub_env(env)
+        with in_process_hub(work, args.database, name, "memory") as seed:
             if not args.no_trace:
                 tracemalloc.start()
             worker = Worker(seed.collections[0], seed.token, args.lookups)
@@ -205,9 +197,6 @@ def main() -> None:
             print(markdown(rows))
             if args.json:
                 args.json.write_text(json.dumps(rows, indent=2))
-        finally:
-            if args.database == "postgresql":
-                drop_database(name)
 
 
 if __name__ == "__main__":

@@ -23,11 +23,7 @@ import orjson
 from bench import data
 from bench.servers import (
     TAXII_ACCEPT,
-    adopt_hub_env,
-    create_database,
-    drop_database,
-    hub_env,
-    seed_hub,
+    in_process_hub,
     use_hub_source,
 )
 
@@ -63,19 +59,8 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="hub-profile-") as folder:
         work = Path(folder)
         print("hub:", use_hub_source(work, args.hub_source))
-        url = (
-            create_database("hub_bench_profile")
-            if args.database == "postgresql"
-            else (f"sqlite:///{work / 'profile.sqlite3'}")
-        )
-        env = hub_env(work, url)
-        try:
-            seed = seed_hub(env, collections=1, tag="profile")
-            adopt_hub_env(env)
+        with in_process_hub(work, args.database, "hub_bench_profile", "profile") as seed:
             run(seed.collections[0], seed.token, args.objects, args.top)
-        finally:
-            if args.database == "postgresql":
-                drop_database("hub_bench_profile")
 
 
 def explain(app: Any, request: Callable[[], Any], label: str) -> None:

@@ -9,6 +9,8 @@ import secrets
 import subprocess
 import sys
 import uuid
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -161,6 +163,22 @@ def adopt_hub_env(env: dict[str, str]) -> None:
     os.environ.update({k: v for k, v in env.items() if k.startswith("HUB_")})
     if env.get("PYTHONPATH"):
         sys.path.insert(0, env["PYTHONPATH"])
+
+
+@contextmanager
+def in_process_hub(work: Path, database: str, name: str, tag: str) -> Iterator[HubSeed]:
+    """A seeded hub (one collection) whose settings this process adopts, for the benchmarks that run the hub
+    in-process (bench.calls, bench.memory, bench.profile): on PostgreSQL the database `name`, created here
+    and dropped at the end; on SQLite a file in `work`."""
+    url = create_database(name) if database == "postgresql" else f"sqlite:///{work / f'{tag}.sqlite3'}"
+    env = hub_env(work, url)
+    try:
+        seed = seed_hub(env, collections=1, tag=tag)
+        adopt_hub_env(env)
+        yield seed
+    finally:
+        if database == "postgresql":
+            drop_database(name)
 
 
 def seed_hub(env: dict[str, str], collections: int, tag: str = "bench") -> HubSeed:
