@@ -13,12 +13,14 @@ import itertools
 import json
 import os
 import uuid
+from collections.abc import Iterator
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import insert, select
 
 from hub.orgs import service as orgs
+from hub.policy.principal import Principal
 from hub.policy.tlp import Tlp
 from hub.stix.correlation import correlate
 from hub.stix.models import ObjectVersion
@@ -112,6 +114,15 @@ def insert_world(session, cw: CorrelatedWorld, user_ids: dict[str, int]) -> None
     session.commit()
 
 
+def readers_of(session, cw: CorrelatedWorld) -> Iterator[tuple[str | None, ref.Reader, Principal]]:
+    """Store `cw` in the emptied database, then give every reader (anonymous first) with its reference
+    reader and its principal."""
+    dbworld.empty_tables(session)
+    insert_world(session, cw, dbworld.build(session, cw.world))
+    for address in [None, *cw.world.users]:
+        yield address, ref.reader(cw.world, address), dbworld.principal_of(session, address)
+
+
 def spelt(value: str, spelling: str) -> str:
     return spelling.format(value, upper=value.upper(), defanged=value.replace(".", "[.]"))
 
@@ -136,15 +147,9 @@ def expected(cw: CorrelatedWorld, r: ref.Reader, value: str) -> dict[tuple[str, 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(cw=correlated_worlds(), spelling=st.sampled_from(SPELLINGS))
 def test_correlation_shows_and_counts_only_what_the_reader_may_see(session, cw, spelling):
-    dbworld.empty_tables(session)
-    user_ids = dbworld.build(session, cw.world)
-    insert_world(session, cw, user_ids)
-
     problems: list[str] = []
-    for address in [None, *cw.world.users]:
-        r = ref.reader(cw.world, address)
-        p = dbworld.principal_of(session, address)
-        typed = [spelt(value, spelling) for value in VALUES]
+    typed = [spelt(value, spelling) for value in VALUES]
+    for address, r, p in readers_of(session, cw):
         for value, result in zip(VALUES, correlate(session, p, typed), strict=True):
             want = expected(cw, r, value)
             got = {

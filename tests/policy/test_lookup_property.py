@@ -15,7 +15,6 @@ from hypothesis import strategies as st
 
 from hub.api.service import lookup
 from hub.policy.tlp import Tlp
-from tests.policy import dbworld
 from tests.policy import reference as ref
 from tests.policy.test_correlation_property import (
     EXAMPLES,
@@ -23,8 +22,8 @@ from tests.policy.test_correlation_property import (
     VALUES,
     CorrelatedWorld,
     correlated_worlds,
-    insert_world,
     key,
+    readers_of,
     spelt,
 )
 
@@ -44,15 +43,9 @@ def expected(cw: CorrelatedWorld, r: ref.Reader, value: str) -> dict[tuple[str, 
 @settings(max_examples=EXAMPLES, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(cw=correlated_worlds(), spelling=st.sampled_from(SPELLINGS))
 def test_lookup_finds_and_counts_only_what_the_reader_may_see(session, cw, spelling):
-    dbworld.empty_tables(session)
-    user_ids = dbworld.build(session, cw.world)
-    insert_world(session, cw, user_ids)
-
     problems: list[str] = []
-    for address in [None, *cw.world.users]:
-        r = ref.reader(cw.world, address)
-        p = dbworld.principal_of(session, address)
-        typed = [spelt(value, spelling) for value in VALUES]
+    typed = [spelt(value, spelling) for value in VALUES]
+    for address, r, p in readers_of(session, cw):
         for value, result in zip(VALUES, lookup(session, p, typed), strict=True):
             want = expected(cw, r, value)
             got = {(m.collection_id, m.id): (m.tlp, m.sightings) for m in result.matches}
