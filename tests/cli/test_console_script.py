@@ -122,3 +122,16 @@ def test_serve_answers_http_with_gunicorn(tmp_path):
     finally:
         server.terminate()
         server.wait(30)
+
+
+def test_the_hub_starts_without_the_stix2_library(tmp_path):
+    """`stix2` takes about 0.1 s to import and only a MISP export uses it: every `hub` command (`hub import`
+    of 10,000 objects is mostly its start) and every server worker starts without it."""
+    code = "import sys, hub.cli; from hub import create_app; create_app(); print(*sys.modules)"
+    started = subprocess.run(
+        [sys.executable, "-c", code], env=environment(tmp_path), capture_output=True, text=True, timeout=180
+    )
+    assert started.returncode == 0, started.stderr
+    modules = set(started.stdout.split())
+    assert "hub.interop.misp" in modules  # the module that uses it is loaded, the library is not
+    assert "stix2" not in modules
