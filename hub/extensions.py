@@ -6,13 +6,13 @@ from flask import Flask
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
 from hub.db import Base
 from hub.liveness import skippable_ping
-from hub.paths import MIGRATIONS_DIR
+from hub.migrations import SCHEMA_EXTRAS as SCHEMA_EXTRAS
+from hub.migrations import init_migrations
 from hub.ratelimits import (
     DATABASE_STORAGE_URI,
     keyed_client_address,
@@ -20,19 +20,7 @@ from hub.ratelimits import (
     skip_middleware_on_token_surfaces,
 )
 
-# Schema objects made by migrations that are not models (full-text search, hub.search.models): Alembic's
-# comparison of models and database leaves them alone.
-SCHEMA_EXTRAS = ("search_fts", "ix_search_text_trigram")
-
-
-def _is_model_schema(obj: object, name: str | None, kind: str, reflected: bool, compare_to: object) -> bool:
-    return not (name or "").startswith(SCHEMA_EXTRAS)
-
-
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate(
-    directory=str(MIGRATIONS_DIR), render_as_batch=True, compare_type=True, include_object=_is_model_schema
-)
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
@@ -48,7 +36,7 @@ def init_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         skippable_ping(db.engine)
-    migrate.init_app(app, db)
+    init_migrations(app, db)
     login_manager.init_app(app)
     # CSRF is checked by the web's own before_request (hub.web.security), which exempts the
     # token-authenticated

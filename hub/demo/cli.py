@@ -5,10 +5,10 @@ from __future__ import annotations
 import click
 from flask import current_app
 from flask.cli import with_appcontext
-from flask_migrate import upgrade
 
 from hub.demo.seed import DEMO_PASSWORD, USERS, seed, seed_report
 from hub.extensions import db
+from hub.migrations import upgrade_database
 from hub.notify.demo import start_demo_worker
 from hub.reports.crypto import sealer_for
 from hub.serve import run_server
@@ -20,7 +20,7 @@ from hub.serve import run_server
 @with_appcontext
 def demo_command(port: int, no_serve: bool) -> None:
     """Run a demo hub on embedded SQLite with demo members, channels and intelligence."""
-    upgrade()
+    upgrade_database()
     created = seed(db.session())
     receipt = seed_report(db.session(), sealer_for(current_app)) if created else None
     db.session.commit()
