@@ -6,25 +6,35 @@ and an API request without valid credentials is refused with 401 rather than ser
 
 from __future__ import annotations
 
+import functools
+from collections.abc import Callable
+from typing import Any
+
 from flask import g, request
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import Unauthorized
 
 from hub.extensions import db
-from hub.policy.credentials import credentials_for
+from hub.policy.credentials import credentials_for, unchecked_credentials
 from hub.policy.principal import Principal
 from hub.policy.principal_cache import TokenGrant, principal_cache
+from hub.policy.version_check import deferrable, run_checked
 from hub.unit_of_work import commit_now
 
 WWW_AUTHENTICATE = 'Basic realm="hub", Bearer'
 
 
-def authenticate() -> Principal:
+def authenticate(defer: bool = False) -> Principal:
     """Resolve this request's API token into its principal (kept for the request in `g`).
 
     Served from the principal cache while no policy change happened (`hub.policy.principal_cache`).
+    `defer`: for a view marked `hub.policy.version_check.deferrable`, a cached principal is taken without
+    reading the policy version; the view's statement reads it (`checked_view`).
     :raises Unauthorized: no valid token."""
     header = request.headers.get("Authorization")
-    credentials = None if header is None else credentials_for(db.session(), header, principal_cache())
+    credentials = None if header is None or not defer else unchecked_credentials(header, principal_cache())
+    if credentials is None and header is not None:
+        credentials = credentials_for(db.session(), header, principal_cache())
     if credentials is None or credentials.grant is None:
         how = "send an API token as a Bearer token, or HTTP Basic with your email address and an API token"
         raise Unauthorized(how if header is None else f"the credentials are not valid: {how}")
@@ -33,6 +43,22 @@ def authenticate() -> Principal:
     if db.session.dirty:  # `user_for_secret` notes the token's last use, at most once a minute
         commit_now("a token's last use is noted even when the request it authenticates is then refused")
     return current_principal()
+
+
+def checked_view(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
+    """`view`, `deferrable`: it may start with an unchecked cached principal, and every way out of it is
+    checked against the policy version (`hub.policy.version_check.run_checked`); on a change the principal
+    is resolved afresh and the view runs again."""
+
+    @functools.wraps(view)
+    def checked(**kwargs: Any) -> ResponseReturnValue:
+        return run_checked(db.session(), lambda: view(**kwargs), _reauthenticate)
+
+    return deferrable(checked)
+
+
+def _reauthenticate() -> None:
+    authenticate()
 
 
 def current_principal() -> Principal:

@@ -9,7 +9,7 @@ a count.
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -36,7 +36,7 @@ from hub.policy.visibility import visible
 from hub.stix.models import ObjectVersion
 from hub.stix.observable_index import IS_SIGHTING_OF, IndexedObservable, observable_key
 from hub.stix.observables import Observable, candidates
-from hub.stix.query import is_last_visible
+from hub.stix.query import is_last_visible, with_the_policy_version
 from hub.stix.validation import format_timestamp
 
 MAX_VALUES = 1000
@@ -89,12 +89,17 @@ class Result:
     matches: list[Match] = field(default_factory=list)
 
 
-def lookup(session: Session, p: Principal, values: Sequence[str]) -> list[Result]:
+def lookup(
+    session: Session, p: Principal, values: Sequence[str], check: Callable[[int | None], None] | None = None
+) -> list[Result]:
     """Look every value up, in order; a value that reads as nothing gets no candidates and no matches.
 
     One statement finds the matches with their sightings counted and whether any relationship names them
     as its source; the context statement runs only for matches that some relationship does (on PostgreSQL
-    each statement is a round trip, and most indicators indicate nothing)."""
+    each statement is a round trip, and most indicators indicate nothing).
+
+    `check`: that statement also reads the policy version, in the same snapshot, and hands it to `check`
+    before any row is used (`hub.policy.version_check`); not called when no value reads as anything."""
     results = [Result(value, list(_read_as(value))) for value in values]
     wanted: dict[bytes, list[tuple[Result, Observable]]] = {}
     for result in results:
@@ -104,10 +109,14 @@ def lookup(session: Session, p: Principal, values: Sequence[str]) -> list[Result
         return results
     matches: dict[tuple[int, str, str], Match] = {}
     linked: set[tuple[str, str]] = set()
-    statement = _statement(p, session.get_bind().dialect.name == "postgresql")
+    statement = _statement(p, session.get_bind().dialect.name == "postgresql", check is not None)
     parameters = {"keys": _keys(session, list(wanted))}
     session.flush()  # what `session.execute` would do; Core rows skip the ORM's per-row work
-    for row in session.connection().execute(statement, parameters):
+    rows = session.connection().execute(statement, parameters).all()
+    if check is not None:  # one row at least: the version, and NULLs when nothing matched
+        check(rows[0].policy_version)
+        rows = rows if rows[0].key is not None else []
+    for row in rows:
         for result, candidate in wanted[row.key]:
             if (candidate.kind, candidate.value) != (row.kind, row.value):
                 continue  # a digest collision: never report a value that was not asked for
@@ -147,17 +156,18 @@ def _keys(session: Session, keys: list[bytes]) -> list[bytes]:
 
 
 @functools.lru_cache(maxsize=1024)
-def _statement(p: Principal, postgresql: bool) -> AnySelect:
+def _statement(p: Principal, postgresql: bool, with_policy_version: bool) -> AnySelect:
     """The lookup query of `p`, digests in the parameter `keys`: built once per principal (a `Principal`
     holds everything the visibility rule reads), which halves a lookup's CPU time. On PostgreSQL the digests
-    go as one array (`= ANY`), not thousands of parameters."""
+    go as one array (`= ANY`), not thousands of parameters. `with_policy_version`: led by the policy
+    version (`with_the_policy_version`)."""
     if postgresql:
         key_in = IndexedObservable.key == any_(bindparam("keys", [], type_=ARRAY(LargeBinary)))
     else:
         key_in = IndexedObservable.key.in_(bindparam("keys", expanding=True))
     o, keyed, version_id = _observables(key_in, postgresql)
     v = ObjectVersion
-    return (
+    query = (
         select(
             o.key,
             o.kind,
@@ -170,11 +180,15 @@ def _statement(p: Principal, postgresql: bool) -> AnySelect:
             v.body,
             _sightings_of(p, v).label("sightings"),
             names_threats(v).label("linked"),
+            o.id.label("observable_id"),
         )
         .join(v, v.id == version_id)
         .where(*keyed, v.type == "indicator", visible(p, v), is_last_visible(p, v))
         .order_by(v.collection_id, v.stix_id, o.id)
     )
+    if with_policy_version:
+        return with_the_policy_version(query, "collection_id", "stix_id", "observable_id")
+    return query
 
 
 def _sightings_of(p: Principal, indicator: Any) -> ScalarSelect[int]:

@@ -10,10 +10,11 @@ from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import RequestEntityTooLarge, UnsupportedMediaType
 
 from hub.api import bp
-from hub.api.auth import WWW_AUTHENTICATE, authenticate, current_principal
+from hub.api.auth import WWW_AUTHENTICATE, authenticate, checked_view, current_principal
 from hub.api.service import MAX_VALUE_LENGTH, MAX_VALUES, Result, lookup
 from hub.errors import InvalidInput, register_renderer
 from hub.extensions import db
+from hub.policy.version_check import check, may_defer, unchecked
 from hub.unit_of_work import reads_only
 
 DEFAULT_MAX_CONTENT_LENGTH = 1024 * 1024
@@ -39,14 +40,19 @@ def _authenticate_and_check() -> None:
     may plan its batch with `SET LOCAL`, which needs its transaction."""
     if request.method == "GET":
         reads_only()
-    authenticate()
     limit = int(current_app.config.get("API_MAX_CONTENT_LENGTH", DEFAULT_MAX_CONTENT_LENGTH))
-    if request.content_length is not None and request.content_length > limit:
+    too_large = request.content_length is not None and request.content_length > limit
+    # A view that checks the policy version itself may start with a cached principal unchecked: nothing
+    # after this point and before it may answer.
+    view = current_app.view_functions.get(request.endpoint or "")
+    authenticate(defer=not too_large and request.method == "GET" and may_defer(view))
+    if too_large:
         raise RequestEntityTooLarge(f"the body is larger than {limit} bytes")
     request.max_content_length = limit  # also caps a body sent without Content-Length
 
 
 @bp.get("/lookup")
+@checked_view
 def lookup_get() -> ResponseReturnValue:
     """Look one value up: `?value=...`."""
     values = request.args.getlist("value")
@@ -82,7 +88,7 @@ def _lookup(values: list[str]) -> list[Result]:
     for index, value in enumerate(values):
         if len(value) > MAX_VALUE_LENGTH:
             raise InvalidInput(f"values[{index}] is longer than {MAX_VALUE_LENGTH} characters")
-    results = lookup(db.session(), current_principal(), values)
+    results = lookup(db.session(), current_principal(), values, check if unchecked() else None)
     return results
 
 

@@ -23,7 +23,7 @@ from hub.errors import PermissionDenied
 from hub.liveness import first_read
 from hub.orgs.models import ApiToken, TokenScope
 from hub.orgs.tokens import token_for_authorization
-from hub.policy import version
+from hub.policy import version, version_check
 from hub.policy.principal import ANONYMOUS_BASE, Principal
 from hub.policy.principal_cache import Credentials, PrincipalCache, TokenGrant
 from hub.policy.resolve import principal_for, resolve_collections
@@ -89,6 +89,17 @@ def credentials_for(
     credentials = Credentials(principal, *_grant(token))
     cache.put(key, current, credentials)
     return credentials
+
+
+def unchecked_credentials(header: str | None, cache: PrincipalCache) -> Credentials | None:
+    """What `cache` holds for this header, used before the policy version is read: the request must check
+    the version before anything read with these leaves it (`hub.policy.version_check`, which `defer`s
+    here). None when nothing fresh is cached: resolve with `credentials_for` instead."""
+    found = cache.peek(cache.key(header))
+    if found is None:
+        return None
+    version_check.defer(found[1])
+    return found[0]
 
 
 def _grant(token: ApiToken | None) -> tuple[TokenGrant | None, datetime | None]:

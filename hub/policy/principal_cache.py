@@ -69,13 +69,19 @@ class PrincipalCache:
 
     def get(self, key: bytes, version: int) -> Credentials | None:
         """The credentials stored under `key` if they were resolved at `version` and are still fresh."""
+        found = self.peek(key)
+        return found[0] if found is not None and found[1] == version else None
+
+    def peek(self, key: bytes) -> tuple[Credentials, int] | None:
+        """The credentials stored under `key` if still fresh, with the policy version they were resolved at:
+        usable only once that version is found current (`hub.policy.version_check`)."""
         entry = self._entries.get(key)
-        if entry is None or entry.version != version or time.monotonic() - entry.stored > TTL_SECONDS:
+        if entry is None or time.monotonic() - entry.stored > TTL_SECONDS:
             return None
         expires = entry.credentials.expires_at
         if expires is not None and expires <= utcnow():
             return None
-        return entry.credentials
+        return entry.credentials, entry.version
 
     def put(self, key: bytes, version: int, credentials: Credentials) -> None:
         """Keep `credentials` resolved at `version`; when full, start again (cheaper than tracking age)."""

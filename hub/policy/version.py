@@ -18,7 +18,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import BigInteger, Connection, Integer, event, insert, inspect, select, update
+from sqlalchemy import BigInteger, Connection, Integer, Select, event, insert, inspect, select, update
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, scoped_session
 
 from hub.db import Base
@@ -64,6 +64,11 @@ def current(session: Session | scoped_session[Session]) -> int:
 
 
 _CURRENT = select(PolicyVersion.__table__.c.value).where(PolicyVersion.__table__.c.id == ROW_ID)
+
+
+def current_statement() -> Select[tuple[int]]:
+    """The statement `current` runs, for a statement that reads the version along with its rows."""
+    return _CURRENT
 
 
 def bump(connection: Connection) -> None:

@@ -16,7 +16,6 @@ from sqlalchemy import (
     BigInteger,
     ColumnElement,
     Integer,
-    Row,
     Select,
     and_,
     bindparam,
@@ -25,10 +24,12 @@ from sqlalchemy import (
     func,
     or_,
     select,
+    true,
 )
 from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
 
 from hub.errors import NotFound
+from hub.policy import version as policy_version
 from hub.policy.principal import Principal
 from hub.policy.visibility import visible
 from hub.stix.jsonsql import json_text
@@ -45,6 +46,10 @@ _AFTER = bindparam("after", type_=BigInteger)
 _LIMIT = bindparam("limit", type_=Integer)
 _STATEMENTS: OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], Select[Any]]] = OrderedDict()
 _STATEMENTS_LOCK = threading.Lock()
+# One row: the policy version (0 before the first change, as `hub.policy.version.current` reads it).
+_POLICY = select(
+    func.coalesce(policy_version.current_statement().scalar_subquery(), 0).label("policy_version")
+).subquery("policy")
 # The version as the object writes it (`modified`, else `created`): TAXII clients compare these strings, so
 # `...59.444Z` must not come back as `...59.444000Z`. NULL for objects versioned by `date_added` (SCOs).
 VERSION_TEXT = func.coalesce(
@@ -82,6 +87,7 @@ class Page(Generic[T]):
     items: list[T] = field(default_factory=list)
     more: bool = False
     next_after: int | None = None
+    policy_version: int | None = None  # read with the rows when asked (`list_columns`)
 
     @classmethod
     def from_rows(cls, rows: Sequence[T], limit: int, position: Callable[[T], int]) -> Page[T]:
@@ -123,21 +129,38 @@ def list_columns(
     limit: int,
     after: int | None,
     columns: tuple[InstrumentedAttribute[Any] | ColumnElement[Any], ...],
-) -> Page[Row[*tuple[Any, ...]]]:
+    with_policy_version: bool = False,
+) -> Page[Any]:
     """Like `list_versions`, but loads only `columns` (plus `date_added`, last): envelopes splice stored
     text and manifests need no body, so neither pays for building ORM objects.
 
+    `with_policy_version`: the same statement also reads the policy version (`hub.policy.version`), in the
+    same snapshot as the rows, into `Page.policy_version`, even for an empty page (one round trip where a
+    separate read made two; `hub.policy.version_check`).
+
     `columns` must be a module-level constant (the statement cache tells them apart by identity)."""
     starts = [position for position in (f.added_after, after) if position is not None]
-    query = _page_statement(p, collection_id, replace(f, added_after=None), columns, bool(starts))
+    key = (p, collection_id, replace(f, added_after=None), columns, bool(starts), with_policy_version)
+    query = _page_statement(*key)
     parameters = {"limit": limit + 1, **({"after": max(starts)} if starts else {})}
     session.flush()  # what `session.execute` would do; the Core path below skips the ORM's per-row work
     rows = session.connection().execute(query, parameters).all()
-    return Page.from_rows(rows, limit, lambda row: int(row[-1]))
+    if not with_policy_version:
+        return Page.from_rows(rows, limit, lambda row: int(row[-1]))
+    # One row at least: the version, then the page's columns, all NULL when the page is empty.
+    items = [row[1:] for row in rows] if rows[0][-1] is not None else []
+    page: Page[Any] = Page.from_rows(items, limit, lambda row: int(row[-1]))
+    page.policy_version = rows[0][0]
+    return page
 
 
 def _page_statement(
-    p: Principal, collection_id: str, f: ObjectFilter, columns: tuple[Any, ...], keyset: bool
+    p: Principal,
+    collection_id: str,
+    f: ObjectFilter,
+    columns: tuple[Any, ...],
+    keyset: bool,
+    with_policy_version: bool,
 ) -> Select[Any]:
     """The page statement of this principal, collection, filter and columns, with the keyset position and
     the limit left as parameters (`:after`, `:limit`).
@@ -147,23 +170,36 @@ def _page_statement(
     first. The key holds the whole principal and filter, so a statement is only reused for exactly the
     inputs it was built from: the visibility rule it carries is the one `visible()` builds for them.
     Lookups of named ids vary with every request and are built afresh."""
-    key = (p, collection_id, f, id(columns), keyset)
+    key = (p, collection_id, f, id(columns), keyset, with_policy_version)
     if not f.ids:
         with _STATEMENTS_LOCK:
             found = _STATEMENTS.get(key)
             if found is not None and found[0] is columns:
                 _STATEMENTS.move_to_end(key)
                 return found[1]
-    query = visible_in_collection(p, collection_id, f).with_only_columns(*columns, ObjectVersion.date_added)
+    query: Select[Any] = visible_in_collection(p, collection_id, f).with_only_columns(
+        *columns, ObjectVersion.date_added
+    )
     if keyset:
         query = query.where(ObjectVersion.date_added > _AFTER)
     query = query.limit(_LIMIT)
+    if with_policy_version:
+        query = with_the_policy_version(query, "date_added")
     if not f.ids:
         with _STATEMENTS_LOCK:
             _STATEMENTS[key] = (columns, query)
             while len(_STATEMENTS) > STATEMENT_CACHE_SIZE:
                 _STATEMENTS.popitem(last=False)
     return query
+
+
+def with_the_policy_version(query: Select[Any], *order: str) -> Select[Any]:
+    """`query`'s rows, each led by the policy version, read in the same statement (the same snapshot);
+    for no rows, one row of the version and NULLs. `order`: the columns of `query` to keep its order by
+    (a subquery's own order is not kept by SQL)."""
+    rows = query.subquery("answer")
+    joined = select(_POLICY.c.policy_version, *rows.c).select_from(_POLICY.outerjoin(rows, true()))
+    return joined.order_by(*(rows.c[name] for name in order))
 
 
 def object_exists(session: Session, p: Principal, collection_id: str, stix_id: str) -> bool:

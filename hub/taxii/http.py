@@ -2,21 +2,24 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import functools
+from collections.abc import Callable, Mapping
 from functools import lru_cache
 from typing import Any
 
 import orjson
 from flask import Response, current_app, request
 from flask.sansio.app import App
+from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import NotAcceptable, RequestEntityTooLarge, Unauthorized, UnsupportedMediaType
 from werkzeug.http import HTTP_STATUS_CODES
 
 from hub.errors import register_renderer
 from hub.extensions import db
-from hub.policy.credentials import credentials_for, require_method_allowed
+from hub.policy.credentials import credentials_for, require_method_allowed, unchecked_credentials
 from hub.policy.principal import Principal
 from hub.policy.principal_cache import principal_cache
+from hub.policy.version_check import deferrable, run_checked
 from hub.unit_of_work import commit_now
 
 TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
@@ -97,15 +100,21 @@ def _is_taxii_content_type() -> bool:
     return request.mimetype == "application/taxii+json" and params.get("version", "2.1") == "2.1"
 
 
-def authenticate() -> None:
+def authenticate(defer: bool = False) -> None:
     """Resolve the principal from the API token (Bearer, or Basic with email and token); none: anonymous.
 
     Web session cookies are ignored on purpose: a browser tab must never lend its login to a TAXII request.
     Kept in the request's environ, not `g` (an app context, and so `g`, may outlive one request); resolved
     through the principal cache, which a change of policy empties (`hub.policy.principal_cache`).
+
+    `defer`: for a view marked `hub.policy.version_check.deferrable`, a cached principal is taken without
+    reading the policy version; the view's statement reads it (`checked_view`).
     """
-    with db.session().no_autoflush:
-        credentials = credentials_for(db.session(), request.headers.get("Authorization"), principal_cache())
+    header = request.headers.get("Authorization")
+    credentials = unchecked_credentials(header, principal_cache()) if defer else None
+    if credentials is None:
+        with db.session().no_autoflush:
+            credentials = credentials_for(db.session(), header, principal_cache())
     if credentials is None:
         raise Unauthorized(
             "the credentials are not valid: send an API token as a Bearer token, or HTTP "
@@ -117,6 +126,18 @@ def authenticate() -> None:
         # `user_for_secret` noted the token's last use (a cached principal writes nothing); it is noted at
         # minute granularity, so when SQLite cannot take the write now, the next request notes it instead.
         commit_now("a token's last use is noted even if the request is then refused", best_effort=True)
+
+
+def checked_view(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
+    """`view`, `deferrable`: it may start with an unchecked cached principal, and every way out of it is
+    checked against the policy version (`hub.policy.version_check.run_checked`); on a change the principal
+    is resolved afresh and the view runs again."""
+
+    @functools.wraps(view)
+    def checked(**kwargs: Any) -> ResponseReturnValue:
+        return run_checked(db.session(), lambda: view(**kwargs), authenticate)
+
+    return deferrable(checked)
 
 
 def current_principal() -> Principal:

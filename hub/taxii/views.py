@@ -14,6 +14,7 @@ from hub.errors import InvalidInput, NotFound, PermissionDenied
 from hub.extensions import db
 from hub.policy import writing
 from hub.policy.principal import Principal
+from hub.policy.version_check import check, may_defer, unchecked
 from hub.sharing.models import Collection
 from hub.sharing.service import get_collection_for, list_collections_for
 from hub.stix.deletion import delete_object
@@ -29,7 +30,14 @@ from hub.stix.query import (
     object_exists,
 )
 from hub.taxii import bp, serializers
-from hub.taxii.http import authenticate, check_request, current_principal, register, taxii_response
+from hub.taxii.http import (
+    authenticate,
+    check_request,
+    checked_view,
+    current_principal,
+    register,
+    taxii_response,
+)
 from hub.taxii.params import PageRequest, next_token, object_filter, page_request
 from hub.unit_of_work import reads_only
 
@@ -50,10 +58,17 @@ def _before() -> None:
     check_request()
     if request.method == "GET":
         reads_only()
-    authenticate()
     root = (request.view_args or {}).get("api_root")
-    if root is not None and root != current_app.config["TAXII_API_ROOT"]:
+    known_root = root is None or root == current_app.config["TAXII_API_ROOT"]
+    # A view that checks the policy version itself may start with a cached principal unchecked: nothing
+    # after this point and before it may answer (the root is known, a GET is always allowed).
+    authenticate(defer=known_root and request.method == "GET" and may_defer(_view()))
+    if not known_root:
         raise NotFound(f"no API root {root!r}")
+
+
+def _view() -> Any:
+    return current_app.view_functions.get(request.endpoint or "")
 
 
 @bp.get("/", **NO_OPTIONS)
@@ -105,6 +120,7 @@ def collection_get(api_root: str, collection_id: str) -> ResponseReturnValue:
 
 
 @bp.get(COLLECTION + "/manifest/", **NO_OPTIONS)
+@checked_view
 def manifest_get(api_root: str, collection_id: str) -> ResponseReturnValue:
     """§5.3 Get Object Manifests: the rows of Get Objects, without their bodies."""
     p = _readable(collection_id)
@@ -114,6 +130,7 @@ def manifest_get(api_root: str, collection_id: str) -> ResponseReturnValue:
 
 
 @bp.get(COLLECTION + "/objects/", **NO_OPTIONS)
+@checked_view
 def objects_get(api_root: str, collection_id: str) -> ResponseReturnValue:
     """§5.4 Get Objects in `date_added` order, filtered and paged in SQL under the visibility rule."""
     p = _readable(collection_id)
@@ -132,6 +149,7 @@ def objects_add(api_root: str, collection_id: str) -> ResponseReturnValue:
 
 
 @bp.get(OBJECT + "/", **NO_OPTIONS)
+@checked_view
 def object_get(api_root: str, collection_id: str, object_id: str) -> ResponseReturnValue:
     """§5.6 Get an Object: its versions (by default the last one) that the principal may see."""
     p = _readable(collection_id)
@@ -162,6 +180,7 @@ def object_delete(api_root: str, collection_id: str, object_id: str) -> Response
 
 
 @bp.get(OBJECT + "/versions/", **NO_OPTIONS)
+@checked_view
 def versions_get(api_root: str, collection_id: str, object_id: str) -> ResponseReturnValue:
     """§5.8 Get Object Versions: only versions the principal may see, oldest `date_added` first."""
     p = _readable(collection_id)
@@ -209,7 +228,10 @@ def _writer(collection_id: str) -> Principal:
 def _page(
     p: Principal, collection_id: str, scope: str, pr: PageRequest, columns: Any
 ) -> tuple[Page[Any], str | None]:
-    page = list_columns(db.session(), p, collection_id, pr.filter, pr.limit, pr.after, columns)
+    tagged = unchecked()
+    page = list_columns(db.session(), p, collection_id, pr.filter, pr.limit, pr.after, columns, tagged)
+    if tagged:
+        check(page.policy_version)  # before anything of the page is used
     token = next_token(p, scope, pr.filter, page.next_after) if page.next_after is not None else None
     return page, token
 

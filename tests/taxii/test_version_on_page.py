@@ -19,7 +19,7 @@ from sqlalchemy.orm import Session
 
 from hub.extensions import db
 from hub.orgs import service as orgs
-from hub.orgs.models import OrgStatus, Organisation
+from hub.orgs.models import Organisation, OrgStatus
 from hub.orgs.tokens import revoke_token
 from hub.policy.tlp import Tlp
 from hub.sharing import service as sharing
