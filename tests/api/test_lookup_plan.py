@@ -17,8 +17,9 @@ from hub.policy.tlp import Tlp
 from tests.factories import indicator, make_collection, make_org, make_user, post, principal
 
 
+@pytest.mark.parametrize("with_version", [False, True], ids=["alone", "with the policy version"])
 @pytest.mark.parametrize("count", [2, 1000])
-def test_the_lookup_queries_read_the_observables_index_first(session, count):
+def test_the_lookup_queries_read_the_observables_index_first(session, count, with_version):
     if session.get_bind().dialect.name != "sqlite":
         pytest.skip("a SQLite query plan")
     producer = make_user(session, make_org(session, tier="trusted"))
@@ -33,7 +34,8 @@ def test_the_lookup_queries_read_the_observables_index_first(session, count):
     event.listen(db.engine, "before_cursor_execute", capture)
     try:
         values = ["plan1.example", "plan3.example", *(f"absent{i}.example" for i in range(count - 2))]
-        results = lookup(session, principal(session, producer), values)
+        check = (lambda _version: None) if with_version else None  # as an unchecked principal's request
+        results = lookup(session, principal(session, producer), values, check)
     finally:
         event.remove(db.engine, "before_cursor_execute", capture)
     assert [len(r.matches) for r in results] == [1, 1] + [0] * (count - 2)
@@ -41,6 +43,16 @@ def test_the_lookup_queries_read_the_observables_index_first(session, count):
     connection = session.connection().connection.driver_connection
     for statement, parameters in statements:
         plan = [row[3] for row in connection.execute(f"EXPLAIN QUERY PLAN {statement}", parameters)]
+        if with_version:  # first the one-row version, then the lookup's own plan, then the join of the two
+            start = plan.index("MATERIALIZE looked_up")
+            before, plan = plan[:start], plan[start:]
+            assert all(
+                "policy" in step or "CONSTANT ROW" in step or "SUBQUERY" in step for step in before[:-1]
+            )
+            assert before[-1] == "MATERIALIZE answer"
+            outer = [step for step in plan if step.startswith("SCAN") and "looked_up" not in step]
+            assert outer == ["SCAN policy", "SCAN answer LEFT-JOIN"], plan
+            plan = [step for step in plan if step not in outer]
         assert plan[:2] == [
             "MATERIALIZE looked_up",
             "SEARCH observables USING INDEX ix_observables_key (key=?)",

@@ -183,3 +183,14 @@ def test_the_lookup_hides_amber_after_a_lowered_tier(client, hub, amber):
     _elsewhere(_lower_tier(hub))
     answer = _lookup(client, hub, "amber.example")
     assert answer.status_code == 200 and amber["id"] not in answer.get_data(as_text=True)
+
+
+@pytest.mark.parametrize("path", ["collections/", "collections/{c}/", "/taxii2/", "status/unknown/"])
+def test_the_other_endpoints_read_the_version_first(client, hub, amber, path):
+    """Only the views that check the version themselves take a cached principal unchecked."""
+    url = path.format(c=hub.shared.id)
+    assert get(client, url, hub.reader).status_code in (200, 404)
+    sent = _statements(lambda: get(client, url, hub.reader))
+    assert sent and "policy_version" in sent[0] and "object_versions" not in sent[0], sent
+    _elsewhere(_revoke(hub))
+    assert_taxii_error(get(client, url, hub.reader), 401)
