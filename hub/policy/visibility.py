@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, false, or_, true
+from sqlalchemy import ColumnElement, and_, bindparam, false, or_, true
 
 from hub.policy.principal import Principal
 from hub.policy.tlp import Tlp
@@ -22,8 +22,16 @@ def visible(p: Principal, version: Any = ObjectVersion) -> ColumnElement[bool]:
     """SQL condition on `version` (ObjectVersion or an alias of it) that holds iff `p` may see the row."""
     if not p.readable:
         return false()
-    readable = version.collection_id.in_(sorted(p.readable))
+    readable = _among(version.collection_id, p.readable)
     return and_(readable, _tlp_gate(p, version), _moderation_gate(p, version))
+
+
+def _among(column: Any, ids: frozenset[str]) -> ColumnElement[bool]:
+    """`column IN (...)` with one bound parameter per id: rendered once with the statement, where a list of
+    values is an expanding parameter that SQLAlchemy renders again at every execution."""
+    parameters = [bindparam(None, value, type_=column.type, unique=True) for value in sorted(ids)]
+    condition: ColumnElement[bool] = column.in_(parameters)
+    return condition
 
 
 def own(p: Principal, version: Any = ObjectVersion) -> ColumnElement[bool]:
@@ -42,7 +50,7 @@ def _tlp_gate(p: Principal, version: Any) -> ColumnElement[bool]:
     amber_band = true() if p.is_vetted else _own(p, version)
     red_readers: list[ColumnElement[bool]] = []
     if p.named:
-        red_readers.append(version.collection_id.in_(sorted(p.named)))
+        red_readers.append(_among(version.collection_id, p.named))
     if p.org_active and p.user_id is not None:
         red_readers.append(version.author_id == p.user_id)
     return or_(
