@@ -15,8 +15,10 @@ from typing import Any
 
 import pytest
 from sqlalchemy import event
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
+from hub.api import service
 from hub.extensions import db
 from hub.orgs import service as orgs
 from hub.orgs.models import Organisation, OrgStatus
@@ -24,6 +26,7 @@ from hub.orgs.tokens import revoke_token
 from hub.policy.tlp import Tlp
 from hub.sharing import service as sharing
 from hub.sharing.models import Collection
+from hub.taxii import serializers
 from tests.factories import indicator, post
 from tests.taxii.conftest import Hub, assert_taxii_error, get
 
@@ -194,3 +197,48 @@ def test_the_other_endpoints_read_the_version_first(client, hub, amber, path):
     assert sent and "policy_version" in sent[0] and "object_versions" not in sent[0], sent
     _elsewhere(_revoke(hub))
     assert_taxii_error(get(client, url, hub.reader), 401)
+
+
+def _dies_once_after(
+    monkeypatch: pytest.MonkeyPatch, owner: Any, name: str, change: Callable[[Session], None]
+) -> list[str]:
+    """Make `owner.name`, which a view calls after its statement has checked the version, fail once as a
+    statement on a dead connection fails (`connection_invalidated`), after `change` was committed elsewhere:
+    `hub.liveness.first_read` then runs the whole view again, later, on a fresh connection."""
+    original, failed = getattr(owner, name), []
+
+    def dies_once(*args: Any, **kwargs: Any) -> Any:
+        if not failed:
+            failed.append(name)
+            with Session(db.engine) as other:
+                change(other)
+                other.commit()
+            raise DBAPIError(
+                "SELECT 1", {}, Exception("the server closed the connection"), connection_invalidated=True
+            )
+        return original(*args, **kwargs)
+
+    monkeypatch.setattr(owner, name, dies_once)
+    return failed
+
+
+def test_a_view_run_again_on_a_fresh_connection_checks_the_version_again(client, hub, amber, monkeypatch):
+    """The run on the fresh connection comes after a policy change the first run's statement could not see:
+    it must read the version again, not trust the first run's check (which served AMBER after a lowered
+    tier)."""
+    url = _path("page", hub, amber)
+    assert amber["id"] in get(client, url, hub.reader).get_data(as_text=True)
+    failed = _dies_once_after(monkeypatch, serializers, "envelope", _lower_tier(hub))
+    db.session.commit()  # the request then runs outside a transaction, on a connection lent unpinged
+    answer = get(client, url, hub.reader)
+    assert failed and answer.status_code == 200, answer.get_data(as_text=True)
+    assert amber["id"] not in answer.get_data(as_text=True)
+
+
+def test_a_lookup_run_again_on_a_fresh_connection_checks_the_version_again(client, hub, amber, monkeypatch):
+    assert amber["id"] in _lookup(client, hub, "amber.example").get_data(as_text=True)
+    failed = _dies_once_after(monkeypatch, service, "_match", _lower_tier(hub))
+    db.session.commit()
+    answer = _lookup(client, hub, "amber.example")
+    assert failed and answer.status_code == 200, answer.get_data(as_text=True)
+    assert amber["id"] not in answer.get_data(as_text=True)
