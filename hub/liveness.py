@@ -7,10 +7,12 @@ round trips (the ping, the policy version, the page).
 
 A GET on TAXII or the API (`hub.unit_of_work.reads_only`) takes its connection with `lend_unpinged`, which
 skips the ping, and its first statement — the policy version, read before anything else by
-`hub.policy.credentials.credentials_for` — runs through `first_read`: when the connection turns out dead,
-SQLAlchemy has invalidated it and every connection the pool lent before it, so the statement is run again,
-once, on a fresh connection, which the pool does test. That statement only reads, in autocommit, as the
-first of its request: nothing is lost or repeated by running it twice. Every other checkout (writes, web
+`hub.policy.credentials.credentials_for`, or for a view that reads the version with its own statement
+(`hub.policy.version_check.run_checked`) the whole view — runs through `first_read`: when the connection
+turns out dead, SQLAlchemy has invalidated it and every connection the pool lent before it, so the read is
+run again, once, on a fresh connection, which the pool does test. It only reads, in autocommit, as the
+first of its request: nothing is lost or repeated by running it twice (and a view run again checks the
+policy version again). Every other checkout (writes, web
 pages, the CLI) is tested by the pool as before; an operator who turned `pool_pre_ping` off gets no test on
 either path, as before.
 """

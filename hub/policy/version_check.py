@@ -17,7 +17,9 @@ replaces: the version only moves forward, so finding it unchanged afterwards mea
 the view ran.
 
 The view's first statement is also its connection's liveness check (`hub.liveness.first_read`): a GET
-only reads, so on a dead pooled connection the whole view runs again on a fresh one.
+only reads, so on a dead pooled connection the whole view runs again on a fresh one. That run is a new
+one, later, perhaps after a policy change: it checks the version again, whatever the failed run had
+checked (a connection can die after the statement that checked it, before the view ends).
 """
 
 from __future__ import annotations
@@ -96,8 +98,15 @@ def run_checked(
     pending: _Unchecked | None = request.environ.get(_KEY)
     if pending is None:
         return view()
+
+    def attempt() -> T:
+        # A run on a fresh connection (`first_read`, after a dead one) comes later than the run before it,
+        # maybe after a policy change: that run's check does not hold for it, its statement checks again.
+        pending.checked = False
+        return view()
+
     try:
-        result = first_read(session, view)
+        result = first_read(session, attempt)
     except PolicyMoved:
         pass
     except DATABASE_OUTAGES:
