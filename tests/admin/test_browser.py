@@ -52,6 +52,7 @@ def test_coordinator_approves_a_quarantined_object_in_the_browser(session, live_
     assert "Fake login page of a news site" in page.content() and "New Voices" in page.content()
     screenshot(page, "admin-moderation")
     page.click("form[action$='/approve'] button:has-text('Approve')")
+    page.wait_for_selector("text=is published.")  # the answer to the form, not the page it was sent from
     assert "is published." in page.content() and "Nothing is waiting." in page.content()
 
     page.goto(f"{live_url}/admin/orgs/{newcomer.org_id}?lang=ar")

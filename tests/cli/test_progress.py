@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import os
 import pty
+import shutil
 import subprocess
 from pathlib import Path
 
@@ -40,9 +41,12 @@ def in_terminal(env: dict[str, str], *args: str) -> tuple[int, str]:
     return code, b"".join(chunks).decode("utf-8", errors="replace")
 
 
-@pytest.fixture
-def instance(tmp_path: Path) -> tuple[dict[str, str], str, Path]:
-    env = environment(tmp_path) | {"TERM": "xterm", "COLUMNS": "160"}
+@pytest.fixture(scope="module")
+def prepared(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, str]:
+    """An instance with an organisation, a member, a collection and a bundle to import, made once by the
+    console script (five `hub` processes) and copied for each test: its folder and the collection's id."""
+    folder = tmp_path_factory.mktemp("progress")
+    env = environment(folder)
     assert hub(env, "db", "upgrade").returncode == 0
     assert hub(env, "org", "add", "Helpline", "--type", "cert", "--tier", "trusted").returncode == 0
     added = hub(
@@ -50,10 +54,18 @@ def instance(tmp_path: Path) -> tuple[dict[str, str], str, Path]:
     )
     assert added.returncode == 0, added.stderr
     collection = hub(env, "collection", "add", "Feed", "--read", "tier:vetted", "--write", "org:Helpline")
-    bundle = tmp_path / "bundle.json"
     objects = [indicator(value=f"progress{n}.example") for n in range(OBJECTS)]
-    bundle.write_text(json.dumps({"type": "bundle", "id": "bundle--1", "objects": objects}))
-    return env, collection.stdout.splitlines()[-1], bundle
+    (folder / "bundle.json").write_text(json.dumps({"type": "bundle", "id": "bundle--1", "objects": objects}))
+    return folder, collection.stdout.splitlines()[-1]
+
+
+@pytest.fixture
+def instance(prepared: tuple[Path, str], tmp_path: Path) -> tuple[dict[str, str], str, Path]:
+    """A copy of the prepared instance of this test's own: its environment, collection id and bundle."""
+    folder, collection = prepared
+    shutil.copytree(folder, tmp_path, dirs_exist_ok=True)
+    env = environment(tmp_path) | {"TERM": "xterm", "COLUMNS": "160"}
+    return env, collection, tmp_path / "bundle.json"
 
 
 def test_import_on_a_terminal_shows_objects_rate_and_time_left(instance):
