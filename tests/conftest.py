@@ -6,12 +6,13 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient, FlaskCliRunner
-from sqlalchemy import Connection, text
+from sqlalchemy import URL, Connection, create_engine, make_url, text
 from sqlalchemy.orm import Session
 from werkzeug.routing.rules import Rule
 
@@ -77,12 +78,41 @@ def _url_builders_compiled_once() -> Iterator[None]:
 
 
 @pytest.fixture(scope="session")
-def database_url(tmp_path_factory: pytest.TempPathFactory) -> str:
-    """The test database: HUB_TEST_DATABASE_URL, or a fresh SQLite file."""
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """The test database: HUB_TEST_DATABASE_URL, or a fresh SQLite file.
+
+    Under pytest-xdist each worker has a database of its own: SQLite's file is in the worker's own temporary
+    folder, and on PostgreSQL the worker creates `<database>_<worker>` beside the named one (the tests empty
+    every table after each test, which two workers on one database would do to each other) and drops it at
+    the end."""
     url = os.environ.get("HUB_TEST_DATABASE_URL")
-    if url:
-        return normalise_database_url(url)
-    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'hub.sqlite3'}"
+    if not url:
+        yield f"sqlite:///{tmp_path_factory.mktemp('db') / 'hub.sqlite3'}"
+        return
+    url = normalise_database_url(url)
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if worker is None:
+        yield url
+        return
+    with worker_database(make_url(url), worker) as worker_url:
+        yield worker_url
+
+
+@contextmanager
+def worker_database(url: URL, worker: str) -> Iterator[str]:
+    """A fresh PostgreSQL database `<database>_<worker>` on `url`'s server for one xdist worker."""
+    name = f"{url.database}_{worker}"
+    admin = create_engine(url.set(database="postgres"), isolation_level="AUTOCOMMIT")
+    drop = text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    with admin.connect() as connection:
+        connection.execute(drop)
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    try:
+        yield url.set(database=name).render_as_string(hide_password=False)
+    finally:
+        with admin.connect() as connection:
+            connection.execute(drop)
+        admin.dispose()
 
 
 @pytest.fixture(scope="session")
