@@ -70,4 +70,6 @@ def test_publish_from_a_report_without_json_and_without_the_victims_number(
             session, world.p(session, world.responder), channel.id, ObjectFilter(), limit=50
         ).items
     )
-    assert "login-secure-bank.example" in bodies and "70123456" not in bodies and "961" not in bodies
+    # The victim's number in any of its forms; "961" alone also turns up inside random UUIDs.
+    assert "login-secure-bank.example" in bodies
+    assert not any(form in bodies for form in ("70123456", "70 123 456", "+961", "96170"))
