@@ -64,8 +64,10 @@ class PrincipalCache:
         self._lock = threading.Lock()
 
     def key(self, header: str | None) -> bytes:
-        """The entry key of a header: an HMAC under this process's own key, so no secret is ever held."""
-        return hmac.new(self._key, (header or "").encode(), hashlib.sha256).digest()
+        """The entry key of a header: an HMAC under this process's own key, so no secret is ever held. No
+        header (the anonymous) and an empty one (no valid credentials: 401) get different keys."""
+        marked = b"-" if header is None else b"+" + header.encode()
+        return hmac.new(self._key, marked, hashlib.sha256).digest()
 
     def get(self, key: bytes, version: int) -> Credentials | None:
         """The credentials stored under `key` if they were resolved at `version` and are still fresh."""

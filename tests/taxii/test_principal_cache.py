@@ -129,3 +129,12 @@ def test_the_lookup_api_refuses_a_revoked_token_on_the_next_request(client, sess
     revoke_token(session, None, hub.reader.user.tokens[0].id)
     session.commit()
     assert lookup().status_code == 401
+
+
+def test_an_empty_authorization_header_is_refused_even_when_the_anonymous_is_cached(client, hub):
+    """An empty `Authorization` header presents no valid credentials (401), with or without a cached
+    anonymous principal: the cache must not take it for a request without the header."""
+    path = f"collections/{hub.public.id}/objects/"
+    assert_taxii_error(get(client, path, headers={"Authorization": ""}), 401)
+    assert get(client, path).status_code == 200  # the anonymous principal is now cached
+    assert_taxii_error(get(client, path, headers={"Authorization": ""}), 401)
