@@ -6,19 +6,14 @@ and an API request without valid credentials is refused with 401 rather than ser
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable
-from typing import Any
-
 from flask import g, request
-from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import Unauthorized
 
 from hub.extensions import db
 from hub.policy.credentials import credentials_for, unchecked_credentials
 from hub.policy.principal import Principal
 from hub.policy.principal_cache import TokenGrant, principal_cache
-from hub.policy.version_check import deferrable, run_checked
+from hub.policy.version_check import checked_views
 from hub.unit_of_work import commit_now
 
 WWW_AUTHENTICATE = 'Basic realm="hub", Bearer'
@@ -45,20 +40,10 @@ def authenticate(defer: bool = False) -> Principal:
     return current_principal()
 
 
-def checked_view(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
-    """`view`, `deferrable`: it may start with an unchecked cached principal, and every way out of it is
-    checked against the policy version (`hub.policy.version_check.run_checked`); on a change the principal
-    is resolved afresh and the view runs again."""
-
-    @functools.wraps(view)
-    def checked(**kwargs: Any) -> ResponseReturnValue:
-        return run_checked(db.session(), lambda: view(**kwargs), _reauthenticate)
-
-    return deferrable(checked)
-
-
-def _reauthenticate() -> None:
-    authenticate()
+# A view that may start with an unchecked cached principal: every way out of it is checked against the policy
+# version (`hub.policy.version_check.run_checked`); on a change the principal is resolved afresh by
+# `authenticate` and the view runs again.
+checked_view = checked_views(db.session, authenticate)
 
 
 def current_principal() -> Principal:

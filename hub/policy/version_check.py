@@ -24,6 +24,7 @@ checked (a connection can die after the statement that checked it, before the vi
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -90,8 +91,24 @@ def check(current: int | None) -> None:
     pending.checked = True
 
 
+def checked_views(
+    session: Callable[[], Session], reauthenticate: Callable[[], object]
+) -> Callable[[Callable[..., T]], Callable[..., T]]:
+    """A decorator for a surface's views: each becomes `deferrable`, and runs under `run_checked` with the
+    surface's own session and authentication (which resolves the principal afresh after a change)."""
+
+    def checked_view(view: Callable[..., T]) -> Callable[..., T]:
+        @functools.wraps(view)
+        def checked(**kwargs: Any) -> T:
+            return run_checked(session(), lambda: view(**kwargs), reauthenticate)
+
+        return deferrable(checked)
+
+    return checked_view
+
+
 def run_checked(
-    session: Session | scoped_session[Session], view: Callable[[], T], reauthenticate: Callable[[], None]
+    session: Session | scoped_session[Session], view: Callable[[], T], reauthenticate: Callable[[], object]
 ) -> T:
     """Run `view`; when its principal was unchecked, answer only once the version is known to be the one
     the principal was resolved at, else resolve it afresh with `reauthenticate` and run `view` again."""

@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-import functools
-from collections.abc import Callable, Mapping
+from collections.abc import Mapping
 from functools import lru_cache
 from typing import Any
 
 import orjson
 from flask import Response, current_app, request
 from flask.sansio.app import App
-from flask.typing import ResponseReturnValue
 from werkzeug.exceptions import NotAcceptable, RequestEntityTooLarge, Unauthorized, UnsupportedMediaType
 from werkzeug.http import HTTP_STATUS_CODES
 
@@ -19,7 +17,7 @@ from hub.extensions import db
 from hub.policy.credentials import credentials_for, require_method_allowed, unchecked_credentials
 from hub.policy.principal import Principal
 from hub.policy.principal_cache import principal_cache
-from hub.policy.version_check import deferrable, run_checked
+from hub.policy.version_check import checked_views
 from hub.unit_of_work import commit_now
 
 TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
@@ -128,16 +126,10 @@ def authenticate(defer: bool = False) -> None:
         commit_now("a token's last use is noted even if the request is then refused", best_effort=True)
 
 
-def checked_view(view: Callable[..., ResponseReturnValue]) -> Callable[..., ResponseReturnValue]:
-    """`view`, `deferrable`: it may start with an unchecked cached principal, and every way out of it is
-    checked against the policy version (`hub.policy.version_check.run_checked`); on a change the principal
-    is resolved afresh and the view runs again."""
-
-    @functools.wraps(view)
-    def checked(**kwargs: Any) -> ResponseReturnValue:
-        return run_checked(db.session(), lambda: view(**kwargs), authenticate)
-
-    return deferrable(checked)
+# A view that may start with an unchecked cached principal: every way out of it is checked against the policy
+# version (`hub.policy.version_check.run_checked`); on a change the principal is resolved afresh by
+# `authenticate` and the view runs again.
+checked_view = checked_views(db.session, authenticate)
 
 
 def current_principal() -> Principal:
