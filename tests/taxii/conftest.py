@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import base64
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -13,10 +13,12 @@ import pytest
 from argon2 import PasswordHasher
 from flask import Flask
 from flask.testing import FlaskClient
+from sqlalchemy import event
 from sqlalchemy.orm import Session
 from werkzeug.serving import make_server
 from werkzeug.test import TestResponse
 
+from hub.extensions import db
 from hub.orgs.models import User
 from hub.orgs.tokens import issue_token
 from hub.policy.tlp import Tlp
@@ -127,3 +129,18 @@ def base_url(app: Flask) -> Iterator[str]:
     server.shutdown()
     thread.join(TIMEOUT)
     server.server_close()
+
+
+def statements_sent(fn: Callable[[], Any]) -> list[str]:
+    """The SQL statements the current app's engine sent while `fn` ran (on PostgreSQL, its round trips)."""
+    sent: list[str] = []
+
+    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        sent.append(statement)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        fn()
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    return sent

@@ -8,17 +8,16 @@ change. Without the policy version counter (`hub.policy.version`) the cached pri
 from __future__ import annotations
 
 import pytest
-from sqlalchemy import event, update
+from sqlalchemy import update
 
 from hub.db import utcnow
-from hub.extensions import db
 from hub.orgs import service as orgs
 from hub.orgs.models import ApiToken, OrgStatus
 from hub.orgs.tokens import revoke_token
 from hub.policy.tlp import Tlp
 from hub.sharing import service as sharing
 from tests.factories import indicator, make_collection, make_org, post
-from tests.taxii.conftest import assert_taxii_error, get, member
+from tests.taxii.conftest import assert_taxii_error, get, member, statements_sent
 
 
 def ids(response):
@@ -35,24 +34,10 @@ def amber(session, hub):
     return obj
 
 
-def _statements(app, fn):
-    found: list[str] = []
-
-    def capture(_conn, _cursor, statement, _parameters, _context, _many):
-        found.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", capture)
-    try:
-        fn()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", capture)
-    return found
-
-
 def test_a_repeated_request_does_not_resolve_the_principal_again(app, client, hub, amber):
     path = f"collections/{hub.shared.id}/objects/"
-    first = _statements(app, lambda: get(client, path, hub.reader))
-    second = _statements(app, lambda: get(client, path, hub.reader))
+    first = statements_sent(lambda: get(client, path, hub.reader))
+    second = statements_sent(lambda: get(client, path, hub.reader))
     assert any("access_rules" in s for s in first)
     assert not any("access_rules" in s or "api_tokens" in s for s in second)
 

@@ -14,7 +14,6 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from sqlalchemy import event
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session
 
@@ -28,7 +27,7 @@ from hub.sharing import service as sharing
 from hub.sharing.models import Collection
 from hub.taxii import serializers
 from tests.factories import indicator, post
-from tests.taxii.conftest import Hub, assert_taxii_error, get
+from tests.taxii.conftest import Hub, assert_taxii_error, get, statements_sent
 
 FUTURE = "2999-01-01T00:00:00.000000Z"
 
@@ -93,27 +92,13 @@ def _path(name: str, hub: Hub, obj: dict[str, Any]) -> str:
     return PATHS[name].format(c=hub.shared.id, o=obj["id"])
 
 
-def _statements(fn: Callable[[], Any]) -> list[str]:
-    sent: list[str] = []
-
-    def note(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        sent.append(statement)
-
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
-        fn()
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
-    return sent
-
-
 @pytest.mark.parametrize("path", ["page", "empty page", "manifest", "empty manifest", "object", "versions"])
 def test_a_warm_read_is_one_statement_with_the_version(client, hub, amber, path):
     """The new path is the one these tests exercise: the version rides on the page (two statements
     before)."""
     url = _path(path, hub, amber)
     assert get(client, url, hub.reader).status_code == 200  # resolves and caches the reader's token
-    sent = _statements(lambda: get(client, url, hub.reader))
+    sent = statements_sent(lambda: get(client, url, hub.reader))
     assert len(sent) == 1 and "policy_version" in sent[0] and "object_versions" in sent[0], sent
 
 
@@ -160,9 +145,9 @@ def _lookup(client, hub: Hub, value: str):
 
 def test_a_warm_lookup_is_one_statement_with_the_version(client, hub, amber):
     assert _lookup(client, hub, "amber.example").status_code == 200
-    sent = _statements(lambda: _lookup(client, hub, "amber.example"))
+    sent = statements_sent(lambda: _lookup(client, hub, "amber.example"))
     assert len(sent) == 1 and "policy_version" in sent[0], sent
-    sent = _statements(lambda: _lookup(client, hub, "unknown.example"))
+    sent = statements_sent(lambda: _lookup(client, hub, "unknown.example"))
     assert len(sent) == 1 and "policy_version" in sent[0], sent
 
 
@@ -193,7 +178,7 @@ def test_the_other_endpoints_read_the_version_first(client, hub, amber, path):
     """Only the views that check the version themselves take a cached principal unchecked."""
     url = path.format(c=hub.shared.id)
     assert get(client, url, hub.reader).status_code in (200, 404)
-    sent = _statements(lambda: get(client, url, hub.reader))
+    sent = statements_sent(lambda: get(client, url, hub.reader))
     assert sent and "policy_version" in sent[0] and "object_versions" not in sent[0], sent
     _elsewhere(_revoke(hub))
     assert_taxii_error(get(client, url, hub.reader), 401)
