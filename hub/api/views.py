@@ -14,7 +14,7 @@ from hub.api.auth import WWW_AUTHENTICATE, authenticate, checked_view, current_p
 from hub.api.service import MAX_VALUE_LENGTH, MAX_VALUES, Result, lookup
 from hub.errors import InvalidInput, register_renderer
 from hub.extensions import db
-from hub.policy.version_check import check, may_defer, unchecked
+from hub.policy.version_check import check, request_may_defer, unchecked
 from hub.unit_of_work import reads_only
 
 DEFAULT_MAX_CONTENT_LENGTH = 1024 * 1024
@@ -44,8 +44,7 @@ def _authenticate_and_check() -> None:
     too_large = request.content_length is not None and request.content_length > limit
     # A view that checks the policy version itself may start with a cached principal unchecked: nothing
     # after this point and before it may answer.
-    view = current_app.view_functions.get(request.endpoint or "")
-    authenticate(defer=not too_large and request.method == "GET" and may_defer(view))
+    authenticate(defer=not too_large and request_may_defer())
     if too_large:
         raise RequestEntityTooLarge(f"the body is larger than {limit} bytes")
     request.max_content_length = limit  # also caps a body sent without Content-Length

@@ -29,7 +29,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
-from flask import request
+from flask import current_app, request
 from sqlalchemy.orm import Session, scoped_session
 
 from hub.errors import DATABASE_OUTAGES
@@ -62,9 +62,11 @@ def deferrable(view: F) -> F:
     return view
 
 
-def may_defer(view: Callable[..., Any] | None) -> bool:
-    """True when `view` is marked `deferrable`."""
-    return bool(getattr(view, _DEFERRABLE, False))
+def request_may_defer() -> bool:
+    """True when this request may start with an unchecked cached principal: a GET (a write always reads the
+    version first) whose view is marked `deferrable`."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    return request.method == "GET" and bool(getattr(view, _DEFERRABLE, False))
 
 
 def defer(resolved_at: int) -> None:

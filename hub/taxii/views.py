@@ -14,7 +14,7 @@ from hub.errors import InvalidInput, NotFound, PermissionDenied
 from hub.extensions import db
 from hub.policy import writing
 from hub.policy.principal import Principal
-from hub.policy.version_check import check, may_defer, unchecked
+from hub.policy.version_check import check, request_may_defer, unchecked
 from hub.sharing.models import Collection
 from hub.sharing.service import get_collection_for, list_collections_for
 from hub.stix.deletion import delete_object
@@ -62,13 +62,9 @@ def _before() -> None:
     known_root = root is None or root == current_app.config["TAXII_API_ROOT"]
     # A view that checks the policy version itself may start with a cached principal unchecked: nothing
     # after this point and before it may answer (the root is known, a GET is always allowed).
-    authenticate(defer=known_root and request.method == "GET" and may_defer(_view()))
+    authenticate(defer=known_root and request_may_defer())
     if not known_root:
         raise NotFound(f"no API root {root!r}")
-
-
-def _view() -> Any:
-    return current_app.view_functions.get(request.endpoint or "")
 
 
 @bp.get("/", **NO_OPTIONS)
