@@ -22,6 +22,7 @@ from sqlalchemy import (
     exists,
     false,
     func,
+    literal_column,
     or_,
     select,
     true,
@@ -43,7 +44,6 @@ _OTHER = aliased(ObjectVersion, name="other_version")
 TEXT_PROPERTIES = ("name", "description", "pattern")
 STATEMENT_CACHE_SIZE = 512
 _AFTER = bindparam("after", type_=BigInteger)
-_LIMIT = bindparam("limit", type_=Integer)
 _STATEMENTS: OrderedDict[tuple[Any, ...], tuple[tuple[Any, ...], Select[Any]]] = OrderedDict()
 _STATEMENTS_LOCK = threading.Lock()
 # One row: the policy version (0 before the first change, as `hub.policy.version.current` reads it).
@@ -140,9 +140,9 @@ def list_columns(
 
     `columns` must be a module-level constant (the statement cache tells them apart by identity)."""
     starts = [position for position in (f.added_after, after) if position is not None]
-    key = (p, collection_id, replace(f, added_after=None), columns, bool(starts), with_policy_version)
+    key = (p, collection_id, replace(f, added_after=None), columns, bool(starts), with_policy_version, limit)
     query = _page_statement(*key)
-    parameters = {"limit": limit + 1, **({"after": max(starts)} if starts else {})}
+    parameters = {"after": max(starts)} if starts else {}
     session.flush()  # what `session.execute` would do; the Core path below skips the ORM's per-row work
     rows = session.connection().execute(query, parameters).all()
     if not with_policy_version:
@@ -161,16 +161,23 @@ def _page_statement(
     columns: tuple[Any, ...],
     keyset: bool,
     with_policy_version: bool,
+    limit: int,
 ) -> Select[Any]:
-    """The page statement of this principal, collection, filter and columns, with the keyset position and
-    the limit left as parameters (`:after`, `:limit`).
+    """The page statement of this principal, collection, filter, columns and limit, with the keyset
+    position left as a parameter (`:after`).
 
     Building it (the visibility rule twice, with the `last` condition) cost more than running it, and a
     poller asks the same question page after page; so statements are kept, least recently used dropped
     first. The key holds the whole principal and filter, so a statement is only reused for exactly the
     inputs it was built from: the visibility rule it carries is the one `visible()` builds for them.
-    Lookups of named ids vary with every request and are built afresh."""
-    key = (p, collection_id, f, id(columns), keyset, with_policy_version)
+    Lookups of named ids vary with every request and are built afresh.
+
+    The limit is written into the statement (`LIMIT 101`), not sent as a parameter: psycopg prepares a
+    statement run five times on a connection, and PostgreSQL then plans it once (a generic plan) only when
+    that plan looks no dearer than planning each run for its values. Not knowing the limit, it costs the
+    page as if it read a tenth of the collection, so it planned every page anew: 0.38 against 0.21 ms for a
+    first page at 2,000 objects (docs/performance.md). Clients keep to one limit or a few."""
+    key = (p, collection_id, f, id(columns), keyset, with_policy_version, limit)
     if not f.ids:
         with _STATEMENTS_LOCK:
             found = _STATEMENTS.get(key)
@@ -182,7 +189,7 @@ def _page_statement(
     )
     if keyset:
         query = query.where(ObjectVersion.date_added > _AFTER)
-    query = query.limit(_LIMIT)
+    query = query.limit(literal_column(str(int(limit) + 1), Integer))
     if with_policy_version:
         query = with_the_policy_version(query, "date_added")
     if not f.ids:

@@ -1,0 +1,88 @@
+"""PostgreSQL plans a warm first page and a one-value lookup once per connection, not at every request.
+
+psycopg prepares a statement run five times on a connection; PostgreSQL then keeps one generic plan only when
+it looks no dearer than a plan made for each run's values. A `LIMIT :limit` parameter (costed as a tenth of
+the collection) and a `= ANY(:keys)` array (costed as many probes) made it plan every page and every lookup
+anew: 0.2 and 0.4 ms of a request whose statement runs in 0.1 ms (docs/performance.md). Both failed before
+(0 generic plans, every run planned)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from sqlalchemy import event
+
+from hub.extensions import db
+from hub.policy.tlp import Tlp
+from tests.factories import indicator
+from tests.taxii.conftest import get, post
+
+LOADED = 2_000
+RUNS = 20  # psycopg prepares at the 5th run; PostgreSQL makes 5 custom plans, then weighs a generic one
+
+
+@pytest.fixture(autouse=True)
+def _postgresql_only(app: Any) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("plan caching: PostgreSQL (HUB_TEST_DATABASE_URL)")
+
+
+@pytest.fixture
+def _loaded(client: Any, hub: Any) -> None:
+    """2,000 indicators, with statistics: on a few dozen rows every plan is cheap and generic plans win
+    either way; the choice this tests shows from about a thousand."""
+    for start in range(0, LOADED, 500):
+        objects = [indicator(Tlp.GREEN, value=f"n{k}.example.org") for k in range(start, start + 500)]
+        answer = post(client, f"collections/{hub.shared.id}/objects/", hub.producer, {"objects": objects})
+        assert answer.status_code == 202
+    with db.engine.connect() as connection:
+        connection.exec_driver_sql("ANALYZE")
+        connection.commit()
+
+
+def _plans_of(request: Callable[[], Any], marker: str) -> tuple[int, int]:
+    """Run `request` `RUNS` times; the generic and custom plans PostgreSQL made for its statement that
+    contains `marker`, on the connection it last ran on."""
+    used: list[Any] = []
+
+    def note(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
+        if marker in statement:
+            used.append(conn.connection.driver_connection)
+
+    event.listen(db.engine, "before_cursor_execute", note)
+    try:
+        for _ in range(RUNS):
+            assert request().status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", note)
+    assert used, f"no statement with {marker!r}"
+    rows = (
+        used[-1]
+        .execute(
+            "SELECT generic_plans, custom_plans FROM pg_prepared_statements WHERE statement LIKE %s",
+            (f"%{marker}%",),
+        )
+        .fetchall()
+    )
+    used[-1].rollback()  # the pool lends it to the next request in autocommit
+    assert len(rows) == 1, rows
+    return rows[0]
+
+
+@pytest.mark.usefixtures("_loaded")
+def test_a_warm_first_page_is_planned_once(client, hub):
+    page = f"collections/{hub.shared.id}/objects/?limit=10"
+    generic, custom = _plans_of(lambda: get(client, page, hub.reader), "answer.body")
+    assert generic >= 5 and custom <= 5, (generic, custom)
+
+
+@pytest.mark.usefixtures("_loaded")
+def test_a_warm_one_value_lookup_is_planned_once(client, hub):
+    def lookup() -> Any:
+        value = {"value": "n7.example.org"}
+        return client.get("/api/v1/lookup", query_string=value, headers=hub.reader.headers)
+
+    generic, custom = _plans_of(lookup, "answer.observable_id")
+    assert generic >= 5 and custom <= 5, (generic, custom)
