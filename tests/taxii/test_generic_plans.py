@@ -79,6 +79,22 @@ def test_a_warm_first_page_is_planned_once(client, hub):
 
 
 @pytest.mark.usefixtures("_loaded")
+@pytest.mark.parametrize("where", ["the newest", "next"])
+def test_a_warm_page_from_a_position_is_planned_once(client, hub, where):
+    """A poller's `added_after` page (near the end: the case a plan for the value favours most) and a `next`
+    page: planned once."""
+    objects = f"collections/{hub.shared.id}/objects/"
+    if where == "next":
+        query = "next=" + get(client, f"{objects}?limit=10", hub.reader).get_json(force=True)["next"]
+    else:
+        last = get(client, f"{objects}?limit=1900", hub.reader).headers["X-TAXII-Date-Added-Last"]
+        query = f"added_after={last}"
+    page = f"{objects}?limit=100&{query}"
+    generic, custom = _plans_of(lambda: get(client, page, hub.reader), "object_versions.date_added >")
+    assert generic >= 5 and custom <= 5, (generic, custom)
+
+
+@pytest.mark.usefixtures("_loaded")
 def test_a_warm_one_value_lookup_is_planned_once(client, hub):
     def lookup() -> Any:
         value = {"value": "n7.example.org"}
