@@ -179,14 +179,38 @@ def in_lists(
         yield column.in_(values[start : start + IN_LIST])
 
 
-def one_of_parameter(column: Any, name: str, element: Any, postgresql: bool) -> ColumnElement[bool]:
-    """`column` is one of the list given later in the parameter `name`, for a statement built once and kept
-    (`in_lists` is for values known when the statement is built). On PostgreSQL one array (`= ANY`), for
-    the reasons `in_lists` gives, and because a list of 500 parameters made psycopg parse the statement text
-    anew on every run (too long for its cache), which cost more than the rest of a 1,000-value lookup."""
+FEW_VALUES = 4  # up to this many values go as that many parameters on PostgreSQL (`one_of_parameter`)
+
+
+def one_of_parameter(
+    column: Any, name: str, element: Any, postgresql: bool, few: bool = False
+) -> ColumnElement[bool]:
+    """`column` is one of the list given later in the parameter `name` (`one_of_values` gives the
+    parameters), for a statement built once and kept (`in_lists` is for values known when the statement is
+    built). On PostgreSQL one array (`= ANY`), for the reasons `in_lists` gives, and because a list of 500
+    parameters made psycopg parse the statement text anew on every run (too long for its cache), which cost
+    more than the rest of a 1,000-value lookup.
+
+    `few` (PostgreSQL, for at most `FEW_VALUES` values): `FEW_VALUES` parameters `name_0`... instead.
+    psycopg prepares a statement run five times on a connection, and PostgreSQL then keeps one generic plan
+    only when it looks no dearer than a plan made for each run's values; not knowing an array's length, it
+    costs `= ANY(:name)` as many probes, so it planned every run anew: 0.5 ms of planning against 0.1 ms of
+    running for a one-value lookup (docs/performance.md). A long list's planning is small beside its work."""
+    if few:
+        slots = [bindparam(f"{name}_{i}", type_=element) for i in range(FEW_VALUES)]
+        return column.in_(slots)  # type: ignore[no-any-return]
     if postgresql:
         return column == any_(bindparam(name, [], type_=ARRAY(element)))  # type: ignore[no-any-return]
     return column.in_(bindparam(name, expanding=True))  # type: ignore[no-any-return]
+
+
+def one_of_values(name: str, values: Sequence[Any], postgresql: bool) -> tuple[bool, dict[str, Any]]:
+    """Whether the statement takes `values` as few parameters (`one_of_parameter`'s `few`), and the
+    parameters for it: the few padded to `FEW_VALUES` by repeating the last (the same condition, and the
+    same plan for one value as for four), else the whole list."""
+    if postgresql and 0 < len(values) <= FEW_VALUES:
+        return True, {f"{name}_{i}": values[min(i, len(values) - 1)] for i in range(FEW_VALUES)}
+    return False, {name: list(values)}
 
 
 STALE_ROWS = 5_000  # changed rows since the last ANALYZE that make statistics worth refreshing...

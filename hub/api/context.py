@@ -19,7 +19,7 @@ import orjson
 from sqlalchemy import BigInteger, Exists, Select, String, and_, exists, select
 from sqlalchemy.orm import Session, aliased
 
-from hub.db import one_of_parameter
+from hub.db import one_of_parameter, one_of_values
 from hub.policy.principal import Principal
 from hub.policy.visibility import visible
 from hub.search.models import ObjectLink
@@ -51,12 +51,14 @@ def indicated(
     sources = sorted({source for _, source in asked})
     postgresql = session.get_bind().dialect.name == "postgresql"
     # the index on the source end first: the planner cannot start anywhere else
-    links = session.scalars(_links(postgresql), {"sources": sources}).all()
+    few, parameters = one_of_values("sources", sources, postgresql)
+    links = session.scalars(_links(postgresql, few), parameters).all()
     if not links:
         return {}
     found: dict[tuple[str, str], set[Indicated]] = {}
+    few, parameters = one_of_values("links", links, postgresql)
     for collection_id, source, kind, target_id, body in session.execute(
-        _statement(p, postgresql), {"links": list(links)}
+        _statement(p, postgresql, few), parameters
     ):
         if (collection_id, source) not in asked:
             continue  # the same indicator id in a collection the match was not in
@@ -75,19 +77,21 @@ def names_threats(indicator: Any) -> Exists:
     )
 
 
-@functools.lru_cache(maxsize=2)
-def _links(postgresql: bool) -> AnySelect:
-    """The `indicates` relationship versions whose source is in the parameter `sources`."""
+@functools.lru_cache(maxsize=4)
+def _links(postgresql: bool, few: bool) -> AnySelect:
+    """The `indicates` relationship versions whose source is in the parameter `sources` (`few`: in a few
+    parameters, `hub.db.one_of_values`)."""
     return select(ObjectLink.version_id).where(
-        one_of_parameter(ObjectLink.source_ref, "sources", String, postgresql),
+        one_of_parameter(ObjectLink.source_ref, "sources", String, postgresql, few),
         ObjectLink.relationship_type == "indicates",
     )
 
 
 @functools.lru_cache(maxsize=1024)
-def _statement(p: Principal, postgresql: bool) -> AnySelect:
-    """The query of `p` over the relationship versions in the parameter `links`: built once per principal, as
-    the lookup's own queries are (building it costs more than running it for a few ids)."""
+def _statement(p: Principal, postgresql: bool, few: bool) -> AnySelect:
+    """The query of `p` over the relationship versions in the parameter `links` (`few`: in a few parameters,
+    `hub.db.one_of_values`): built once per principal, as the lookup's own queries are (building it costs
+    more than running it for a few ids)."""
     link, target = _LINK, _TARGET
     return (
         select(link.collection_id, ObjectLink.source_ref, target.type, target.stix_id, target.body)
@@ -97,7 +101,7 @@ def _statement(p: Principal, postgresql: bool) -> AnySelect:
             and_(target.collection_id == link.collection_id, target.stix_id == ObjectLink.target_ref),
         )
         .where(
-            one_of_parameter(link.id, "links", BigInteger, postgresql),
+            one_of_parameter(link.id, "links", BigInteger, postgresql, few),
             target.type.in_(THREAT_TYPES),
             visible(p, link),
             is_last_visible(p, link),

@@ -15,13 +15,10 @@ from typing import Any
 
 import orjson
 from sqlalchemy import (
-    ARRAY,
     ColumnElement,
     LargeBinary,
     ScalarSelect,
     Select,
-    any_,
-    bindparam,
     distinct,
     func,
     select,
@@ -30,6 +27,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, aliased
 
 from hub.api.context import Indicated, indicated, names_threats
+from hub.db import one_of_parameter, one_of_values
 from hub.policy.principal import Principal
 from hub.policy.tlp import Tlp
 from hub.policy.visibility import visible
@@ -42,9 +40,6 @@ from hub.stix.validation import format_timestamp
 MAX_VALUES = 1000
 MAX_VALUE_LENGTH = 4096
 BATCH_PLANNING_KEYS = 20
-# Up to this many digests (every reading of one value) go as that many parameters, padded by repeating the
-# last: a statement PostgreSQL plans once. See `_statement`.
-FEW_KEYS = 4
 AnySelect = Select[*tuple[Any, ...]]
 CACHED_VALUE_LENGTH = 256
 # Values read, remembered per worker: about 330 bytes an entry, so 32,768 entries held 10 MiB and 8,192 hold
@@ -113,10 +108,8 @@ def lookup(
     matches: dict[tuple[int, str, str], Match] = {}
     linked: set[tuple[str, str]] = set()
     postgresql = session.get_bind().dialect.name == "postgresql"
-    keys = _keys(session, list(wanted))
-    few = postgresql and len(keys) <= FEW_KEYS
+    few, parameters = one_of_values("keys", _keys(session, list(wanted)), postgresql)
     statement = _statement(p, postgresql, check is not None, few)
-    parameters = {f"key_{i}": keys[min(i, len(keys) - 1)] for i in range(FEW_KEYS)} if few else {"keys": keys}
     session.flush()  # what `session.execute` would do; Core rows skip the ORM's per-row work
     rows = session.connection().execute(statement, parameters).all()
     if check is not None:  # one row at least: the version, and NULLs when nothing matched
@@ -165,21 +158,12 @@ def _keys(session: Session, keys: list[bytes]) -> list[bytes]:
 def _statement(p: Principal, postgresql: bool, with_policy_version: bool, few: bool = False) -> AnySelect:
     """The lookup query of `p`, digests in the parameter `keys`: built once per principal (a `Principal`
     holds everything the visibility rule reads), which halves a lookup's CPU time. On PostgreSQL the digests
-    go as one array (`= ANY`), not thousands of parameters. `with_policy_version`: led by the policy
-    version (`with_the_policy_version`).
+    go as one array (`= ANY`), not thousands of parameters (`hub.db.one_of_parameter`).
+    `with_policy_version`: led by the policy version (`with_the_policy_version`).
 
-    `few` (PostgreSQL): the digests in `FEW_KEYS` parameters `key_0`... instead. psycopg prepares a
-    statement run five times on a connection, and PostgreSQL then plans it once (a generic plan) only when
-    that plan looks no dearer than planning each run for its values; not knowing an array's length, it
-    costs `= ANY(:keys)` as many probes and planned every lookup anew: 0.5 ms of planning against 0.1 ms
-    of running for one value (docs/performance.md). A batch's planning is small beside its work."""
-    if few:
-        slots = [bindparam(f"key_{i}", type_=LargeBinary) for i in range(FEW_KEYS)]
-        key_in: ColumnElement[bool] = IndexedObservable.key.in_(slots)
-    elif postgresql:
-        key_in = IndexedObservable.key == any_(bindparam("keys", [], type_=ARRAY(LargeBinary)))
-    else:
-        key_in = IndexedObservable.key.in_(bindparam("keys", expanding=True))
+    `few`: the digests in a few parameters (`hub.db.one_of_parameter`; every reading of one value fits),
+    which PostgreSQL plans once per connection where it planned an array at every run."""
+    key_in = one_of_parameter(IndexedObservable.key, "keys", LargeBinary, postgresql, few)
     o, keyed, version_id = _observables(key_in, postgresql)
     v = ObjectVersion
     query = (

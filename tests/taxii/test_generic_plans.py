@@ -8,6 +8,7 @@ anew: 0.2 and 0.4 ms of a request whose statement runs in 0.1 ms (docs/performan
 
 from __future__ import annotations
 
+import uuid
 from collections.abc import Callable
 from typing import Any
 
@@ -29,17 +30,37 @@ def _postgresql_only(app: Any) -> None:
         pytest.skip("plan caching: PostgreSQL (HUB_TEST_DATABASE_URL)")
 
 
-@pytest.fixture
-def _loaded(client: Any, hub: Any) -> None:
-    """2,000 indicators, with statistics: on a few dozen rows every plan is cheap and generic plans win
-    either way; the choice this tests shows from about a thousand."""
+def _load(client: Any, hub: Any, linked: bool = False) -> None:
+    """2,000 indicators (each indicating one malware when `linked`), with statistics: on a few dozen rows
+    every plan is cheap and generic plans win either way; the choice this tests shows from about a
+    thousand."""
+    malware = _sdo("malware", {"name": "Pegasus", "is_family": True})
     for start in range(0, LOADED, 500):
         objects = [indicator(Tlp.GREEN, value=f"n{k}.example.org") for k in range(start, start + 500)]
+        if linked:
+            objects += [_sdo("relationship", _indicates(o["id"], malware["id"])) for o in objects]
+            objects += [malware] if start == 0 else []
         answer = post(client, f"collections/{hub.shared.id}/objects/", hub.producer, {"objects": objects})
         assert answer.status_code == 202
     with db.engine.connect() as connection:
         connection.exec_driver_sql("ANALYZE")
         connection.commit()
+
+
+def _indicates(source: str, target: str) -> dict[str, str]:
+    return {"relationship_type": "indicates", "source_ref": source, "target_ref": target}
+
+
+def _sdo(kind: str, properties: dict[str, Any]) -> dict[str, Any]:
+    stamp = "2026-01-01T00:00:00.000Z"
+    identity = {"type": kind, "spec_version": "2.1", "id": f"{kind}--{uuid.uuid4()}"}
+    marking = {"object_marking_refs": [Tlp.GREEN.marking_id]}
+    return {**identity, "created": stamp, "modified": stamp, **properties, **marking}
+
+
+@pytest.fixture
+def _loaded(client: Any, hub: Any) -> None:
+    _load(client, hub)
 
 
 def _plans_of(request: Callable[[], Any], marker: str) -> tuple[int, int]:
@@ -101,4 +122,20 @@ def test_a_warm_one_value_lookup_is_planned_once(client, hub):
         return client.get("/api/v1/lookup", query_string=value, headers=hub.reader.headers)
 
     generic, custom = _plans_of(lookup, "answer.observable_id")
+    assert generic >= 5 and custom <= 5, (generic, custom)
+
+
+@pytest.mark.parametrize("statement", ["SELECT object_links.version_id", "context_link.collection_id"])
+def test_a_warm_lookup_of_an_indicator_that_indicates_a_threat_is_planned_once(client, hub, statement):
+    """The context's two statements (`hub.api.context`): its relationships, and them with their threats."""
+    _load(client, hub, linked=True)
+
+    def lookup() -> Any:
+        answer = client.get(
+            "/api/v1/lookup", query_string={"value": "n7.example.org"}, headers=hub.reader.headers
+        )
+        assert answer.get_json()["matches"][0]["indicates"][0]["name"] == "Pegasus"
+        return answer
+
+    generic, custom = _plans_of(lookup, statement)
     assert generic >= 5 and custom <= 5, (generic, custom)
