@@ -10,11 +10,12 @@ import time
 from collections.abc import Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from operator import itemgetter
-from sqlite3 import SQLITE_LIMIT_VARIABLE_NUMBER
+from sqlite3 import SQLITE_LIMIT_VARIABLE_NUMBER, SQLITE_SCHEMA, OperationalError
 from typing import Any, TypeVar
 
 from sqlalchemy import ColumnElement, MetaData, Select, String, Table, any_, bindparam, event, text
 from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, InstrumentedAttribute, Session, scoped_session
 
@@ -62,6 +63,28 @@ def _sqlite_connect(dbapi_connection: Any, _record: Any) -> None:
     cursor.execute("PRAGMA journal_mode = WAL")
     cursor.execute("PRAGMA synchronous = NORMAL")
     cursor.close()
+
+
+@event.listens_for(SQLiteDialect_pysqlite, "do_execute")
+def _sqlite_execute(cursor: Any, statement: str, parameters: Any, _context: Any) -> bool:
+    """Run a statement as SQLAlchemy's own `do_execute` would (this replaces it), and once more when SQLite
+    answers SQLITE_SCHEMA: it could not compile the statement again after another process changed the schema.
+
+    SQLite 3.40 (Debian 12's) to at least 3.46 (3.48 is fixed), foreign keys on: a `DELETE` whose trigger
+    writes to `search_fts` (on `search_text`, or cascading to it from `object_versions`), when it is the first
+    statement to see another process's schema change (`hub db upgrade`; the first `hub import`, whose `PRAGMA
+    optimize` creates `sqlite_stat1`) and the connection has not used `search_fts` since it last read the
+    schema, fails with SQLITE_SCHEMA "no such table: search_text"; run again, it works. SQLite reports
+    SQLITE_SCHEMA before the statement ran, and a failed statement is undone anyway: nothing runs twice. A
+    missing table is SQLITE_ERROR, not retried; `executemany` is not hooked (rows before a failure stay).
+    """
+    try:
+        cursor.execute(statement, parameters)
+    except OperationalError as error:
+        if error.sqlite_errorcode != SQLITE_SCHEMA:
+            raise
+        cursor.execute(statement, parameters)
+    return True
 
 
 @event.listens_for(Engine, "begin")

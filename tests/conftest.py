@@ -171,12 +171,6 @@ def delete_every_row(connection: Connection) -> None:
     truncated, and only when a test wrote to it.
     """
     tables = [table.name for table in reversed(Base.metadata.sorted_tables)]
-    if connection.dialect.name == "sqlite":
-        # SQLite 3.40 with foreign keys on: after another process changed the schema (a test's `hub import`
-        # runs `PRAGMA optimize`, whose first ANALYZE creates sqlite_stat1), this connection's first
-        # `DELETE FROM search_text` fails once with "no such table: search_text". Reading the schema first
-        # reloads it (docs/operations.md, "SQLite, a known fault").
-        connection.execute(text("SELECT count(*) FROM sqlite_master"))
     if connection.dialect.name == "postgresql":
         if connection.execute(text("SELECT EXISTS (SELECT 1 FROM audit_events)")).scalar():
             connection.execute(text("TRUNCATE audit_events"))
