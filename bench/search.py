@@ -13,14 +13,15 @@ Importing a million objects through the hub takes most of an hour on the shared 
 imports only M of the N indicators through the hub and copies the stored rows in SQL (PostgreSQL only) until
 there are N: every copy gets fresh version ids, fresh STIX ids (in the body too), later `date_added`, and its
 own values (names `benchmark indicator rK-i`, domains `c2-rK-i…`, IPs `10+K.…`, other hashes), with the
-observable index's keys computed by the hub's own `observable_key`. The copies' relationships indicate the
-same Pegasus, so the threat has 1 % of N indicators; the rare word stays rare. `--keep` leaves the database
-in place and `--template NAME` measures a fresh copy (`CREATE DATABASE … TEMPLATE NAME`) of one so kept;
-`--existing NAME` measures that database itself (searches write nothing), for before/after runs side by side
-with another checkout's hub on `PYTHONPATH`. `--kinds` picks some of the searches (value, everywhere, threat,
-rare, miss). On a machine shared with other loads, `--explain` adds what the times hide: each search's
-statements run once more under `EXPLAIN (ANALYZE, BUFFERS)`, reporting how many there are, the pages they
-touch (shared hit + read) and the database's own execution time.
+observable index's keys computed by the hub's own `observable_key`, and the links' `source_added` moved with
+their sources' dates. The copies' relationships indicate the same Pegasus, so the threat has 1 % of N
+indicators; the rare word stays rare. `--keep` leaves the database in place and `--template NAME` measures a
+fresh copy (`CREATE DATABASE … TEMPLATE NAME`) of one so kept; `--existing NAME` measures that database itself
+(searches write nothing), for before/after runs side by side with another checkout's hub on `PYTHONPATH`.
+`--kinds` picks some of the searches (value, everywhere, threat, rare, miss). On a machine shared with other
+loads, `--explain` adds what the times hide: each search's statements run once more under `EXPLAIN (ANALYZE,
+BUFFERS)`, reporting how many there are, the pages they touch (shared hit + read) and the database's own
+execution time.
 """
 
 from __future__ import annotations
@@ -148,8 +149,9 @@ _COPY = [
     SELECT t.version_id + %(off)s, {_RENAME.format("t.text")} FROM search_text t
     JOIN object_versions v ON v.id = t.version_id
     WHERE t.version_id <= %(last)s AND v.type IN ('indicator', 'relationship')""",
-    f"""INSERT INTO object_links (version_id, relationship_type, source_ref, target_ref)
-    SELECT l.version_id + %(off)s, l.relationship_type, {_NEW_ID.format("l.source_ref")}, l.target_ref
+    f"""INSERT INTO object_links (version_id, relationship_type, source_ref, target_ref, source_added)
+    SELECT l.version_id + %(off)s, l.relationship_type, {_NEW_ID.format("l.source_ref")}, l.target_ref,
+        CASE WHEN l.source_added > 0 THEN l.source_added + %(k)s * %(span)s ELSE 0 END
     FROM object_links l WHERE l.version_id <= %(last)s""",
 ]
 

@@ -1,5 +1,9 @@
 """Filling the search tables: at ingest (inside its transaction, like the observable index) and for data
-stored before they existed (migration 0016_search and `reindex`)."""
+stored before they existed (migration 0016_search and `reindex`).
+
+A link's `source_added` (`hub.search.models.ObjectLink`) is the newest `date_added` of its source in the
+link's collection: read when the link is added, and raised by ingest when the source gets a newer version
+(`raise_source_added`, under the collection's write lock, so nothing newer is stored meanwhile)."""
 
 from __future__ import annotations
 
@@ -7,10 +11,11 @@ from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import Table, delete, select
-from sqlalchemy.orm import Session
+from sqlalchemy import BigInteger, ColumnElement, Table, any_, bindparam, delete, exists, func, select, update
+from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy.orm import Session, aliased
 
-from hub.db import insert_rows
+from hub.db import IN_LIST, in_lists, insert_rows
 from hub.search.models import ObjectLink, SearchText
 from hub.stix.models import ObjectVersion
 from hub.stix.observable_index import StoredVersion
@@ -52,7 +57,57 @@ def _rows(
     return texts, links
 
 
+def _with_ids(session: Session, ids: list[int]) -> list[ColumnElement[bool]]:
+    """Conditions that together say `ObjectVersion.id IN ids`, one per statement (as `hub.db.in_lists`)."""
+    if session.get_bind().dialect.name == "postgresql":
+        return [ObjectVersion.id == any_(bindparam(None, ids, type_=ARRAY(BigInteger)))]
+    return [ObjectVersion.id.in_(ids[start : start + IN_LIST]) for start in range(0, len(ids), IN_LIST)]
+
+
+def _source_added(session: Session, links: list[dict[str, Any]]) -> None:
+    """Set `source_added` of new link rows: the newest `date_added` of the source in the link's collection
+    (0 while none is stored)."""
+    if not links:
+        return
+    channel: dict[int, str] = {}
+    for among in _with_ids(session, [link["version_id"] for link in links]):
+        channel.update(
+            session.execute(select(ObjectVersion.id, ObjectVersion.collection_id).where(among)).all()
+        )
+    v = ObjectVersion
+    newest: dict[tuple[str, str], int] = {}
+    for among in in_lists(session, v.stix_id, sorted({link["source_ref"] for link in links})):
+        rows = session.execute(
+            select(v.collection_id, v.stix_id, func.max(v.date_added))
+            .where(among, v.collection_id.in_(sorted(set(channel.values()))))
+            .group_by(v.collection_id, v.stix_id)
+        )
+        newest.update(((channel_id, stix_id), added) for channel_id, stix_id, added in rows)
+    for link in links:
+        link["source_added"] = newest.get((channel[link["version_id"]], link["source_ref"]), 0)
+
+
+def raise_source_added(session: Session, collection_id: str, stix_ids: Sequence[str]) -> None:
+    """After ingest stored new versions of these objects in the collection (the newest there, under its write
+    lock): the links of the collection from them get their `date_added`. Before the new links are added."""
+    link, source = aliased(ObjectVersion, name="link_version"), aliased(ObjectVersion, name="source_version")
+    newest = (
+        select(func.max(source.date_added))
+        .where(source.collection_id == collection_id, source.stix_id == ObjectLink.source_ref)
+        .scalar_subquery()
+    )
+    in_collection = exists().where(link.id == ObjectLink.version_id, link.collection_id == collection_id)
+    for among in in_lists(session, ObjectLink.source_ref, sorted(set(stix_ids))):
+        session.execute(
+            update(ObjectLink)
+            .where(among, in_collection)
+            .values(source_added=newest)
+            .execution_options(synchronize_session=False)
+        )
+
+
 def _insert(session: Session, texts: list[dict[str, Any]], links: list[dict[str, Any]]) -> None:
+    _source_added(session, links)
     for model, rows in ((SearchText, texts), (ObjectLink, links)):
         insert_rows(session, cast(Table, model.__table__), rows)  # one stream (COPY on PostgreSQL)
 

@@ -32,7 +32,7 @@ from hub.policy.tlp import (
     official_marking_definition,
     tlp_of_markings,
 )
-from hub.search.indexing import index_for_search
+from hub.search.indexing import index_for_search, raise_source_added
 from hub.sharing.models import Collection
 from hub.stix import latest
 from hub.stix.models import ObjectVersion, State, Submission
@@ -299,6 +299,7 @@ def _store(
     # Observable lookup index and warning lists (hub.stix.observable_index), in the same transaction.
     results.warn(index_stored(session, collection_id, stored))
     emit_objects(session, collection_id, [v.id for v in stored])  # notifications, in the same transaction
+    raise_source_added(session, collection_id, [row["stix_id"] for row in rows])  # the links from them
     index_for_search(session, stored)  # names, descriptions and relationship ends (hub.search)
     return clock - 1 if rows else 0
 

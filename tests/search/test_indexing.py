@@ -1,0 +1,54 @@
+"""The links' `source_added`, kept by ingest: the newest `date_added` of the link's source in the link's
+channel, by which the search reads a threat's links (newest source first)."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+
+from hub.policy.tlp import Tlp
+from hub.search.models import ObjectLink
+from hub.stix.models import ObjectVersion
+from tests.factories import indicator, make_collection, make_org, make_user, post
+from tests.search.test_service import _malware, _relationship
+
+
+def _source_added(session, channel, relationship_id: str) -> int:
+    return session.scalar(
+        select(ObjectLink.source_added)
+        .join(ObjectVersion, ObjectVersion.id == ObjectLink.version_id)
+        .where(ObjectVersion.collection_id == channel.id, ObjectVersion.stix_id == relationship_id)
+    )
+
+
+def _newest(session, channel, stix_id: str) -> int:
+    return session.scalar(
+        select(func.max(ObjectVersion.date_added)).where(
+            ObjectVersion.collection_id == channel.id, ObjectVersion.stix_id == stix_id
+        )
+    )
+
+
+def test_a_link_carries_its_sources_newest_date_added_in_its_channel(session):
+    user = make_user(session, make_org(session, "Rights Watch", tier="vetted"))
+    here, there = (make_collection(session, read=["tier:vetted"], write=["tier:vetted"]) for _ in range(2))
+    pegasus = _malware("Pegasus")
+    source = indicator(Tlp.CLEAR, value="c2.example", name="C2")
+    early = _relationship(source["id"], "indicates", pegasus["id"])
+    post(session, user, here, [pegasus, early])  # the link before its source
+    assert _source_added(session, here, early["id"]) == 0
+
+    post(session, user, there, [source])  # the source, in another channel only
+    assert _source_added(session, here, early["id"]) == 0
+
+    post(session, user, here, [source])
+    assert _source_added(session, here, early["id"]) == _newest(session, here, source["id"]) > 0
+
+    late = _relationship(source["id"], "indicates", pegasus["id"])
+    post(session, user, here, [late])  # a link after its source
+    assert _source_added(session, here, late["id"]) == _newest(session, here, source["id"])
+
+    newer = {**source, "modified": "2026-02-01T00:00:00.000Z"}
+    post(session, user, here, [newer])  # a newer version of the source raises both links
+    newest = _newest(session, here, source["id"])
+    assert _source_added(session, here, early["id"]) == _source_added(session, here, late["id"]) == newest
+    assert newest > _newest(session, there, source["id"])
