@@ -298,7 +298,11 @@ def _related(session: Session, p: Principal, q: SearchQuery, targets: set[tuple[
     wanted = COUNT_CAP + 1
     n = wanted
     while True:
-        bound = session.scalar(_nth_source_added(targets, n))
+        links, bound = session.execute(_newest_links(targets, n)).one()
+        if not links:
+            return []
+        if links < n:
+            bound = None  # every link is read
         rows = sorted(
             {row.id: row for row in _linked_sources(session, p, q, targets, bound)}.values(),
             key=lambda row: (-row.date_added, -row.id),
@@ -308,18 +312,20 @@ def _related(session: Session, p: Principal, q: SearchQuery, targets: set[tuple[
         n *= 4
 
 
-def _nth_source_added(targets: set[tuple[str, str]], n: int) -> AnySelect:
-    """The `source_added` of the `n`-th newest related link to the targets (none when there are fewer)."""
-    return (
+def _newest_links(targets: set[tuple[str, str]], n: int) -> AnySelect:
+    """How many of the newest `n` related links to the targets there are (by `source_added`), and the
+    oldest `source_added` among them."""
+    newest = (
         select(ObjectLink.source_added)
         .where(
             ObjectLink.target_ref.in_(sorted({stix_id for _, stix_id in targets})),
             ObjectLink.relationship_type.in_(RELATED),
         )
         .order_by(ObjectLink.source_added.desc())
-        .offset(n - 1)
-        .limit(1)
+        .limit(n)
+        .subquery()
     )
+    return select(func.count(), func.min(newest.c.source_added))
 
 
 def _linked_sources(

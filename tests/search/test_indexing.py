@@ -3,12 +3,14 @@ channel, by which the search reads a threat's links (newest source first)."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 
 from hub.policy.tlp import Tlp
+from hub.search import service as search_service
 from hub.search.models import ObjectLink
+from hub.search.service import SearchQuery, search
 from hub.stix.models import ObjectVersion
-from tests.factories import indicator, make_collection, make_org, make_user, post
+from tests.factories import indicator, make_collection, make_org, make_user, post, principal
 from tests.search.test_service import _malware, _relationship
 
 
@@ -52,3 +54,22 @@ def test_a_link_carries_its_sources_newest_date_added_in_its_channel(session):
     newest = _newest(session, here, source["id"])
     assert _source_added(session, here, early["id"]) == _source_added(session, here, late["id"]) == newest
     assert newest > _newest(session, there, source["id"])
+
+
+def test_the_newest_related_sources_when_some_links_overstate_their_sources_date(session, monkeypatch):
+    # a link's `source_added` is an upper bound (a deletion may leave it higher than any remaining version):
+    # links read in its order must not be taken as sources read in date order
+    user = make_user(session, make_org(session, "Rights Watch", tier="vetted"))
+    channel = make_collection(session, read=["tier:vetted"], write=["tier:vetted"])
+    pegasus = _malware("Pegasus")
+    post(session, user, channel, [pegasus])
+    sources = [indicator(Tlp.CLEAR, value=f"c2-{i}.example", name=f"C2 {i}") for i in range(20)]
+    for source in sources:  # one at a time: each newer than the one before
+        post(session, user, channel, [source, _relationship(source["id"], "indicates", pegasus["id"])])
+    oldest = [source["id"] for source in sources[:2]]
+    session.execute(update(ObjectLink).where(ObjectLink.source_ref.in_(oldest)).values(source_added=2**62))
+    session.commit()
+    monkeypatch.setattr(search_service, "COUNT_CAP", 2)
+    results = search(session, principal(session, user), SearchQuery("pegasus"))
+    assert (results.total, results.capped) == (2, True)
+    assert {v.stix_id for v in results.items} == {sources[-1]["id"], sources[-2]["id"]}
