@@ -34,6 +34,7 @@ from sqlalchemy import (
     tuple_,
     union_all,
 )
+from sqlalchemy import text as sql
 from sqlalchemy.orm import Session, aliased
 
 from hub.orgs.models import Organisation
@@ -303,10 +304,11 @@ def _related(session: Session, p: Principal, q: SearchQuery, targets: set[tuple[
             return []
         if links < n:
             bound = None  # every link is read
-        rows = sorted(
-            {row.id: row for row in _linked_sources(session, p, q, targets, bound)}.values(),
-            key=lambda row: (-row.date_added, -row.id),
-        )[:wanted]
+        if n > wanted and session.get_bind().dialect.name == "postgresql":
+            # thousands of index probes look costly enough to PostgreSQL to compile the plan first (JIT):
+            # 77 ms of a 0.3 s statement at 1M objects, for no gain on index probes
+            session.execute(sql("SET LOCAL jit = off"))
+        rows = _linked_sources(session, p, q, targets, bound)[:wanted]
         if bound is None or (len(rows) == wanted and rows[-1].date_added >= bound):
             return rows
         n *= 4
@@ -331,30 +333,62 @@ def _newest_links(targets: set[tuple[str, str]], n: int) -> AnySelect:
 def _linked_sources(
     session: Session, p: Principal, q: SearchQuery, targets: set[tuple[str, str]], bound: int | None
 ) -> list[_Found]:
-    """The sources (their latest visible version, passing the filters) of the related links to the `targets`
-    whose `source_added` is `bound` or later (every link if None), where the link's latest visible version is
-    in the target's channel and the source in the same channel (once per such link)."""
-    v, link = ObjectVersion, _LINK
-    conditions = [
+    """The sources (their latest visible version in a target's channel, passing the filters) of the related
+    links to the `targets` whose `source_added` is `bound` or later (every link if None), each checked for
+    such a link whose latest visible version the reader sees (`_linked`). The links' sources are a
+    sub-select and the check a scalar sub-select per row, one table at each level: as one join, SQLite
+    started from the channel's versions and read all of them for every link (1.1 s for 201 at 20k). Newest
+    first, sorted in the database: without an ORDER BY (or ordered by the `(collection_id, date_added)`
+    index's column) SQLite read the channel through that index instead of probing the sources' ids (8 ms
+    against 1.3 ms for 200 sources at 20k)."""
+    v = ObjectVersion
+    sources = select(ObjectLink.source_ref).where(
         ObjectLink.target_ref.in_(sorted({stix_id for _, stix_id in targets})),
         ObjectLink.relationship_type.in_(RELATED),
-        tuple_(link.collection_id, ObjectLink.target_ref).in_(sorted(targets)),
-        visible(p, link),
-        is_last_visible(p, link),
-        visible(p, v),
-        is_last_visible(p, v),
-        *_filters(session, p, q),
-    ]
-    if bound is not None:
-        conditions.append(ObjectLink.source_added >= bound)
+        *([] if bound is None else [ObjectLink.source_added >= bound]),
+    )
+    newest = v.date_added + 0  # not the index's column: see above
     rows = session.execute(
         select(v.id, v.type, v.date_added)
-        .select_from(ObjectLink)
-        .join(link, link.id == ObjectLink.version_id)
-        .join(v, and_(v.collection_id == link.collection_id, v.stix_id == ObjectLink.source_ref))
-        .where(*conditions)
+        .where(
+            v.collection_id.in_(sorted({channel for channel, _ in targets})),
+            v.stix_id.in_(sources.scalar_subquery()),
+            visible(p, v),
+            is_last_visible(p, v),
+            *_filters(session, p, q),
+            _linked(p, v, targets),
+        )
+        .order_by(newest.desc(), v.id.desc())
     )
     return [_Found(*row) for row in rows]
+
+
+def _linked(p: Principal, source: Any, targets: set[tuple[str, str]]) -> ColumnElement[bool]:
+    """Row by row: `source` (columns `collection_id`, `stix_id`) is the source of a related link whose
+    latest visible version is in its channel and points at one of the `targets` there. A scalar sub-select,
+    so that it runs per row (as EXISTS, PostgreSQL would hash every link first), reading the source's links
+    (`ix_object_links_source`) and then each link's version by key, one table at each level: given both in
+    one join and no statistics, SQLite read all the channel's versions for every row (10 s for 200 rows)."""
+    link = _LINK
+    seen = exists().where(
+        link.id == ObjectLink.version_id,
+        link.collection_id == source.collection_id,
+        visible(p, link),
+        is_last_visible(p, link),
+    )
+    seen = seen.correlate(ObjectLink, source.collection_id.table)  # the source is two levels up
+    one = (
+        select(ObjectLink.version_id)
+        .where(
+            ObjectLink.source_ref == source.stix_id,
+            ObjectLink.relationship_type.in_(RELATED),
+            tuple_(source.collection_id, ObjectLink.target_ref).in_(sorted(targets)),
+            seen,
+        )
+        .limit(1)
+        .scalar_subquery()
+    )
+    return one.is_not(None)
 
 
 def found_among(session: Session, p: Principal, text: str, version_ids: Sequence[int]) -> set[int]:
