@@ -87,23 +87,31 @@ def _source_added(session: Session, links: list[dict[str, Any]]) -> None:
         link["source_added"] = newest.get((channel[link["version_id"]], link["source_ref"]), 0)
 
 
-def raise_source_added(session: Session, collection_id: str, stix_ids: Sequence[str]) -> None:
-    """After ingest stored new versions of these objects in the collection (the newest there, under its write
-    lock): the links of the collection from them get their `date_added`. Before the new links are added."""
+def raise_source_added(session: Session, collection_id: str, first_added: int, last_added: int) -> None:
+    """After ingest stored new versions in the collection (`date_added` from `first_added` to `last_added`,
+    the newest there, under its write lock): the collection's links from those objects get their newest
+    `date_added`. Before the new links are added. The new versions' ids are read in the database through
+    the `(collection_id, date_added)` index, not shipped: 5,000 ids as a parameter cost 14 ms per batch on
+    PostgreSQL and 50 ms on SQLite (ten IN lists), most of it in Python. The newest date is a `max` of
+    `date_added + 0`: of the column itself, SQLite read the collection's `(collection_id, date_added)` index
+    backwards for each link until the source's row came (40 ms a batch of 5,000 with 50 links)."""
     link, source = aliased(ObjectVersion, name="link_version"), aliased(ObjectVersion, name="source_version")
+    new = select(ObjectVersion.stix_id).where(
+        ObjectVersion.collection_id == collection_id,
+        ObjectVersion.date_added.between(first_added, last_added),
+    )
     newest = (
-        select(func.max(source.date_added))
+        select(func.max(source.date_added + 0))
         .where(source.collection_id == collection_id, source.stix_id == ObjectLink.source_ref)
         .scalar_subquery()
     )
     in_collection = exists().where(link.id == ObjectLink.version_id, link.collection_id == collection_id)
-    for among in in_lists(session, ObjectLink.source_ref, sorted(set(stix_ids))):
-        session.execute(
-            update(ObjectLink)
-            .where(among, in_collection)
-            .values(source_added=newest)
-            .execution_options(synchronize_session=False)
-        )
+    session.execute(
+        update(ObjectLink)
+        .where(ObjectLink.source_ref.in_(new.scalar_subquery()), in_collection)
+        .values(source_added=newest)
+        .execution_options(synchronize_session=False)
+    )
 
 
 def _insert(session: Session, texts: list[dict[str, Any]], links: list[dict[str, Any]]) -> None:

@@ -299,7 +299,8 @@ def _store(
     # Observable lookup index and warning lists (hub.stix.observable_index), in the same transaction.
     results.warn(index_stored(session, collection_id, stored))
     emit_objects(session, collection_id, [v.id for v in stored])  # notifications, in the same transaction
-    raise_source_added(session, collection_id, [row["stix_id"] for row in rows])  # the links from them
+    if rows:  # the links from them (hub.search)
+        raise_source_added(session, collection_id, rows[0]["date_added"], rows[-1]["date_added"])
     index_for_search(session, stored)  # names, descriptions and relationship ends (hub.search)
     return clock - 1 if rows else 0
 

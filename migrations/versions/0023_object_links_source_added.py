@@ -21,7 +21,7 @@ def upgrade():
         "object_links", sa.Column("source_added", sa.BigInteger(), nullable=False, server_default="0")
     )
     op.execute(
-        "UPDATE object_links SET source_added = coalesce((SELECT max(source.date_added)"
+        "UPDATE object_links SET source_added = coalesce((SELECT max(source.date_added + 0)"
         " FROM object_versions AS link JOIN object_versions AS source"
         " ON source.collection_id = link.collection_id AND source.stix_id = object_links.source_ref"
         " WHERE link.id = object_links.version_id), 0)"
