@@ -64,27 +64,30 @@ def _with_ids(session: Session, ids: list[int]) -> list[ColumnElement[bool]]:
     return [ObjectVersion.id.in_(ids[start : start + IN_LIST]) for start in range(0, len(ids), IN_LIST)]
 
 
-def _source_added(session: Session, links: list[dict[str, Any]]) -> None:
+def _source_added(session: Session, links: list[dict[str, Any]], collection_id: str | None) -> None:
     """Set `source_added` of new link rows: the newest `date_added` of the source in the link's collection
-    (0 while none is stored)."""
+    (0 while none is stored). The links' collections are read here unless they are all in `collection_id`."""
     if not links:
         return
     channel: dict[int, str] = {}
-    for among in _with_ids(session, [link["version_id"] for link in links]):
-        channel.update(
-            session.execute(select(ObjectVersion.id, ObjectVersion.collection_id).where(among)).all()
-        )
+    if collection_id is None:
+        for among in _with_ids(session, [link["version_id"] for link in links]):
+            channel.update(
+                session.execute(select(ObjectVersion.id, ObjectVersion.collection_id).where(among)).all()
+            )
+    channels = sorted(set(channel.values())) if collection_id is None else [collection_id]
     v = ObjectVersion
     newest: dict[tuple[str, str], int] = {}
     for among in in_lists(session, v.stix_id, sorted({link["source_ref"] for link in links})):
         rows = session.execute(
-            select(v.collection_id, v.stix_id, func.max(v.date_added))
-            .where(among, v.collection_id.in_(sorted(set(channel.values()))))
+            select(v.collection_id, v.stix_id, func.max(v.date_added + 0))
+            .where(among, v.collection_id.in_(channels))
             .group_by(v.collection_id, v.stix_id)
         )
         newest.update(((channel_id, stix_id), added) for channel_id, stix_id, added in rows)
     for link in links:
-        link["source_added"] = newest.get((channel[link["version_id"]], link["source_ref"]), 0)
+        where = channel[link["version_id"]] if collection_id is None else collection_id
+        link["source_added"] = newest.get((where, link["source_ref"]), 0)
 
 
 def raise_source_added(session: Session, collection_id: str, first_added: int, last_added: int) -> None:
@@ -114,15 +117,23 @@ def raise_source_added(session: Session, collection_id: str, first_added: int, l
     )
 
 
-def _insert(session: Session, texts: list[dict[str, Any]], links: list[dict[str, Any]]) -> None:
-    _source_added(session, links)
+def _insert(
+    session: Session,
+    texts: list[dict[str, Any]],
+    links: list[dict[str, Any]],
+    collection_id: str | None = None,
+) -> None:
+    _source_added(session, links, collection_id)
     for model, rows in ((SearchText, texts), (ObjectLink, links)):
         insert_rows(session, cast(Table, model.__table__), rows)  # one stream (COPY on PostgreSQL)
 
 
-def index_for_search(session: Session, stored: Sequence[StoredVersion]) -> None:
-    """Add the search rows of versions ingest has just inserted, in the caller's transaction."""
-    _insert(session, *_rows((version.id, version.obj) for version in stored))
+def index_for_search(
+    session: Session, stored: Sequence[StoredVersion], collection_id: str | None = None
+) -> None:
+    """Add the search rows of versions ingest has just inserted, in the caller's transaction (all in
+    `collection_id` when it is given)."""
+    _insert(session, *_rows((version.id, version.obj) for version in stored), collection_id)
 
 
 def reindex(session: Session, batch_size: int = CHUNK) -> int:

@@ -301,7 +301,7 @@ def _store(
     emit_objects(session, collection_id, [v.id for v in stored])  # notifications, in the same transaction
     if rows:  # the links from them (hub.search)
         raise_source_added(session, collection_id, rows[0]["date_added"], rows[-1]["date_added"])
-    index_for_search(session, stored)  # names, descriptions and relationship ends (hub.search)
+    index_for_search(session, stored, collection_id)  # names, descriptions, relationship ends (hub.search)
     return clock - 1 if rows else 0
 
 
