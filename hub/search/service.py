@@ -55,7 +55,7 @@ _LINK = aliased(ObjectVersion, name="search_link")
 _TARGET = aliased(ObjectVersion, name="search_target")
 _SIGHTING = aliased(ObjectVersion, name="search_sighting")
 _SOURCE = aliased(ObjectVersion, name="search_source")
-MAX_CANDIDATES = 20_000  # above this many matching versions (or links), the newest are read in order instead
+MAX_CANDIDATES = 20_000  # above this many matching versions, the newest are read in order instead
 COUNT_CAP = 1_000  # results beyond the newest 1,000 are not counted: "more than 1,000"
 WINDOW = 2  # a common word is first looked for in the newest WINDOW * (COUNT_CAP + 1) versions of a channel
 
