@@ -3,7 +3,8 @@
 Coordinators are no superusers of content: every read here goes through `visible(p)`, so a coordinator sees a
 TLP:RED version in the queue only when a `user:` rule of its collection names them.
 Approval re-stamps `date_added` under the collection's write lock, as ingest does, so TAXII pollers that use
-`added_after` receive newly approved objects.
+`added_after` receive newly approved objects; and, as ingest does, raises the `source_added` of the links from
+the object (`hub.search.indexing.raise_source_added`), which the search relies on never being below it.
 """
 
 from __future__ import annotations
@@ -22,6 +23,7 @@ from hub.orgs.trust import require_reason
 from hub.policy.principal import Principal
 from hub.policy.roles import require_coordinator
 from hub.policy.visibility import visible
+from hub.search.indexing import raise_source_added
 from hub.sharing.models import Collection
 from hub.stix.models import ObjectVersion, State
 from hub.stix.query import Page
@@ -131,6 +133,7 @@ def _publish(session: Session, p: Principal, version: ObjectVersion, reason: str
     version.state = int(State.PUBLISHED)
     version.date_added = stamp
     session.flush()
+    raise_source_added(session, version.collection_id, stamp, stamp)  # the links from it (hub.search)
     record(
         session,
         p,
