@@ -123,3 +123,52 @@ def test_forged_tlp_marking_definitions_stored_before_0008_are_deleted(fresh_app
     with db.engine.connect() as connection:
         kept = connection.execute(text("SELECT id FROM object_versions ORDER BY id")).scalars().all()
     assert kept == [1, 3]
+
+
+def test_0023_fills_each_links_source_added_from_its_own_collection(fresh_app):
+    """A link's `source_added` is the newest `date_added` of its source in the link's collection (0 while
+    none is stored there): the search relies on it never being below any of those dates."""
+    upgrade(revision="observables_sighting_of")
+    versions = [  # id, collection, stix id, type, date_added
+        (1, "c", "indicator--s", "indicator", 10),
+        (2, "c", "indicator--s", "indicator", 30),
+        (3, "c", "relationship--l", "relationship", 20),
+        (4, "d", "indicator--s", "indicator", 50),
+        (5, "d", "relationship--l", "relationship", 60),
+        (6, "c", "relationship--m", "relationship", 70),
+    ]
+    links = [(3, "indicator--s"), (5, "indicator--s"), (6, "indicator--t")]
+    with db.engine.begin() as connection:
+        for channel in ("c", "d"):
+            connection.execute(
+                text(
+                    "INSERT INTO collections (id, title, description, default_tlp, last_date_added,"
+                    " created_at) VALUES (:id, :id, '', 2, 0, '2026-01-01 00:00:00')"
+                ),
+                {"id": channel},
+            )
+        for key, channel, stix_id, kind, added in versions:
+            connection.execute(
+                text(
+                    "INSERT INTO object_versions (id, collection_id, stix_id, type, spec_version, version,"
+                    " date_added, tlp, state, is_anonymous, body) VALUES (:id, :channel, :stix_id, :kind,"
+                    " '2.1', :id, :added, 0, 0, false, '{}')"
+                ),
+                {"id": key, "channel": channel, "stix_id": stix_id, "kind": kind, "added": added},
+            )
+        for version_id, source in links:
+            connection.execute(
+                text(
+                    "INSERT INTO object_links (version_id, relationship_type, source_ref, target_ref)"
+                    " VALUES (:id, 'indicates', :source, 'malware--p')"
+                ),
+                {"id": version_id, "source": source},
+            )
+    upgrade()
+    with db.engine.connect() as connection:
+        rows = connection.execute(
+            text("SELECT version_id, source_added FROM object_links ORDER BY version_id")
+        )
+        assert [tuple(row) for row in rows] == [(3, 30), (5, 50), (6, 0)]
+    downgrade(revision="observables_sighting_of")
+    assert "source_added" not in {c["name"] for c in inspect(db.engine).get_columns("object_links")}
