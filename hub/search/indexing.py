@@ -2,8 +2,9 @@
 stored before they existed (migration 0016_search and `reindex`).
 
 A link's `source_added` (`hub.search.models.ObjectLink`) is the newest `date_added` of its source in the
-link's collection: read when the link is added, and raised by ingest when the source gets a newer version
-(`raise_source_added`, under the collection's write lock, so nothing newer is stored meanwhile)."""
+link's collection: read when the link is added, and raised when the source gets a newer `date_added` — by
+ingest for a new version, by moderation when an approval re-stamps one (`raise_source_added`, under the
+collection's write lock, so nothing newer is stored meanwhile)."""
 
 from __future__ import annotations
 
@@ -91,13 +92,14 @@ def _source_added(session: Session, links: list[dict[str, Any]], collection_id: 
 
 
 def raise_source_added(session: Session, collection_id: str, first_added: int, last_added: int) -> None:
-    """After ingest stored new versions in the collection (`date_added` from `first_added` to `last_added`,
-    the newest there, under its write lock): the collection's links from those objects get their newest
-    `date_added`. Before the new links are added. The new versions' ids are read in the database through
-    the `(collection_id, date_added)` index, not shipped: 5,000 ids as a parameter cost 14 ms per batch on
-    PostgreSQL and 50 ms on SQLite (ten IN lists), most of it in Python. The newest date is a `max` of
-    `date_added + 0`: of the column itself, SQLite read the collection's `(collection_id, date_added)` index
-    backwards for each link until the source's row came (40 ms a batch of 5,000 with 50 links)."""
+    """After ingest stored new versions in the collection, or an approval re-stamped one (`date_added` from
+    `first_added` to `last_added`, the newest there, under its write lock): the collection's links from those
+    objects get their newest `date_added`. Before the new links are added. The new versions' ids are read in
+    the database through the `(collection_id, date_added)` index, not shipped: 5,000 ids as a parameter cost
+    14 ms per batch on PostgreSQL and 50 ms on SQLite (ten IN lists), most of it in Python. The newest date is
+    a `max` of `date_added + 0`: of the column itself, SQLite read the collection's `(collection_id,
+    date_added)` index backwards for each link until the source's row came (40 ms a batch of 5,000 with 50
+    links)."""
     link, source = aliased(ObjectVersion, name="link_version"), aliased(ObjectVersion, name="source_version")
     new = select(ObjectVersion.stix_id).where(
         ObjectVersion.collection_id == collection_id,
