@@ -183,10 +183,14 @@ IN_LIST = 500  # values per IN list on SQLite
 
 
 def in_lists(
-    session: Session, column: InstrumentedAttribute[str] | ColumnElement[str], values: Sequence[str]
+    session: Session,
+    column: InstrumentedAttribute[Any] | ColumnElement[Any],
+    values: Sequence[Any],
+    element: Any = String,
 ) -> Iterator[ColumnElement[bool]]:
     """Conditions that together say `column IN values`, each for one statement: on PostgreSQL a single
-    `column = ANY(:array)` whatever the number of values; on SQLite IN lists of `IN_LIST` values.
+    `column = ANY(:array)` of `element`s whatever the number of values; on SQLite IN lists of `IN_LIST`
+    values.
 
     psycopg prepares a statement run five times, and PostgreSQL then keeps a generic plan: for an IN list of
     500 parameters that plan compares each row of the collection with the parameters one by one (a constant
@@ -196,7 +200,7 @@ def in_lists(
     if not values:
         return
     if session.get_bind().dialect.name == "postgresql":
-        yield column == any_(bindparam(None, list(values), type_=ARRAY(String)))
+        yield column == any_(bindparam(None, list(values), type_=ARRAY(element)))
         return
     for start in range(0, len(values), IN_LIST):
         yield column.in_(values[start : start + IN_LIST])

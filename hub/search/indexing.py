@@ -12,11 +12,10 @@ from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import BigInteger, ColumnElement, Table, any_, bindparam, delete, exists, func, select, update
-from sqlalchemy.dialects.postgresql import ARRAY
+from sqlalchemy import BigInteger, Table, delete, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
-from hub.db import IN_LIST, in_lists, insert_rows
+from hub.db import in_lists, insert_rows
 from hub.search.models import ObjectLink, SearchText
 from hub.stix.models import ObjectVersion
 from hub.stix.observable_index import StoredVersion
@@ -58,13 +57,6 @@ def _rows(
     return texts, links
 
 
-def _with_ids(session: Session, ids: list[int]) -> list[ColumnElement[bool]]:
-    """Conditions that together say `ObjectVersion.id IN ids`, one per statement (as `hub.db.in_lists`)."""
-    if session.get_bind().dialect.name == "postgresql":
-        return [ObjectVersion.id == any_(bindparam(None, ids, type_=ARRAY(BigInteger)))]
-    return [ObjectVersion.id.in_(ids[start : start + IN_LIST]) for start in range(0, len(ids), IN_LIST)]
-
-
 def _source_added(session: Session, links: list[dict[str, Any]], collection_id: str | None) -> None:
     """Set `source_added` of new link rows: the newest `date_added` of the source in the link's collection
     (0 while none is stored). The links' collections are read here unless they are all in `collection_id`."""
@@ -72,7 +64,7 @@ def _source_added(session: Session, links: list[dict[str, Any]], collection_id: 
         return
     channel: dict[int, str] = {}
     if collection_id is None:
-        for among in _with_ids(session, [link["version_id"] for link in links]):
+        for among in in_lists(session, ObjectVersion.id, [link["version_id"] for link in links], BigInteger):
             channel.update(
                 session.execute(select(ObjectVersion.id, ObjectVersion.collection_id).where(among)).all()
             )
@@ -125,6 +117,8 @@ def _insert(
     links: list[dict[str, Any]],
     collection_id: str | None = None,
 ) -> None:
+    """Store the search rows of new versions, the links with their `source_added` first (`collection_id`:
+    the one collection they are all in, when the caller knows it)."""
     _source_added(session, links, collection_id)
     for model, rows in ((SearchText, texts), (ObjectLink, links)):
         insert_rows(session, cast(Table, model.__table__), rows)  # one stream (COPY on PostgreSQL)
