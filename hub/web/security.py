@@ -5,7 +5,8 @@ from __future__ import annotations
 from datetime import timedelta
 
 from flask import Flask, Request, current_app, request
-from flask.sessions import SecureCookieSession, SecureCookieSessionInterface
+from flask.sessions import SecureCookieSession, SecureCookieSessionInterface, SessionMixin
+from flask.wrappers import Response as FlaskResponse
 from werkzeug.middleware.proxy_fix import ProxyFix
 from werkzeug.wrappers import Response
 
@@ -55,6 +56,16 @@ class WebSessionInterface(SecureCookieSessionInterface):
         if is_token_surface_path(app, request.path):
             return None  # Flask then uses make_null_session: readable, empty, never saved
         return super().open_session(app, request)
+
+    def save_session(self, app: Flask, session: SessionMixin, response: FlaskResponse) -> None:
+        """Not for a side request: a static file or a path no page answers (`/favicon.ico`, `/robots.txt`).
+        Browsers send those by themselves beside the pages, and the cookie such an answer carries is the
+        session as it was when the request left: arriving after a login step's answer, it undid that step
+        (tests/web/test_side_requests_keep_the_session.py). Nothing there has anything to keep."""
+        unrouted = request.url_rule is None and response.status_code in (404, 405)
+        if unrouted or request.endpoint == "static":
+            return
+        super().save_session(app, session, response)
 
 
 def limit_request_size() -> None:
