@@ -79,6 +79,17 @@ def browser() -> Iterator[Any]:
         launched.close()
 
 
+def html(page: Any) -> str:
+    """The page's markup once its document has loaded.
+
+    A click that submits a form returns once the answer's headers arrive; the body may still be on the way,
+    and `page.content()` read then is empty, so that `"x" in` it fails and `"x" not in` it passes whatever the
+    hub sent (tests/test_browser_html.py shows both).
+    """
+    page.wait_for_load_state()
+    return str(page.content())
+
+
 def screenshot(page: Any, name: str) -> None:
     """Refresh docs/screenshots/NAME.png when HUB_SCREENSHOTS=1."""
     if os.environ.get("HUB_SCREENSHOTS") == "1":

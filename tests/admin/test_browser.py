@@ -10,7 +10,7 @@ import pyotp
 import pytest
 
 from hub.policy.tlp import Tlp
-from tests.browser import screenshot
+from tests.browser import html, screenshot
 from tests.factories import PASSWORD, indicator, make_collection, make_org, make_user, post
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -49,16 +49,16 @@ def test_coordinator_approves_a_quarantined_object_in_the_browser(session, live_
     page.click("nav >> text=Coordination")
     screenshot(page, "admin-coordination")
     page.click("text=Moderation queue")
-    assert "Fake login page of a news site" in page.content() and "New Voices" in page.content()
+    assert "Fake login page of a news site" in html(page) and "New Voices" in html(page)
     screenshot(page, "admin-moderation")
     page.click("form[action$='/approve'] button:has-text('Approve')")
     page.wait_for_selector("text=is published.")  # the answer to the form, not the page it was sent from
-    assert "is published." in page.content() and "Nothing is waiting." in page.content()
+    assert "is published." in html(page) and "Nothing is waiting." in html(page)
 
     page.goto(f"{live_url}/admin/orgs/{newcomer.org_id}?lang=ar")
-    assert page.get_attribute("html", "dir") == "rtl" and "تغيير المستوى" in page.content()
+    assert page.get_attribute("html", "dir") == "rtl" and "تغيير المستوى" in html(page)
     screenshot(page, "admin-organisation-ar")
 
     member = _login(browser, live_url, reader.email)
     member.goto(f"{live_url}/collections/{channel.id}")
-    assert "Fake login page of a news site" in member.content()
+    assert "Fake login page of a news site" in html(member)

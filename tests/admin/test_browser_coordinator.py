@@ -15,7 +15,7 @@ from hub.policy.tlp import Tlp
 from hub.sharing.models import Collection
 from hub.sharing.service import rule_text
 from hub.stix.models import ObjectVersion, State
-from tests.browser import screenshot
+from tests.browser import html, screenshot
 from tests.catalogues import translate
 from tests.factories import PASSWORD, indicator, make_collection, make_org, make_user, post
 
@@ -54,7 +54,7 @@ def test_preview_save_bulk_approve_and_audit_filter(session, live_url, browser, 
     page.goto(f"{live_url}/admin/collections/{feed.id}?lang={lang}")
     page.check("input[name=read_orgs][value='org:Rights Watch']")
     page.click("button[name=step][value=preview]")
-    assert t("Who gains and who loses access") in page.content()
+    assert t("Who gains and who loses access") in html(page)
     assert "Rights Watch" in page.inner_text("section.preview")
     screenshot(page, f"coordinator-preview-{lang}")
     session.rollback()  # a fresh snapshot: the server committed in its own connection
@@ -62,7 +62,7 @@ def test_preview_save_bulk_approve_and_audit_filter(session, live_url, browser, 
         "tier:trusted"
     ]
     page.click("section.preview ~ .actions button[name=step][value=save]")
-    assert t("The channel is saved.") in page.content()
+    assert t("The channel is saved.") in html(page)
     session.rollback()  # a fresh snapshot: the server committed in its own connection
     read = sorted(rule_text(r) for r in session.get(Collection, feed.id).rules if r.mode == "read")
     assert read == ["org:Rights Watch", "tier:trusted"]
@@ -73,7 +73,7 @@ def test_preview_save_bulk_approve_and_audit_filter(session, live_url, browser, 
     page.fill("#bulk textarea[name=reason]", "Known helpline partner")
     screenshot(page, f"coordinator-bulk-approve-{lang}")
     page.click("#bulk button.approve")
-    assert t("Nothing is waiting.") in page.content()
+    assert t("Nothing is waiting.") in html(page)
     session.rollback()
     states = set(session.scalars(select(ObjectVersion.state)))
     assert states == {State.PUBLISHED}

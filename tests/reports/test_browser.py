@@ -12,6 +12,7 @@ import pytest
 
 from hub.orgs.service import set_password
 from hub.policy.tlp import Tlp
+from tests.browser import html
 from tests.factories import PASSWORD, make_collection
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -41,7 +42,7 @@ def test_report_to_platform_action_end_to_end(session, world, live_url, browser)
     session.commit()
     public = browser.new_context(java_script_enabled=False).new_page()
     public.goto(f"{live_url}/transparency")
-    assert "No reports yet." in public.content()
+    assert "No reports yet." in html(public)
 
     # An anonymous reporter files in Arabic, without JavaScript, and gets a code.
     reporter = browser.new_context(java_script_enabled=False, locale="ar").new_page()
@@ -62,18 +63,18 @@ def test_report_to_platform_action_end_to_end(session, world, live_url, browser)
     responder.goto(f"{live_url}/reports/")
     responder.click("table a")
     case_url = responder.url
-    assert ARABIC_TEXT in responder.content()
+    assert ARABIC_TEXT in html(responder)
     responder.select_option("select[name=status]", "in-progress")
     responder.click("text=Change status")
     responder.fill("textarea[name=text]", "Do not enter your password; we are reporting the page.")
     responder.click("form[action$='/message'] button[type=submit]")
-    assert "Reply sent." in responder.content()
+    assert "Reply sent." in html(responder)
 
     # The reporter reads the reply with the code (POSTed, never in the URL).
     reporter.goto(f"{live_url}/report/follow-up")
     reporter.fill("input[name=code]", code.lower())
     reporter.click("main form button[type=submit]")
-    assert "Do not enter your password" in reporter.content()
+    assert "Do not enter your password" in html(reporter)
     assert code not in reporter.url
 
     # The responder publishes indicators at the consented TLP (CLEAR is not offered) and escalates.
@@ -84,27 +85,27 @@ def test_report_to_platform_action_end_to_end(session, world, live_url, browser)
     responder.select_option("select[name=collection]", collection.id)
     responder.select_option("select[name=tlp]", str(int(Tlp.GREEN)))
     responder.click("main form button[value=publish]")
-    assert "Sharing result" in responder.content() and "Refused" not in responder.content()
+    assert "Sharing result" in html(responder) and "Refused" not in html(responder)
     responder.goto(case_url)
     responder.fill("textarea[name=request]", "Please take down the phishing page.")
     responder.click("form[action$='/escalate'] button[type=submit]")
-    assert "Escalated to Example Social" in responder.content()
+    assert "Escalated to Example Social" in html(responder)
 
     # The platform sees the consented fields only, and records "actioned".
     platform = _login(browser, live_url, world.platform_user.email)
     platform.goto(f"{live_url}/platform/cases")
     platform.click("table a")
-    assert TRACE in platform.content() and "Please take down" in platform.content()
+    assert TRACE in html(platform) and "Please take down" in html(platform)
     platform.check("input[name=outcome][value=actioned]")
     platform.fill("textarea[name=note]", "Page removed.")
     platform.click("main form button[type=submit]")
-    assert "Your answer was recorded." in platform.content()
+    assert "Your answer was recorded." in html(platform)
 
     # Responders see the outcome; metrics and the transparency page change.
     responder.goto(case_url)
-    assert "Example Social: Actioned" in responder.content() and "Page removed." in responder.content()
+    assert "Example Social: Actioned" in html(responder) and "Page removed." in html(responder)
     csv = responder.request.get(f"{live_url}/reports/metrics/escalations.csv").text()
     assert "actioned,1" in csv and "share actioned (%),100" in csv
     public.goto(f"{live_url}/transparency")
-    page = public.content()
+    page = html(public)
     assert "Platform took action" in page and "fewer than 5" in page and ARABIC_TEXT not in page

@@ -8,7 +8,7 @@ import pytest
 from sqlalchemy import func, select
 
 from hub.reports.models import Report
-from tests.browser import screenshot
+from tests.browser import html, screenshot
 from tests.catalogues import LANGUAGES as CATALOGUES
 from tests.catalogues import direction, translate
 from tests.reports.conftest import SEND_AGAIN
@@ -64,7 +64,7 @@ def test_expired_session_keeps_the_report_and_files_it_once(
     page.click("main form button[type=submit]")
     assert page.get_attribute("html", "dir") == direction and again in page.inner_text("main")
     assert page.input_value("textarea[name=text]") == text
-    assert "CSRF" not in page.content() and _reports(session) == 0
+    assert "CSRF" not in html(page) and _reports(session) == 0
     screenshot(page, f"report-2-send-again-{lang}")
 
     page.click("main form button[type=submit]")
@@ -76,7 +76,7 @@ def test_expired_session_keeps_the_report_and_files_it_once(
     assert page.inner_text("#receipt-code") == code and _reports(session) == 1
     page.check("input[name=written_down]")
     page.click("main form button[type=submit]")
-    assert page.url.endswith("/report/follow-up") and code not in page.content()
+    assert page.url.endswith("/report/follow-up") and code not in html(page)
     screenshot(page, f"report-4-follow-up-{lang}")
     assert _reports(session) == 1
     context.close()

@@ -9,7 +9,7 @@ import pytest
 from hub.orgs.service import set_password
 from hub.policy.tlp import Tlp
 from hub.stix.query import ObjectFilter, list_versions
-from tests.browser import screenshot
+from tests.browser import html, screenshot
 from tests.factories import PASSWORD, make_collection
 from tests.reports.conftest import file_report
 
@@ -47,22 +47,22 @@ def test_publish_from_a_report_without_json_and_without_the_victims_number(
     page.goto(f"{live_url}/reports/{report.id}")
     page.click("text=Choose what to publish")
 
-    assert "may be the victim's own number" in page.content() and "<textarea" not in page.content()
+    assert "may be the victim's own number" in html(page) and "<textarea" not in html(page)
     assert page.is_checked("input[name=trace][value='0']") and not page.is_checked(
         "input[name=trace][value='1']"
     )
     offered = [option.inner_text() for option in page.query_selector_all("select[name=tlp] option")]
     assert "TLP:CLEAR" not in offered and offered[0] == "TLP:GREEN"
-    assert "Who will be able to read it" in page.content() and "Channel" in page.content()
+    assert "Who will be able to read it" in html(page) and "Channel" in html(page)
     page.fill("input[name='name-0']", "Fake bank login page")
     page.select_option("select[name=collection]", channel.id)
     screenshot(page, "publish-from-report-en")
     page.click("main form button[value=publish]")
 
-    assert "Sharing result" in page.content() and "Refused" not in page.content()
+    assert "Sharing result" in html(page) and "Refused" not in html(page)
     page.get_by_role("link", name="See what you just shared").click()  # a summary, then the channel filtered
     page.get_by_role("link", name="Fake bank login page").first.click()
-    assert "Fake bank login page" in page.content()
+    assert "Fake bank login page" in html(page)
     session.rollback()
     bodies = "\n".join(
         v.body

@@ -15,7 +15,7 @@ from taxii2client.exceptions import AccessError
 from taxii2client.v21 import Collection, Server
 
 from hub.policy.tlp import Tlp
-from tests.browser import screenshot
+from tests.browser import html, screenshot
 from tests.factories import PASSWORD, indicator, make_collection, make_org, make_user, post
 
 pytestmark = pytest.mark.browser
@@ -105,7 +105,7 @@ def test_a_member_creates_a_read_only_token_and_reads_with_taxii2_client(
     screenshot(page, "connect-token")
     _reads_and_cannot_post(live_url, world, secret)
     page.get_by_role("link", name="Back to the API and TAXII page").click()
-    assert "SOC poller" in page.locator("main").inner_text() and secret not in page.content()
+    assert "SOC poller" in page.locator("main").inner_text() and secret not in html(page)
 
     page.goto("/?lang=ar")
     page.goto("/connect")

@@ -12,7 +12,7 @@ from typing import Any
 import pytest
 
 from hub.policy.tlp import Tlp
-from tests.browser import screenshot
+from tests.browser import html, screenshot
 from tests.factories import PASSWORD, indicator, make_collection, make_org, make_user, post
 
 pytestmark = pytest.mark.browser
@@ -65,19 +65,19 @@ def test_edit_widen_and_revoke_in_english(page: Any, world: dict[str, Any]) -> N
     assert page.get_by_label("Value").input_value() == "login-bank2.evil-phish[.]net"
     screenshot(page, "edit-widen")
     page.get_by_role("button", name="Widen and save").click()
-    assert "Saved as a new version" in page.content()
+    assert "Saved as a new version" in html(page)
     assert page.locator("#versions + ol > li").count() == 2
-    assert "login-bank2.evil-phish.net" in page.content()
+    assert "login-bank2.evil-phish.net" in html(page)
     page.get_by_role("link", name="Revoke this object").click()
-    assert "This cannot be undone" in page.content()
+    assert "This cannot be undone" in html(page)
     page.get_by_role("button", name="Revoke this object").click()
-    assert "Revoked by its producer" in page.content()
+    assert "Revoked by its producer" in html(page)
     assert page.get_by_role("link", name="Edit (new version)").count() == 0
     screenshot(page, "object-revoked")
     page.get_by_role("link", name="My submissions").click()
     table = page.locator("table").inner_text()
     assert "Fake bank login (corrected)" in table and "Revoked by its producer" in table
-    assert "2 objects" in page.content()
+    assert "2 objects" in html(page)
     screenshot(page, "my-submissions")
 
 
@@ -102,8 +102,8 @@ def test_edit_widen_and_revoke_in_arabic(page: Any, world: dict[str, Any]) -> No
     assert "من يحصل على الوصول:" in page.locator("section.warning").inner_text()
     screenshot(page, "edit-widen-ar")
     page.locator("form.narrow button[type=submit]").click()
-    assert "حُفظ كنسخة جديدة" in page.content()
+    assert "حُفظ كنسخة جديدة" in html(page)
     page.locator("a[href$='/revoke']").click()
     page.locator("button.reject").click()
-    assert "أبطله منتِجه" in page.content()
+    assert "أبطله منتِجه" in html(page)
     assert "Revoked" not in page.locator("main").inner_text()

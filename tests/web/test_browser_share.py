@@ -18,7 +18,7 @@ from sqlalchemy import select
 
 from hub.policy.tlp import Tlp
 from hub.stix.models import ObjectVersion
-from tests.browser import screenshot
+from tests.browser import html, screenshot
 from tests.factories import PASSWORD, indicator, make_collection, make_org, make_user, post
 
 pytestmark = pytest.mark.browser
@@ -119,7 +119,7 @@ def test_a_bad_upload_keeps_the_choices_and_says_why(
     upload.locator("#upload-tlp").select_option("clear")
     upload.locator("#upload-anonymous").check()
     upload.get_by_role("button", name="Upload").click()
-    assert "InvalidInput" not in page.content()
+    assert "InvalidInput" not in html(page)
     upload = page.locator("form[action$='/upload']")
     assert "The file is not JSON" in upload.locator("#upload-bundle-errors").inner_text()
     assert (
@@ -136,7 +136,7 @@ def test_a_bad_upload_keeps_the_choices_and_says_why(
     upload = page.locator("form[action$='/upload']")
     assert "الملف ليس بصيغة JSON" in upload.locator("#upload-bundle-errors").inner_text()
     assert upload.locator("#upload-tlp").input_value() == "clear"
-    assert "InvalidInput" not in page.content() and "The file" not in page.content()
+    assert "InvalidInput" not in html(page) and "The file" not in html(page)
 
 
 def test_share_with_warnings_but_without_the_box_says_so_next_to_it(page: Any, world: dict[str, Any]) -> None:
