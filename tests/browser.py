@@ -7,6 +7,7 @@ from __future__ import annotations
 import os
 import threading
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -46,6 +47,19 @@ def _sync_playwright() -> Any:
     return sync_playwright
 
 
+@contextmanager
+def serving(server: Any) -> Iterator[str]:
+    """`server` (a `socketserver` server on 127.0.0.1) answering from a thread; its URL."""
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join()
+        server.server_close()
+
+
 @pytest.fixture
 def live_url(app: Flask) -> Iterator[str]:
     """The hub on a free local port, on the test database and instance folder, with CSRF checks on."""
@@ -59,13 +73,8 @@ def live_url(app: Flask) -> Iterator[str]:
             "RATELIMIT_ENABLED": False,
         }
     )
-    server = make_server("127.0.0.1", 0, served, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-    server.server_close()
+    with serving(make_server("127.0.0.1", 0, served, threaded=True)) as url:
+        yield url
     with served.app_context():
         db.engine.dispose()
 

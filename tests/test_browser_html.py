@@ -8,7 +8,6 @@ The server here holds the body back on purpose.
 
 from __future__ import annotations
 
-import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -16,7 +15,7 @@ from typing import Any
 
 import pytest
 
-from tests.browser import html
+from tests.browser import html, serving
 
 pytestmark = [pytest.mark.browser]
 ANSWER = b"<!doctype html><p>Saved as a new version</p>"
@@ -45,13 +44,8 @@ class _SlowBody(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def slow_body_url() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _SlowBody)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join()
-    server.server_close()
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), _SlowBody)) as url:
+        yield url
 
 
 def test_content_read_straight_after_a_click_can_be_empty(browser, slow_body_url):  # type: ignore[no-untyped-def]
