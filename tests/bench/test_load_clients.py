@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import asyncio
-import threading
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import SimpleNamespace
@@ -12,6 +11,7 @@ import httpx
 import pytest
 
 from bench.load import Clients, Plan
+from tests.browser import serving
 
 
 class _RefusesEverything(BaseHTTPRequestHandler):
@@ -31,14 +31,8 @@ class _RefusesEverything(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def refusing_server() -> Iterator[str]:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _RefusesEverything)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/collections/c/"
-    finally:
-        server.shutdown()
-        server.server_close()
+    with serving(ThreadingHTTPServer(("127.0.0.1", 0), _RefusesEverything)) as url:
+        yield f"{url}/collections/c/"
 
 
 def _plan(url: str) -> Plan:
