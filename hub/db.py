@@ -32,7 +32,7 @@ NAMING_CONVENTION = {
 }
 
 WRITE_LOCK_OPTION = "hub_write_lock"
-NO_BEGIN_OPTION = "hub_no_begin"  # `hub.unit_of_work.reads_only`: each statement on its own (autocommit)
+NO_BEGIN_OPTION = "hub_no_begin"  # `hub.reads`: each statement on its own (autocommit)
 
 
 class Base(DeclarativeBase):
@@ -103,6 +103,36 @@ def _sqlite_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE")
     else:
         connection.exec_driver_sql("BEGIN")
+
+
+def begin_explicitly(engine: Engine) -> None:
+    """On PostgreSQL, keep the hub engine's connections in the driver's autocommit and send `BEGIN` when a
+    transaction begins, as on SQLite (above): a connection lent with `NO_BEGIN_OPTION` then runs each
+    statement on its own with nothing to switch. The other way round (the driver beginning by itself, a
+    reads-only request switching the connection to autocommit) cost 55 Python calls per read request to set
+    the isolation level on checkout and reset it on checkin (docs/performance.md, session 8).
+
+    psycopg's `commit()` and `rollback()` send `COMMIT`/`ROLLBACK` whenever the server has a transaction
+    open, autocommit or not, so a transaction this `BEGIN` opened ends as one psycopg opened would. The
+    `BEGIN` goes through the driver, not SQLAlchemy, as psycopg's own did: statement listeners see the same
+    statements as before. A connection someone switched out of autocommit (an isolation level given as an
+    execution option) begins by itself and is left to.
+    """
+    if engine.dialect.name != "postgresql":
+        return
+
+    def autocommit(dbapi_connection: Any, _record: Any) -> None:
+        dbapi_connection.autocommit = True
+
+    def begin(connection: Any) -> None:
+        if connection.get_execution_options().get(NO_BEGIN_OPTION):
+            return
+        driver = connection.connection.driver_connection
+        if driver.autocommit:
+            driver.execute("BEGIN")
+
+    event.listen(engine, "connect", autocommit)
+    event.listen(engine, "begin", begin)
 
 
 def begin_write(session: Any) -> None:

@@ -9,7 +9,7 @@ from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
 
-from hub.db import Base
+from hub.db import Base, begin_explicitly
 from hub.liveness import skippable_ping
 from hub.migrations import SCHEMA_EXTRAS as SCHEMA_EXTRAS
 from hub.migrations import init_migrations
@@ -19,8 +19,9 @@ from hub.ratelimits import (
     skip_idle_hooks,
     skip_middleware_on_token_surfaces,
 )
+from hub.reads import HubSession
 
-db = SQLAlchemy(model_class=Base)
+db = SQLAlchemy(model_class=Base, session_options={"class_": HubSession})
 login_manager = LoginManager()
 csrf = CSRFProtect()
 babel = Babel()
@@ -36,6 +37,7 @@ def init_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         skippable_ping(db.engine)
+        begin_explicitly(db.engine)
     init_migrations(app, db)
     login_manager.init_app(app)
     # CSRF is checked by the web's own before_request (hub.web.security), which exempts the

@@ -8,30 +8,20 @@ round trips (the ping, the policy version, the page).
 A GET on TAXII or the API (`hub.unit_of_work.reads_only`) takes its connection with `lend_unpinged`, which
 skips the ping, and its first statement — the policy version, read before anything else by
 `hub.policy.credentials.credentials_for`, or for a view that reads the version with its own statement
-(`hub.policy.version_check.run_checked`) the whole view — runs through `first_read`: when the connection
-turns out dead, SQLAlchemy has invalidated it and every connection the pool lent before it, so the read is
-run again, once, on a fresh connection, which the pool does test. It only reads, in autocommit, as the
-first of its request: nothing is lost or repeated by running it twice (and a view run again checks the
-policy version again). Every other checkout (writes, web
-pages, the CLI) is tested by the pool as before; an operator who turned `pool_pre_ping` off gets no test on
-either path, as before.
+(`hub.policy.version_check.run_checked`) the whole view — runs through `hub.reads.first_read`, which runs
+it again, once, on a fresh connection (one the pool does test) when it found the lent one dead. Every other
+checkout (writes, web pages, the CLI) is tested by the pool as before; an operator who turned
+`pool_pre_ping` off gets no test on either path, as before.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
 from contextvars import ContextVar
-from typing import Any, TypeVar
+from typing import Any
 
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
-from sqlalchemy.orm import Session, scoped_session
-
-T = TypeVar("T")
+from sqlalchemy.engine import Connection, Engine
 
 _SKIP_PING: ContextVar[bool] = ContextVar("hub_skip_ping", default=False)
-# session.info: the connection lent without a ping, and the execution options to take a fresh one with.
-_LENT = "hub.lent_unpinged"
 
 
 def skippable_ping(engine: Engine) -> None:
@@ -49,28 +39,11 @@ def skippable_ping(engine: Engine) -> None:
     dialect.do_ping = do_ping  # type: ignore[method-assign]
 
 
-def lend_unpinged(session: Session, options: Mapping[str, Any]) -> None:
-    """Check out `session`'s connection with these execution options, without the pool's ping: the next
-    `first_read` on this connection is the check instead."""
+def lend_unpinged(engine: Engine) -> Connection:
+    """A connection from `engine`'s pool, checked out without the pool's ping: the caller's first
+    statement must be the check (`hub.reads.first_read`)."""
     token = _SKIP_PING.set(True)
     try:
-        connection = session.connection(execution_options=dict(options))
+        return engine.connect()
     finally:
         _SKIP_PING.reset(token)
-    session.info[_LENT] = (connection, dict(options))
-
-
-def first_read(session: Session | scoped_session[Session], read: Callable[[], T]) -> T:
-    """Run `read`, a request's first statement; on a connection `lend_unpinged` lent, run it again on a
-    fresh connection if it found that one dead (once: a second failure is an outage, answered 503)."""
-    lent = session.info.pop(_LENT, None)
-    if lent is None or lent[0] is not session.connection():
-        return read()
-    try:
-        return read()
-    except DBAPIError as exc:
-        if not exc.connection_invalidated:
-            raise
-    session.rollback()
-    session.connection(execution_options=lent[1])
-    return read()

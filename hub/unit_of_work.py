@@ -22,10 +22,9 @@ from __future__ import annotations
 from flask import Flask, Response, current_app, request
 from sqlalchemy.exc import OperationalError
 
-from hub.db import NO_BEGIN_OPTION
 from hub.errors import DATABASE_OUTAGES
 from hub.extensions import db
-from hub.liveness import lend_unpinged
+from hub.reads import lend, lent, release
 
 # Kept with the request, not in `g`: an app context (and so `g`) may outlive one request, as in tests.
 _DISCARDED = "hub.writes_discarded"
@@ -38,48 +37,53 @@ def install(app: Flask) -> None:
     them in reverse) and the others (security headers...) still see the error response when the commit fails.
     """
     app.after_request(finish_request)
+    app.teardown_request(_release_read_connection)
 
 
 def finish_request(response: Response) -> Response:
     """Commit the request's writes when it succeeded (status under 400 and nothing discarded); else undo them.
 
     A commit that fails (the database went away, a constraint caught a race) becomes the response of its
-    error handler — 503 with Retry-After for an outage — exactly as if the view had raised it.
+    error handler — 503 with Retry-After for an outage — exactly as if the view had raised it. A request
+    whose session began no transaction (a warm read runs on its read connection alone, `hub.reads`, and
+    makes no session at all) has nothing to end.
     """
+    if not db.session.registry.has():
+        return response
+    session = db.session()
+    if not session.in_transaction():
+        return response
     if response.status_code >= 400 or request.environ.get(_DISCARDED, False):
         try:
-            db.session.rollback()
+            session.rollback()
         except DATABASE_OUTAGES:  # the connection is gone (a 503 is being answered); the pool drops it
             pass
         return response
     try:
-        db.session.commit()
+        session.commit()
     except Exception as exc:  # noqa: BLE001  (handed to the app's error handlers, which roll back and log)
         return current_app.make_response(current_app.handle_user_exception(exc))
     return response
 
 
 def reads_only() -> None:
-    """Run this request's statements outside a transaction (autocommit): no `BEGIN` before the first and
-    no `COMMIT` after the last. On PostgreSQL those are two of a TAXII first page's four round trips; on
-    SQLite, a statement and a library call.
-
-    Under PostgreSQL's READ COMMITTED every statement of a transaction takes its own snapshot anyway, so the
-    statements see exactly what they saw inside one; on SQLite each read takes its snapshot when it starts.
-    The only write such a request makes is a token's last use, one `UPDATE` that `commit_now` commits at
-    once in either mode. Call it before the request's first statement (it does nothing once a transaction
-    has begun).
+    """Run this request on a connection of its own that begins no transaction (`hub.reads`): no `BEGIN`
+    before the first statement and no `COMMIT` after the last, on PostgreSQL two of a TAXII first page's
+    four round trips; on SQLite, a statement and a library call. The only write such a request makes is a
+    token's last use, one `UPDATE` that `commit_now` commits at once in either mode. Call it before the
+    request's first statement (it does nothing once a transaction has begun).
 
     The connection is lent without the pool's ping (`hub.liveness`): the request's first statement, the
     policy version, is the check instead, one round trip fewer on PostgreSQL.
     """
-    session = db.session()
-    if session.in_transaction():
+    if lent() or (db.session.registry.has() and db.session().in_transaction()):
         return
-    if db.engine.dialect.name == "postgresql":
-        lend_unpinged(session, {"isolation_level": "AUTOCOMMIT"})
-    else:  # the hub sends SQLite's BEGIN itself (`hub.db`); an isolation level would undo that on reset
-        lend_unpinged(session, {NO_BEGIN_OPTION: True})
+    lend(db.engine)
+
+
+def _release_read_connection(_error: BaseException | None) -> None:
+    """Check the request's read connection in, if it had one (after the commit point, whatever happened)."""
+    release(db.session)
 
 
 def discard_writes() -> None:

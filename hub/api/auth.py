@@ -35,7 +35,8 @@ def authenticate(defer: bool = False) -> Principal:
         raise Unauthorized(how if header is None else f"the credentials are not valid: {how}")
     g.api_token = credentials.grant
     g.api_principal = credentials.principal
-    if db.session.dirty:  # `user_for_secret` notes the token's last use, at most once a minute
+    # `user_for_secret` notes the token's last use, at most once a minute (a warm read never made a session)
+    if db.session.registry.has() and db.session().dirty:
         commit_now("a token's last use is noted even when the request it authenticates is then refused")
     return current_principal()
 

@@ -17,7 +17,7 @@ from typing import Any
 
 import orjson
 from sqlalchemy import BigInteger, Exists, Select, String, and_, exists, select
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, scoped_session
 
 from hub.db import one_of_parameter, one_of_values
 from hub.policy.principal import Principal
@@ -42,7 +42,7 @@ class Indicated:
 
 
 def indicated(
-    session: Session, p: Principal, places: Iterable[tuple[str, str]]
+    session: Session | scoped_session[Any], p: Principal, places: Iterable[tuple[str, str]]
 ) -> dict[tuple[str, str], list[Indicated]]:
     """(collection id, indicator id) -> the visible threats it indicates, sorted by type, name and id."""
     asked = set(places)

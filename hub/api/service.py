@@ -24,8 +24,9 @@ from sqlalchemy import (
     select,
     text,
 )
-from sqlalchemy.orm import Session, aliased
+from sqlalchemy.orm import Session, aliased, scoped_session
 
+from hub import reads
 from hub.api.context import Indicated, indicated, names_threats
 from hub.db import one_of_parameter, one_of_values
 from hub.policy.principal import Principal
@@ -88,7 +89,10 @@ class Result:
 
 
 def lookup(
-    session: Session, p: Principal, values: Sequence[str], check: Callable[[int | None], None] | None = None
+    session: Session | scoped_session[Any],
+    p: Principal,
+    values: Sequence[str],
+    check: Callable[[int | None], None] | None = None,
 ) -> list[Result]:
     """Look every value up, in order; a value that reads as nothing gets no candidates and no matches.
 
@@ -107,11 +111,11 @@ def lookup(
         return results
     matches: dict[tuple[int, str, str], Match] = {}
     linked: set[tuple[str, str]] = set()
-    postgresql = session.get_bind().dialect.name == "postgresql"
+    connection = reads.connection(session, flush=True)  # Core rows skip the ORM's per-row work
+    postgresql = connection.dialect.name == "postgresql"
     few, parameters = one_of_values("keys", _keys(session, list(wanted)), postgresql)
     statement = _statement(p, postgresql, check is not None, few)
-    session.flush()  # what `session.execute` would do; Core rows skip the ORM's per-row work
-    rows = session.connection().execute(statement, parameters).all()
+    rows = connection.execute(statement, parameters).all()
     if check is not None:  # one row at least: the version, and NULLs when nothing matched
         check(rows[0].policy_version)
         rows = rows if rows[0].key is not None else []
@@ -145,7 +149,7 @@ def _read_as_cached(value: str) -> tuple[Observable, ...]:
     return tuple(candidates(value))
 
 
-def _keys(session: Session, keys: list[bytes]) -> list[bytes]:
+def _keys(session: Session | scoped_session[Any], keys: list[bytes]) -> list[bytes]:
     """The `keys` parameter. For many keys PostgreSQL's default cost model (random_page_cost 4, for spinning
     disks) prefers reading the whole table to a thousand index probes, ten times slower when the index is
     cached; the rest of this transaction plans with the usual SSD setting instead."""

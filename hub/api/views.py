@@ -87,7 +87,7 @@ def _lookup(values: list[str]) -> list[Result]:
     for index, value in enumerate(values):
         if len(value) > MAX_VALUE_LENGTH:
             raise InvalidInput(f"values[{index}] is longer than {MAX_VALUE_LENGTH} characters")
-    results = lookup(db.session(), current_principal(), values, check if unchecked() else None)
+    results = lookup(db.session, current_principal(), values, check if unchecked() else None)
     return results
 
 

@@ -20,13 +20,13 @@ from datetime import datetime
 from sqlalchemy.orm import Session, scoped_session
 
 from hub.errors import PermissionDenied
-from hub.liveness import first_read
 from hub.orgs.models import ApiToken, TokenScope
 from hub.orgs.tokens import token_for_authorization
 from hub.policy import version, version_check
 from hub.policy.principal import ANONYMOUS_BASE, Principal
 from hub.policy.principal_cache import Credentials, PrincipalCache, TokenGrant
 from hub.policy.resolve import principal_for, resolve_collections
+from hub.reads import first_read
 
 READING_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 
@@ -75,7 +75,7 @@ def credentials_for(
     header presents no valid token. Served from `cache` while the policy version has not moved.
 
     The version is read before anything else, so an entry is never tagged newer than the rows it was built
-    from; as the request's first statement it is also its connection's liveness check (`hub.liveness`).
+    from; as the request's first statement it is also its connection's liveness check (`hub.reads`).
     :raises OrganisationSuspended: the owner's organisation is suspended (never cached)."""
     current = first_read(session, lambda: version.current(session))
     key = cache.key(header)

@@ -21,6 +21,7 @@ from typing import Any
 from sqlalchemy import BigInteger, Connection, Integer, Select, event, insert, inspect, select, update
 from sqlalchemy.orm import Mapped, ORMExecuteState, Session, mapped_column, scoped_session
 
+from hub import reads
 from hub.db import Base
 from hub.orgs.models import ApiToken, Organisation, SharingGroup, User, group_members
 from hub.sharing.models import AccessRule, Collection
@@ -60,7 +61,7 @@ class PolicyVersion(Base):
 def current(session: Session | scoped_session[Session]) -> int:
     """The counter now (0 before the first change). Read on every TAXII and API request: a prebuilt Core
     statement on the session's connection, without the ORM's per-statement work."""
-    return session.connection().execute(_CURRENT).scalar() or 0
+    return reads.connection(session).execute(_CURRENT).scalar() or 0
 
 
 _CURRENT = select(PolicyVersion.__table__.c.value).where(PolicyVersion.__table__.c.id == ROW_ID)

@@ -16,7 +16,7 @@ away, the principal is resolved afresh (a revoked token then gets its 401, a sus
 replaces: the version only moves forward, so finding it unchanged afterwards means it did not move while
 the view ran.
 
-The view's first statement is also its connection's liveness check (`hub.liveness.first_read`): a GET
+The view's first statement is also its connection's liveness check (`hub.reads.first_read`): a GET
 only reads, so on a dead pooled connection the whole view runs again on a fresh one. That run is a new
 one, later, perhaps after a policy change: it checks the version again, whatever the failed run had
 checked (a connection can die after the statement that checked it, before the view ends).
@@ -33,8 +33,8 @@ from flask import current_app, request
 from sqlalchemy.orm import Session, scoped_session
 
 from hub.errors import DATABASE_OUTAGES
-from hub.liveness import first_read
 from hub.policy import version
+from hub.reads import first_read
 
 T = TypeVar("T")
 F = TypeVar("F", bound=Callable[..., Any])
@@ -94,7 +94,7 @@ def check(current: int | None) -> None:
 
 
 def checked_views(
-    session: Callable[[], Session], reauthenticate: Callable[[], object]
+    session: scoped_session[Any], reauthenticate: Callable[[], object]
 ) -> Callable[[Callable[..., T]], Callable[..., T]]:
     """A decorator for a surface's views: each becomes `deferrable`, and runs under `run_checked` with the
     surface's own session and authentication (which resolves the principal afresh after a change)."""
@@ -102,7 +102,7 @@ def checked_views(
     def checked_view(view: Callable[..., T]) -> Callable[..., T]:
         @functools.wraps(view)
         def checked(**kwargs: Any) -> T:
-            return run_checked(session(), lambda: view(**kwargs), reauthenticate)
+            return run_checked(session, lambda: view(**kwargs), reauthenticate)
 
         return deferrable(checked)
 

@@ -27,8 +27,9 @@ from sqlalchemy import (
     select,
     true,
 )
-from sqlalchemy.orm import InstrumentedAttribute, Session, aliased
+from sqlalchemy.orm import InstrumentedAttribute, Session, aliased, scoped_session
 
+from hub import reads
 from hub.errors import NotFound
 from hub.policy import version as policy_version
 from hub.policy.principal import Principal
@@ -122,7 +123,7 @@ def list_versions(
 
 
 def list_columns(
-    session: Session,
+    session: Session | scoped_session[Any],
     p: Principal,
     collection_id: str,
     f: ObjectFilter,
@@ -139,13 +140,13 @@ def list_columns(
     separate read made two; `hub.policy.version_check`).
 
     `columns` must be a module-level constant (the statement cache tells them apart by identity)."""
+    connection = reads.connection(session, flush=True)  # the Core path skips the ORM's per-row work
     starts = [position for position in (f.added_after, after) if position is not None]
-    keyset = (bool(starts) and session.get_bind().dialect.name) or ""
+    keyset = (bool(starts) and connection.dialect.name) or ""
     key = (p, collection_id, replace(f, added_after=None), columns, keyset, with_policy_version, limit)
     query = _page_statement(*key)
     parameters = {"after": max(starts)} if starts else {}
-    session.flush()  # what `session.execute` would do; the Core path below skips the ORM's per-row work
-    rows = session.connection().execute(query, parameters).all()
+    rows = connection.execute(query, parameters).all()
     if not with_policy_version:
         return Page.from_rows(rows, limit, lambda row: int(row[-1]))
     # One row at least: the version, then the page's columns, all NULL when the page is empty.

@@ -120,7 +120,7 @@ def authenticate(defer: bool = False) -> None:
         )
     request.environ[_PRINCIPAL_KEY] = credentials.principal
     require_method_allowed(credentials.grant, request.method)
-    if db.session().dirty:
+    if db.session.registry.has() and db.session().dirty:  # a warm read never made a session
         # `user_for_secret` noted the token's last use (a cached principal writes nothing); it is noted at
         # minute granularity, so when SQLite cannot take the write now, the next request notes it instead.
         commit_now("a token's last use is noted even if the request is then refused", best_effort=True)

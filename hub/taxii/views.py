@@ -225,7 +225,7 @@ def _page(
     p: Principal, collection_id: str, scope: str, pr: PageRequest, columns: Any
 ) -> tuple[Page[Any], str | None]:
     tagged = unchecked()
-    page = list_columns(db.session(), p, collection_id, pr.filter, pr.limit, pr.after, columns, tagged)
+    page = list_columns(db.session, p, collection_id, pr.filter, pr.limit, pr.after, columns, tagged)
     if tagged:
         check(page.policy_version)  # before anything of the page is used
     token = next_token(p, scope, pr.filter, page.next_after) if page.next_after is not None else None

@@ -1,0 +1,121 @@
+"""A request that only reads runs on one Core connection of its own, outside the ORM's transaction.
+
+A warm TAXII first page or lookup is one statement (the policy version rides on it), yet lending it the ORM
+session's connection cost about a quarter of its Python calls on PostgreSQL: a session transaction begun,
+a connection checked out and switched to autocommit, then the transaction committed, the connection
+switched back and checked in (docs/performance.md, "Session 8"). `lend` checks out one connection that
+begins no transaction (`hub.db.NO_BEGIN_OPTION`: each statement runs on its own, no `BEGIN`, no `COMMIT`),
+without the pool's ping (`hub.liveness`: the first statement is the check). The request's own statements
+run on it directly (`connection`); the ORM session is bound to it for the request (`HubSession`), so what
+else the request reads (a token resolved for the first time) and its one write (a token's last use,
+committed at once by `hub.unit_of_work.commit_now`) go the same way, as before. `release` checks it in at
+the end of the request, whatever happened.
+
+Under PostgreSQL's READ COMMITTED each statement of a transaction takes its own snapshot anyway, and on
+SQLite each read takes its snapshot when it starts: the statements see exactly what they saw inside one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import Any, TypeVar
+
+from flask_sqlalchemy.session import Session as FlaskSession
+from sqlalchemy.engine import Connection, Engine
+from sqlalchemy.exc import DBAPIError
+from sqlalchemy.orm import Session, scoped_session
+
+from hub.db import NO_BEGIN_OPTION
+from hub.liveness import lend_unpinged
+
+T = TypeVar("T")
+
+
+@dataclass(slots=True)
+class _Lent:
+    """The connection lent to the request, and whether its first statement is yet to run (`first_read`)."""
+
+    connection: Connection
+    unproven: bool
+
+
+# Per thread, like a request (a gthread worker's threads each serve one request at a time); a context
+# variable rather than the request's environ, which is a proxy lookup on every read of it.
+_LENT: ContextVar[_Lent | None] = ContextVar("hub_read_connection", default=None)
+
+
+class HubSession(FlaskSession):
+    """Flask-SQLAlchemy's session, bound to the read connection while a request that only reads runs."""
+
+    def get_bind(self, mapper: Any = None, clause: Any = None, bind: Any = None, **kwargs: Any) -> Any:
+        """The lent connection when there is one, else Flask-SQLAlchemy's choice."""
+        lent = _LENT.get()
+        if lent is not None and bind is None:
+            return lent.connection
+        return super().get_bind(mapper=mapper, clause=clause, bind=bind, **kwargs)
+
+
+def lend(engine: Engine) -> None:
+    """Check out the request's read connection from `engine`, unpinged (`first_read` checks it)."""
+    _LENT.set(_Lent(_without_begin(lend_unpinged(engine)), unproven=True))
+
+
+def lent() -> bool:
+    """Whether the request holds a read connection."""
+    return _LENT.get() is not None
+
+
+def connection(session: Session | scoped_session[Any], flush: bool = False) -> Connection:
+    """Where a read runs its Core statement: the read connection when the request has one, else the
+    session's own connection (a write, a web page, the CLI), after a flush when `flush` (what
+    `session.execute` would do, so that the read sees what the request has added)."""
+    lent = _LENT.get()
+    if lent is not None:
+        return lent.connection
+    if flush:
+        session.flush()
+    return session.connection()
+
+
+def first_read(session: Session | scoped_session[Any], read: Callable[[], T]) -> T:
+    """Run `read`, the request's first statement; when it finds the lent connection dead, run it again on a
+    fresh one (once: a second failure is an outage, answered 503).
+
+    A dead pooled connection (after a PostgreSQL restart) fails its first statement, and SQLAlchemy then
+    invalidates it and every connection the pool lent before it. `read` only reads, in autocommit, as the
+    first statement of its request: nothing is lost or repeated by running it twice (and a view run again
+    checks the policy version again: `hub.policy.version_check`)."""
+    lent = _LENT.get()
+    if lent is None or not lent.unproven:
+        return read()
+    lent.unproven = False
+    try:
+        return read()
+    except DBAPIError as exc:
+        if not exc.connection_invalidated:
+            raise
+    engine = lent.connection.engine
+    release(session)
+    _LENT.set(_Lent(_without_begin(engine.connect()), unproven=False))  # the pool tests this one
+    return read()
+
+
+def release(session: scoped_session[Any] | Session | None) -> None:
+    """End the request's use of its read connection, if it has one: the session lets go of it (a
+    transaction it began there after the commit point is rolled back) and the connection goes back to the
+    pool."""
+    lent = _LENT.get()
+    if lent is None:
+        return
+    _LENT.set(None)
+    if isinstance(session, scoped_session):
+        session = session() if session.registry.has() else None  # None: the request never used the ORM
+    if session is not None and session.in_transaction():
+        session.rollback()  # begun after the request's commit point: nothing in it is the request's
+    lent.connection.close()
+
+
+def _without_begin(connection: Connection) -> Connection:
+    return connection.execution_options(**{NO_BEGIN_OPTION: True})
