@@ -13,6 +13,7 @@ from operator import itemgetter
 from sqlite3 import SQLITE_LIMIT_VARIABLE_NUMBER, SQLITE_SCHEMA, OperationalError
 from typing import Any, TypeVar
 
+from psycopg.pq import TransactionStatus
 from sqlalchemy import ColumnElement, MetaData, Select, String, Table, any_, bindparam, event, text
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.dialects.sqlite.pysqlite import SQLiteDialect_pysqlite
@@ -105,34 +106,48 @@ def _sqlite_begin(connection: Any) -> None:
         connection.exec_driver_sql("BEGIN")
 
 
-def begin_explicitly(engine: Engine) -> None:
+ISOLATION_LEVELS = frozenset({"READ UNCOMMITTED", "READ COMMITTED", "REPEATABLE READ", "SERIALIZABLE"})
+
+
+def begin_explicitly(engine: Engine, isolation_level: str | None = None) -> None:
     """On PostgreSQL, keep the hub engine's connections in the driver's autocommit and send `BEGIN` when a
     transaction begins, as on SQLite (above): a connection lent with `NO_BEGIN_OPTION` then runs each
     statement on its own with nothing to switch. The other way round (the driver beginning by itself, a
-    reads-only request switching the connection to autocommit) cost 55 Python calls per read request to set
-    the isolation level on checkout and reset it on checkin (docs/performance.md, session 8).
+    request that only reads switching its connection to autocommit) cost 55 Python calls per read to set
+    the isolation level on checkout and reset it on checkin (docs/performance.md, "Session 8").
 
-    psycopg's `commit()` and `rollback()` send `COMMIT`/`ROLLBACK` whenever the server has a transaction
-    open, autocommit or not, so a transaction this `BEGIN` opened ends as one psycopg opened would. The
-    `BEGIN` goes through the driver, not SQLAlchemy, as psycopg's own did: statement listeners see the same
-    statements as before. A connection someone switched out of autocommit (an isolation level given as an
-    execution option) begins by itself and is left to.
+    - psycopg's `commit()` and `rollback()` send `COMMIT`/`ROLLBACK` whenever the server has a transaction
+      open, autocommit or not, so a transaction this `BEGIN` opened ends as one psycopg opened would.
+    - The `BEGIN` is a statement through SQLAlchemy, as SQLite's is: a dead connection's error is a
+      SQLAlchemy `OperationalError` that invalidates the pool (a 503 for the request, not a 500).
+    - `isolation_level`, the one the engine options give (`HUB_SQLALCHEMY_ENGINE_OPTIONS`), goes with the
+      `BEGIN`; with "AUTOCOMMIT" the hub begins nothing, as configured.
+    - A connection that something switched out of autocommit (an isolation level as an execution option:
+      SQLAlchemy sets it back on checkin, which turns autocommit off) begins by itself while it is out, and
+      is put back in autocommit when it returns to the pool.
     """
     if engine.dialect.name != "postgresql":
         return
+    level = (isolation_level or "").upper()
+    if level == "AUTOCOMMIT":
+        return
+    begin = f"BEGIN ISOLATION LEVEL {level}" if level in ISOLATION_LEVELS else "BEGIN"
 
     def autocommit(dbapi_connection: Any, _record: Any) -> None:
-        dbapi_connection.autocommit = True
+        # Not an invalidated connection (None), not one with a transaction still open (psycopg refuses).
+        if dbapi_connection is not None and not dbapi_connection.autocommit:
+            if dbapi_connection.info.transaction_status == TransactionStatus.IDLE:
+                dbapi_connection.autocommit = True
 
-    def begin(connection: Any) -> None:
+    def begin_transaction(connection: Any) -> None:
         if connection.get_execution_options().get(NO_BEGIN_OPTION):
             return
-        driver = connection.connection.driver_connection
-        if driver.autocommit:
-            driver.execute("BEGIN")
+        if connection.connection.driver_connection.autocommit:
+            connection.exec_driver_sql(begin)
 
     event.listen(engine, "connect", autocommit)
-    event.listen(engine, "begin", begin)
+    event.listen(engine, "checkin", autocommit)
+    event.listen(engine, "begin", begin_transaction)
 
 
 def begin_write(session: Any) -> None:

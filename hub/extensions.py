@@ -37,7 +37,7 @@ def init_extensions(app: Flask) -> None:
     db.init_app(app)
     with app.app_context():
         skippable_ping(db.engine)
-        begin_explicitly(db.engine)
+        begin_explicitly(db.engine, app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("isolation_level"))
     init_migrations(app, db)
     login_manager.init_app(app)
     # CSRF is checked by the web's own before_request (hub.web.security), which exempts the

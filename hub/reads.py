@@ -9,7 +9,8 @@ without the pool's ping (`hub.liveness`: the first statement is the check). The 
 run on it directly (`connection`); the ORM session is bound to it for the request (`HubSession`), so what
 else the request reads (a token resolved for the first time) and its one write (a token's last use,
 committed at once by `hub.unit_of_work.commit_now`) go the same way, as before. `release` checks it in at
-the end of the request, whatever happened.
+the end of the request, whatever happened. Such a request must write nothing else: on this connection each
+statement is committed as it runs, and an error answer cannot undo it.
 
 Under PostgreSQL's READ COMMITTED each statement of a transaction takes its own snapshot anyway, and on
 SQLite each read takes its snapshot when it starts: the statements see exactly what they saw inside one.
@@ -112,9 +113,11 @@ def release(session: scoped_session[Any] | Session | None) -> None:
     _LENT.set(None)
     if isinstance(session, scoped_session):
         session = session() if session.registry.has() else None  # None: the request never used the ORM
-    if session is not None and session.in_transaction():
-        session.rollback()  # begun after the request's commit point: nothing in it is the request's
-    lent.connection.close()
+    try:
+        if session is not None and session.in_transaction():
+            session.rollback()  # begun after the request's commit point: nothing in it is the request's
+    finally:
+        lent.connection.close()
 
 
 def _without_begin(connection: Connection) -> Connection:

@@ -14,11 +14,14 @@ from pathlib import Path
 import psycopg
 import pytest
 from flask import Flask
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from hub import create_app
 from hub.extensions import db
+from tests.conftest import _test_config
 from tests.factories import make_collection
 from tests.taxii.conftest import ROOT, TAXII, assert_taxii_error, get, member, post
 
@@ -207,3 +210,41 @@ def test_a_signed_in_member_gets_the_503_too(unreachable: Flask, caplog: pytest.
     assert page.status_code == 503 and page.headers["Retry-After"].isdigit()
     assert "unavailable" in page.get_data(as_text=True)
     _one_line_logged(caplog)
+
+
+@pytest.fixture
+def unpinged(
+    database_url: str, _migrated: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Flask]:
+    """A hub whose operator turned the pool's ping off (`{"pool_pre_ping": false}`, which docs/operations.md
+    offers): a dead pooled connection is first noticed by the statement that begins a transaction."""
+    _postgresql_only(database_url)
+    monkeypatch.setenv("HUB_SQLALCHEMY_ENGINE_OPTIONS", '{"pool_pre_ping": false}')
+    application = create_app(_test_config(_migrated, tmp_path))
+    application.config["PROPAGATE_EXCEPTIONS"] = False
+    with application.app_context():
+        yield application
+        db.session.remove()
+        db.engine.dispose()
+
+
+def test_without_the_ping_a_dead_connection_is_a_database_error_and_a_503(
+    unpinged: Flask, database_url: str
+) -> None:
+    """The hub sends PostgreSQL's `BEGIN` itself (`hub.db.begin_explicitly`): a dead connection's failure
+    there is SQLAlchemy's `OperationalError`, which empties the pool, and a request answers 503 (found in
+    review: sent through the driver, it was psycopg's own error, a 500, one failed request per dead
+    connection)."""
+    _pool_connections(3)
+    assert _kill_hub_connections(database_url) >= 3
+    with pytest.raises(OperationalError) as caught:
+        db.session.execute(text("SELECT 1"))
+    assert caught.value.connection_invalidated
+    db.session.rollback()
+    client = unpinged.test_client()
+    _pool_connections(3)
+    assert _kill_hub_connections(database_url) >= 3
+    answers = [client.post("/login", data={"email": "a@example.org", "password": "x" * 12}) for _ in range(3)]
+    assert answers[0].status_code == 503, answers[0].get_data(as_text=True)[:300]
+    # The pool was emptied at once: the next requests get fresh connections (a wrong password: 401).
+    assert [answer.status_code for answer in answers[1:]] == [401, 401]
