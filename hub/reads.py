@@ -105,8 +105,8 @@ def first_read(session: Session | scoped_session[Any], read: Callable[[], T]) ->
 
 def release(session: scoped_session[Any] | Session | None) -> None:
     """End the request's use of its read connection, if it has one: the session lets go of it (a
-    transaction it began there after the commit point is rolled back) and the connection goes back to the
-    pool."""
+    transaction it still has there is rolled back: begun after the request's commit point, or by a first
+    attempt that found the connection dead) and the connection goes back to the pool."""
     lent = _LENT.get()
     if lent is None:
         return
@@ -115,7 +115,7 @@ def release(session: scoped_session[Any] | Session | None) -> None:
         session = session() if session.registry.has() else None  # None: the request never used the ORM
     try:
         if session is not None and session.in_transaction():
-            session.rollback()  # begun after the request's commit point: nothing in it is the request's
+            session.rollback()  # nothing in it is the request's answer
     finally:
         lent.connection.close()
 
