@@ -63,6 +63,12 @@ def lend(engine: Engine) -> None:
     _LENT.set(_Lent(_without_begin(lend_unpinged(engine)), unproven=True))
 
 
+def made(session: scoped_session[Any]) -> Session | None:
+    """The request's session if it made one, else None: a warm read makes none, and calling `session()` to
+    ask would make it (making and removing one costs about 45 Python calls)."""
+    return session() if session.registry.has() else None
+
+
 def lent() -> bool:
     """Whether the request holds a read connection."""
     return _LENT.get() is not None
@@ -112,7 +118,7 @@ def release(session: scoped_session[Any] | Session | None) -> None:
         return
     _LENT.set(None)
     if isinstance(session, scoped_session):
-        session = session() if session.registry.has() else None  # None: the request never used the ORM
+        session = made(session)
     try:
         if session is not None and session.in_transaction():
             session.rollback()  # nothing in it is the request's answer

@@ -24,7 +24,7 @@ from sqlalchemy.exc import OperationalError
 
 from hub.errors import DATABASE_OUTAGES
 from hub.extensions import db
-from hub.reads import lend, lent, release
+from hub.reads import lend, lent, made, release
 
 # Kept with the request, not in `g`: an app context (and so `g`) may outlive one request, as in tests.
 _DISCARDED = "hub.writes_discarded"
@@ -48,10 +48,8 @@ def finish_request(response: Response) -> Response:
     whose session began no transaction (a warm read runs on its read connection alone, `hub.reads`, and
     makes no session at all) has nothing to end.
     """
-    if not db.session.registry.has():
-        return response
-    session = db.session()
-    if not session.in_transaction():
+    session = made(db.session)
+    if session is None or not session.in_transaction():
         return response
     if response.status_code >= 400 or request.environ.get(_DISCARDED, False):
         try:
@@ -76,7 +74,10 @@ def reads_only() -> None:
     The connection is lent without the pool's ping (`hub.liveness`): the request's first statement, the
     policy version, is the check instead, one round trip fewer on PostgreSQL.
     """
-    if lent() or (db.session.registry.has() and db.session().in_transaction()):
+    if lent():
+        return
+    session = made(db.session)
+    if session is not None and session.in_transaction():
         return
     lend(db.engine)
 

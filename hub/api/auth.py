@@ -14,6 +14,7 @@ from hub.policy.credentials import credentials_for, unchecked_credentials
 from hub.policy.principal import Principal
 from hub.policy.principal_cache import TokenGrant, principal_cache
 from hub.policy.version_check import checked_views
+from hub.reads import made
 from hub.unit_of_work import commit_now
 
 WWW_AUTHENTICATE = 'Basic realm="hub", Bearer'
@@ -35,8 +36,8 @@ def authenticate(defer: bool = False) -> Principal:
         raise Unauthorized(how if header is None else f"the credentials are not valid: {how}")
     g.api_token = credentials.grant
     g.api_principal = credentials.principal
-    # `user_for_secret` notes the token's last use, at most once a minute (a warm read never made a session)
-    if db.session.registry.has() and db.session().dirty:
+    session = made(db.session)  # a warm read made none
+    if session is not None and session.dirty:  # `user_for_secret` notes the token's last use, once a minute
         commit_now("a token's last use is noted even when the request it authenticates is then refused")
     return current_principal()
 

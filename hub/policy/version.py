@@ -60,7 +60,8 @@ class PolicyVersion(Base):
 
 def current(session: Session | scoped_session[Session]) -> int:
     """The counter now (0 before the first change). Read on every TAXII and API request: a prebuilt Core
-    statement on the session's connection, without the ORM's per-statement work."""
+    statement on the request's read connection (`hub.reads`) or else the session's, without the ORM's
+    per-statement work."""
     return reads.connection(session).execute(_CURRENT).scalar() or 0
 
 

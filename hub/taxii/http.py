@@ -18,6 +18,7 @@ from hub.policy.credentials import credentials_for, require_method_allowed, unch
 from hub.policy.principal import Principal
 from hub.policy.principal_cache import principal_cache
 from hub.policy.version_check import checked_views
+from hub.reads import made
 from hub.unit_of_work import commit_now
 
 TAXII_MEDIA_TYPE = "application/taxii+json;version=2.1"
@@ -120,7 +121,8 @@ def authenticate(defer: bool = False) -> None:
         )
     request.environ[_PRINCIPAL_KEY] = credentials.principal
     require_method_allowed(credentials.grant, request.method)
-    if db.session.registry.has() and db.session().dirty:  # a warm read never made a session
+    session = made(db.session)  # a warm read made none
+    if session is not None and session.dirty:
         # `user_for_secret` noted the token's last use (a cached principal writes nothing); it is noted at
         # minute granularity, so when SQLite cannot take the write now, the next request notes it instead.
         commit_now("a token's last use is noted even if the request is then refused", best_effort=True)
