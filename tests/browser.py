@@ -5,9 +5,7 @@ Playwright. Outside CI, a machine without both skips these tests with a message;
 from __future__ import annotations
 
 import os
-import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -17,6 +15,7 @@ from werkzeug.serving import make_server
 
 from hub import create_app
 from hub.extensions import db
+from tests.serving import serving
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
@@ -45,19 +44,6 @@ def _sync_playwright() -> Any:
     if missing:
         pytest.fail(f"browser tests need {' and '.join(missing)}")
     return sync_playwright
-
-
-@contextmanager
-def serving(server: Any) -> Iterator[str]:
-    """`server` (a `socketserver` server on 127.0.0.1) answering from a thread; its URL."""
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_port}"
-    finally:
-        server.shutdown()
-        thread.join()
-        server.server_close()
 
 
 @pytest.fixture

@@ -15,7 +15,8 @@ from typing import Any
 
 import pytest
 
-from tests.browser import html, serving
+from tests.browser import html
+from tests.serving import serving
 
 pytestmark = [pytest.mark.browser]
 ANSWER = b"<!doctype html><p>Saved as a new version</p>"

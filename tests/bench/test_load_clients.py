@@ -11,7 +11,7 @@ import httpx
 import pytest
 
 from bench.load import Clients, Plan
-from tests.browser import serving
+from tests.serving import serving
 
 
 class _RefusesEverything(BaseHTTPRequestHandler):

@@ -19,6 +19,8 @@ from flask import Flask
 from werkzeug.serving import WSGIRequestHandler, make_server
 from werkzeug.wrappers import Request, Response
 
+from tests.serving import serving
+
 
 @dataclass
 class Received:
@@ -63,12 +65,9 @@ class _KeepAlive(WSGIRequestHandler):
 @pytest.fixture
 def receiver() -> Iterator[Receiver]:
     state = Receiver()
-    server = make_server("127.0.0.1", 0, state.app, threaded=True, request_handler=_KeepAlive)
-    state.url = f"http://127.0.0.1:{server.server_port}/hook"
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield state
-    server.shutdown()
+    with serving(make_server("127.0.0.1", 0, state.app, threaded=True, request_handler=_KeepAlive)) as url:
+        state.url = f"{url}/hook"
+        yield state
 
 
 class _Inbox:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import base64
-import threading
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -24,6 +23,7 @@ from hub.orgs.tokens import issue_token
 from hub.policy.tlp import Tlp
 from hub.sharing.models import Collection
 from tests.factories import make_collection, make_org, make_user
+from tests.serving import serving
 
 TAXII = "application/taxii+json;version=2.1"
 TIMEOUT = 10
@@ -122,13 +122,8 @@ def assert_taxii_error(response: TestResponse, status: int) -> dict[str, Any]:
 @pytest.fixture
 def base_url(app: Flask) -> Iterator[str]:
     """The app (and so the test database) served over HTTP on a free local port for the test's duration."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(TIMEOUT)
-    server.server_close()
+    with serving(make_server("127.0.0.1", 0, app, threaded=True)) as url:
+        yield url
 
 
 def statements_sent(fn: Callable[[], Any]) -> list[str]:
