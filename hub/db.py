@@ -263,11 +263,13 @@ def one_of_parameter(
     parameters made psycopg parse the statement text anew on every run (too long for its cache), which cost
     more than the rest of a 1,000-value lookup.
 
-    `few` (PostgreSQL, for at most `FEW_VALUES` values): `FEW_VALUES` parameters `name_0`... instead.
+    `few` (for at most `FEW_VALUES` values): `FEW_VALUES` parameters `name_0`... instead.
     psycopg prepares a statement run five times on a connection, and PostgreSQL then keeps one generic plan
     only when it looks no dearer than a plan made for each run's values; not knowing an array's length, it
     costs `= ANY(:name)` as many probes, so it planned every run anew: 0.5 ms of planning against 0.1 ms of
-    running for a one-value lookup (docs/performance.md). A long list's planning is small beside its work."""
+    running for a one-value lookup (docs/performance.md). A long list's planning is small beside its work.
+    On SQLite the fixed text lets the statement run on the driver's cursor (`hub.driver`), which an
+    expanding list, written out by SQLAlchemy on every run, cannot."""
     if few:
         slots = [bindparam(f"{name}_{i}", type_=element) for i in range(FEW_VALUES)]
         return column.in_(slots)  # type: ignore[no-any-return]
@@ -276,11 +278,11 @@ def one_of_parameter(
     return column.in_(bindparam(name, expanding=True))  # type: ignore[no-any-return]
 
 
-def one_of_values(name: str, values: Sequence[Any], postgresql: bool) -> tuple[bool, dict[str, Any]]:
+def one_of_values(name: str, values: Sequence[Any]) -> tuple[bool, dict[str, Any]]:
     """Whether the statement takes `values` as few parameters (`one_of_parameter`'s `few`), and the
     parameters for it: the few padded to `FEW_VALUES` by repeating the last (the same condition, and the
     same plan for one value as for four), else the whole list."""
-    if postgresql and 0 < len(values) <= FEW_VALUES:
+    if 0 < len(values) <= FEW_VALUES:
         return True, {f"{name}_{i}": values[min(i, len(values) - 1)] for i in range(FEW_VALUES)}
     return False, {name: list(values)}
 

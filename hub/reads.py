@@ -18,7 +18,7 @@ SQLite each read takes its snapshot when it starts: the statements see exactly w
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any, TypeVar
@@ -28,6 +28,7 @@ from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.exc import DBAPIError
 from sqlalchemy.orm import Session, scoped_session
 
+from hub import driver
 from hub.db import NO_BEGIN_OPTION
 from hub.liveness import lend_unpinged
 
@@ -84,6 +85,32 @@ def connection(session: Session | scoped_session[Any], flush: bool = False) -> C
     if flush:
         session.flush()
     return session.connection()
+
+
+def rows(
+    session: Session | scoped_session[Any],
+    statement: Any,
+    parameters: Mapping[str, Any],
+    named: bool = False,
+    kept: bool = True,
+) -> Sequence[Any]:
+    """All rows of `statement` (tuples, or `named` tuples). On the read connection a `kept` statement (one
+    the caller built once and reuses) runs on the driver's cursor, past SQLAlchemy's execution layer
+    (`hub.driver`: a sixth of a warm read's Python calls). Anything else runs through SQLAlchemy, whose
+    compiled cache serves a statement built afresh for each request; outside a read, inside the session's
+    transaction after a flush, as `connection` gives it (where a failed statement could not be run again)."""
+    lent = _LENT.get()
+    if lent is None:
+        return connection(session, flush=True).execute(statement, parameters).all()
+    if kept:
+        return driver.rows(lent.connection, statement, parameters, named)
+    return lent.connection.execute(statement, parameters).all()
+
+
+def dialect_name(session: Session | scoped_session[Any]) -> str:
+    """The name of the database a read runs on (the read connection's, else the session's)."""
+    lent = _LENT.get()
+    return (lent.connection if lent is not None else session.get_bind()).dialect.name
 
 
 def first_read(session: Session | scoped_session[Any], read: Callable[[], T]) -> T:

@@ -51,12 +51,12 @@ def indicated(
     sources = sorted({source for _, source in asked})
     postgresql = session.get_bind().dialect.name == "postgresql"
     # the index on the source end first: the planner cannot start anywhere else
-    few, parameters = one_of_values("sources", sources, postgresql)
+    few, parameters = one_of_values("sources", sources)
     links = session.scalars(_links(postgresql, few), parameters).all()
     if not links:
         return {}
     found: dict[tuple[str, str], set[Indicated]] = {}
-    few, parameters = one_of_values("links", links, postgresql)
+    few, parameters = one_of_values("links", links)
     for collection_id, source, kind, target_id, body in session.execute(
         _statement(p, postgresql, few), parameters
     ):

@@ -111,11 +111,10 @@ def lookup(
         return results
     matches: dict[tuple[int, str, str], Match] = {}
     linked: set[tuple[str, str]] = set()
-    connection = reads.connection(session, flush=True)  # Core rows skip the ORM's per-row work
-    postgresql = connection.dialect.name == "postgresql"
-    few, parameters = one_of_values("keys", _keys(session, list(wanted)), postgresql)
+    postgresql = reads.dialect_name(session) == "postgresql"
+    few, parameters = one_of_values("keys", _keys(session, list(wanted)))
     statement = _statement(p, postgresql, check is not None, few)
-    rows = connection.execute(statement, parameters).all()
+    rows = reads.rows(session, statement, parameters, named=True)  # Core rows: no ORM per-row work
     if check is not None:  # one row at least: the version, and NULLs when nothing matched
         check(rows[0].policy_version)
         rows = rows if rows[0].key is not None else []

@@ -140,13 +140,12 @@ def list_columns(
     separate read made two; `hub.policy.version_check`).
 
     `columns` must be a module-level constant (the statement cache tells them apart by identity)."""
-    connection = reads.connection(session, flush=True)  # the Core path skips the ORM's per-row work
     starts = [position for position in (f.added_after, after) if position is not None]
-    keyset = (bool(starts) and connection.dialect.name) or ""
+    keyset = (bool(starts) and reads.dialect_name(session)) or ""
     key = (p, collection_id, replace(f, added_after=None), columns, keyset, with_policy_version, limit)
     query = _page_statement(*key)
     parameters = {"after": max(starts)} if starts else {}
-    rows = connection.execute(query, parameters).all()
+    rows = reads.rows(session, query, parameters, kept=not f.ids)  # Core rows: no ORM per-row work
     if not with_policy_version:
         return Page.from_rows(rows, limit, lambda row: int(row[-1]))
     # One row at least: the version, then the page's columns, all NULL when the page is empty.
