@@ -15,16 +15,19 @@ from sqlalchemy import (
     Boolean,
     Integer,
     LargeBinary,
+    String,
     TypeDecorator,
     bindparam,
+    cast,
     column,
     event,
     exists,
+    func,
     select,
     table,
 )
 from sqlalchemy.engine import Connection
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, StatementError
 
 from hub import driver, reads
 from hub.api.service import lookup
@@ -58,6 +61,31 @@ def shared(session: Any) -> tuple[Any, str]:
     post(session, producer, collection, [*objects, revised])
     session.commit()
     return principal(session, producer), collection.id
+
+
+def compiled_for_the_driver(statement: Any, connection: Connection) -> bool:
+    """Whether `statement` now runs on the driver's cursor on `connection`'s database."""
+    known = driver._KNOWN.get(statement, {}).get(connection.dialect)
+    return isinstance(known, driver._Prepared)
+
+
+@pytest.fixture
+def runs(monkeypatch: pytest.MonkeyPatch) -> dict[str, int]:
+    """How many statements went through SQLAlchemy's `Connection.execute` and how many to the driver."""
+    counted = {"sqlalchemy": 0, "driver": 0}
+    execute, run = Connection.execute, driver._run
+
+    def through_sqlalchemy(self: Connection, *args: Any, **kwargs: Any) -> Any:
+        counted["sqlalchemy"] += 1
+        return execute(self, *args, **kwargs)
+
+    def to_the_driver(*args: Any) -> Any:
+        counted["driver"] += 1
+        return run(*args)
+
+    monkeypatch.setattr(Connection, "execute", through_sqlalchemy)
+    monkeypatch.setattr(driver, "_run", to_the_driver)
+    return counted
 
 
 FILTERS = {
@@ -148,51 +176,46 @@ def test_parameters_and_columns_keep_their_processing(read_connection):
 def test_a_statement_sqlalchemy_must_finish_per_run_goes_through_it(session, shared, read_connection):
     statement = select(ObjectVersion.id).where(ObjectVersion.id.in_(bindparam("ids", expanding=True)))
     ids = list(session.scalars(select(ObjectVersion.id).limit(3)))
-    assert driver._prepared(statement, read_connection.dialect) is None
-    assert sorted(row[0] for row in driver.rows(read_connection, statement, {"ids": ids})) == sorted(ids)
+    for _ in range(3):
+        assert sorted(row[0] for row in driver.rows(read_connection, statement, {"ids": ids})) == sorted(ids)
+    assert not compiled_for_the_driver(statement, read_connection)
 
 
-def test_a_statement_the_driver_refuses_raises_what_sqlalchemy_raises(read_connection):
-    statement = select(table("no_such_table", column("x")))
+def test_a_statement_the_driver_refuses_raises_what_sqlalchemy_raises(read_connection, runs):
+    """Any refusal but a dead connection (or SQLITE_SCHEMA) is raised as SQLAlchemy raises it, the
+    statement sent once: a timeout, a lock or a bad value must not cost the database twice."""
+    if read_connection.dialect.name == "postgresql":
+        statement = select(cast(bindparam("v", type_=String), Integer).label("v"))
+        good, bad, refusal = "1", "x", "invalid input syntax"
+    else:
+        statement = select(func.json_extract(bindparam("v", type_=String), "$.a").label("v"))
+        good, bad, refusal = '{"a": 1}', "{bad", "malformed JSON"
+    for _ in range(2):  # the first run through SQLAlchemy, compiled for the driver on the second
+        assert driver.rows(read_connection, statement, {"v": good}) == [(1,)]
+    assert compiled_for_the_driver(statement, read_connection)
+    runs.update(sqlalchemy=0, driver=0)
+    with pytest.raises(DBAPIError, match=refusal):
+        driver.rows(read_connection, statement, {"v": bad})
+    assert runs == {"sqlalchemy": 0, "driver": 1}
+    assert driver.rows(read_connection, statement, {"v": good}) == [(1,)]  # the connection still works
+    missing = select(table("no_such_table", column("x")))
     with pytest.raises(DBAPIError, match="no_such_table"):
-        driver.rows(read_connection, statement, {})
-    assert driver.rows(read_connection, select(bindparam("one", 1)), {}) == [(1,)]  # still usable
-
-
-def test_listeners_see_the_statement_and_its_parameters(read_connection):
-    seen: list[tuple[str, str, Any]] = []
-
-    def before(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        seen.append(("before", statement, parameters))
-
-    def after(_conn: Any, _cursor: Any, statement: str, parameters: Any, *_: Any) -> None:
-        seen.append(("after", statement, parameters))
-
-    statement = select(bindparam("a", type_=LargeBinary).label("a"))
-    event.listen(db.engine, "before_cursor_execute", before)
-    event.listen(db.engine, "after_cursor_execute", after)
-    try:
-        driver.rows(read_connection, statement, {"a": b"x"})
-    finally:
-        event.remove(db.engine, "before_cursor_execute", before)
-        event.remove(db.engine, "after_cursor_execute", after)
-    assert [kind for kind, _, _ in seen] == ["before", "after"]
-    assert seen[0][1] == seen[1][1] and "SELECT" in seen[0][1]
+        driver.rows(read_connection, missing, {})
 
 
 def test_a_compiled_form_lives_as_long_as_its_statement(read_connection):
+    read_connection = read_connection.execution_options(compiled_cache=None)  # SQLAlchemy's holds statements
     statement = select(bindparam("n", 2).label("n"))
-    assert driver.rows(read_connection, statement, {}) == [(2,)]
-    assert statement in driver._PREPARED
+    for _ in range(2):
+        assert driver.rows(read_connection, statement, {}) == [(2,)]
+    assert compiled_for_the_driver(statement, read_connection)
     alive = weakref.ref(statement)
     del statement
     gc.collect()
     assert alive() is None  # the cache did not keep it, and its entry went with it
 
 
-def test_a_warm_page_and_lookup_run_on_the_driver(client, hub: Hub):
-    """SQLAlchemy's `before_execute` fires for every statement it executes; the driver's path skips it,
-    while the cursor's listeners still see the one statement."""
+def test_a_warm_page_and_lookup_run_on_the_driver(client, hub: Hub, runs):
     objects = f"collections/{hub.shared.id}/objects/"
     taxii_post(client, objects, hub.producer, {"objects": [indicator(Tlp.GREEN, value="warm.example")]})
     requests = {
@@ -201,20 +224,71 @@ def test_a_warm_page_and_lookup_run_on_the_driver(client, hub: Hub):
             "/api/v1/lookup", query_string={"value": "warm.example"}, headers=hub.reader.headers
         ),
     }
-    executed: list[str] = []
-    sent: list[str] = []
-    note_executed = lambda _conn, clause, *_: executed.append(str(clause))  # noqa: E731
-    note_sent = lambda _conn, _cursor, statement, *_: sent.append(statement)  # noqa: E731
     for label, send in requests.items():
-        for _ in range(3):  # warm: the token's principal cached, the statements built
+        for _ in range(3):  # warm: the token's principal cached, the statements built and compiled
             assert send().status_code == 200, label
         db.session.commit()
-        event.listen(db.engine, "before_execute", note_executed)
-        event.listen(db.engine, "before_cursor_execute", note_sent)
-        try:
-            assert send().status_code == 200, label
-        finally:
-            event.remove(db.engine, "before_execute", note_executed)
-            event.remove(db.engine, "before_cursor_execute", note_sent)
-        assert (executed, len(sent)) == ([], 1), label
-        sent.clear()
+        runs.update(sqlalchemy=0, driver=0)
+        assert send().status_code == 200, label
+        assert runs == {"sqlalchemy": 0, "driver": 1}, label
+
+
+def test_a_read_with_listeners_that_use_the_execution_context_is_answered(client, hub: Hub):
+    """Flask-SQLAlchemy's query recording (`HUB_SQLALCHEMY_RECORD_QUERIES`) and tracing instrumentations keep
+    what they measure on the execution context of the cursor events: such a read runs through SQLAlchemy."""
+    objects = f"collections/{hub.shared.id}/objects/"
+    taxii_post(client, objects, hub.producer, {"objects": [indicator(Tlp.GREEN, value="ctx.example")]})
+
+    def start(_conn: Any, _cursor: Any, _statement: str, _parameters: Any, context: Any, _many: bool) -> None:
+        context.hub_test_started = True
+
+    def end(_conn: Any, _cursor: Any, _statement: str, _parameters: Any, context: Any, _many: bool) -> None:
+        assert context.hub_test_started
+
+    event.listen(db.engine, "before_cursor_execute", start)
+    event.listen(db.engine, "after_cursor_execute", end)
+    try:
+        for _ in range(3):
+            assert get(client, objects, hub.reader).status_code == 200
+            lookup = client.get(
+                "/api/v1/lookup", query_string={"value": "ctx.example"}, headers=hub.reader.headers
+            )
+            assert lookup.status_code == 200
+    finally:
+        event.remove(db.engine, "before_cursor_execute", start)
+        event.remove(db.engine, "after_cursor_execute", end)
+
+
+def test_a_statement_used_once_is_not_compiled_for_the_driver(read_connection):
+    """A statement built for one request (the page cache full, a filter that varies) is served by
+    SQLAlchemy's compiled cache; compiling it for the driver would cost more than the run."""
+    statement = select(bindparam("once", 1).label("once"))
+    assert driver.rows(read_connection, statement, {}) == [(1,)]
+    assert not compiled_for_the_driver(statement, read_connection)
+    assert driver.rows(read_connection, statement, {}) == [(1,)]
+    assert compiled_for_the_driver(statement, read_connection)
+
+
+def test_the_driver_binds_as_sqlalchemy_binds(read_connection):
+    """One name used twice is processed once; unnamed columns keep SQLAlchemy's names; a callable default
+    is called on every run; a missing parameter is SQLAlchemy's error."""
+    statements = {
+        "one name twice": (
+            select(bindparam("n", type_=_Doubled).label("a"), bindparam("n", type_=_Doubled).label("b")),
+            {"n": 5},
+        ),
+        "unnamed columns": (select(func.count(), bindparam("u", 3, type_=Integer)), {}),
+    }
+    for label, (statement, parameters) in statements.items():
+        for _ in range(3):  # through SQLAlchemy, then compiled, then on the driver
+            expected = read_connection.execute(statement, parameters)
+            names, values = tuple(expected.keys()), [tuple(row) for row in expected]
+            found = driver.rows(read_connection, statement, parameters, named=True)
+            assert ([tuple(row) for row in found], found[0]._fields) == (values, names), label
+    counter = iter(range(100))
+    called = select(bindparam("c", callable_=lambda: next(counter)).label("c"))
+    assert [driver.rows(read_connection, called, {}) for _ in range(3)] == [[(0,)], [(1,)], [(2,)]]
+    required = select(bindparam("r", type_=Integer).label("r"))
+    for _ in range(3):
+        with pytest.raises(StatementError, match="'r'"):
+            driver.rows(read_connection, required, {})

@@ -12,8 +12,8 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
+import psycopg
 import pytest
-from sqlalchemy import event
 
 from hub.extensions import db
 from hub.policy.tlp import Tlp
@@ -65,19 +65,20 @@ def _loaded(client: Any, hub: Any) -> None:
 
 def _plans_of(request: Callable[[], Any], marker: str) -> tuple[int, int]:
     """Run `request` `RUNS` times; the generic and custom plans PostgreSQL made for its statement that
-    contains `marker`, on the connection it last ran on."""
+    contains `marker`, on the connection it last ran on. Statements are seen at psycopg's cursor, on either
+    path (a cursor listener would send them all through SQLAlchemy's: `hub.driver`)."""
     used: list[Any] = []
+    execute = psycopg.Cursor.execute
 
-    def note(conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if marker in statement:
-            used.append(conn.connection.driver_connection)
+    def note(cursor: Any, query: Any, *args: Any, **kwargs: Any) -> Any:
+        if marker in str(query):
+            used.append(cursor.connection)
+        return execute(cursor, query, *args, **kwargs)
 
-    event.listen(db.engine, "before_cursor_execute", note)
-    try:
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(psycopg.Cursor, "execute", note)
         for _ in range(RUNS):
             assert request().status_code == 200
-    finally:
-        event.remove(db.engine, "before_cursor_execute", note)
     assert used, f"no statement with {marker!r}"
     rows = (
         used[-1]
