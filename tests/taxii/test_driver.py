@@ -234,7 +234,7 @@ def test_a_warm_page_and_lookup_run_on_the_driver(client, hub: Hub, runs):
 
 
 def test_a_read_with_listeners_that_use_the_execution_context_is_answered(client, hub: Hub):
-    """Flask-SQLAlchemy's query recording (`HUB_SQLALCHEMY_RECORD_QUERIES`) and tracing instrumentations keep
+    """Flask-SQLAlchemy's query recording (`SQLALCHEMY_RECORD_QUERIES`) and tracing instrumentations keep
     what they measure on the execution context of the cursor events: such a read runs through SQLAlchemy."""
     objects = f"collections/{hub.shared.id}/objects/"
     taxii_post(client, objects, hub.producer, {"objects": [indicator(Tlp.GREEN, value="ctx.example")]})
