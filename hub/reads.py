@@ -92,19 +92,16 @@ def rows(
     statement: Any,
     parameters: Mapping[str, Any],
     named: bool = False,
-    kept: bool = True,
 ) -> Sequence[Any]:
-    """All rows of `statement` (tuples, or `named` tuples). On the read connection a `kept` statement (one
-    the caller built once and reuses) runs on the driver's cursor, past SQLAlchemy's execution layer
-    (`hub.driver`: a sixth of a warm read's Python calls). Anything else runs through SQLAlchemy, whose
-    compiled cache serves a statement built afresh for each request; outside a read, inside the session's
-    transaction after a flush, as `connection` gives it (where a failed statement could not be run again)."""
+    """All rows of `statement` (tuples, or `named` tuples). On the read connection `hub.driver` runs a
+    statement the caller reuses on the driver's cursor, past SQLAlchemy's execution layer (a sixth of a warm
+    read's Python calls), and one built afresh for each request through SQLAlchemy, whose compiled cache
+    serves it. Outside a read, inside the session's transaction after a flush, as `connection` gives it
+    (where a failed statement could not be run again)."""
     lent = _LENT.get()
     if lent is None:
         return connection(session, flush=True).execute(statement, parameters).all()
-    if kept:
-        return driver.rows(lent.connection, statement, parameters, named)
-    return lent.connection.execute(statement, parameters).all()
+    return driver.rows(lent.connection, statement, parameters, named)
 
 
 def dialect_name(session: Session | scoped_session[Any]) -> str:

@@ -145,7 +145,7 @@ def list_columns(
     key = (p, collection_id, replace(f, added_after=None), columns, keyset, with_policy_version, limit)
     query = _page_statement(*key)
     parameters = {"after": max(starts)} if starts else {}
-    rows = reads.rows(session, query, parameters, kept=not f.ids)  # Core rows: no ORM per-row work
+    rows = reads.rows(session, query, parameters)  # Core rows: no ORM per-row work
     if not with_policy_version:
         return Page.from_rows(rows, limit, lambda row: int(row[-1]))
     # One row at least: the version, then the page's columns, all NULL when the page is empty.
