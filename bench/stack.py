@@ -174,12 +174,14 @@ def measure(work: Path, database: str, n: int, args: argparse.Namespace) -> dict
     loaded = prepare(work, database, n, args.load, args.name, templates, args.workers)
     print(f"  loaded: {_loaded_line(loaded.load)}", flush=True)
     hub = floor_proc = None
+    readers: list[Reader] = []
     try:
         hub = start_hub(work, database, 1, args.workers, env=loaded.env, seed=loaded.seed)
         hub.analyse()
         floor_proc, floor_base = start_floor(work, hub, args.workers)
         hub_reader = Reader(hub.base_url, hub.collections[0], hub.headers)
         floor = Reader(floor_base, hub.collections[0], {})
+        readers += [hub_reader, floor]
         same_objects(hub_reader, floor, n)
         rounds = []
         for k in range(args.rounds):
@@ -193,6 +195,8 @@ def measure(work: Path, database: str, n: int, args: argparse.Namespace) -> dict
             "floor_memory": peak_rss(floor_proc.pid),
         }
     finally:
+        for reader in readers:  # an open keep-alive connection holds a stopping gunicorn worker ~2 s
+            reader.http.close()
         if floor_proc is not None:
             stop(floor_proc)
         if hub is not None:

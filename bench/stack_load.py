@@ -162,9 +162,11 @@ def post_load(
 ) -> dict[str, Any]:
     """TAXII POST of the N indicators to a hub started for the load only (stopped afterwards)."""
     hub = start_hub(work, database, 1, workers, env=env, seed=seed)
+    client = Client(hub, 1e9, 600)
     try:
-        loading = ingest(Client(hub, 1e9, 600), hub.collection_url(0), n, SALT)
+        loading = ingest(client, hub.collection_url(0), n, SALT)
     finally:
+        client.http.close()  # an open keep-alive connection holds a stopping gunicorn worker
         hub.close()
     if loading["failures"]:
         raise RuntimeError(f"{loading['failures']} of {n} objects were refused")
