@@ -34,6 +34,22 @@ def _database_url_label() -> str:
     return os.environ.get("HUB_TEST_DATABASE_URL", "sqlite (temporary file)")
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """On PostgreSQL, skip the tests marked `own_sqlite`: they run the hub's console script, benchmarks or
+    servers on a SQLite file of their own whatever the test database is, so a PostgreSQL pass would repeat
+    the SQLite pass to the letter (about two minutes of CPU of each pass on the 2-core CI machine). A marked
+    test that asks for the test database is a mistake in the marking, and stops the run."""
+    if not os.environ.get("HUB_TEST_DATABASE_URL", "").startswith("postgresql"):
+        return
+    skip = pytest.mark.skip(reason="runs on a SQLite file of its own: the SQLite pass runs the same test")
+    for item in items:
+        if item.get_closest_marker("own_sqlite") is None:
+            continue
+        if "database_url" in getattr(item, "fixturenames", ()):
+            raise pytest.UsageError(f"{item.nodeid} is marked own_sqlite but uses the test database")
+        item.add_marker(skip)
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _cheap_password_hashing() -> Iterator[None]:
     """Argon2 with its production cost takes most of a second on a busy CI machine; tests need the behaviour,

@@ -10,7 +10,7 @@ from bench import floor, report
 from bench.servers import start_hub, use_hub_source
 from bench.workload import Client, Progress, run_workload
 
-pytestmark = pytest.mark.bench
+pytestmark = [pytest.mark.bench, pytest.mark.own_sqlite]
 
 N = 30
 

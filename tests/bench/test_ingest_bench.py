@@ -9,7 +9,7 @@ import pytest
 from bench.ingest import one_import, rates_along, write_bundle
 from bench.servers import use_hub_source
 
-pytestmark = pytest.mark.bench
+pytestmark = [pytest.mark.bench, pytest.mark.own_sqlite]
 
 N = 40
 

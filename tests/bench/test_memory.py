@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-pytestmark = pytest.mark.bench
+pytestmark = [pytest.mark.bench, pytest.mark.own_sqlite]
 
 ROOT = Path(__file__).resolve().parents[2]
 

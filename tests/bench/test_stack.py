@@ -32,6 +32,7 @@ def _args(**kw: object) -> argparse.Namespace:
     return argparse.Namespace(**{**base, **kw})
 
 
+@pytest.mark.own_sqlite
 def test_the_floor_serves_the_same_objects_and_every_ratio_is_reported(tmp_path: Path) -> None:
     use_hub_source(tmp_path, "worktree")
     entry = stack.measure(tmp_path, "sqlite", N, _args())  # raises if the two serve different objects
@@ -44,6 +45,7 @@ def test_the_floor_serves_the_same_objects_and_every_ratio_is_reported(tmp_path:
     assert f"| sqlite | {N} |" in text and text.count("\n") == 2
 
 
+@pytest.mark.own_sqlite
 def test_an_import_is_kept_as_a_template_and_a_later_run_copies_it(tmp_path: Path) -> None:
     use_hub_source(tmp_path, "worktree")
     args = _args(load="import", templates=str(tmp_path / "templates"))
@@ -56,6 +58,7 @@ def test_an_import_is_kept_as_a_template_and_a_later_run_copies_it(tmp_path: Pat
     assert not list((tmp_path / "templates").iterdir())
 
 
+@pytest.mark.own_sqlite
 def test_a_mismatch_between_hub_and_floor_is_an_error(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

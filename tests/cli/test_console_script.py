@@ -22,7 +22,10 @@ from hub.sharing.models import Collection
 HUB = Path(sys.executable).with_name("hub")
 PASSWORD = "a long enough password"
 
-pytestmark = pytest.mark.skipif(not HUB.exists(), reason=f"no console script at {HUB} (install the package)")
+pytestmark = [
+    pytest.mark.skipif(not HUB.exists(), reason=f"no console script at {HUB} (install the package)"),
+    pytest.mark.own_sqlite,
+]
 
 
 def environment(tmp_path: Path, database: bool = True) -> dict[str, str]:

@@ -15,7 +15,10 @@ import pytest
 from tests.cli.test_console_script import HUB, PASSWORD, environment, hub
 from tests.factories import indicator
 
-pytestmark = pytest.mark.skipif(not HUB.exists(), reason=f"no console script at {HUB} (install the package)")
+pytestmark = [
+    pytest.mark.skipif(not HUB.exists(), reason=f"no console script at {HUB} (install the package)"),
+    pytest.mark.own_sqlite,
+]
 
 OBJECTS = 2500  # three import batches: the display is updated more than once
 
