@@ -56,14 +56,16 @@ def run_server(name: str, starter: Callable[[], Target], n: int, args: argparse.
     except Exception as exc:  # a peer that cannot be set up is reported, not fatal
         traceback.print_exc()
         return {"error": f"could not start: {str(exc).splitlines()[0][:200]}"}
-    client = Client(target, args.budget_seconds, args.request_timeout)
+    client: Client | None = None
     try:
+        client = Client(target, args.budget_seconds, args.request_timeout)
         result = run_workload(client, n, args.repeat, Progress(f"N={n:,} {name}"))
     except Exception as exc:
         traceback.print_exc()
         result = {"error": str(exc).splitlines()[0][:300], "memory": target.memory()}
     finally:
-        client.http.close()  # an open keep-alive connection holds a stopping gunicorn worker ~2 s
+        if client is not None:  # an open keep-alive connection holds a stopping gunicorn worker ~2 s
+            client.http.close()
         target.close()
     result.update(
         load_average=os.getloadavg()[0],

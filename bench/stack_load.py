@@ -162,11 +162,13 @@ def post_load(
 ) -> dict[str, Any]:
     """TAXII POST of the N indicators to a hub started for the load only (stopped afterwards)."""
     hub = start_hub(work, database, 1, workers, env=env, seed=seed)
-    client = Client(hub, 1e9, 600)
+    client: Client | None = None
     try:
+        client = Client(hub, 1e9, 600)
         loading = ingest(client, hub.collection_url(0), n, SALT)
     finally:
-        client.http.close()  # an open keep-alive connection holds a stopping gunicorn worker
+        if client is not None:  # an open keep-alive connection holds a stopping gunicorn worker
+            client.http.close()
         hub.close()
     if loading["failures"]:
         raise RuntimeError(f"{loading['failures']} of {n} objects were refused")
