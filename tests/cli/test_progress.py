@@ -13,12 +13,8 @@ from pathlib import Path
 import pytest
 
 from tests.cli.test_console_script import HUB, PASSWORD, environment, hub
+from tests.cli.test_console_script import pytestmark as pytestmark  # the console script's, on its own SQLite
 from tests.factories import indicator
-
-pytestmark = [
-    pytest.mark.skipif(not HUB.exists(), reason=f"no console script at {HUB} (install the package)"),
-    pytest.mark.own_sqlite,
-]
 
 OBJECTS = 2500  # three import batches: the display is updated more than once
 
