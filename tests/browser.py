@@ -85,6 +85,16 @@ def html(page: Any) -> str:
     return str(page.content())
 
 
+def option_texts(page: Any, select: str) -> list[str]:
+    """The labels a `<select>` offers, read once the page's document has loaded.
+
+    `query_selector_all` does not wait: read straight after the click that opened the page, it can see the
+    document still arriving and return no options at all (a CI run failed that way).
+    """
+    page.wait_for_load_state()
+    return [str(option.inner_text()) for option in page.query_selector_all(f"{select} option")]
+
+
 def screenshot(page: Any, name: str) -> None:
     """Refresh docs/screenshots/NAME.png when HUB_SCREENSHOTS=1."""
     if os.environ.get("HUB_SCREENSHOTS") == "1":

@@ -12,7 +12,7 @@ import pytest
 
 from hub.orgs.service import set_password
 from hub.policy.tlp import Tlp
-from tests.browser import html
+from tests.browser import html, option_texts
 from tests.factories import PASSWORD, make_collection
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
@@ -80,7 +80,7 @@ def test_report_to_platform_action_end_to_end(session, world, live_url, browser)
     # The responder publishes indicators at the consented TLP (CLEAR is not offered) and escalates.
     responder.goto(case_url)
     responder.click("text=Choose what to publish")
-    offered = [option.inner_text() for option in responder.query_selector_all("select[name=tlp] option")]
+    offered = option_texts(responder, "select[name=tlp]")
     assert "TLP:CLEAR" not in offered and "TLP:GREEN" in offered
     responder.select_option("select[name=collection]", collection.id)
     responder.select_option("select[name=tlp]", str(int(Tlp.GREEN)))

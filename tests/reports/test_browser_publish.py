@@ -9,7 +9,7 @@ import pytest
 from hub.orgs.service import set_password
 from hub.policy.tlp import Tlp
 from hub.stix.query import ObjectFilter, list_versions
-from tests.browser import html, screenshot
+from tests.browser import html, option_texts, screenshot
 from tests.factories import PASSWORD, make_collection
 from tests.reports.conftest import file_report
 
@@ -51,7 +51,7 @@ def test_publish_from_a_report_without_json_and_without_the_victims_number(
     assert page.is_checked("input[name=trace][value='0']") and not page.is_checked(
         "input[name=trace][value='1']"
     )
-    offered = [option.inner_text() for option in page.query_selector_all("select[name=tlp] option")]
+    offered = option_texts(page, "select[name=tlp]")
     assert "TLP:CLEAR" not in offered and offered[0] == "TLP:GREEN"
     assert "Who will be able to read it" in html(page) and "Channel" in html(page)
     page.fill("input[name='name-0']", "Fake bank login page")
