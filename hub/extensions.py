@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from weakref import WeakSet
+
 from flask import Flask
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
 from flask_sqlalchemy import SQLAlchemy
 from flask_wtf import CSRFProtect
+from sqlalchemy.engine import Engine
 
 from hub.db import Base, begin_explicitly
 from hub.liveness import skippable_ping
@@ -28,6 +31,10 @@ babel = Babel()
 # No default limits: only the endpoints that guess secrets or take public input are limited, explicitly,
 # per client as a daily keyed hash (never the address itself), in storage every worker shares.
 limiter = Limiter(key_func=keyed_client_address)
+# Engines whose pool and transactions the hub has set up. An app bound to an engine that another app set up
+# already (the tests share one engine per database across their apps, to keep SQLAlchemy's compiled
+# statements) must not wrap its ping a second time, nor send a second `BEGIN` at each transaction.
+_engines_set_up: WeakSet[Engine] = WeakSet()
 
 
 def init_extensions(app: Flask) -> None:
@@ -36,8 +43,7 @@ def init_extensions(app: Flask) -> None:
 
     db.init_app(app)
     with app.app_context():
-        skippable_ping(db.engine)
-        begin_explicitly(db.engine, app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("isolation_level"))
+        _set_up_engine(db.engine, app.config["SQLALCHEMY_ENGINE_OPTIONS"].get("isolation_level"))
     init_migrations(app, db)
     login_manager.init_app(app)
     # CSRF is checked by the web's own before_request (hub.web.security), which exempts the
@@ -50,3 +56,12 @@ def init_extensions(app: Flask) -> None:
     limiter.init_app(app)
     skip_middleware_on_token_surfaces(app, limiter)
     skip_idle_hooks(app, limiter)
+
+
+def _set_up_engine(engine: Engine, isolation_level: str | None) -> None:
+    """Let reads skip the pool's ping and send `BEGIN` explicitly on PostgreSQL, once per engine."""
+    if engine in _engines_set_up:
+        return
+    skippable_ping(engine)
+    begin_explicitly(engine, isolation_level)
+    _engines_set_up.add(engine)

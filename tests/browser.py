@@ -14,7 +14,6 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from hub import create_app
-from hub.extensions import db
 from tests.serving import serving
 
 CHROMIUM = "/usr/bin/chromium"
@@ -48,7 +47,9 @@ def _sync_playwright() -> Any:
 
 @pytest.fixture
 def live_url(app: Flask) -> Iterator[str]:
-    """The hub on a free local port, on the test database and instance folder, with CSRF checks on."""
+    """The hub on a free local port, on the test database and instance folder, with CSRF checks on. It shares
+    the test app's engine (`tests/conftest.py::_one_engine_per_database`), whose connections the `app`
+    fixture closes after the test."""
     config = {key: app.config[key] for key in ("SQLALCHEMY_DATABASE_URI", "SECRET_KEY")}
     served = create_app(
         {
@@ -61,8 +62,6 @@ def live_url(app: Flask) -> Iterator[str]:
     )
     with serving(make_server("127.0.0.1", 0, served, threaded=True)) as url:
         yield url
-    with served.app_context():
-        db.engine.dispose()
 
 
 @pytest.fixture

@@ -150,7 +150,6 @@ def test_report_form_is_rate_limited_without_logging_the_address(app, world, tmp
         keys = db.session.scalars(select(RateLimitCounter.key)).all()
         assert keys and not any(REPORTER_IP in key for key in keys)  # the shared counters hold no address
         db.session.remove()
-        db.engine.dispose()
     assert statuses[:10] == [303] * 10 and statuses[10] == 429
     logged = "\n".join(record.getMessage() for record in caplog.records)
     assert "exceeded at endpoint: reporter.report_new" in logged and REPORTER_IP not in logged

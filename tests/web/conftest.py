@@ -12,7 +12,6 @@ from flask import Flask
 from flask.testing import FlaskClient
 
 from hub import create_app
-from hub.extensions import db
 from hub.orgs import passwords
 from hub.orgs.models import User
 from tests.factories import PASSWORD
@@ -42,12 +41,13 @@ def _cheap_password_hashes(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 @pytest.fixture
-def variant(app: Flask) -> Iterator[Callable[..., Flask]]:
-    """Build apps on the same test database with other settings; their connections are closed afterwards."""
-    built: list[Flask] = []
+def variant(app: Flask) -> Callable[..., Flask]:
+    """Build apps on the same test database with other settings. They share the test app's engine
+    (`tests/conftest.py::_one_engine_per_database`), whose connections the `app` fixture closes after the
+    test."""
 
     def build(**overrides: object) -> Flask:
-        other = create_app(
+        return create_app(
             {
                 "TESTING": True,
                 "SQLALCHEMY_DATABASE_URI": app.config["SQLALCHEMY_DATABASE_URI"],
@@ -58,13 +58,8 @@ def variant(app: Flask) -> Iterator[Callable[..., Flask]]:
                 **overrides,
             }
         )
-        built.append(other)
-        return other
 
-    yield build
-    for other in built:
-        with other.app_context():
-            db.engine.dispose()
+    return build
 
 
 @pytest.fixture
