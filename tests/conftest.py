@@ -102,9 +102,12 @@ def _one_engine_per_database() -> Iterator[None]:
     """Every test builds a fresh app, and with it a fresh SQLAlchemy engine whose cache of compiled
     statements starts empty: compiling each statement again in every test was about 30 % of the suite's
     CPU (tests/taxii, tests/api and tests/orgs: 88 s, 62 s with one engine). So the apps of a run share one
-    engine per database URL and engine options, as a hub process's requests do; each test still ends with
-    `engine.dispose()`, so no connection outlives it. The hub sets an engine up once
-    (`hub.extensions._set_up_engine`) however many apps it is bound to."""
+    engine per database URL and engine options, as a hub process's requests do. The `app` fixture still ends
+    each test with `engine.dispose()`, so none of the test app's connections outlives it; nothing may dispose
+    it earlier while another session holds a connection (that connection would go back to a discarded pool).
+    An engine with other options (an app built with its own `SQLALCHEMY_ENGINE_OPTIONS`) is the caller's to
+    dispose. An in-memory SQLite database is one per engine, so those engines are never shared. The hub sets
+    an engine up once (`hub.extensions._set_up_engine`) however many apps it is bound to."""
     make_engine = getattr(SQLAlchemy, "_make_engine", None)
     if make_engine is None:  # a Flask-SQLAlchemy that makes engines differently: nothing to share
         yield
@@ -114,8 +117,10 @@ def _one_engine_per_database() -> Iterator[None]:
     def shared_engine(
         self: SQLAlchemy, bind_key: str | None, options: dict[str, object], app: Flask
     ) -> Engine:
-        url = options.get("url")
-        rendered = url.render_as_string(hide_password=False) if isinstance(url, URL) else str(url)
+        url = make_url(str(options["url"])) if isinstance(options.get("url"), str) else options.get("url")
+        if not isinstance(url, URL) or url.database in (None, "", ":memory:"):
+            return make_engine(self, bind_key, options, app)
+        rendered = url.render_as_string(hide_password=False)
         key = (
             rendered,
             repr(sorted((name, repr(value)) for name, value in options.items() if name != "url")),
@@ -149,7 +154,10 @@ class _BytecodeInMemory(BytecodeCache):
 def _templates_compiled_once() -> Iterator[None]:
     """Every test's fresh app has a fresh Jinja environment, which parsed and compiled each template it
     rendered again: about a fifth of the web, admin and report tests' CPU. Jinja's own answer, a bytecode
-    cache, shares the compiled templates across the run's apps (they all configure Jinja alike)."""
+    cache, shares the compiled templates across the run's apps. Jinja keys it by template name and source
+    alone, although autoescaping, filters and extensions are fixed at compile time: sharing holds because
+    every app configures Jinja alike (`hub.web.templating`, `hub.web.i18n`); an app that configured it
+    otherwise would need a cache of its own."""
     options = HubFlask.jinja_options
     HubFlask.jinja_options = {**options, "bytecode_cache": _BytecodeInMemory()}
     yield

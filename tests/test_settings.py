@@ -116,7 +116,7 @@ def test_hub_name_description_and_contact_reach_taxii_and_the_hub_identity(_migr
             monkeypatch.setenv(variable, value)
     app = create_app(config)
     discovery = app.test_client().get("/taxii2/", headers={"Accept": "application/taxii+json;version=2.1"})
-    with app.app_context():  # close its pooled connection now, not whenever the engine is collected
+    with app.app_context():  # close its pooled connection now: the engine is shared for the whole run
         db.engine.dispose()
     assert discovery.json["title"] == "Rights Hub Tunis"
     assert discovery.json["description"] == "Our description"
