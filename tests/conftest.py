@@ -117,12 +117,11 @@ def _one_engine_per_database() -> Iterator[None]:
     def shared_engine(
         self: SQLAlchemy, bind_key: str | None, options: dict[str, object], app: Flask
     ) -> Engine:
-        url = make_url(str(options["url"])) if isinstance(options.get("url"), str) else options.get("url")
-        if not isinstance(url, URL) or url.database in (None, "", ":memory:"):
+        url = make_url(options["url"])  # a string or a URL, as Flask-SQLAlchemy passes either
+        if url.database in (None, "", ":memory:"):
             return make_engine(self, bind_key, options, app)
-        rendered = url.render_as_string(hide_password=False)
         key = (
-            rendered,
+            url.render_as_string(hide_password=False),
             repr(sorted((name, repr(value)) for name, value in options.items() if name != "url")),
         )
         if key not in engines:
