@@ -19,10 +19,17 @@ def test_poller_following_date_added_last_misses_nothing_under_concurrent_writer
     posted: list[str] = []
     done = threading.Event()
     failures: list[str] = []
+    seen: list[str] = []
+    cursor: list[str] = []
+    cursor_moved = threading.Condition()
 
     def write(who):
         with requests.Session() as http:
-            for _ in range(ENVELOPES):
+            for envelope in range(ENVELOPES):
+                # Envelope i waits until the poller's cursor has moved i times, so the polls interleave
+                # with the writes however fast the writers run (else the test could be vacuous).
+                with cursor_moved:
+                    cursor_moved.wait_for(lambda i=envelope: len(cursor) >= i, timeout=TIMEOUT)
                 batch = [indicator(Tlp.GREEN) for _ in range(PER_ENVELOPE)]
                 response = http.post(
                     objects_url,
@@ -34,9 +41,6 @@ def test_poller_following_date_added_last_misses_nothing_under_concurrent_writer
                     failures.append(response.text)
                 posted.extend(o["id"] for o in batch)
 
-    seen: list[str] = []
-    cursor: list[str] = []
-
     def poll_once(http):
         params = {"added_after": cursor[-1]} if cursor else {}
         response = http.get(
@@ -45,7 +49,9 @@ def test_poller_following_date_added_last_misses_nothing_under_concurrent_writer
         assert response.status_code == 200
         seen.extend(o["id"] for o in response.json().get("objects", []))
         if "X-TAXII-Date-Added-Last" in response.headers:
-            cursor.append(response.headers["X-TAXII-Date-Added-Last"])
+            with cursor_moved:
+                cursor.append(response.headers["X-TAXII-Date-Added-Last"])
+                cursor_moved.notify_all()
 
     def poll():
         with requests.Session() as http:
@@ -65,4 +71,4 @@ def test_poller_following_date_added_last_misses_nothing_under_concurrent_writer
     assert not failures
     assert len(posted) == WRITERS * ENVELOPES * PER_ENVELOPE
     assert sorted(seen) == sorted(posted)
-    assert len(cursor) > 1, "the poller should have run while the writers wrote"
+    assert len(cursor) >= ENVELOPES, "the poller should have run while the writers wrote"
