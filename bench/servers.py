@@ -13,6 +13,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import psycopg
 
@@ -118,6 +119,23 @@ def drop_database(name: str) -> None:
     """Drop a benchmark database if it exists."""
     with psycopg.connect(PG_ADMIN_URL, autocommit=True) as conn:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+def postgresql_memory(database_url: str) -> dict[str, Any]:
+    """The server's cache settings and the database's size: at 1M objects the database (about 1.5 GB) is
+    larger than PostgreSQL's default `shared_buffers` (128 MB), and a lookup of a value no request read
+    since the last paging pass reads its pages from the operating system (`docs/scaling.md`), so a reading
+    means little without them."""
+    with psycopg.connect(database_url) as conn:
+        shared_buffers, cache_size, size = conn.execute(
+            "SELECT current_setting('shared_buffers'), current_setting('effective_cache_size'),"
+            " pg_database_size(current_database())"
+        ).fetchone() or ("", "", 0)
+    return {
+        "shared_buffers": shared_buffers,
+        "effective_cache_size": cache_size,
+        "database_mib": round(int(size) / 2**20),
+    }
 
 
 def hub_env(work: Path, database_url: str) -> dict[str, str]:

@@ -16,7 +16,9 @@ round; the report gives the median ratio over the rounds and its range. Steps: f
 median of `--samples` requests); paging the whole collection (`limit=1000`, `next`; `--passes` passes each,
 alternating); for the hub the observable lookup of one value (compared to the floor's first page) and of a
 1,000-value batch (absolute). Peak RSS per worker of both servers at the end (the floor holds every stored
-body of the collection in each worker).
+body of the collection in each worker). On PostgreSQL also the server's `shared_buffers`, its
+`effective_cache_size` and the database's size: at 1M objects the database outgrows the default cache, and a
+lookup's reading depends on it (`docs/scaling.md`).
 """
 
 from __future__ import annotations
@@ -36,7 +38,7 @@ import requests
 
 from bench import data
 from bench.procs import BENCH_PYTHON, LOOPBACK, free_port, peak_rss, start, stop, wait_http
-from bench.servers import TAXII_ACCEPT, Target, start_hub, use_hub_source
+from bench.servers import TAXII_ACCEPT, Target, postgresql_memory, start_hub, use_hub_source
 from bench.stack_load import SALT, Templates, prepare
 from bench.workload import FIRST_PAGE, PAGE, timed
 
@@ -173,6 +175,9 @@ def measure(work: Path, database: str, n: int, args: argparse.Namespace) -> dict
     templates = Templates(Path(args.templates), args.name) if args.templates else None
     loaded = prepare(work, database, n, args.load, args.name, templates, args.workers)
     print(f"  loaded: {_loaded_line(loaded.load)}", flush=True)
+    server = postgresql_memory(loaded.env["HUB_DATABASE_URL"]) if database == "postgresql" else {}
+    if server:
+        print(f"  server: {_server_line(server)}", flush=True)
     hub = floor_proc = None
     readers: list[Reader] = []
     try:
@@ -191,6 +196,7 @@ def measure(work: Path, database: str, n: int, args: argparse.Namespace) -> dict
             "load": loaded.load,
             "ingest_obj_s": loaded.load["objects_per_s"],
             "rounds": rounds,
+            "server": server,
             "hub_memory": hub.memory(),
             "floor_memory": peak_rss(floor_proc.pid),
         }
@@ -207,6 +213,13 @@ def measure(work: Path, database: str, n: int, args: argparse.Namespace) -> dict
 def _loaded_line(load: dict[str, Any]) -> str:
     how = f"{load['how']} at {load['objects_per_s']:,.0f} obj/s ({load['stored_by']})"
     return f"copy of a template stored by {how}, {load['copied_s']:.0f} s" if load["template"] else how
+
+
+def _server_line(server: dict[str, Any]) -> str:
+    return (
+        f"shared_buffers {server['shared_buffers']}, effective_cache_size {server['effective_cache_size']}, "
+        f"database {server['database_mib']:,} MiB"
+    )
 
 
 def _line(r: dict[str, float]) -> str:
@@ -249,6 +262,9 @@ def table(results: dict[str, Any]) -> str:
             f"| {database} | {int(n):,} | {first} | {paging} | {lookup} | {rng('batch_ms', '.1f')} ms "
             f"| {memory} | {med('load_average'):.1f} |"
         )
+    servers = [(key, entry["server"]) for key, entry in results["runs"].items() if entry.get("server")]
+    if servers:  # what a PostgreSQL reading depends on most at 1M: how much of the database it caches
+        lines += ["", *(f"PostgreSQL of {key}: {_server_line(server)}" for key, server in servers)]
     return "\n".join(lines)
 
 

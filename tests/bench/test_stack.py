@@ -11,7 +11,7 @@ import psycopg
 import pytest
 
 from bench import stack
-from bench.servers import use_hub_source
+from bench.servers import postgresql_memory, use_hub_source
 from bench.stack_load import Templates, pg_exists, prepare
 
 pytestmark = pytest.mark.bench
@@ -32,6 +32,18 @@ def _args(**kw: object) -> argparse.Namespace:
     return argparse.Namespace(**{**base, **kw})
 
 
+def _entry() -> dict[str, object]:
+    """A run's entry as `stack.measure` returns it, with one round of made-up figures."""
+    names = ("hub_first_ms", "floor_first_ms", "first_ratio", "hub_paging_obj_s", "floor_paging_obj_s")
+    names += ("paging_share", "lookup_ms", "lookup_ratio", "batch_ms", "load_average")
+    return {
+        "rounds": [dict.fromkeys(names, 1.0)],
+        "server": {},
+        "hub_memory": {"worker_mib": 90},
+        "floor_memory": {"worker_mib": 100},
+    }
+
+
 @pytest.mark.own_sqlite
 def test_the_floor_serves_the_same_objects_and_every_ratio_is_reported(tmp_path: Path) -> None:
     use_hub_source(tmp_path, "worktree")
@@ -43,6 +55,7 @@ def test_the_floor_serves_the_same_objects_and_every_ratio_is_reported(tmp_path:
     assert entry["hub_memory"]["workers"] == 1 and entry["floor_memory"]["worker_mib"] > 0
     text = stack.table({"runs": {f"sqlite:{N}": entry}})
     assert f"| sqlite | {N} |" in text and text.count("\n") == 2
+    assert entry["server"] == {}  # PostgreSQL's cache settings only
 
 
 @pytest.mark.own_sqlite
@@ -84,5 +97,14 @@ def test_a_postgresql_run_names_its_databases_and_drops_them(tmp_path: Path) -> 
     assert loaded.env["HUB_DATABASE_URL"].endswith("/hub_t_bench_stack_40") and pg_exists(
         "hub_t_bench_stack_40"
     )
+    server = postgresql_memory(loaded.env["HUB_DATABASE_URL"])
+    with psycopg.connect(loaded.env["HUB_DATABASE_URL"]) as conn:
+        assert server["shared_buffers"] == conn.execute("SHOW shared_buffers").fetchone()[0]  # type: ignore[index]
+    assert server["database_mib"] > 0
     loaded.close()
     assert not pg_exists("hub_t_bench_stack_40")
+    results = {"runs": {f"postgresql:{N}": {**_entry(), "server": server}, f"sqlite:{N}": _entry()}}
+    assert stack.table(results).splitlines()[-1] == (
+        f"PostgreSQL of postgresql:{N}: shared_buffers {server['shared_buffers']}, effective_cache_size "
+        f"{server['effective_cache_size']}, database {server['database_mib']:,} MiB"
+    )
