@@ -127,10 +127,10 @@ def postgresql_memory(database_url: str) -> dict[str, Any]:
     since the last paging pass reads its pages from the operating system (`docs/scaling.md`), so a reading
     means little without them."""
     with psycopg.connect(database_url) as conn:
-        shared_buffers, cache_size, size = conn.execute(
+        ((shared_buffers, cache_size, size),) = conn.execute(
             "SELECT current_setting('shared_buffers'), current_setting('effective_cache_size'),"
             " pg_database_size(current_database())"
-        ).fetchone() or ("", "", 0)
+        ).fetchall()
     return {
         "shared_buffers": shared_buffers,
         "effective_cache_size": cache_size,

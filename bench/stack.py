@@ -175,12 +175,12 @@ def measure(work: Path, database: str, n: int, args: argparse.Namespace) -> dict
     templates = Templates(Path(args.templates), args.name) if args.templates else None
     loaded = prepare(work, database, n, args.load, args.name, templates, args.workers)
     print(f"  loaded: {_loaded_line(loaded.load)}", flush=True)
-    server = postgresql_memory(loaded.env["HUB_DATABASE_URL"]) if database == "postgresql" else {}
-    if server:
-        print(f"  server: {_server_line(server)}", flush=True)
     hub = floor_proc = None
     readers: list[Reader] = []
     try:
+        server = postgresql_memory(loaded.env["HUB_DATABASE_URL"]) if database == "postgresql" else {}
+        if server:
+            print(f"  server: {_server_line(server)}", flush=True)
         hub = start_hub(work, database, 1, args.workers, env=loaded.env, seed=loaded.seed)
         hub.analyse()
         floor_proc, floor_base = start_floor(work, hub, args.workers)
