@@ -3,10 +3,11 @@
     python -m bench.ingest_cpu [--objects 20000] [--rounds 5] [--file bundle.json] [--stage all]
 
 Stages, run on the same objects in the order ingest runs them:
-  check      `hub.stix.ingest._check_all`: validation (structure, timestamps, pattern syntax), TLP, the
-             stored JSON text;
-  observables the observable index rows of each object (pattern extraction, normalisation, warning lists,
-             row keys), as `hub.stix.observable_index.index_stored` builds them before inserting;
+  check      `hub.stix.ingest.check_objects` and `_check_all`: validation (structure, timestamps, pattern
+             syntax), TLP, the observable index values (pattern extraction, normalisation, warning lists,
+             keys), the stored JSON text;
+  observables the observable index rows of each object, as `hub.stix.observable_index.index_stored` builds
+             them from those values before inserting;
   search     the search rows (`hub.search.indexing`), before inserting.
 The objects are the benchmark's indicators (`bench.data`, four observable kinds) or those of a STIX file
 (`--file`). Every round starts from fresh copies with the pattern and timestamp caches emptied, as a file
@@ -49,20 +50,21 @@ def stages() -> dict[str, Callable[[list[Any]], list[Any]]]:
     from hub.policy.principal import Principal
     from hub.search.indexing import _rows as search_rows
     from hub.sharing.models import Collection
-    from hub.stix.ingest import IngestOptions, _check_all, _Results
-    from hub.stix.observable_index import _rows_for
+    from hub.stix.ingest import IngestOptions, _check_all, _Results, check_objects
+    from hub.stix.observable_index import _rows_of
 
     p = Principal(user_id=1, org_id=1, role=Role.MEMBER, tier=Tier.TRUSTED, org_active=True)
     collection = Collection(id="00000000-0000-4000-8000-000000000000", default_tlp=2, rules=[])
     identities = Identities(frozenset(), None)
 
     def check(objects: list[Any]) -> list[Any]:
-        return list(_check_all(p, collection, objects, IngestOptions(), _Results(), identities))
+        checked = check_objects(objects, ()).checked
+        return list(_check_all(p, collection, checked, IngestOptions(), _Results(), identities))
 
     def observables(candidates: list[Any]) -> list[Any]:
         flags: list[dict[str, str]] = []
         for number, candidate in enumerate(candidates):
-            _rows_for(number, collection.id, candidate.obj, (), flags)
+            _rows_of(number, collection.id, candidate.stix_id, candidate.values, flags)
         return candidates
 
     def search(candidates: list[Any]) -> list[Any]:

@@ -36,7 +36,7 @@ from hub.search.indexing import index_for_search, raise_source_added
 from hub.sharing.models import Collection
 from hub.stix import latest
 from hub.stix.models import ObjectVersion, State, Submission
-from hub.stix.observable_index import StoredVersion, index_stored
+from hub.stix.observable_index import IndexedValue, StoredVersion, hub_domains, index_stored, index_values
 from hub.stix.validation import InvalidStix, format_timestamp, parse_timestamp, validate_object, version_of
 
 logger = logging.getLogger(__name__)
@@ -63,7 +63,8 @@ class _Candidate:
     version: int | None
     tlp: Tlp
     state: State
-    body: str = ""
+    body: str
+    values: tuple[IndexedValue, ...]
 
 
 @dataclass(slots=True)
@@ -100,10 +101,11 @@ def add_objects(
     session: Session,
     p: Principal,
     collection_id: str,
-    objects: Sequence[Any],
+    objects: Sequence[Any] | CheckedBatch,
     options: IngestOptions = IngestOptions(),
 ) -> Submission:
     """Validate and store objects; one bad object never sinks the rest. Returns the status (a `Submission`).
+    `objects` may come checked already (`check_objects`), as `hub import` checks the next batch meanwhile.
 
     Runs in its own write transaction (see `begin_write`); the caller commits.
     :raises NotFound: the collection is not visible to `p`. :raises PermissionDenied: `p` may not write it.
@@ -115,7 +117,8 @@ def add_objects(
     request_timestamp = now_us()
     results = _Results()
     identities = identities_for(session, p, via_feed=options.via_feed is not None)
-    candidates = list(_check_all(p, collection, objects, options, results, identities))
+    batch = objects if isinstance(objects, CheckedBatch) else check_objects(objects, hub_domains())
+    candidates = list(_check_all(p, collection, batch.checked, options, results, identities))
     begin_write(session)
     try:
         last = session.execute(
@@ -146,7 +149,7 @@ def add_objects(
         collection_id=collection.id,
         user_id=p.user_id,
         status="complete",
-        total_count=len(objects),
+        total_count=len(batch.objects),
         success_count=len(results.successes),
         failure_count=len(results.failures),
         pending_count=0,
@@ -165,28 +168,71 @@ def add_objects(
     return submission
 
 
+class Checked(NamedTuple):
+    """An object past the checks that need nothing but the object itself (`check_objects`)."""
+
+    obj: dict[str, Any]  # valid; an official TLP marking definition as its official text
+    version_text: str | None
+    version: int | None
+    tlp: Tlp | None  # the most restrictive of its own markings; None: none, the collection's default applies
+    values: tuple[IndexedValue, ...]  # what it puts in the observable index (`index_values`)
+
+
+class Refused(NamedTuple):
+    """An object that is not valid STIX, with the name it is reported under."""
+
+    name: str
+    message: str
+
+
+@dataclass(frozen=True, slots=True)
+class CheckedBatch:
+    """Objects with the outcome of `check_objects`, one per object in order. `hub import` checks the next
+    batch in a thread of its own while this one is stored: the checks read no database state and no
+    principal, so they need not wait for the transaction before them."""
+
+    objects: Sequence[Any]
+    checked: list[Checked | Refused]
+
+
+def check_objects(objects: Sequence[Any], domains: Sequence[str]) -> CheckedBatch:
+    """Validate each object, read its TLP from its own markings and work out what it puts in the observable
+    index (`domains`: the hub's own, which that flags); never changes the objects."""
+    checked: list[Checked | Refused] = []
+    for index, raw in enumerate(objects):
+        try:
+            obj = validate_object(raw)
+        except InvalidStix as exc:
+            raw_id = raw.get("id") if isinstance(raw, dict) else None
+            checked.append(Refused(raw_id if isinstance(raw_id, str) else f"objects[{index}]", str(exc)))
+            continue
+        version_text = version_of(obj)
+        version = parse_timestamp(version_text) if version_text else None
+        level, obj = _own_tlp(obj)
+        checked.append(Checked(obj, version_text, version, level, index_values(obj, domains)))
+    return CheckedBatch(objects, checked)
+
+
 def _check_all(
     p: Principal,
     collection: Collection,
-    objects: Iterable[Any],
+    checked: list[Checked | Refused],
     options: IngestOptions,
     results: _Results,
     identities: Identities,
 ) -> Iterable[_Candidate]:
+    """The checked objects that `p` may store here, as candidates; the rest fail in `results`, in order."""
     red_allowed = writing.red_placeable(collection)
     state = writing.initial_state(p)
     max_bytes = max_object_bytes()
     default = Tlp(collection.default_tlp) if options.tlp is None else options.tlp
-    for index, raw in enumerate(objects):
-        try:
-            obj = validate_object(raw)  # never changes `raw`
-        except InvalidStix as exc:
-            raw_id = raw.get("id") if isinstance(raw, dict) else None
-            results.fail(raw_id if isinstance(raw_id, str) else f"objects[{index}]", None, str(exc))
+    for index, item in enumerate(checked):
+        if isinstance(item, Refused):
+            results.fail(item.name, None, item.message)
             continue
-        version_text = version_of(obj)
-        version = parse_timestamp(version_text) if version_text else None
-        level, obj = _effective_tlp(obj, default)
+        obj, version_text, version, level, values = item
+        if level is None:
+            level, obj = default, _with_marking(obj, default)
         problem = writing.tlp_refusal(p, level, red_allowed) or attribution_problem(obj, identities)
         if problem:
             results.fail(obj["id"], version_text, problem)
@@ -199,7 +245,7 @@ def _check_all(
         if len(body) > max_bytes:
             results.fail(obj["id"], version_text, _too_large(len(body), max_bytes))
             continue
-        yield _Candidate(index, obj, obj["id"], version, level, state, body.decode())
+        yield _Candidate(index, obj, obj["id"], version, level, state, body.decode(), values)
 
 
 def max_object_bytes() -> int:
@@ -214,17 +260,19 @@ def _too_large(size: int, limit: int) -> str:
     return f"the object is {size} bytes as JSON; the hub stores objects of at most {limit} bytes"
 
 
-def _effective_tlp(obj: dict[str, Any], default: Tlp) -> tuple[Tlp, dict[str, Any]]:
-    """The object's TLP (the most restrictive of its markings) and the object as served, carrying that
-    marking. An official TLP marking definition (validation refused forgeries) is public knowledge, stored as
-    its official text whatever the key order it came in, so every copy is the same version."""
+def _own_tlp(obj: dict[str, Any]) -> tuple[Tlp | None, dict[str, Any]]:
+    """The object's TLP (the most restrictive of its markings, None if it has none) and the object as served.
+    An official TLP marking definition (validation refused forgeries) is public knowledge, stored as its
+    official text whatever the key order it came in, so every copy is the same version."""
     official = official_marking_definition(obj["id"]) if is_tlp_marking_definition(obj) else None
     if official is not None:
         return Tlp.CLEAR, official
-    level = tlp_of_markings(marking_refs(obj))
-    if level is not None:
-        return level, obj
-    return default, {**obj, "object_marking_refs": [*obj.get("object_marking_refs", ()), default.marking_id]}
+    return tlp_of_markings(marking_refs(obj)), obj
+
+
+def _with_marking(obj: dict[str, Any], default: Tlp) -> dict[str, Any]:
+    """The object as served when it carries no TLP marking: marked with the collection's default."""
+    return {**obj, "object_marking_refs": [*obj.get("object_marking_refs", ()), default.marking_id]}
 
 
 def _store(
@@ -240,7 +288,7 @@ def _store(
     candidates = _sros_checked(session, collection_id, candidates, results)
     existing = _existing(session, collection_id, {c.stix_id for c in candidates})
     rows: list[dict[str, Any]] = []
-    objects: list[dict[str, Any]] = []  # the stored objects, beside their rows
+    kept: list[_Candidate] = []  # the stored candidates, beside their rows
     clock = max(now_us(), last + 1)
     for candidate in candidates:
         versions = existing.setdefault(candidate.stix_id, {})
@@ -283,7 +331,7 @@ def _store(
                 "body": candidate.body,
             }
         )
-        objects.append(candidate.obj)
+        kept.append(candidate)
         message = (
             "stored; quarantined until a coordinator approves it" if state is State.QUARANTINED else None
         )
@@ -294,7 +342,7 @@ def _store(
     several = latest.flag_rows(rows, existing)
     insert_rows(session, cast(Table, ObjectVersion.__table__), rows)
     latest.clear_superseded(session, collection_id, several)
-    stored = _stored_versions(session, collection_id, rows, objects)
+    stored = _stored_versions(session, collection_id, rows, kept)
     _tighten_older(session, collection_id, [row["stix_id"] for row in rows], existing)
     # Observable lookup index and warning lists (hub.stix.observable_index), in the same transaction.
     results.warn(index_stored(session, collection_id, stored))
@@ -326,7 +374,7 @@ def _sros_checked(
 
 
 def _stored_versions(
-    session: Session, collection_id: str, rows: list[dict[str, Any]], objects: list[dict[str, Any]]
+    session: Session, collection_id: str, rows: list[dict[str, Any]], kept: list[_Candidate]
 ) -> list[StoredVersion]:
     """The rows just inserted, with their new ids (`date_added` is unique within the collection)."""
     if not rows:
@@ -340,8 +388,8 @@ def _stored_versions(
         ).all()
     )
     return [
-        StoredVersion(ids[row["date_added"]], row["version"], obj)
-        for row, obj in zip(rows, objects, strict=True)
+        StoredVersion(ids[row["date_added"]], row["version"], candidate.obj, candidate.values)
+        for row, candidate in zip(rows, kept, strict=True)
     ]
 
 

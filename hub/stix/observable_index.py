@@ -17,7 +17,7 @@ from __future__ import annotations
 import hashlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Any, cast
+from typing import Any, NamedTuple, cast
 
 import orjson
 from flask import current_app, has_app_context
@@ -40,7 +40,7 @@ from hub.db import Base, insert_values
 from hub.stix.models import ObjectVersion
 from hub.stix.observables import Observable, extract_observables
 from hub.stix.validation import format_timestamp
-from hub.stix.warninglists import warnings_for
+from hub.stix.warninglists import Warning, warnings_for
 
 SIGHTING_OF = "sighting-of"
 # The partial index's condition, written as a literal in the statements that use it: PostgreSQL's generic
@@ -102,37 +102,50 @@ COLUMNS = ("version_id", "collection_id", "kind", "value", "key", "warning")
 Row = tuple[int, str, str, str, bytes, str | None]  # the values of `COLUMNS`, as `insert_values` takes them
 
 
-def _rows_for(
-    version_id: int,
-    collection_id: str,
-    obj: dict[str, Any],
-    domains: Sequence[str],
-    flags: list[dict[str, str]],
-) -> list[Row]:
-    """Index rows of one stored version; its warnings are appended to `flags`."""
+class IndexedValue(NamedTuple):
+    """One value an object puts in the index, with its key and the warning lists' reasons to doubt it."""
+
+    kind: str
+    value: str
+    key: bytes
+    warnings: tuple[Warning, ...] = ()
+
+
+def index_values(obj: dict[str, Any], domains: Sequence[str]) -> tuple[IndexedValue, ...]:
+    """What one object puts in the index: needs nothing but the object and the hub's own domains, so
+    `hub import` works it out in its checker thread, before the object's version has a row id."""
     if obj.get("type") == "sighting":
         ref = obj.get("sighting_of_ref")
         if not isinstance(ref, str):
-            return []
-        return [(version_id, collection_id, SIGHTING_OF, ref, observable_key(SIGHTING_OF, ref), None)]
-    rows: list[Row] = []
-    for observable in observables_of(obj):
-        codes: list[str] = []
-        for warning in warnings_for(observable, hub_domains=domains):
-            codes.append(warning.code)
-            flags.append(
-                {
-                    "id": obj["id"],
-                    "kind": observable.kind,
-                    "value": observable.value,
-                    "code": warning.code,
-                    "message": warning.message,
-                }
-            )
-        kind, value = observable.kind, observable.value
-        rows.append(
-            (version_id, collection_id, kind, value, observable_key(kind, value), ",".join(codes) or None)
+            return ()
+        return (IndexedValue(SIGHTING_OF, ref, observable_key(SIGHTING_OF, ref)),)
+    return tuple(
+        IndexedValue(
+            observable.kind,
+            observable.value,
+            observable_key(observable.kind, observable.value),
+            tuple(warnings_for(observable, hub_domains=domains)),
         )
+        for observable in observables_of(obj)
+    )
+
+
+def _rows_of(
+    version_id: int,
+    collection_id: str,
+    stix_id: str,
+    values: Sequence[IndexedValue],
+    flags: list[dict[str, str]],
+) -> list[Row]:
+    """Index rows of one stored version; its warnings are appended to `flags`."""
+    rows: list[Row] = []
+    for kind, value, key, warnings in values:
+        flags.extend(
+            {"id": stix_id, "kind": kind, "value": value, "code": w.code, "message": w.message}
+            for w in warnings
+        )
+        codes = ",".join(w.code for w in warnings) or None
+        rows.append((version_id, collection_id, kind, value, key, codes))
     return rows
 
 
@@ -144,11 +157,13 @@ def _insert(session: Session, rows: list[Row]) -> None:
 
 @dataclass(frozen=True, slots=True)
 class StoredVersion:
-    """A version ingest has just inserted: its row id, its version (µs) and the object as stored."""
+    """A version ingest has just inserted: its row id, its version (µs), the object as stored and, when
+    ingest worked them out already (`index_values`), the values it puts in the index."""
 
     id: int
     version: int
     obj: dict[str, Any]
+    values: tuple[IndexedValue, ...] | None = None
 
 
 def index_stored(
@@ -162,8 +177,9 @@ def index_stored(
     for version in stored:
         if version.obj.get("type") not in INDEXED_TYPES:
             continue
+        values = index_values(version.obj, domains) if version.values is None else version.values
         found: list[dict[str, str]] = []
-        rows.extend(_rows_for(version.id, collection_id, version.obj, domains, found))
+        rows.extend(_rows_of(version.id, collection_id, version.obj["id"], values, found))
         if found:
             text = format_timestamp(version.version)
             flags.extend({**flag, "version": text} for flag in found)
@@ -181,7 +197,7 @@ def reindex(session: Session, batch_size: int = CHUNK) -> int:
     after, done = 0, 0
     while True:
         batch = session.execute(
-            select(ObjectVersion.id, ObjectVersion.collection_id, ObjectVersion.body)
+            select(ObjectVersion.id, ObjectVersion.collection_id, ObjectVersion.stix_id, ObjectVersion.body)
             .where(ObjectVersion.type.in_(INDEXED_TYPES), ObjectVersion.id > after)
             .order_by(ObjectVersion.id)
             .limit(batch_size)
@@ -194,8 +210,12 @@ def reindex(session: Session, batch_size: int = CHUNK) -> int:
             (
                 row
                 for version in batch
-                for row in _rows_for(
-                    version.id, version.collection_id, orjson.loads(version.body), domains, []
+                for row in _rows_of(
+                    version.id,
+                    version.collection_id,
+                    version.stix_id,
+                    index_values(orjson.loads(version.body), domains),
+                    [],
                 )
             ),
         )
