@@ -15,9 +15,10 @@ from hub.errors import InvalidInput
 from hub.extensions import db
 from hub.interop.csvlist import export_csv
 from hub.interop.exporter import ExportScope, export_stix
-from hub.interop.importer import ImportReport, import_file, sniff_shape
+from hub.interop.importer import ImportReport, import_file
 from hub.interop.misp import export_misp, import_misp
 from hub.interop.mvt import export_mvt
+from hub.interop.stix_files import sniff_shape
 from hub.orgs.service import get_user
 from hub.policy.principal import Principal
 from hub.policy.resolve import principal_for

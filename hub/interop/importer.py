@@ -1,26 +1,28 @@
 """Importing STIX files: bundles (2.1, or 2.0 upgraded by validation), TAXII envelopes and bare JSON lists.
 
-Files are read as a stream (`ijson`), so a file of any size costs the memory of one batch. Each batch goes
-through `hub.stix.ingest.add_objects`, the same path as TAXII POST, and is committed before the next is read:
-an import that stops half-way keeps what was stored, and running it again stores nothing twice (identical
-versions are answered "already stored").
+Files are read as a stream (`hub.interop.stix_files`), one batch ahead of the store
+(`hub.interop.read_ahead`), so a file of any size costs the memory of a few batches. Each batch goes through
+`hub.stix.ingest.add_objects`, the same path as TAXII POST, and is committed in turn: an import that stops
+half-way keeps what was stored, and running it again stores nothing twice (identical versions are answered
+"already stored").
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
+from itertools import islice
 from pathlib import Path
-from typing import IO, Any, Protocol
+from typing import Any, Protocol
 
-import ijson
 import orjson
 from sqlalchemy.orm import Session
 
 from hub.db import refresh_stale_statistics
-from hub.errors import InvalidInput
+from hub.interop import read_ahead
 from hub.policy.principal import Principal
-from hub.stix.ingest import IngestOptions, add_objects
+from hub.stix.ingest import CheckedBatch, IngestOptions, add_objects, check_objects
+from hub.stix.observable_index import hub_domains
 
 BATCH = 1000
 IMPORT_STALE_SHARE = 1.0  # refresh the statistics mid-import when the table doubled
@@ -69,47 +71,6 @@ class ImportReport:
         )
 
 
-MISP_KEYS = frozenset(
-    {"Event", "response", "Attribute", "Object", "info", "Orgc", "threat_level_id", "analysis"}
-)
-STIX_KEYS = frozenset({"type", "objects", "spec_version", "more"})
-SNIFF_EVENTS = 10_000
-
-
-def sniff_shape(handle: IO[bytes]) -> str:
-    """'misp' for MISP events (wrapped in `{"Event": ...}`, bare as PyMISP writes them, in a list or the API's
-    `response`), else 'list' for a JSON array and 'objects' for a bundle or envelope. Reads the first
-    object's keys until one decides (a bounded number of tokens); the handle is rewound."""
-    try:
-        events = ijson.parse(handle)
-        _, first, _ = next(events)
-        if first not in ("start_map", "start_array"):
-            raise InvalidInput(
-                "not a STIX bundle, TAXII envelope or MISP event: the document is not a JSON object"
-            )
-        outer = "" if first == "start_map" else "item"
-        for _, (prefix, event, value) in zip(range(SNIFF_EVENTS), events, strict=False):
-            if event == "map_key" and prefix == outer and value in MISP_KEYS | STIX_KEYS:
-                return "misp" if value in MISP_KEYS else "list" if outer else "objects"
-    except (ijson.JSONError, StopIteration) as exc:
-        raise InvalidInput(f"not a JSON document: {exc}") from None
-    finally:
-        handle.seek(0)
-    return "list" if outer else "objects"
-
-
-def stream_objects(handle: IO[bytes]) -> Iterator[Any]:
-    """The objects of a bundle, an envelope or a JSON list, one at a time, never the whole file in memory."""
-    shape = sniff_shape(handle)
-    if shape == "misp":
-        raise InvalidInput("this is a MISP event export: import it with --format misp")
-    prefix = "item" if shape == "list" else "objects.item"
-    try:
-        yield from ijson.items(handle, prefix, use_float=True)
-    except ijson.JSONError as exc:
-        raise InvalidInput(f"the file is not valid JSON: {exc}") from None
-
-
 def import_objects(
     session: Session,
     p: Principal,
@@ -123,21 +84,15 @@ def import_objects(
 
     :raises NotFound: the collection is not visible to `p`. :raises PermissionDenied: `p` may not write it.
     """
-    options = options or IngestOptions()
-    report = ImportReport()
-    chunk: list[Any] = []
-    for obj in objects:
-        chunk.append(obj)
-        if len(chunk) >= batch:
-            report.add(_ingest(session, p, collection_id, chunk, options))
-            if progress:
-                progress(len(chunk))
-            chunk = []
-    if chunk or report.total == 0:
-        report.add(_ingest(session, p, collection_id, chunk, options))
-        if progress:
-            progress(len(chunk))
-    return report
+    domains = hub_domains()
+    batches = ((check_objects(chunk, domains), None) for chunk in _chunks(objects, batch))
+    return _import_batches(session, p, collection_id, batches, options or IngestOptions(), progress)
+
+
+def _chunks(objects: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    iterator = iter(objects)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 def import_file(
@@ -150,18 +105,38 @@ def import_file(
 ) -> ImportReport:
     """Stream one STIX file into a collection; `progress` gets each batch's size and the byte offset reached.
 
+    The file is read and checked one batch ahead in a process of its own (`hub.interop.read_ahead`), while
+    this one stores: a batch's store waits on the database about half its time, and reading and checking
+    is most of the rest of a process's work. What `p` may store is still decided in each batch's own
+    transaction.
+
     :raises InvalidInput: not a bundle, envelope or list of objects."""
-    with path.open("rb") as handle:
+    batches = read_ahead.checked_batches(path, BATCH, hub_domains())
+    return _import_batches(session, p, collection_id, batches, options or IngestOptions(), progress)
 
-        def at_byte(objects: int, position: int | None = None) -> None:
-            if progress is not None:
-                progress(objects, handle.tell())
 
-        return import_objects(session, p, collection_id, stream_objects(handle), options, at_byte)
+def _import_batches(
+    session: Session,
+    p: Principal,
+    collection_id: str,
+    batches: Iterable[tuple[CheckedBatch, int | None]],
+    options: IngestOptions,
+    progress: Progress | None,
+) -> ImportReport:
+    """Store each checked batch in a transaction of its own; an empty input is still refused for a collection
+    `p` may not write."""
+    report = ImportReport()
+    for checked, position in batches:
+        report.add(_ingest(session, p, collection_id, checked, options))
+        if progress:
+            progress(len(checked.objects), position)
+    if report.total == 0:
+        report.add(_ingest(session, p, collection_id, check_objects([], ()), options))
+    return report
 
 
 def _ingest(
-    session: Session, p: Principal, collection_id: str, chunk: list[Any], options: IngestOptions
+    session: Session, p: Principal, collection_id: str, chunk: CheckedBatch, options: IngestOptions
 ) -> ImportReport:
     # PostgreSQL: the lookup of stored versions is planned on statistics of the table as it grows, not of the
     # empty table the import began with (that plan reads the whole collection for every batch). Once it
@@ -174,7 +149,7 @@ def _ingest(
     session.commit()
     already = sum(1 for entry in results["successes"] if entry.get("message") == "already stored")
     return ImportReport(
-        total=len(chunk),
+        total=len(chunk.objects),
         stored=len(results["successes"]) - already,
         already=already,
         failures=list(results["failures"]),
