@@ -56,3 +56,13 @@ def test_harness_runs_every_step_against_the_hub_and_reports_it(tmp_path: Path) 
     assert f"### N = {N}" in text and "| hub (SQLite) | medallion | floor (SQLite) |" in text
     assert "did not finish in 0 s" in text
     assert "kept by hand" in text and "stale figures" not in text
+
+
+def test_the_committed_report_keeps_every_hand_written_section_when_regenerated() -> None:
+    """`bench.report.write` keeps only what lies between the markers: a section written after the end
+    marker would be lost the next time `bench.run` writes the file."""
+    text = (Path(__file__).resolve().parents[2] / "docs" / "performance.md").read_text()
+    assert text.count(report.BEGIN) == 1 and text.count(report.END) == 1
+    assert text.rstrip().endswith(report.END)
+    generated = text[: text.index(report.BEGIN)]
+    assert "## Round 2" not in generated and "## Session" not in generated
