@@ -9,9 +9,11 @@ with the store (`docs/performance.md`, "Reading ahead").
 
 The child is forked, so it starts with the hub already imported (a spawned one would import it again, about
 a second of CPU), and it uses nothing it inherited but the code: no database connection, no log, no
-terminal. It ends through `os._exit` (multiprocessing's fork start), so the parent's connections are not
-closed from under it, and it ignores Ctrl-C: the parent stops it. The pipe holds about one batch and the child
-blocks until the parent takes it, so memory stays a few batches whatever the file's size.
+terminal. It closes its copy of the pipe's read end, so it ends when the parent is gone (killed, or out of
+memory) instead of waiting on a full pipe. It ends through `os._exit` (multiprocessing's fork start), so the
+parent's connections are not closed from under it, and it ignores Ctrl-C: the parent stops it. The pipe
+holds about one batch and the child blocks until the parent takes it, so memory stays a few batches
+whatever the file's size.
 """
 
 from __future__ import annotations
@@ -47,7 +49,10 @@ def checked_batches(path: Path, batch: int, domains: Sequence[str]) -> Iterator[
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     reader = context.Process(
-        target=_read, args=(path, batch, tuple(domains), sender), name="hub-import-reader", daemon=True
+        target=_read,
+        args=(path, batch, tuple(domains), sender, receiver),
+        name="hub-import-reader",
+        daemon=True,
     )
     reader.start()
     sender.close()  # the child's end: once the child is gone, a read here ends instead of waiting
@@ -72,9 +77,25 @@ def _receive(receiver: Connection) -> Batch | None:
     return message
 
 
-def _read(path: Path, batch: int, domains: tuple[str, ...], sender: Connection) -> None:
-    """In the child: read, check and send each batch, then None, or the failure that stopped the reading."""
+def _read(path: Path, batch: int, domains: tuple[str, ...], sender: Connection, receiver: Connection) -> None:
+    """In the child: read, check and send each batch, then None, or the failure that stopped the reading.
+
+    The child's copy of the read end is closed first: while it is open a send into a full pipe waits
+    forever once the parent is gone (killed, or out of memory), with the file and a batch held. Closed, the
+    send fails and the child ends quietly: nobody is left to tell."""
+    receiver.close()
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        _send_all(path, batch, domains, sender)
+    except (BrokenPipeError, ConnectionResetError):
+        pass  # the parent is gone
+    finally:
+        sender.close()
+
+
+def _send_all(path: Path, batch: int, domains: tuple[str, ...], sender: Connection) -> None:
+    """Each checked batch, then None, or the failure; a pipe the parent no longer reads is not a failure
+    to report (there is nobody to report it to)."""
     try:
         with path.open("rb") as handle:
             objects = stream_objects(handle)
@@ -83,7 +104,7 @@ def _read(path: Path, batch: int, domains: tuple[str, ...], sender: Connection) 
         sender.send(None)
     except InvalidInput as exc:
         sender.send(_Failure(True, str(exc)))
+    except (BrokenPipeError, ConnectionResetError):
+        raise
     except Exception as exc:  # a fault: the parent reports it where the user and the log see it
         sender.send(_Failure(False, "".join(traceback.format_exception(exc))))
-    finally:
-        sender.close()

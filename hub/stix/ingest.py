@@ -118,12 +118,15 @@ def add_objects(
     results = _Results()
     identities = identities_for(session, p, via_feed=options.via_feed is not None)
     batch = objects if isinstance(objects, CheckedBatch) else check_objects(objects, hub_domains())
-    candidates = list(_check_all(p, collection, batch.checked, options, results, identities))
+    candidates: list[_Candidate] | None = None  # decided under the lock
     begin_write(session)
     try:
         last = session.execute(
             select(Collection.last_date_added).where(Collection.id == collection.id).with_for_update()
         ).scalar_one()
+        # Under the lock: the collection's default TLP and read rules as they are now (begin_write's commit
+        # expired what the read transaction loaded), not as they were before another writer let go.
+        candidates = list(_check_all(p, collection, batch.checked, options, results, identities))
         stored = _store(session, p, collection.id, candidates, last, results, options)
         if stored:
             session.execute(
@@ -132,18 +135,7 @@ def add_objects(
     except SQLAlchemyError:
         session.rollback()
         logger.exception("storing a submission into collection %s failed; nothing was stored", collection.id)
-        results = _Results(
-            failures=[
-                *results.failures,
-                *[
-                    {
-                        "id": c.stix_id,
-                        "message": "the hub could not store this envelope; nothing from it was stored",
-                    }
-                    for c in candidates
-                ],
-            ]
-        )
+        results = _nothing_stored(results, candidates, batch)
     submission = Submission(
         id=str(uuid.uuid4()),
         collection_id=collection.id,
@@ -188,11 +180,28 @@ class Refused(NamedTuple):
 @dataclass(frozen=True, slots=True)
 class CheckedBatch:
     """Objects with the outcome of `check_objects`, one per object in order. `hub import` checks the next
-    batch in a thread of its own while this one is stored: the checks read no database state and no
+    batch in a process of its own while this one is stored: the checks read no database state and no
     principal, so they need not wait for the transaction before them."""
 
     objects: Sequence[Any]
     checked: list[Checked | Refused]
+
+
+NOT_STORED = "the hub could not store this envelope; nothing from it was stored"
+
+
+def _nothing_stored(results: _Results, candidates: list[_Candidate] | None, batch: CheckedBatch) -> _Results:
+    """The status of a batch whose store failed: every object is a failure, those refused already with their
+    reason. `candidates` is None when the store failed before the checks under the lock ran."""
+    if candidates is None:
+        results = _Results()
+        for item in batch.checked:
+            if isinstance(item, Refused):
+                results.fail(item.name, None, item.message)
+        unstored = [item.obj["id"] for item in batch.checked if isinstance(item, Checked)]
+    else:
+        unstored = [c.stix_id for c in candidates]
+    return _Results(failures=[*results.failures, *({"id": i, "message": NOT_STORED} for i in unstored)])
 
 
 def check_objects(objects: Sequence[Any], domains: Sequence[str]) -> CheckedBatch:

@@ -113,7 +113,7 @@ class IndexedValue(NamedTuple):
 
 def index_values(obj: dict[str, Any], domains: Sequence[str]) -> tuple[IndexedValue, ...]:
     """What one object puts in the index: needs nothing but the object and the hub's own domains, so
-    `hub import` works it out in its checker thread, before the object's version has a row id."""
+    `hub import` works it out in its reader process, before the object's version has a row id."""
     if obj.get("type") == "sighting":
         ref = obj.get("sighting_of_ref")
         if not isinstance(ref, str):

@@ -5,13 +5,19 @@ store that stops takes the reader with it."""
 from __future__ import annotations
 
 import multiprocessing
+import os
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import orjson
 import pytest
-from sqlalchemy import select
+from sqlalchemy import event, select, update
 
 from hub.errors import InvalidInput
+from hub.extensions import db as hub_db
 from hub.interop.importer import import_file
 from hub.interop.read_ahead import checked_batches
 from hub.policy.resolve import principal_for
@@ -58,12 +64,55 @@ def test_a_misp_export_is_refused_with_the_usual_message(tmp_path):
 
 
 def test_a_store_that_stops_stops_the_reader(tmp_path):
-    path = _bundle(tmp_path / "many.json", [indicator(Tlp.GREEN) for _ in range(50)])
-    batches = checked_batches(path, 5, ())
+    """More than the pipe holds (a batch of 500 pickles to about 200 KB against 64 KB), so the reader is
+    blocked in a send when the store stops: only the parent's stop ends it."""
+    path = _bundle(tmp_path / "many.json", [indicator(Tlp.GREEN) for _ in range(2_000)])
+    batches = checked_batches(path, 500, ())
     next(batches)
     assert multiprocessing.active_children()  # reading ahead
     batches.close()  # as when a store fails or Ctrl-C stops the import
     assert not multiprocessing.active_children()
+
+
+_DIES_WHILE_READING = """
+import os, sys
+from pathlib import Path
+from hub.interop.read_ahead import checked_batches
+batches = checked_batches(Path(sys.argv[1]), 500, ())
+next(batches)
+import multiprocessing
+print(multiprocessing.active_children()[0].pid, flush=True)
+os.kill(os.getpid(), 9)  # killed: no finally, no atexit
+"""
+
+
+def test_a_reader_whose_importer_is_killed_ends_instead_of_waiting_forever(tmp_path):
+    """`kill -9`, the OOM killer or a SIGTERM the CLI does not handle: the reader, blocked on a full pipe,
+    must notice that nobody reads it any more and end (it holds the file and a batch of memory)."""
+    path = _bundle(tmp_path / "many.json", [indicator(Tlp.GREEN) for _ in range(3_000)])
+    importer = subprocess.Popen(
+        [sys.executable, "-c", _DIES_WHILE_READING, str(path)], stdout=subprocess.PIPE, text=True
+    )
+    assert importer.stdout is not None
+    reader = int(importer.stdout.readline())  # not to the end: an orphaned reader holds the pipe open
+    assert importer.wait(timeout=60) == -signal.SIGKILL
+    deadline = time.monotonic() + 20
+    while _alive(reader) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    orphaned = _alive(reader)
+    if orphaned:
+        os.kill(reader, signal.SIGKILL)
+    importer.stdout.close()
+    assert not orphaned, "the reader outlived its importer"
+
+
+def _alive(pid: int) -> bool:
+    """The process exists and is not a zombie (an orphan's zombie is reaped by init)."""
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
 
 
 def test_import_file_stores_every_batch_and_tells_each_one(session, member, tmp_path):
@@ -100,3 +149,36 @@ def test_the_default_tlp_is_the_collections_when_stored_not_when_checked(session
     ).one()
     assert stored.tlp == int(Tlp.AMBER_STRICT)
     assert Tlp.AMBER_STRICT.marking_id in orjson.loads(stored.body)["object_marking_refs"]
+
+
+def test_a_default_raised_while_the_batch_waits_for_the_lock_is_the_one_stored(session, member):
+    """The collection's default TLP (and where RED may go) are read under its write lock, not in the read
+    transaction before it: a coordinator who raises the default while a batch waits for the lock (another
+    writer holds it) is not overtaken by a batch checked against the looser one."""
+    collection = session.get(Collection, member.collection.id)
+    collection.default_tlp = int(Tlp.GREEN)
+    session.commit()
+    p = principal_for(session, member.user)
+    raised: list[bool] = []
+
+    def coordinator_raises_the_default(_session) -> None:  # between the read and the write transaction
+        if not raised:
+            raised.append(True)
+            with hub_db.engine.begin() as other:
+                other.execute(
+                    update(Collection)
+                    .where(Collection.id == member.collection.id)
+                    .values(default_tlp=int(Tlp.AMBER_STRICT))
+                )
+
+    event.listen(session(), "after_commit", coordinator_raises_the_default)
+    try:
+        add_objects(session, p, member.collection.id, [indicator(None)])
+    finally:
+        event.remove(session(), "after_commit", coordinator_raises_the_default)
+    session.commit()
+    assert raised
+    stored = session.scalars(
+        select(ObjectVersion).where(ObjectVersion.collection_id == member.collection.id)
+    ).one()
+    assert stored.tlp == int(Tlp.AMBER_STRICT)
