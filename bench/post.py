@@ -5,13 +5,13 @@
 
 `bench.run` posts from one client, one envelope after the other, so one gunicorn worker checks and stores
 while the other waits. Producers of a hub are several (NGOs, helplines, feed connectors), and the hub checks
-an envelope (validation, TLP, observable values) before it takes the collection's write lock, so envelopes
-from several posters overlap their checks with each other's stores. This measures that: for each database
-one fresh hub, and for each repeat and poster count (interleaved, so the counts share the machine's load)
-a fresh collection that K threads fill with N indicators, each thread posting every K-th envelope on a
-connection of its own, after a warm-up envelope for each worker. Reported per poster count: objects/s over
-the wall time from the first request to the last answer (medians over the repeats), the median envelope's
-latency, and the objects the hub acknowledged, which must be all of them.
+an envelope (validation, its objects' own TLP, observable values) before it takes the collection's write
+lock, so envelopes from several posters overlap their checks with each other's stores. This measures that:
+for each database one fresh hub, and for each repeat and poster count (interleaved, so the counts share
+the machine's load) a fresh collection that K threads fill with N indicators, each thread posting every
+K-th envelope on a connection of its own, after a warm-up envelope for each worker. Reported per poster
+count: objects/s over the wall time from the first request to the last answer (medians over the repeats),
+the median envelope's latency, and the objects the hub acknowledged, which must be all of them.
 """
 
 from __future__ import annotations
