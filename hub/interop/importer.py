@@ -129,7 +129,7 @@ def _import_batches(
     for checked, position in batches:
         report.add(_ingest(session, p, collection_id, checked, options))
         if progress:
-            progress(len(checked.objects), position)
+            progress(checked.total, position)
     if report.total == 0:
         report.add(_ingest(session, p, collection_id, check_objects([], ()), options))
     return report
@@ -149,7 +149,7 @@ def _ingest(
     session.commit()
     already = sum(1 for entry in results["successes"] if entry.get("message") == "already stored")
     return ImportReport(
-        total=len(chunk.objects),
+        total=chunk.total,
         stored=len(results["successes"]) - already,
         already=already,
         failures=list(results["failures"]),

@@ -141,7 +141,7 @@ def add_objects(
         collection_id=collection.id,
         user_id=p.user_id,
         status="complete",
-        total_count=len(batch.objects),
+        total_count=batch.total,
         success_count=len(results.successes),
         failure_count=len(results.failures),
         pending_count=0,
@@ -179,11 +179,12 @@ class Refused(NamedTuple):
 
 @dataclass(frozen=True, slots=True)
 class CheckedBatch:
-    """Objects with the outcome of `check_objects`, one per object in order. `hub import` checks the next
-    batch in a process of its own while this one is stored: the checks read no database state and no
-    principal, so they need not wait for the transaction before them."""
+    """The outcome of `check_objects` for `total` objects, one per object in order. `hub import` checks the
+    next batch in a process of its own while this one is stored: the checks read no database state and no
+    principal, so they need not wait for the transaction before them. The objects as received are not
+    kept: what is stored is the checked ones, and the reader's pipe carries each object once."""
 
-    objects: Sequence[Any]
+    total: int
     checked: list[Checked | Refused]
 
 
@@ -212,14 +213,19 @@ def check_objects(objects: Sequence[Any], domains: Sequence[str]) -> CheckedBatc
         try:
             obj = validate_object(raw)
         except InvalidStix as exc:
-            raw_id = raw.get("id") if isinstance(raw, dict) else None
-            checked.append(Refused(raw_id if isinstance(raw_id, str) else f"objects[{index}]", str(exc)))
+            checked.append(Refused(_name_of(raw, index), str(exc)))
+            continue
+        except RecursionError:  # a property nested deeper than validation walks
+            checked.append(Refused(_name_of(raw, index), TOO_DEEP))
+            continue
+        if not _storable(obj):
+            checked.append(Refused(obj["id"], TOO_DEEP))
             continue
         version_text = version_of(obj)
         version = parse_timestamp(version_text) if version_text else None
         level, obj = _own_tlp(obj)
         checked.append(Checked(obj, version_text, version, level, index_values(obj, domains)))
-    return CheckedBatch(objects, checked)
+    return CheckedBatch(len(objects), checked)
 
 
 def _check_all(
@@ -250,7 +256,7 @@ def _check_all(
             obj = {k: v for k, v in obj.items() if k != "created_by_ref"}
             if options.hub_identity_id:
                 obj["created_by_ref"] = options.hub_identity_id
-        body = orjson.dumps(obj)
+        body = orjson.dumps(obj)  # cannot fail: `check_objects` refused what is nested too deeply
         if len(body) > max_bytes:
             results.fail(obj["id"], version_text, _too_large(len(body), max_bytes))
             continue
@@ -263,6 +269,26 @@ def max_object_bytes() -> int:
     if not has_app_context():
         return MAX_OBJECT_BYTES
     return int(current_app.config.get("MAX_OBJECT_BYTES", MAX_OBJECT_BYTES))
+
+
+TOO_DEEP = "the object is nested more than 254 levels deep, more than the hub stores"
+
+
+def _name_of(raw: Any, index: int) -> str:
+    """How a refused object is named in the status: its id when it has one."""
+    raw_id = raw.get("id") if isinstance(raw, dict) else None
+    return raw_id if isinstance(raw_id, str) else f"objects[{index}]"
+
+
+def _storable(obj: dict[str, Any]) -> bool:
+    """Whether the object can be stored as JSON: orjson writes at most 254 levels, and an object nested
+    deeper must fail on its own before it reaches the store (or the pipe of `hub import`'s reader), not
+    take its whole envelope or file down with it."""
+    try:
+        orjson.dumps(obj)
+    except orjson.JSONEncodeError:  # every value is JSON after validation: only the depth limit remains
+        return False
+    return True
 
 
 def _too_large(size: int, limit: int) -> str:

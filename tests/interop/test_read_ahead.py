@@ -37,8 +37,9 @@ def test_batches_arrive_whole_in_order_with_the_offset_reached(tmp_path):
     objects = [indicator(Tlp.GREEN) for _ in range(5)] + [{"type": "indicator", "id": "broken"}]
     path = _bundle(tmp_path / "six.json", objects)
     batches = list(checked_batches(path, 4, ()))
-    assert [len(batch.objects) for batch, _ in batches] == [4, 2]
-    assert [o["id"] for batch, _ in batches for o in batch.objects] == [o["id"] for o in objects]
+    assert [batch.total for batch, _ in batches] == [4, 2]
+    names = [i.obj["id"] if isinstance(i, Checked) else i.name for batch, _ in batches for i in batch.checked]
+    assert names == [o["id"] for o in objects]
     assert [type(item) for item in batches[1][0].checked] == [Checked, Refused]
     assert batches[-1][1] == path.stat().st_size
     assert not multiprocessing.active_children()
@@ -51,7 +52,7 @@ def test_a_truncated_file_gives_the_batches_before_the_fault_then_a_clear_error(
     got = []
     with pytest.raises(InvalidInput, match="not valid JSON"):
         for batch, _ in checked_batches(path, 2, ()):
-            got.append(len(batch.objects))
+            got.append(batch.total)
     assert got == [2, 2]
     assert not multiprocessing.active_children()
 
