@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 import io
 
+import orjson
 import pytest
 
 from hub.policy.tlp import Tlp
@@ -130,6 +131,7 @@ def test_body_at_max_content_length_is_accepted(app, client, hub):
         (b'"objects"', "JSON object"),
         (b'{"type": "bundle"}', "objects"),
         (b'{"objects": {"a": 1}}', "objects"),
+        (b'{"objects": [' + b'{"a":' * 1100 + b"1" + b"}" * 1100 + b"]}", "not valid JSON"),  # past orjson's depth
     ],
 )
 def test_malformed_envelope_is_400(client, hub, body, words):
@@ -268,3 +270,15 @@ def test_a_language_parameter_never_gives_a_taxii_client_a_session_cookie(client
     response = client.get("/taxii2/?lang=ar", headers={"Accept": "application/taxii+json;version=2.1"})
     assert response.status_code == 200
     assert "Set-Cookie" not in response.headers
+
+
+def test_an_object_nested_too_deeply_to_store_fails_alone_in_an_accepted_envelope(client, hub):
+    fine, deep = indicator(Tlp.GREEN), indicator(Tlp.GREEN)
+    body = orjson.dumps({"objects": [fine]})[:-2] + b"," + orjson.dumps(deep)[:-1]
+    body += b',"x_nested":' + b'{"a":' * 300 + b"1" + b"}" * 300 + b"}]}"
+    response = post(client, f"collections/{hub.shared.id}/objects/", hub.producer, body)
+    assert response.status_code == 202
+    status = response.get_json()
+    assert [entry["id"] for entry in status["successes"]] == [fine["id"]]
+    assert [entry["id"] for entry in status["failures"]] == [deep["id"]]
+    assert "254 levels" in status["failures"][0]["message"]
