@@ -131,7 +131,10 @@ def test_body_at_max_content_length_is_accepted(app, client, hub):
         (b'"objects"', "JSON object"),
         (b'{"type": "bundle"}', "objects"),
         (b'{"objects": {"a": 1}}', "objects"),
-        (b'{"objects": [' + b'{"a":' * 1100 + b"1" + b"}" * 1100 + b"]}", "not valid JSON"),  # past orjson's depth
+        (
+            b'{"objects": [' + b'{"a":' * 1100 + b"1" + b"}" * 1100 + b"]}",
+            "not valid JSON",
+        ),  # past orjson's depth
     ],
 )
 def test_malformed_envelope_is_400(client, hub, body, words):
