@@ -9,9 +9,8 @@ half-way keeps what was stored, and running it again stores nothing twice (ident
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from itertools import islice
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -20,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from hub.db import refresh_stale_statistics
 from hub.interop import read_ahead
+from hub.interop.stix_files import in_batches
 from hub.policy.principal import Principal
 from hub.stix.ingest import CheckedBatch, IngestOptions, add_objects, check_objects
 from hub.stix.observable_index import hub_domains
@@ -85,14 +85,8 @@ def import_objects(
     :raises NotFound: the collection is not visible to `p`. :raises PermissionDenied: `p` may not write it.
     """
     domains = hub_domains()
-    batches = ((check_objects(chunk, domains), None) for chunk in _chunks(objects, batch))
+    batches = ((check_objects(chunk, domains), None) for chunk in in_batches(objects, batch))
     return _import_batches(session, p, collection_id, batches, options or IngestOptions(), progress)
-
-
-def _chunks(objects: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    iterator = iter(objects)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
 
 
 def import_file(

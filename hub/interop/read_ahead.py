@@ -22,13 +22,12 @@ import multiprocessing
 import signal
 import traceback
 from collections.abc import Iterator, Sequence
-from itertools import islice
 from multiprocessing.connection import Connection
 from pathlib import Path
 from typing import NamedTuple
 
 from hub.errors import InvalidInput
-from hub.interop.stix_files import stream_objects
+from hub.interop.stix_files import in_batches, stream_objects
 from hub.stix.ingest import CheckedBatch, check_objects
 
 Batch = tuple[CheckedBatch, int]  # a checked batch and the byte offset the reader had reached
@@ -98,8 +97,7 @@ def _send_all(path: Path, batch: int, domains: tuple[str, ...], sender: Connecti
     to report (there is nobody to report it to)."""
     try:
         with path.open("rb") as handle:
-            objects = stream_objects(handle)
-            while chunk := list(islice(objects, batch)):
+            for chunk in in_batches(stream_objects(handle), batch):
                 sender.send((check_objects(chunk, domains), handle.tell()))
         sender.send(None)
     except InvalidInput as exc:

@@ -3,7 +3,8 @@ objects one at a time (`ijson`), so a file of any size costs the memory of one b
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
+from itertools import islice
 from typing import IO, Any
 
 import ijson
@@ -49,3 +50,10 @@ def stream_objects(handle: IO[bytes]) -> Iterator[Any]:
         yield from ijson.items(handle, prefix, use_float=True)
     except ijson.JSONError as exc:
         raise InvalidInput(f"the file is not valid JSON: {exc}") from None
+
+
+def in_batches(objects: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """The objects in lists of `size` (the last one shorter), never more than one list in memory."""
+    iterator = iter(objects)
+    while batch := list(islice(iterator, size)):
+        yield batch
