@@ -82,7 +82,9 @@ def test_the_summary_gives_medians_and_every_rounds_ratio() -> None:
         "bare_server_cpu_us": 25,
         "rows_per_object": {"object_versions": 1.0, "observables": 1.0},
     }
-    rows = ingest_floor.summary([one, {**one, "hub_to_floor": 0.35, "hub_objects_per_s": 7000}])
+    lite = {**one, "database": "sqlite", "floor_client_cpu_us": 60, "bare_client_cpu_us": 55}
+    rows = ingest_floor.summary([one, {**one, "hub_to_floor": 0.35, "hub_objects_per_s": 7000}, lite])
     assert rows[2].startswith(
         "| postgresql | 1,000 | 6,000 | 20,000 | 0.30 (0.25, 0.35) | 30,000 | 40 (25) | 2.00 |"
     )
+    assert rows[3] == "| sqlite | 1,000 | 5,000 | 20,000 | 0.25 (0.25) | 30,000 | 60 (55) | 2.00 |"
