@@ -11,7 +11,9 @@ for each database one fresh hub, and for each repeat and poster count (interleav
 the machine's load) a fresh collection that K threads fill with N indicators, each thread posting every
 K-th envelope on a connection of its own, after a warm-up envelope for each worker. Reported per poster
 count: objects/s over the wall time from the first request to the last answer (medians over the repeats),
-the median envelope's latency, and the objects the hub acknowledged, which must be all of them.
+the median envelope's latency, the share of the machine's CPU that was busy meanwhile (all of it: the
+cores are the limit; well below: something serialises the posters), and the objects the hub acknowledged,
+which must be all of them.
 """
 
 from __future__ import annotations
@@ -35,6 +37,21 @@ from bench.workload import Client
 
 BUDGET_SECONDS = 3600.0
 REQUEST_TIMEOUT = 300.0
+
+
+def cpu_times() -> tuple[int, int]:
+    """The machine's busy and total CPU time so far, in clock ticks of all cores (`/proc/stat`): idle and
+    I/O wait are the not-busy part."""
+    fields = [int(x) for x in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]]
+    idle = fields[3] + (fields[4] if len(fields) > 4 else 0)
+    return sum(fields) - idle, sum(fields)
+
+
+def busy_share(before: tuple[int, int], after: tuple[int, int]) -> float:
+    """The share of the machine's CPU time that was busy between two `cpu_times` readings: 1.0 means every
+    core worked throughout, so more posters cannot help; well below it, something serialises them."""
+    total = after[1] - before[1]
+    return (after[0] - before[0]) / total if total > 0 else 0.0
 
 
 def post_all(target: Target, collection: int, n: int, posters: int, salt: str) -> dict[str, Any]:
@@ -65,16 +82,17 @@ def post_all(target: Target, collection: int, n: int, posters: int, salt: str) -
     for thread in threads:
         thread.start()
     start.wait()
-    began = time.perf_counter()
+    began, cpu = time.perf_counter(), cpu_times()
     for thread in threads:
         thread.join()
-    seconds = time.perf_counter() - began
+    seconds, busy = time.perf_counter() - began, busy_share(cpu, cpu_times())
     return {
         "posters": posters,
         "seconds": seconds,
         "objects_per_s": n / seconds,
         "envelope_ms": 1000 * statistics.median(latencies) if latencies else None,
         "acknowledged": sum(acknowledged),
+        "cpu_busy": busy,
         "errors": errors,
         "load_average": os.getloadavg()[0],
     }
@@ -95,8 +113,9 @@ def measure(database: str, args: argparse.Namespace, work: Path) -> list[dict[st
                 runs.append(result)
                 print(
                     f"{database} posters={posters} round {r + 1}: {result['objects_per_s']:,.0f} obj/s, "
-                    f"envelope {result['envelope_ms']:.0f} ms, acknowledged {result['acknowledged']:,}/"
-                    f"{args.objects:,}, load {result['load_average']:.1f}"
+                    f"envelope {result['envelope_ms']:.0f} ms, CPU busy {result['cpu_busy']:.0%}, "
+                    f"acknowledged {result['acknowledged']:,}/{args.objects:,}, "
+                    f"load {result['load_average']:.1f}"
                     + (f", errors: {result['errors'][:1]}" if result["errors"] else ""),
                     flush=True,
                 )
@@ -116,6 +135,7 @@ def summary(runs: list[dict[str, Any]], objects: int) -> list[str]:
                 f"| {database} | {posters} | {statistics.median(rates):,.0f} "
                 f"({', '.join(f'{x:,.0f}' for x in rates)}) | "
                 f"{statistics.median(r['envelope_ms'] for r in mine):.0f} | "
+                f"{statistics.median(r['cpu_busy'] for r in mine):.0%} | "
                 f"{min(r['acknowledged'] for r in mine):,} of {objects:,} |"
             )
     return rows
@@ -140,8 +160,10 @@ def main() -> None:
         shutil.rmtree(work, ignore_errors=True)
     if args.json:
         Path(args.json).write_bytes(orjson.dumps(runs, option=orjson.OPT_INDENT_2))
-    print("| database | posters | objects/s (rounds) | envelope ms (median) | acknowledged |")
-    print("|---|---|---|---|---|")
+    print(
+        "| database | posters | objects/s (rounds) | envelope ms (median) | machine CPU busy | acknowledged |"
+    )
+    print("|---|---|---|---|---|---|")
     print("\n".join(summary(runs, args.objects)))
 
 
