@@ -12,7 +12,7 @@ from collections.abc import Iterable, Sequence
 from typing import Any, cast
 
 import orjson
-from sqlalchemy import BigInteger, Table, delete, exists, func, select, update
+from sqlalchemy import BigInteger, Executable, String, Table, bindparam, delete, exists, func, select, update
 from sqlalchemy.orm import Session, aliased
 
 from hub.db import in_lists, insert_rows
@@ -92,10 +92,22 @@ def raise_source_added(session: Session, collection_id: str, first_added: int, l
     a `max` of `date_added + 0`: of the column itself, SQLite read the collection's `(collection_id,
     date_added)` index backwards for each link until the source's row came (40 ms a batch of 5,000 with 50
     links)."""
-    link, source = aliased(ObjectVersion, name="link_version"), aliased(ObjectVersion, name="source_version")
+    params = {"collection_id": collection_id, "first_added": first_added, "last_added": last_added}
+    session.execute(_RAISE_SOURCE_ADDED, params)
+
+
+def _raise_source_added() -> Executable:
+    """The statement of `raise_source_added`, built once: it runs under the collection's write lock for
+    every envelope and import batch, and building it (two `aliased` copies of every column, subqueries)
+    cost 1.6 ms a call, ten times running it on a collection without links."""
+    link = aliased(ObjectVersion, name="link_version")
+    source = aliased(ObjectVersion, name="source_version")
+    collection_id = bindparam("collection_id", type_=String)
     new = select(ObjectVersion.stix_id).where(
         ObjectVersion.collection_id == collection_id,
-        ObjectVersion.date_added.between(first_added, last_added),
+        ObjectVersion.date_added.between(
+            bindparam("first_added", type_=BigInteger), bindparam("last_added", type_=BigInteger)
+        ),
     )
     newest = (
         select(func.max(source.date_added + 0))
@@ -103,12 +115,15 @@ def raise_source_added(session: Session, collection_id: str, first_added: int, l
         .scalar_subquery()
     )
     in_collection = exists().where(link.id == ObjectLink.version_id, link.collection_id == collection_id)
-    session.execute(
+    return (
         update(ObjectLink)
         .where(ObjectLink.source_ref.in_(new.scalar_subquery()), in_collection)
         .values(source_added=newest)
         .execution_options(synchronize_session=False)
     )
+
+
+_RAISE_SOURCE_ADDED = _raise_source_added()
 
 
 def _insert(
