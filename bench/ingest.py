@@ -29,7 +29,7 @@ from bench.procs import run
 from bench.servers import (
     PG_ADMIN_URL,
     create_database,
-    drop_database,
+    discard_database,
     hub_bin,
     hub_env,
     run_database,
@@ -142,11 +142,7 @@ def one_import(work: Path, bundle: Path, n: int, database: str, stem: str) -> di
             "summary": output.strip().splitlines()[-1] if output.strip() else "",
         }
     finally:
-        if database == "postgresql":
-            drop_database(name)
-        else:
-            for suffix in ("", "-wal", "-shm"):
-                (work / f"{name}.sqlite3{suffix}").unlink(missing_ok=True)
+        discard_database(work, database, name)
 
 
 def main() -> None:

@@ -39,7 +39,7 @@ from bench.procs import run
 from bench.servers import (
     PG_ADMIN_URL,
     create_database,
-    drop_database,
+    discard_database,
     hub_bin,
     hub_env,
     run_database,
@@ -266,11 +266,7 @@ def databases(work: Path, database: str, stem: str) -> Iterator[tuple[dict[str, 
         yield env, urls
     finally:
         for name in names:
-            if database == "postgresql":
-                drop_database(name)
-            else:
-                for suffix in ("", "-wal", "-shm"):
-                    (work / f"{name}.sqlite3{suffix}").unlink(missing_ok=True)
+            discard_database(work, database, name)
 
 
 def import_bundle(env: dict[str, str], bundle: Path, url: str) -> dict[str, float]:

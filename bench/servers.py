@@ -121,6 +121,16 @@ def drop_database(name: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
+def discard_database(work: Path, database: str, name: str) -> None:
+    """Remove a benchmark database at the end of a run: PostgreSQL's `name`, or on SQLite the file
+    `<name>.sqlite3` in `work` with its WAL and shared-memory files."""
+    if database == "postgresql":
+        drop_database(name)
+        return
+    for suffix in ("", "-wal", "-shm"):
+        (work / f"{name}.sqlite3{suffix}").unlink(missing_ok=True)
+
+
 def postgresql_memory(database_url: str) -> dict[str, Any]:
     """The server's cache settings and the database's size: at 1M objects the database (about 1.5 GB) is
     larger than PostgreSQL's default `shared_buffers` (128 MB), and a lookup of a value no request read
