@@ -46,6 +46,7 @@ from bench.servers import (
     seed_hub,
     use_hub_source,
 )
+from hub.db import _insert_sqlite
 
 BATCH = 1000  # objects per transaction, as `hub import` stores them (hub.interop.importer.BATCH)
 # What a `hub import` of indicators writes, with the column that places a row in its batch: the version it
@@ -58,7 +59,6 @@ TABLES = {
     "notify_events": None,
     "submissions": None,
 }
-SQLITE_VARIABLES = 32_766  # SQLite's default limit on parameters in one statement (3.32 and later)
 
 
 @dataclass
@@ -197,12 +197,14 @@ def floor_sqlite(path: Path, written: Written, foreign_keys: bool) -> dict[str, 
         conn.execute(f"PRAGMA foreign_keys = {'ON' if foreign_keys else 'OFF'}")
         conn.execute("PRAGMA journal_mode = WAL")
         conn.execute("PRAGMA synchronous = NORMAL")
+        cursor = conn.cursor()
         client, started = time.process_time(), time.perf_counter()
         for batch, last in zip(written.batches, written.last_added, strict=True):
             conn.execute("BEGIN IMMEDIATE")
             conn.execute("SELECT last_date_added FROM collections WHERE id = ?", (written.collection_id,))
             for table, rows in batch.items():
-                _insert_many(conn, table, written.columns[table], rows)
+                head = f"INSERT INTO {table} ({', '.join(written.columns[table])}) VALUES "
+                _insert_sqlite(conn, cursor, head, rows)  # the hub's own multi-row INSERTs
             conn.execute(
                 "UPDATE collections SET last_date_added = ? WHERE id = ?", (last, written.collection_id)
             )
@@ -214,18 +216,6 @@ def floor_sqlite(path: Path, written: Written, foreign_keys: bool) -> dict[str, 
         }
     finally:
         conn.close()
-
-
-def _insert_many(
-    conn: sqlite3.Connection, table: str, columns: list[str], rows: list[tuple[Any, ...]]
-) -> None:
-    """Multi-row INSERTs, as many rows a statement as SQLite allows (at most 500, as the hub does)."""
-    per = max(1, min(500, SQLITE_VARIABLES // len(columns)))
-    head = f"INSERT INTO {table} ({', '.join(columns)}) VALUES "
-    one = "(" + ", ".join("?" * len(columns)) + ")"
-    for start in range(0, len(rows), per):
-        part = rows[start : start + per]
-        conn.execute(head + ", ".join([one] * len(part)), [v for row in part for v in row])
 
 
 def drop_foreign_keys(url: str) -> None:
